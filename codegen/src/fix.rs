@@ -1,0 +1,154 @@
+//! Stage 2, fix: apply the declarative fixes in `spec/oz-api.fixes.yaml`.
+//!
+//! Each fix names one node by JSON pointer, states the value it expects to find
+//! there, and says what to put instead (`set`) or that the node goes (`remove`).
+//! A fix whose target is gone, or holds anything but the expected value, fails
+//! the whole run: upstream has changed and the fix must be revisited, never
+//! silently skipped (the k8s-openapi rule).
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::error::{Error, Location, Result};
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FixFile {
+    pub fixes: Vec<Fix>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fix {
+    /// Short kebab-case name, used in error messages.
+    pub id: String,
+    /// Why the fix exists: the upstream bug it works around.
+    pub why: String,
+    /// JSON pointer to the node the fix changes.
+    pub target: String,
+    /// The value the published spec has at `target`.
+    pub expect: Value,
+    /// The replacement value.
+    #[serde(default)]
+    pub set: Option<Value>,
+    /// Remove the node instead of replacing it.
+    #[serde(default)]
+    pub remove: bool,
+}
+
+/// Parses the fixes file. `name` is how the file is named in errors.
+pub fn parse(text: &str, name: &str) -> Result<FixFile> {
+    let file: FixFile = serde_yaml::from_str(text).map_err(|e| {
+        let location = e
+            .location()
+            .map(|l| Location::Line {
+                line: l.line(),
+                column: l.column(),
+            })
+            .unwrap_or(Location::File);
+        Error::new(
+            name,
+            location,
+            format!("invalid fixes file: {e}"),
+            "each fix needs `id`, `why`, `target`, `expect` and one of `set` / `remove: true`",
+        )
+    })?;
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, fix) in file.fixes.iter().enumerate() {
+        let at = format!("/fixes/{i}");
+        if !seen.insert(fix.id.as_str()) {
+            return Err(Error::at(
+                name,
+                at,
+                format!("fix `{}` is defined twice", fix.id),
+                "give every fix its own id",
+            ));
+        }
+        if fix.set.is_some() == fix.remove {
+            return Err(Error::at(
+                name,
+                at,
+                format!("fix `{}` must have exactly one of `set` and `remove: true`", fix.id),
+                "say what the fix does to its target",
+            ));
+        }
+        if fix.why.trim().is_empty() {
+            return Err(Error::at(
+                name,
+                at,
+                format!("fix `{}` does not say why it exists", fix.id),
+                "describe the upstream bug in `why`",
+            ));
+        }
+        if !fix.target.starts_with('/') {
+            return Err(Error::at(
+                name,
+                at,
+                format!("fix `{}`: target `{}` is not a JSON pointer", fix.id, fix.target),
+                "targets are JSON pointers such as /paths/~1agent/get/operationId",
+            ));
+        }
+    }
+    Ok(file)
+}
+
+/// Applies every fix to `spec`. `fixes_name` names the fixes file in errors.
+pub fn apply(spec: &mut Value, fixes: &FixFile, fixes_name: &str) -> Result<()> {
+    for (i, fix) in fixes.fixes.iter().enumerate() {
+        let stale = |found: &str| {
+            Error::at(
+                fixes_name,
+                format!("/fixes/{i}"),
+                format!(
+                    "fix `{}` is stale: expected {} at {} in the spec, {found}",
+                    fix.id,
+                    compact(&fix.expect),
+                    fix.target
+                ),
+                format!(
+                    "upstream changed this part of the spec; check whether the bug is fixed, \
+                     then update or delete fix `{}` in {fixes_name}",
+                    fix.id
+                ),
+            )
+        };
+        let Some(node) = spec.pointer_mut(&fix.target) else {
+            return Err(stale("but the target does not exist"));
+        };
+        if *node != fix.expect {
+            return Err(stale(&format!("but found {}", compact(node))));
+        }
+        match &fix.set {
+            Some(value) => *node = value.clone(),
+            None => remove(spec, &fix.target),
+        }
+    }
+    Ok(())
+}
+
+fn remove(spec: &mut Value, target: &str) {
+    let (parent, last) = target.rsplit_once('/').unwrap_or(("", target));
+    let key = last.replace("~1", "/").replace("~0", "~");
+    match spec.pointer_mut(parent) {
+        Some(Value::Object(map)) => {
+            map.remove(&key);
+        }
+        Some(Value::Array(items)) => {
+            if let Ok(index) = key.parse::<usize>() {
+                if index < items.len() {
+                    items.remove(index);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn compact(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 80 {
+        format!("{}…", text.chars().take(80).collect::<String>())
+    } else {
+        text
+    }
+}

@@ -1,0 +1,155 @@
+//! Stage 5, generate: progenitor's builder-style client, plus what progenitor drops.
+//!
+//! progenitor panics on some inputs. `validate` rejects every case we know of;
+//! as a last line of defence the panic is caught here, and the operation that
+//! causes it is found by generating each operation alone.
+
+use std::cell::RefCell;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Once;
+
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
+use proc_macro2::TokenStream;
+use serde_json::Value;
+
+use crate::error::{Error, Result};
+use crate::validate::{method_name, operations};
+
+/// Runs progenitor on the validated document and adds `#[deprecated]` where the spec says so.
+pub fn generate(spec: &Value, openapi: &openapiv3::OpenAPI, file: &str) -> Result<syn::File> {
+    let tokens = match run_progenitor(openapi) {
+        Ok(tokens) => tokens,
+        Err(message) => return Err(locate_failure(spec, file, message)),
+    };
+    let mut code: syn::File = syn::parse2(tokens).map_err(|e| {
+        Error::at(
+            file,
+            "",
+            format!("progenitor produced code that does not parse: {e}"),
+            "this is a generator bug; report it with the spec",
+        )
+    })?;
+    mark_deprecated_operations(spec, &mut code);
+    Ok(code)
+}
+
+fn settings() -> GenerationSettings {
+    let mut settings = GenerationSettings::new();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged)
+        .with_hooks(HooksMode::Expected);
+    settings
+}
+
+thread_local! {
+    /// Set while progenitor runs on this thread: its panics are captured, not printed.
+    static CAPTURED_PANIC: RefCell<Option<Option<String>>> = const { RefCell::new(None) };
+}
+
+fn run_progenitor(openapi: &openapiv3::OpenAPI) -> Result<TokenStream, String> {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let captured = CAPTURED_PANIC.with(|c| {
+                let mut slot = c.borrow_mut();
+                match slot.as_mut() {
+                    Some(message) => {
+                        *message = Some(panic_message(info.payload()));
+                        true
+                    }
+                    None => false,
+                }
+            });
+            if !captured {
+                previous(info);
+            }
+        }));
+    });
+    CAPTURED_PANIC.with(|c| *c.borrow_mut() = Some(None));
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        Generator::new(&settings()).generate_tokens(openapi)
+    }));
+    let panic = CAPTURED_PANIC.with(|c| c.borrow_mut().take()).flatten();
+    match result {
+        Ok(Ok(tokens)) => Ok(tokens),
+        Ok(Err(e)) => Err(format!("progenitor rejected the spec: {e}")),
+        Err(_) => Err(format!(
+            "progenitor panicked: {}",
+            panic.unwrap_or_else(|| "(no message)".into())
+        )),
+    }
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
+}
+
+/// Finds the operation progenitor fails on by generating each one alone.
+fn locate_failure(spec: &Value, file: &str, message: String) -> Error {
+    let hint = "validation did not catch this; fix the spec here with a fix in spec/oz-api.fixes.yaml, \
+                and report it so validate.rs learns the case";
+    let alone = |keep: Option<(&str, &str)>| -> bool {
+        let mut copy = spec.clone();
+        if let Some(paths) = copy.get_mut("paths").and_then(Value::as_object_mut) {
+            paths.retain(|path, _| keep.is_some_and(|(p, _)| p == path));
+            for item in paths.values_mut().filter_map(Value::as_object_mut) {
+                item.retain(|method, _| {
+                    !crate::validate::METHODS.contains(&method.as_str())
+                        || keep.is_some_and(|(_, m)| m == method)
+                });
+            }
+        }
+        serde_json::from_value::<openapiv3::OpenAPI>(copy)
+            .map(|o| run_progenitor(&o).is_err())
+            .unwrap_or(false)
+    };
+    if alone(None) {
+        return Error::at(file, "/components/schemas", message, hint);
+    }
+    for op in operations(spec) {
+        if alone(Some((op.path, op.method))) {
+            return Error::at(file, op.pointer, message, hint);
+        }
+    }
+    Error::at(file, "/paths", message, hint)
+}
+
+/// progenitor ignores `deprecated: true` on operations; put it on the method.
+fn mark_deprecated_operations(spec: &Value, code: &mut syn::File) {
+    let deprecated: Vec<(String, String)> = operations(spec)
+        .into_iter()
+        .filter(|op| op.value.get("deprecated") == Some(&Value::Bool(true)))
+        .filter_map(|op| {
+            let id = op.value.get("operationId")?.as_str()?;
+            let note = format!(
+                "`{} {}` is deprecated in the Oz API spec",
+                op.method.to_uppercase(),
+                op.path
+            );
+            Some((method_name(id), note))
+        })
+        .collect();
+    for item in &mut code.items {
+        let syn::Item::Impl(block) = item else { continue };
+        if block.trait_.is_some() || !is_client(&block.self_ty) {
+            continue;
+        }
+        for member in &mut block.items {
+            let syn::ImplItem::Fn(method) = member else { continue };
+            let name = method.sig.ident.to_string();
+            if let Some((_, note)) = deprecated.iter().find(|(m, _)| *m == name) {
+                method.attrs.push(syn::parse_quote!(#[deprecated(note = #note)]));
+            }
+        }
+    }
+}
+
+fn is_client(ty: &syn::Type) -> bool {
+    matches!(ty, syn::Type::Path(p) if p.path.is_ident("Client"))
+}

@@ -1,0 +1,130 @@
+//! The oz-api generation pipeline, one module per stage in the order data flows:
+//! [`load`] -> [`fix`] -> [`normalize`] -> [`validate`] -> [`generate`] -> [`format`] -> [`write`].
+//!
+//! [`surface`] renders the generated API as reviewable text for the drift snapshots.
+
+pub mod error;
+pub mod fix;
+pub mod format;
+pub mod generate;
+pub mod load;
+pub mod normalize;
+pub mod surface;
+pub mod validate;
+pub mod write;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub use error::{Error, Location, Result};
+
+/// Where the published spec lives, relative to the workspace root.
+pub const SPEC: &str = "spec/oz-api.yaml";
+/// The declarative fixes applied to it.
+pub const FIXES: &str = "spec/oz-api.fixes.yaml";
+/// The fixed spec in canonical form.
+pub const NORMALIZED: &str = "spec/oz-api.normalized.json";
+/// The generated client code.
+pub const GENERATED_RUST: &str = "oz-api/src/generated.rs";
+
+/// One file the pipeline produces, relative to the workspace root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputFile {
+    pub path: &'static str,
+    pub contents: String,
+}
+
+/// Everything one run of the pipeline produces.
+#[derive(Debug)]
+pub struct Generated {
+    pub files: Vec<OutputFile>,
+    /// The generated Rust code, parsed (for the surface summary).
+    pub code: syn::File,
+    /// The fixed, normalized spec.
+    pub spec: serde_json::Value,
+    pub spec_sha256: String,
+    pub operations: usize,
+    pub stages: Vec<(&'static str, Duration)>,
+}
+
+impl Generated {
+    pub fn lines(&self) -> usize {
+        self.files.iter().map(|f| f.contents.lines().count()).sum()
+    }
+
+    pub fn types(&self) -> usize {
+        surface::type_names(&self.code).len()
+    }
+}
+
+/// Runs every stage except writing. `root` is the workspace root; `spec` the
+/// published spec to read (usually `root/spec/oz-api.yaml`). Nothing is written.
+pub fn run(root: &Path, spec: &Path) -> Result<Generated> {
+    let mut stages = Vec::new();
+    let mut clock = Instant::now();
+    let mut lap = |name: &'static str| {
+        stages.push((name, clock.elapsed()));
+        clock = Instant::now();
+    };
+    let spec_name = display_name(root, spec);
+    let fixes_path = root.join(FIXES);
+
+    let mut document = load::load_file(spec, &spec_name)?;
+    let fixes_text = std::fs::read_to_string(&fixes_path).map_err(|e| {
+        Error::new(
+            FIXES,
+            Location::File,
+            format!("cannot read the fixes file: {e}"),
+            "restore it from git; an empty list is written `fixes: []`",
+        )
+    })?;
+    lap("load");
+
+    let fixes = fix::parse(&fixes_text, FIXES)?;
+    fix::apply(&mut document, &fixes, FIXES)?;
+    lap("fix");
+
+    let canonical = normalize::canonical(&document);
+    let canonical_text = normalize::to_text(&canonical);
+    let sha = normalize::sha256(&canonical_text);
+    lap("normalize");
+
+    let openapi = validate::validate(&canonical, &spec_name)?;
+    let operations = validate::operations(&canonical).len();
+    lap("validate");
+
+    let code = generate::generate(&canonical, &openapi, &spec_name)?;
+    lap("generate");
+
+    let files = vec![
+        OutputFile {
+            path: NORMALIZED,
+            contents: format::normalized_json(&canonical_text, &spec_name, &sha),
+        },
+        OutputFile {
+            path: GENERATED_RUST,
+            contents: format::rust_file(&format::header(&spec_name, &sha), &code),
+        },
+    ];
+    lap("format");
+
+    Ok(Generated {
+        files,
+        code,
+        spec: canonical,
+        spec_sha256: sha,
+        operations,
+        stages,
+    })
+}
+
+/// The spec's name in messages and headers: relative to the root when inside it,
+/// so output does not depend on where the workspace is checked out.
+fn display_name(root: &Path, spec: &Path) -> String {
+    let absolute = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let name: PathBuf = absolute(spec)
+        .strip_prefix(absolute(root))
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| spec.to_path_buf());
+    name.to_string_lossy().replace('\\', "/")
+}

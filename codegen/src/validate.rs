@@ -1,0 +1,436 @@
+//! Stage 4, validate: reject what progenitor cannot take, before it sees it.
+//!
+//! progenitor 0.15 panics (`assert!`, `unwrap`, `todo!`) on several inputs that
+//! are valid OpenAPI or nearly so. Every such case we know of is checked here on
+//! the JSON document, so the error can name a JSON pointer and a fix.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+
+use crate::error::{Error, Result, escape, pointer};
+
+pub const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+const FIX_HINT: &str = "add a fix to spec/oz-api.fixes.yaml (the published spec is never edited)";
+
+/// Checks `spec` (the fixed, normalized document). `file` names it in errors.
+pub fn validate(spec: &Value, file: &str) -> Result<openapiv3::OpenAPI> {
+    let err = |at: String, message: String, hint: &str| Error::at(file, at, message, hint);
+    let Some(root) = spec.as_object() else {
+        return Err(err(
+            String::new(),
+            "the document is not a mapping".into(),
+            "an OpenAPI document starts with `openapi: 3.0.x`, `info` and `paths`",
+        ));
+    };
+    check_version(root.get("openapi"), file)?;
+    for key in ["info", "paths"] {
+        if !root.get(key).is_some_and(Value::is_object) {
+            return Err(err(
+                pointer([key]),
+                format!("`{key}` is missing or not a mapping"),
+                "an OpenAPI 3.0 document needs `info` (title, version) and `paths`",
+            ));
+        }
+    }
+    check_refs(spec, spec, &mut String::new(), file)?;
+    check_operations(spec, file)?;
+
+    // Everything else about the shape is openapiv3's to check; the path of the
+    // offending field becomes the pointer.
+    serde_path_to_error::deserialize(spec).map_err(|e| {
+        let at: String = e
+            .path()
+            .iter()
+            .filter_map(|segment| match segment {
+                serde_path_to_error::Segment::Seq { index } => Some(format!("/{index}")),
+                serde_path_to_error::Segment::Map { key } => Some(format!("/{}", escape(key))),
+                serde_path_to_error::Segment::Enum { variant } => {
+                    Some(format!("/{}", escape(variant)))
+                }
+                serde_path_to_error::Segment::Unknown => None,
+            })
+            .collect();
+        err(
+            at,
+            format!("not a valid OpenAPI 3.0 document: {}", e.inner()),
+            "fix the field at this location (see the OpenAPI 3.0.3 specification)",
+        )
+    })
+}
+
+fn check_version(version: Option<&Value>, file: &str) -> Result<()> {
+    let hint = "progenitor reads OpenAPI 3.0.x only; convert the document or pin an older spec";
+    match version.and_then(Value::as_str) {
+        Some(v) if v.starts_with("3.0.") || v == "3.0" => Ok(()),
+        Some(v) => Err(Error::at(
+            file,
+            "/openapi",
+            format!("OpenAPI version {v} is not supported"),
+            hint,
+        )),
+        None => Err(Error::at(
+            file,
+            "/openapi",
+            "no `openapi: 3.0.x` version field (Swagger 2.0 and unversioned documents are not supported)",
+            hint,
+        )),
+    }
+}
+
+/// Every `$ref` must be local, of the form `#/components/<kind>/<name>`, and resolve.
+fn check_refs(spec: &Value, node: &Value, at: &mut String, file: &str) -> Result<()> {
+    match node {
+        Value::Object(map) => {
+            if let Some(reference) = map.get("$ref") {
+                let here = format!("{at}/$ref");
+                let Some(reference) = reference.as_str() else {
+                    return Err(Error::at(file, here, "`$ref` is not a string", FIX_HINT));
+                };
+                let segments: Vec<&str> = reference.trim_start_matches("#/").split('/').collect();
+                if !reference.starts_with("#/components/") || segments.len() != 3 {
+                    return Err(Error::at(
+                        file,
+                        here,
+                        format!("unsupported reference `{reference}`"),
+                        "only local references of the form #/components/<kind>/<name> are supported; \
+                         inline external documents first",
+                    ));
+                }
+                if spec.pointer(&reference[1..]).is_none() {
+                    return Err(Error::at(
+                        file,
+                        here,
+                        format!("unresolved reference `{reference}`: no such component"),
+                        format!("define it or correct the name; {FIX_HINT}"),
+                    ));
+                }
+            }
+            for (key, value) in map {
+                let len = at.len();
+                at.push('/');
+                at.push_str(&escape(key));
+                check_refs(spec, value, at, file)?;
+                at.truncate(len);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                check_refs(spec, item, at, file)?;
+                at.truncate(len);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Follows `$ref`s (already known to resolve) to the referenced object.
+fn deref<'a>(spec: &'a Value, mut node: &'a Value) -> &'a Value {
+    for _ in 0..32 {
+        match node.get("$ref").and_then(Value::as_str) {
+            Some(r) => node = spec.pointer(&r[1..]).unwrap_or(&Value::Null),
+            None => break,
+        }
+    }
+    node
+}
+
+/// One operation of the document.
+pub struct Operation<'a> {
+    pub path: &'a str,
+    pub method: &'a str,
+    pub value: &'a Value,
+    /// JSON pointer of the operation object.
+    pub pointer: String,
+}
+
+/// All operations in document order (already sorted by normalization).
+pub fn operations(spec: &Value) -> Vec<Operation<'_>> {
+    let mut out = Vec::new();
+    if let Some(paths) = spec.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            for method in METHODS {
+                if let Some(value) = item.get(method) {
+                    out.push(Operation {
+                        path,
+                        method,
+                        value,
+                        pointer: pointer(["paths", path.as_str(), method]),
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+fn check_operations(spec: &Value, file: &str) -> Result<()> {
+    let paths = spec["paths"].as_object().into_iter().flatten();
+    for (path, item) in paths {
+        let at = pointer(["paths", path.as_str()]);
+        if !path.starts_with('/') {
+            return Err(Error::at(
+                file,
+                at,
+                format!("path `{path}` does not start with `/`"),
+                FIX_HINT,
+            ));
+        }
+        if item.get("$ref").is_some() {
+            return Err(Error::at(
+                file,
+                at,
+                "path items given by `$ref` are not supported by progenitor",
+                format!("inline the path item; {FIX_HINT}"),
+            ));
+        }
+    }
+
+    let mut ids: BTreeMap<String, String> = BTreeMap::new();
+    let mut methods: BTreeMap<String, String> = BTreeMap::new();
+    for op in operations(spec) {
+        let id_at = format!("{}/operationId", op.pointer);
+        let Some(id) = op.value.get("operationId").and_then(Value::as_str) else {
+            return Err(Error::at(
+                file,
+                id_at,
+                format!("{} {} has no operationId", op.method.to_uppercase(), op.path),
+                format!("every operation needs a unique operationId; {FIX_HINT}"),
+            ));
+        };
+        if let Some(first) = ids.insert(id.to_string(), op.pointer.clone()) {
+            return Err(Error::at(
+                file,
+                id_at,
+                format!("duplicate operationId `{id}`: also used by {first}"),
+                format!("give one of them its own operationId; {FIX_HINT}"),
+            ));
+        }
+        let method = method_name(id);
+        if let Some(first) = methods.insert(method.clone(), id.to_string()) {
+            return Err(Error::at(
+                file,
+                id_at,
+                format!("operationId `{id}` and `{first}` both become the Rust method `{method}`"),
+                format!("rename one of them; {FIX_HINT}"),
+            ));
+        }
+        check_path_parameters(spec, &op, file)?;
+        check_request_body(spec, &op, file)?;
+        check_responses(spec, &op, file)?;
+    }
+    Ok(())
+}
+
+/// The Rust method progenitor makes of an operationId.
+pub fn method_name(operation_id: &str) -> String {
+    use heck::ToSnakeCase;
+    operation_id
+        .replace('\'', "")
+        .replace(|c: char| !c.is_alphanumeric() && c != '_', "-")
+        .to_snake_case()
+}
+
+fn check_path_parameters(spec: &Value, op: &Operation, file: &str) -> Result<()> {
+    let path_item = &spec["paths"][op.path];
+    let params = [&path_item["parameters"], &op.value["parameters"]];
+    let mut declared = BTreeSet::new();
+    let mut seen = BTreeSet::new();
+    for (list, base) in params.iter().zip([
+        pointer(["paths", op.path, "parameters"]),
+        format!("{}/parameters", op.pointer),
+    ]) {
+        for (i, p) in list.as_array().into_iter().flatten().enumerate() {
+            let p = deref(spec, p);
+            let (Some(name), Some(location)) = (
+                p.get("name").and_then(Value::as_str),
+                p.get("in").and_then(Value::as_str),
+            ) else {
+                continue; // openapiv3 reports the missing field with its path
+            };
+            // Operation-level parameters override path-level ones of the same name.
+            if base.ends_with("/parameters") && base.starts_with(&op.pointer) {
+                if !seen.insert((name, location)) {
+                    return Err(Error::at(
+                        file,
+                        format!("{base}/{i}"),
+                        format!("parameter `{name}` (in {location}) is declared twice"),
+                        FIX_HINT,
+                    ));
+                }
+            }
+            if location == "path" {
+                declared.insert(name.to_string());
+            }
+            if location == "cookie" {
+                return Err(Error::at(
+                    file,
+                    format!("{base}/{i}"),
+                    format!("cookie parameter `{name}` is not supported by progenitor"),
+                    FIX_HINT,
+                ));
+            }
+        }
+    }
+    let in_template: BTreeSet<String> = op
+        .path
+        .split('{')
+        .skip(1)
+        .filter_map(|s| s.split_once('}').map(|(name, _)| name.to_string()))
+        .collect();
+    if let Some(missing) = in_template.difference(&declared).next() {
+        return Err(Error::at(
+            file,
+            format!("{}/parameters", op.pointer),
+            format!("path `{}` uses `{{{missing}}}` but no `in: path` parameter `{missing}` is declared", op.path),
+            FIX_HINT,
+        ));
+    }
+    if let Some(extra) = declared.difference(&in_template).next() {
+        return Err(Error::at(
+            file,
+            format!("{}/parameters", op.pointer),
+            format!("path parameter `{extra}` does not appear in the path `{}`", op.path),
+            FIX_HINT,
+        ));
+    }
+    Ok(())
+}
+
+fn check_request_body(spec: &Value, op: &Operation, file: &str) -> Result<()> {
+    let Some(body) = op.value.get("requestBody") else {
+        return Ok(());
+    };
+    let at = format!("{}/requestBody", op.pointer);
+    let content = deref(spec, body).get("content").and_then(Value::as_object);
+    let Some(content) = content.filter(|c| !c.is_empty()) else {
+        return Err(Error::at(file, at, "request body has no content", FIX_HINT));
+    };
+    if content.len() > 1 {
+        return Err(Error::at(
+            file,
+            format!("{at}/content"),
+            format!(
+                "request body has {} media types ({}); progenitor takes exactly one",
+                content.len(),
+                content.keys().cloned().collect::<Vec<_>>().join(", ")
+            ),
+            format!("keep one media type; {FIX_HINT}"),
+        ));
+    }
+    for (media, value) in content {
+        check_media_type(media, value, &format!("{at}/content/{}", escape(media)), file)?;
+    }
+    Ok(())
+}
+
+fn check_media_type(media: &str, value: &Value, at: &str, file: &str) -> Result<()> {
+    if !is_json(media) {
+        return Ok(());
+    }
+    if value.get("schema").is_none() {
+        return Err(Error::at(
+            file,
+            at,
+            format!("`{media}` content has no schema (progenitor panics on this)"),
+            format!("add a schema; {FIX_HINT}"),
+        ));
+    }
+    if value.get("encoding").is_some_and(|e| e.as_object().is_some_and(|e| !e.is_empty())) {
+        return Err(Error::at(
+            file,
+            format!("{at}/encoding"),
+            "`encoding` on JSON content is not supported by progenitor (it panics)",
+            format!("remove it; {FIX_HINT}"),
+        ));
+    }
+    Ok(())
+}
+
+fn is_json(media: &str) -> bool {
+    media == "application/json" || media.starts_with("application/json;")
+}
+
+/// progenitor asserts that the 2xx responses (and, separately, the 4xx/5xx
+/// responses) of an operation share one body type: check it here instead.
+fn check_responses(spec: &Value, op: &Operation, file: &str) -> Result<()> {
+    let at = format!("{}/responses", op.pointer);
+    let Some(responses) = op.value.get("responses").and_then(Value::as_object) else {
+        return Err(Error::at(
+            file,
+            at,
+            "operation has no `responses`",
+            format!("declare at least the success response; {FIX_HINT}"),
+        ));
+    };
+    let mut success: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let mut failure: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    let has_2xx_range = responses.contains_key("2XX");
+    for (code, response) in responses {
+        let class = match code.as_str() {
+            "default" => None,
+            c if c.len() == 3 && c.ends_with("XX") => c.chars().next(),
+            c if c.len() == 3 && c.chars().all(|d| d.is_ascii_digit()) => c.chars().next(),
+            c => {
+                return Err(Error::at(
+                    file,
+                    format!("{at}/{}", escape(c)),
+                    format!("`{c}` is not a status code"),
+                    "use a code such as 200, a range such as 2XX, or `default`",
+                ));
+            }
+        };
+        let response = deref(spec, response);
+        let content = response.get("content").and_then(Value::as_object);
+        let body = match content.and_then(|c| c.iter().find(|(m, _)| is_json(m))) {
+            Some((media, value)) => {
+                let here = format!("{at}/{}/content/{}", escape(code), escape(media));
+                check_media_type(media, value, &here, file)?;
+                format!("JSON {}", describe_schema(&value["schema"]))
+            }
+            None if content.is_some_and(|c| !c.is_empty()) => "raw bytes".to_string(),
+            None => "no body".to_string(),
+        };
+        let is_default = class.is_none();
+        if class == Some('2') || (is_default && !has_2xx_range) {
+            success.entry(body.clone()).or_default().push(code);
+        }
+        if matches!(class, Some('4' | '5')) || is_default {
+            failure.entry(body).or_default().push(code);
+        }
+    }
+    for (kinds, which) in [(success, "success (2xx)"), (failure, "error (4xx/5xx)")] {
+        if kinds.len() > 1 {
+            let list: Vec<String> = kinds
+                .iter()
+                .map(|(body, codes)| format!("{} -> {body}", codes.join("/")))
+                .collect();
+            return Err(Error::at(
+                file,
+                at,
+                format!(
+                    "{} {} has {} different {which} response bodies ({}); progenitor needs one",
+                    op.method.to_uppercase(),
+                    op.path,
+                    kinds.len(),
+                    list.join("; ")
+                ),
+                format!("make those responses share one schema or drop the odd one out; {FIX_HINT}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn describe_schema(schema: &Value) -> String {
+    match schema.get("$ref").and_then(Value::as_str) {
+        Some(r) => r.rsplit('/').next().unwrap_or(r).to_string(),
+        None => schema.to_string(),
+    }
+}

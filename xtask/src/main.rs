@@ -1,0 +1,132 @@
+//! `cargo xtask regen [--check] [--spec PATH] [--root DIR]`: regenerate oz-api from the spec.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+const USAGE: &str = "\
+usage: cargo xtask regen [--check] [--spec PATH] [--root DIR]
+
+  regen            generate every file from spec/oz-api.yaml and write the ones that changed
+  --check          write nothing; fail with a diff if any generated file is stale
+  --spec PATH      read the published spec from PATH instead of spec/oz-api.yaml
+                   (to try a new upstream version before adopting it)
+  --root DIR       the workspace to read fixes from and write into (default: this one)";
+
+struct Args {
+    check: bool,
+    spec: Option<PathBuf>,
+    root: Option<PathBuf>,
+}
+
+fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut parsed = Args {
+        check: false,
+        spec: None,
+        root: None,
+    };
+    let mut args = args.iter();
+    match args.next().map(String::as_str) {
+        Some("regen") => {}
+        Some(other) => return Err(format!("unknown command `{other}`")),
+        None => return Err("no command given".into()),
+    }
+    while let Some(arg) = args.next() {
+        let mut value = |flag: &str| {
+            args.next()
+                .map(PathBuf::from)
+                .ok_or_else(|| format!("{flag} needs a value"))
+        };
+        match arg.as_str() {
+            "--check" => parsed.check = true,
+            "--spec" => parsed.spec = Some(value("--spec")?),
+            "--root" => parsed.root = Some(value("--root")?),
+            other => return Err(format!("unknown argument `{other}`")),
+        }
+    }
+    Ok(parsed)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return ExitCode::SUCCESS;
+    }
+    let args = match parse_args(&args) {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("error: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match regen(&args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            eprintln!("nothing was written");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn regen(args: &Args) -> Result<ExitCode, codegen::Error> {
+    let started = Instant::now();
+    // xtask lives in <root>/xtask.
+    let default_root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    let root = args.root.clone().unwrap_or(default_root);
+    let spec = args.spec.clone().unwrap_or_else(|| root.join(codegen::SPEC));
+    let generated = codegen::run(&root, &spec)?;
+
+    if args.check {
+        let stale = codegen::write::check(&root, &generated.files);
+        if stale.is_empty() {
+            println!("regen --check: {} generated files are up to date", generated.files.len());
+            return Ok(ExitCode::SUCCESS);
+        }
+        for file in &stale {
+            print!("{}", limit_lines(&file.diff, 400));
+        }
+        let names: Vec<&str> = stale.iter().map(|s| s.path).collect();
+        eprintln!(
+            "error: generated files are stale: {}\n  run `cargo xtask regen` and commit the result",
+            names.join(", ")
+        );
+        return Ok(ExitCode::from(1));
+    }
+
+    let write_started = Instant::now();
+    let changed = codegen::write::write_all(&root, &generated.files)?;
+    let mut stages = generated.stages.clone();
+    stages.push(("write", write_started.elapsed()));
+    println!(
+        "regen: {} operations, {} types, {} lines in {:.2} s ({})",
+        generated.operations,
+        generated.types(),
+        generated.lines(),
+        started.elapsed().as_secs_f64(),
+        stages
+            .iter()
+            .map(|(name, d)| format!("{name} {:.0} ms", d.as_secs_f64() * 1000.0))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    match changed.as_slice() {
+        [] => println!("regen: no files changed"),
+        files => println!("regen: {} files changed: {}", files.len(), files.join(", ")),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn limit_lines(text: &str, max: usize) -> String {
+    let total = text.lines().count();
+    if total <= max {
+        return text.to_string();
+    }
+    let mut out: String = text.lines().take(max).flat_map(|l| [l, "\n"]).collect();
+    out.push_str(&format!("... {} more diff lines\n", total - max));
+    out
+}
