@@ -38,7 +38,9 @@ fn settings() -> GenerationSettings {
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged)
-        .with_hooks(HooksMode::Expected);
+        .with_hooks(HooksMode::Expected)
+        // Retry policy and auth settings live in the hand-written layer.
+        .with_inner_type(quote::quote!(crate::Policy));
     settings
 }
 

@@ -1,1 +1,289 @@
-pub fn type_names(_c: &syn::File) -> Vec<String> { vec![] }
+//! The generated API as reviewable text: one snapshot per operation and per type,
+//! plus an index of names, so a spec change fails only the snapshots it touches.
+
+use std::collections::BTreeMap;
+
+use quote::ToTokens;
+use serde_json::Value;
+
+use crate::validate::{method_name, operations};
+
+/// Every snapshot of the generated API: name -> text. Names are
+/// `index`, `operation__<operationId>` and `type__<RustTypeName>`.
+pub fn snapshots(spec: &Value, code: &syn::File) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let mut index = String::from("# every operation and type in the generated API\n");
+    let client_methods = client_methods(code);
+    let builders = module_items(code, "builder");
+    for op in operations(spec) {
+        let Some(id) = op.value.get("operationId").and_then(Value::as_str) else {
+            continue;
+        };
+        let method = method_name(id);
+        index.push_str(&format!("operation {id}: {} {}\n", op.method.to_uppercase(), op.path));
+        let mut text = String::new();
+        let builder_name = client_methods
+            .get(&method)
+            .and_then(|f| return_type_last_ident(&f.sig.output));
+        let builder: Vec<&syn::Item> = builder_name
+            .as_deref()
+            .map(|name| items_named(&builders, name))
+            .unwrap_or_default();
+        text.push_str(&operation_line(op.method, op.path, &method, &builder));
+        text.push_str("\n---- generated Rust ----\n");
+        let mut items: Vec<syn::Item> = Vec::new();
+        if let Some(f) = client_methods.get(&method) {
+            items.push(syn::parse_quote!(impl Client { #f }));
+        }
+        items.extend(builder.into_iter().cloned());
+        text.push_str(&render(items));
+        out.insert(format!("operation__{id}"), text);
+    }
+    let types = module_items(code, "types");
+    for name in type_names(code) {
+        index.push_str(&format!("type {name}\n"));
+        let items = items_named(&types, &name);
+        let mut text = type_block(&name, &items);
+        text.push_str("\n---- generated Rust ----\n");
+        text.push_str(&render(items.into_iter().cloned().collect()));
+        out.insert(format!("type__{name}"), text);
+    }
+    out.insert("index".into(), index);
+    out
+}
+
+/// Names of the structs, enums and aliases in the generated `types` module.
+pub fn type_names(code: &syn::File) -> Vec<String> {
+    module_items(code, "types")
+        .iter()
+        .filter_map(|item| match item {
+            syn::Item::Struct(s) => Some(s.ident.to_string()),
+            syn::Item::Enum(e) => Some(e.ident.to_string()),
+            syn::Item::Type(t) => Some(t.ident.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn module_items<'a>(code: &'a syn::File, name: &str) -> Vec<&'a syn::Item> {
+    code.items
+        .iter()
+        .find_map(|item| match item {
+            syn::Item::Mod(m) if m.ident == name => m.content.as_ref(),
+            _ => None,
+        })
+        .map(|(_, items)| items.iter().collect())
+        .unwrap_or_default()
+}
+
+/// The definition of `name` and every impl for it (except the trivial `From<&T>`).
+fn items_named<'a>(items: &[&'a syn::Item], name: &str) -> Vec<&'a syn::Item> {
+    items
+        .iter()
+        .copied()
+        .filter(|item| match item {
+            syn::Item::Struct(s) => s.ident == name,
+            syn::Item::Enum(e) => e.ident == name,
+            syn::Item::Type(t) => t.ident == name,
+            syn::Item::Impl(i) => {
+                last_ident(&i.self_ty).as_deref() == Some(name)
+                    && !i.trait_.as_ref().is_some_and(|(path, _)| {
+                        path.segments.last().is_some_and(|s| {
+                            s.ident == "From" && type_text(&s.arguments).starts_with("<&")
+                        })
+                    })
+            }
+            _ => false,
+        })
+        .collect()
+}
+
+fn client_methods(code: &syn::File) -> BTreeMap<String, &syn::ImplItemFn> {
+    let mut out = BTreeMap::new();
+    for item in &code.items {
+        let syn::Item::Impl(block) = item else { continue };
+        if block.trait_.is_some() || last_ident(&block.self_ty).as_deref() != Some("Client") {
+            continue;
+        }
+        for member in &block.items {
+            if let syn::ImplItem::Fn(f) = member {
+                out.insert(f.sig.ident.to_string(), f);
+            }
+        }
+    }
+    out
+}
+
+fn last_ident(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+fn return_type_last_ident(output: &syn::ReturnType) -> Option<String> {
+    match output {
+        syn::ReturnType::Type(_, ty) => last_ident(ty),
+        syn::ReturnType::Default => None,
+    }
+}
+
+/// `GET /agent/runs -> client.list_runs() [cursor?: String, ...] -> types::ListRunsResponse`
+fn operation_line(method: &str, path: &str, rust: &str, builder: &[&syn::Item]) -> String {
+    let mut params = Vec::new();
+    let mut response = String::from("?");
+    for item in builder {
+        match item {
+            syn::Item::Struct(s) => {
+                for field in s.fields.iter().filter(|f| f.ident.as_ref().is_some_and(|i| i != "client")) {
+                    let name = field.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+                    // Builder fields are `Result<T, String>`; optional ones `Result<Option<T>, String>`.
+                    let ty = first_generic(&field.ty).unwrap_or_else(|| type_text(&field.ty));
+                    match ty.strip_prefix("Option<").and_then(|t| t.strip_suffix('>')) {
+                        Some(inner) => params.push(format!("    {name}?: {inner}\n")),
+                        None => params.push(format!("    {name}: {ty}\n")),
+                    }
+                }
+            }
+            syn::Item::Impl(i) => {
+                for member in &i.items {
+                    if let syn::ImplItem::Fn(f) = member {
+                        if f.sig.ident == "send" {
+                            if let syn::ReturnType::Type(_, ty) = &f.sig.output {
+                                // Result<ResponseValue<T>, Error<E>> -> "T, error E"
+                                response = type_text(ty)
+                                    .replacen("Result<ResponseValue<", "", 1)
+                                    .replacen(">, Error<", ", error body ", 1)
+                                    .trim_end_matches(">>")
+                                    .to_string();
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    format!(
+        "{} {path}\n  client.{rust}()\n{}  returns {response}\n",
+        method.to_uppercase(),
+        params.concat()
+    )
+}
+
+fn first_generic(ty: &syn::Type) -> Option<String> {
+    let syn::Type::Path(p) = ty else { return None };
+    let syn::PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(t) => Some(type_text(t)),
+        _ => None,
+    }
+}
+
+/// One block per type: its kind, then fields with types, or enum values / variants.
+fn type_block(name: &str, items: &[&syn::Item]) -> String {
+    let mut out = String::new();
+    for item in items {
+        match item {
+            syn::Item::Struct(s) => {
+                out.push_str(&format!("struct {name}{}\n", serde_attrs(&s.attrs)));
+                for field in &s.fields {
+                    let field_name = field.ident.as_ref().map(ToString::to_string).unwrap_or_else(|| "0".into());
+                    out.push_str(&format!(
+                        "  {field_name}: {}{}{}\n",
+                        type_text(&field.ty),
+                        serde_attrs(&field.attrs),
+                        deprecated(&field.attrs)
+                    ));
+                }
+            }
+            syn::Item::Enum(e) => {
+                out.push_str(&format!("enum {name}{}\n", serde_attrs(&e.attrs)));
+                for variant in &e.variants {
+                    let data = match &variant.fields {
+                        syn::Fields::Unit => String::new(),
+                        fields => type_text(fields),
+                    };
+                    out.push_str(&format!("  {}{data}{}\n", variant.ident, serde_attrs(&variant.attrs)));
+                }
+            }
+            syn::Item::Type(t) => out.push_str(&format!("type {name} = {}\n", type_text(&t.ty))),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// What the serde attributes say about the wire format, in short:
+/// ` = "json_name"`, ` (default)`, ` [untagged]`, ` [tag = "type"]`, ...
+fn serde_attrs(attrs: &[syn::Attribute]) -> String {
+    let mut out = String::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let text = type_text(&attr.meta);
+        let inner = text.trim_start_matches("serde(").trim_end_matches(')');
+        for part in inner.split(", ") {
+            match part.split_once(" = ") {
+                Some(("rename", name)) => out.push_str(&format!(" = {name}")),
+                Some(("default", _)) => out.push_str(" (default)"),
+                Some(("skip_serializing_if", _)) => {}
+                Some((key, value)) => out.push_str(&format!(" [{key} = {value}]")),
+                None if part == "default" => out.push_str(" (default)"),
+                None => out.push_str(&format!(" [{part}]")),
+            }
+        }
+    }
+    out
+}
+
+fn deprecated(attrs: &[syn::Attribute]) -> &'static str {
+    if attrs.iter().any(|a| a.path().is_ident("deprecated")) {
+        " (deprecated)"
+    } else {
+        ""
+    }
+}
+
+/// Token text with the spacing a person would write.
+fn type_text(tokens: &impl ToTokens) -> String {
+    let text = tokens.to_token_stream().to_string();
+    let mut out = text
+        .replace(" :: ", "::")
+        .replace(":: ", "::")
+        .replace(" < ", "<")
+        .replace("< ", "<")
+        .replace(" <", "<")
+        .replace(" >", ">")
+        .replace(" ,", ",")
+        .replace("& '", "&'")
+        .replace("& ", "&")
+        .replace(" (", "(")
+        .replace("( ", "(")
+        .replace(" )", ")")
+        .replace(" = ", " = ");
+    for (long, short) in [
+        ("::std::string::", ""),
+        ("::std::vec::", ""),
+        ("::std::option::", ""),
+        ("::std::collections::", ""),
+        ("::std::num::", ""),
+        ("::chrono::DateTime<::chrono::offset::Utc>", "DateTime<Utc>"),
+        ("::serde_json::", "serde_json::"),
+        ("::uuid::", "uuid::"),
+        ("types::", ""),
+        (",>", ">"),
+    ] {
+        out = out.replace(long, short);
+    }
+    out.trim_start_matches("::").to_string()
+}
+
+fn render(items: Vec<syn::Item>) -> String {
+    prettyplease::unparse(&syn::File {
+        shebang: None,
+        frontmatter: None,
+        attrs: Vec::new(),
+        items,
+    })
+}
