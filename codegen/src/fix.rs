@@ -68,7 +68,10 @@ pub fn parse(text: &str, name: &str) -> Result<FixFile> {
             return Err(Error::at(
                 name,
                 at,
-                format!("fix `{}` must have exactly one of `set` and `remove: true`", fix.id),
+                format!(
+                    "fix `{}` must have exactly one of `set` and `remove: true`",
+                    fix.id
+                ),
                 "say what the fix does to its target",
             ));
         }
@@ -84,7 +87,10 @@ pub fn parse(text: &str, name: &str) -> Result<FixFile> {
             return Err(Error::at(
                 name,
                 at,
-                format!("fix `{}`: target `{}` is not a JSON pointer", fix.id, fix.target),
+                format!(
+                    "fix `{}`: target `{}` is not a JSON pointer",
+                    fix.id, fix.target
+                ),
                 "targets are JSON pointers such as /paths/~1agent/get/operationId",
             ));
         }
@@ -134,10 +140,10 @@ fn remove(spec: &mut Value, target: &str) {
             map.remove(&key);
         }
         Some(Value::Array(items)) => {
-            if let Ok(index) = key.parse::<usize>() {
-                if index < items.len() {
-                    items.remove(index);
-                }
+            if let Ok(index) = key.parse::<usize>()
+                && index < items.len()
+            {
+                items.remove(index);
             }
         }
         _ => {}

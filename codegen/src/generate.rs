@@ -8,8 +8,8 @@ use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Once;
 
-use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use proc_macro2::TokenStream;
+use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagStyle};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
@@ -138,15 +138,21 @@ fn mark_deprecated_operations(spec: &Value, code: &mut syn::File) {
         })
         .collect();
     for item in &mut code.items {
-        let syn::Item::Impl(block) = item else { continue };
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
         if block.trait_.is_some() || !is_client(&block.self_ty) {
             continue;
         }
         for member in &mut block.items {
-            let syn::ImplItem::Fn(method) = member else { continue };
+            let syn::ImplItem::Fn(method) = member else {
+                continue;
+            };
             let name = method.sig.ident.to_string();
             if let Some((_, note)) = deprecated.iter().find(|(m, _)| *m == name) {
-                method.attrs.push(syn::parse_quote!(#[deprecated(note = #note)]));
+                method
+                    .attrs
+                    .push(syn::parse_quote!(#[deprecated(note = #note)]));
             }
         }
     }

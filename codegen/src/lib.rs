@@ -70,6 +70,7 @@ pub fn run(root: &Path, spec: &Path) -> Result<Generated> {
     let fixes_path = root.join(FIXES);
 
     let mut document = load::load_file(spec, &spec_name)?;
+    validate::outline(&document, &spec_name)?;
     let fixes_text = std::fs::read_to_string(&fixes_path).map_err(|e| {
         Error::new(
             FIXES,

@@ -20,7 +20,11 @@ pub fn snapshots(spec: &Value, code: &syn::File) -> BTreeMap<String, String> {
             continue;
         };
         let method = method_name(id);
-        index.push_str(&format!("operation {id}: {} {}\n", op.method.to_uppercase(), op.path));
+        index.push_str(&format!(
+            "operation {id}: {} {}\n",
+            op.method.to_uppercase(),
+            op.path
+        ));
         let mut text = String::new();
         let builder_name = client_methods
             .get(&method)
@@ -101,7 +105,9 @@ fn items_named<'a>(items: &[&'a syn::Item], name: &str) -> Vec<&'a syn::Item> {
 fn client_methods(code: &syn::File) -> BTreeMap<String, &syn::ImplItemFn> {
     let mut out = BTreeMap::new();
     for item in &code.items {
-        let syn::Item::Impl(block) = item else { continue };
+        let syn::Item::Impl(block) = item else {
+            continue;
+        };
         if block.trait_.is_some() || last_ident(&block.self_ty).as_deref() != Some("Client") {
             continue;
         }
@@ -135,8 +141,16 @@ fn operation_line(method: &str, path: &str, rust: &str, builder: &[&syn::Item]) 
     for item in builder {
         match item {
             syn::Item::Struct(s) => {
-                for field in s.fields.iter().filter(|f| f.ident.as_ref().is_some_and(|i| i != "client")) {
-                    let name = field.ident.as_ref().map(ToString::to_string).unwrap_or_default();
+                for field in s
+                    .fields
+                    .iter()
+                    .filter(|f| f.ident.as_ref().is_some_and(|i| i != "client"))
+                {
+                    let name = field
+                        .ident
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_default();
                     // Builder fields are `Result<T, String>`; optional ones `Result<Option<T>, String>`.
                     let ty = first_generic(&field.ty).unwrap_or_else(|| type_text(&field.ty));
                     match ty.strip_prefix("Option<").and_then(|t| t.strip_suffix('>')) {
@@ -147,17 +161,16 @@ fn operation_line(method: &str, path: &str, rust: &str, builder: &[&syn::Item]) 
             }
             syn::Item::Impl(i) => {
                 for member in &i.items {
-                    if let syn::ImplItem::Fn(f) = member {
-                        if f.sig.ident == "send" {
-                            if let syn::ReturnType::Type(_, ty) = &f.sig.output {
-                                // Result<ResponseValue<T>, Error<E>> -> "T, error E"
-                                response = type_text(ty)
-                                    .replacen("Result<ResponseValue<", "", 1)
-                                    .replacen(">, Error<", ", error body ", 1)
-                                    .trim_end_matches(">>")
-                                    .to_string();
-                            }
-                        }
+                    if let syn::ImplItem::Fn(f) = member
+                        && f.sig.ident == "send"
+                        && let syn::ReturnType::Type(_, ty) = &f.sig.output
+                    {
+                        // Result<ResponseValue<T>, Error<E>> -> "T, error body E"
+                        response = type_text(ty)
+                            .replacen("Result<ResponseValue<", "", 1)
+                            .replacen(">, Error<", ", error body ", 1)
+                            .trim_end_matches(">>")
+                            .to_string();
                     }
                 }
             }
@@ -190,7 +203,11 @@ fn type_block(name: &str, items: &[&syn::Item]) -> String {
             syn::Item::Struct(s) => {
                 out.push_str(&format!("struct {name}{}\n", serde_attrs(&s.attrs)));
                 for field in &s.fields {
-                    let field_name = field.ident.as_ref().map(ToString::to_string).unwrap_or_else(|| "0".into());
+                    let field_name = field
+                        .ident
+                        .as_ref()
+                        .map(ToString::to_string)
+                        .unwrap_or_else(|| "0".into());
                     out.push_str(&format!(
                         "  {field_name}: {}{}{}\n",
                         type_text(&field.ty),
@@ -206,7 +223,11 @@ fn type_block(name: &str, items: &[&syn::Item]) -> String {
                         syn::Fields::Unit => String::new(),
                         fields => type_text(fields),
                     };
-                    out.push_str(&format!("  {}{data}{}\n", variant.ident, serde_attrs(&variant.attrs)));
+                    out.push_str(&format!(
+                        "  {}{data}{}\n",
+                        variant.ident,
+                        serde_attrs(&variant.attrs)
+                    ));
                 }
             }
             syn::Item::Type(t) => out.push_str(&format!("type {name} = {}\n", type_text(&t.ty))),
@@ -260,8 +281,7 @@ fn type_text(tokens: &impl ToTokens) -> String {
         .replace("& ", "&")
         .replace(" (", "(")
         .replace("( ", "(")
-        .replace(" )", ")")
-        .replace(" = ", " = ");
+        .replace(" )", ")");
     for (long, short) in [
         ("::std::string::", ""),
         ("::std::vec::", ""),

@@ -16,33 +16,79 @@ pub const METHODS: [&str; 8] = [
 
 const FIX_HINT: &str = "add a fix to spec/oz-api.fixes.yaml (the published spec is never edited)";
 
-/// Checks `spec` (the fixed, normalized document). `file` names it in errors.
-pub fn validate(spec: &Value, file: &str) -> Result<openapiv3::OpenAPI> {
-    let err = |at: String, message: String, hint: &str| Error::at(file, at, message, hint);
+/// The document's outline, checked right after loading so that a document that
+/// is not OpenAPI 3.0 at all is reported as such, not as a stale fix.
+pub fn outline(spec: &Value, file: &str) -> Result<()> {
     let Some(root) = spec.as_object() else {
-        return Err(err(
-            String::new(),
-            "the document is not a mapping".into(),
+        return Err(Error::at(
+            file,
+            "",
+            "the document is not a mapping",
             "an OpenAPI document starts with `openapi: 3.0.x`, `info` and `paths`",
         ));
     };
     check_version(root.get("openapi"), file)?;
     for key in ["info", "paths"] {
         if !root.get(key).is_some_and(Value::is_object) {
-            return Err(err(
+            return Err(Error::at(
+                file,
                 pointer([key]),
                 format!("`{key}` is missing or not a mapping"),
                 "an OpenAPI 3.0 document needs `info` (title, version) and `paths`",
             ));
         }
     }
+    Ok(())
+}
+
+/// Checks `spec` (the fixed, normalized document). `file` names it in errors.
+pub fn validate(spec: &Value, file: &str) -> Result<openapiv3::OpenAPI> {
+    outline(spec, file)?;
     check_refs(spec, spec, &mut String::new(), file)?;
     check_operations(spec, file)?;
 
-    // Everything else about the shape is openapiv3's to check; the path of the
-    // offending field becomes the pointer.
-    serde_path_to_error::deserialize(spec).map_err(|e| {
-        let at: String = e
+    // Everything else about the shape is openapiv3's to check. It flattens some
+    // maps, which hides the path, so a failing path item or schema is retried
+    // alone to locate the error.
+    let mut located = match parse_at::<openapiv3::OpenAPI>(spec, "") {
+        Ok(openapi) => return Ok(openapi),
+        Err(error) => error,
+    };
+    let children = |base: &str| -> Vec<(String, &Value)> {
+        let entries = spec
+            .pointer(base)
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten();
+        entries
+            .map(|(k, v)| (format!("{base}/{}", escape(k)), v))
+            .collect()
+    };
+    for (at, item) in children("/paths") {
+        if let Err(e) = parse_at::<openapiv3::PathItem>(item, &at) {
+            located = e;
+        }
+    }
+    for (at, schema) in children("/components/schemas") {
+        if let Err(e) = parse_at::<openapiv3::ReferenceOr<openapiv3::Schema>>(schema, &at) {
+            located = e;
+        }
+    }
+    Err(Error::at(
+        file,
+        located.0,
+        format!("not a valid OpenAPI 3.0 document: {}", located.1),
+        "fix the field at this location (see the OpenAPI 3.0.3 specification)",
+    ))
+}
+
+/// Deserializes `value` (found at pointer `at`), giving the pointer of the failing field.
+fn parse_at<T: serde::de::DeserializeOwned>(
+    value: &Value,
+    at: &str,
+) -> Result<T, (String, String)> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let inner: String = e
             .path()
             .iter()
             .filter_map(|segment| match segment {
@@ -54,11 +100,7 @@ pub fn validate(spec: &Value, file: &str) -> Result<openapiv3::OpenAPI> {
                 serde_path_to_error::Segment::Unknown => None,
             })
             .collect();
-        err(
-            at,
-            format!("not a valid OpenAPI 3.0 document: {}", e.inner()),
-            "fix the field at this location (see the OpenAPI 3.0.3 specification)",
-        )
+        (format!("{at}{inner}"), e.inner().to_string())
     })
 }
 
@@ -200,7 +242,11 @@ fn check_operations(spec: &Value, file: &str) -> Result<()> {
             return Err(Error::at(
                 file,
                 id_at,
-                format!("{} {} has no operationId", op.method.to_uppercase(), op.path),
+                format!(
+                    "{} {} has no operationId",
+                    op.method.to_uppercase(),
+                    op.path
+                ),
                 format!("every operation needs a unique operationId; {FIX_HINT}"),
             ));
         };
@@ -254,16 +300,14 @@ fn check_path_parameters(spec: &Value, op: &Operation, file: &str) -> Result<()>
             ) else {
                 continue; // openapiv3 reports the missing field with its path
             };
-            // Operation-level parameters override path-level ones of the same name.
-            if base.ends_with("/parameters") && base.starts_with(&op.pointer) {
-                if !seen.insert((name, location)) {
-                    return Err(Error::at(
-                        file,
-                        format!("{base}/{i}"),
-                        format!("parameter `{name}` (in {location}) is declared twice"),
-                        FIX_HINT,
-                    ));
-                }
+            // Operation-level parameters may override path-level ones, not repeat each other.
+            if base.starts_with(&op.pointer) && !seen.insert((name, location)) {
+                return Err(Error::at(
+                    file,
+                    format!("{base}/{i}"),
+                    format!("parameter `{name}` (in {location}) is declared twice"),
+                    FIX_HINT,
+                ));
             }
             if location == "path" {
                 declared.insert(name.to_string());
@@ -288,7 +332,10 @@ fn check_path_parameters(spec: &Value, op: &Operation, file: &str) -> Result<()>
         return Err(Error::at(
             file,
             format!("{}/parameters", op.pointer),
-            format!("path `{}` uses `{{{missing}}}` but no `in: path` parameter `{missing}` is declared", op.path),
+            format!(
+                "path `{}` uses `{{{missing}}}` but no `in: path` parameter `{missing}` is declared",
+                op.path
+            ),
             FIX_HINT,
         ));
     }
@@ -296,7 +343,10 @@ fn check_path_parameters(spec: &Value, op: &Operation, file: &str) -> Result<()>
         return Err(Error::at(
             file,
             format!("{}/parameters", op.pointer),
-            format!("path parameter `{extra}` does not appear in the path `{}`", op.path),
+            format!(
+                "path parameter `{extra}` does not appear in the path `{}`",
+                op.path
+            ),
             FIX_HINT,
         ));
     }
@@ -325,7 +375,12 @@ fn check_request_body(spec: &Value, op: &Operation, file: &str) -> Result<()> {
         ));
     }
     for (media, value) in content {
-        check_media_type(media, value, &format!("{at}/content/{}", escape(media)), file)?;
+        check_media_type(
+            media,
+            value,
+            &format!("{at}/content/{}", escape(media)),
+            file,
+        )?;
     }
     Ok(())
 }
@@ -342,7 +397,10 @@ fn check_media_type(media: &str, value: &Value, at: &str, file: &str) -> Result<
             format!("add a schema; {FIX_HINT}"),
         ));
     }
-    if value.get("encoding").is_some_and(|e| e.as_object().is_some_and(|e| !e.is_empty())) {
+    if value
+        .get("encoding")
+        .is_some_and(|e| e.as_object().is_some_and(|e| !e.is_empty()))
+    {
         return Err(Error::at(
             file,
             format!("{at}/encoding"),
@@ -421,7 +479,9 @@ fn check_responses(spec: &Value, op: &Operation, file: &str) -> Result<()> {
                     kinds.len(),
                     list.join("; ")
                 ),
-                format!("make those responses share one schema or drop the odd one out; {FIX_HINT}"),
+                format!(
+                    "make those responses share one schema or drop the odd one out; {FIX_HINT}"
+                ),
             ));
         }
     }

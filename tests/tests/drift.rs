@@ -10,7 +10,8 @@ use tests::root;
 #[test]
 fn api_snapshots() {
     let root = root();
-    let generated = codegen::run(&root, &root.join(codegen::SPEC)).unwrap_or_else(|e| panic!("{e}"));
+    let generated =
+        codegen::run(&root, &root.join(codegen::SPEC)).unwrap_or_else(|e| panic!("{e}"));
     let snapshots = codegen::surface::snapshots(&generated.spec, &generated.code);
 
     // Assert every snapshot, then report all that changed (not just the first).
@@ -50,12 +51,17 @@ fn api_snapshots() {
 #[test]
 fn generated_files_are_fresh() {
     let root = root();
-    let generated = codegen::run(&root, &root.join(codegen::SPEC)).unwrap_or_else(|e| panic!("{e}"));
+    let generated =
+        codegen::run(&root, &root.join(codegen::SPEC)).unwrap_or_else(|e| panic!("{e}"));
     let stale = codegen::write::check(&root, &generated.files);
     let names: Vec<&str> = stale.iter().map(|s| s.path).collect();
     assert!(
         stale.is_empty(),
         "generated files are stale: {names:?}\nrun `cargo xtask regen` and commit the result\n{}",
-        stale.iter().map(|s| s.diff.lines().take(40).collect::<Vec<_>>().join("\n")).collect::<Vec<_>>().join("\n")
+        stale
+            .iter()
+            .map(|s| s.diff.lines().take(40).collect::<Vec<_>>().join("\n"))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

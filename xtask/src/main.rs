@@ -78,13 +78,19 @@ fn regen(args: &Args) -> Result<ExitCode, codegen::Error> {
         .unwrap_or(Path::new("."))
         .to_path_buf();
     let root = args.root.clone().unwrap_or(default_root);
-    let spec = args.spec.clone().unwrap_or_else(|| root.join(codegen::SPEC));
+    let spec = args
+        .spec
+        .clone()
+        .unwrap_or_else(|| root.join(codegen::SPEC));
     let generated = codegen::run(&root, &spec)?;
 
     if args.check {
         let stale = codegen::write::check(&root, &generated.files);
         if stale.is_empty() {
-            println!("regen --check: {} generated files are up to date", generated.files.len());
+            println!(
+                "regen --check: {} generated files are up to date",
+                generated.files.len()
+            );
             return Ok(ExitCode::SUCCESS);
         }
         for file in &stale {

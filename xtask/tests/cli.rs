@@ -1,0 +1,390 @@
+//! `cargo xtask regen` as a maintainer runs it: exit codes, messages, and a tree
+//! left exactly as it was on every error.
+
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+use tests::{Scratch, published_spec_value};
+
+fn xtask(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .args(args)
+        .env("RUST_BACKTRACE", "1")
+        .output()
+        .expect("run xtask")
+}
+
+fn regen(scratch: &Scratch, extra: &[&str]) -> Output {
+    let root = scratch.path().to_str().unwrap();
+    let mut args = vec!["regen", "--root", root];
+    args.extend_from_slice(extra);
+    xtask(&args)
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// Runs regen on a broken spec and checks: exit 1, each expected fragment in
+/// the message, no panic, and no file changed.
+fn assert_rejected(spec_text: &str, expected: &[&str]) {
+    let scratch = Scratch::new();
+    let broken = scratch.path().join("broken.yaml");
+    std::fs::write(&broken, spec_text).unwrap();
+    let before = scratch.contents();
+    let output = regen(&scratch, &["--spec", broken.to_str().unwrap()]);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{message}");
+    for fragment in expected {
+        assert!(
+            message.contains(fragment),
+            "expected {fragment:?} in:\n{message}"
+        );
+    }
+    assert!(message.contains("hint:"), "no hint in:\n{message}");
+    assert!(
+        !message.contains("panicked") && !message.contains("RUST_BACKTRACE"),
+        "{message}"
+    );
+    assert_eq!(before, scratch.contents(), "files changed on error");
+}
+
+fn rejected_after(edit: impl FnOnce(&mut Value), expected: &[&str]) {
+    let mut spec = published_spec_value();
+    edit(&mut spec);
+    assert_rejected(&serde_json::to_string_pretty(&spec).unwrap(), expected);
+}
+
+#[test]
+fn regen_writes_then_check_passes() {
+    let scratch = Scratch::new();
+    std::fs::write(scratch.path().join("oz-api/src/generated.rs"), "// stale\n").unwrap();
+    let output = regen(&scratch, &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("28 operations"), "{stdout}");
+    assert!(
+        stdout.contains("1 files changed: oz-api/src/generated.rs"),
+        "{stdout}"
+    );
+    let check = regen(&scratch, &["--check"]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    assert_eq!(
+        std::fs::read_to_string(scratch.path().join("oz-api/src/generated.rs")).unwrap(),
+        std::fs::read_to_string(tests::root().join("oz-api/src/generated.rs")).unwrap()
+    );
+}
+
+#[test]
+fn check_reports_stale_files_with_a_diff_and_changes_nothing() {
+    let scratch = Scratch::new();
+    let file = scratch.path().join("spec/oz-api.normalized.json");
+    let edited = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("\"Oz Agent API\"", "\"Edited\"");
+    std::fs::write(&file, &edited).unwrap();
+    let before = scratch.contents();
+    let output = regen(&scratch, &["--check"]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("--- a/spec/oz-api.normalized.json"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("-    \"title\": \"Edited\""), "{stdout}");
+    assert!(
+        stdout.contains("+    \"title\": \"Oz Agent API\""),
+        "{stdout}"
+    );
+    assert!(stderr(&output).contains("run `cargo xtask regen`"));
+    assert_eq!(before, scratch.contents());
+}
+
+#[test]
+fn spec_option_regenerates_from_another_file() {
+    let scratch = Scratch::new();
+    let mut spec = published_spec_value();
+    spec["components"]["schemas"]["RunState"]["enum"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("PAUSED"));
+    let newer = scratch.path().join("newer.json");
+    std::fs::write(&newer, serde_json::to_string(&spec).unwrap()).unwrap();
+    let output = regen(&scratch, &["--spec", newer.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let rust = std::fs::read_to_string(scratch.path().join("oz-api/src/generated.rs")).unwrap();
+    assert!(rust.contains("#[serde(rename = \"PAUSED\")]"));
+    assert!(rust.contains("// Spec: newer.json, normalized SHA-256"));
+    // The published spec file itself is untouched.
+    assert_eq!(
+        std::fs::read(scratch.spec()).unwrap(),
+        std::fs::read(tests::root().join("spec/oz-api.yaml")).unwrap()
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &["regen", "--bogus"][..],
+        &["frobnicate"],
+        &[],
+        &["regen", "--spec"],
+    ] {
+        let output = xtask(args);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(stderr(&output).contains("usage: cargo xtask regen"));
+    }
+}
+
+#[test]
+fn missing_spec_file() {
+    let scratch = Scratch::new();
+    let before = scratch.contents();
+    let output = regen(&scratch, &["--spec", "/nonexistent/oz-api.yaml"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("/nonexistent/oz-api.yaml: cannot read file"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(before, scratch.contents());
+}
+
+#[test]
+fn empty_spec_file() {
+    assert_rejected("  \n", &["broken.yaml: file is empty"]);
+}
+
+#[test]
+fn yaml_syntax_error_names_line_and_column() {
+    assert_rejected(
+        "openapi: 3.0.0\ninfo:\n  title: [unclosed\n  version: 1\npaths: {}\n",
+        &["broken.yaml:4:", "invalid YAML"],
+    );
+}
+
+#[test]
+fn document_that_is_not_a_mapping() {
+    assert_rejected(
+        "- just\n- a list\n",
+        &["broken.yaml#/ (document root)", "not a mapping"],
+    );
+}
+
+#[test]
+fn openapi_3_1_is_refused() {
+    rejected_after(
+        |s| s["openapi"] = json!("3.1.0"),
+        &["#/openapi", "OpenAPI version 3.1.0 is not supported"],
+    );
+}
+
+#[test]
+fn swagger_2_is_refused() {
+    rejected_after(
+        |s| {
+            let root = s.as_object_mut().unwrap();
+            root.remove("openapi");
+            root.insert("swagger".into(), json!("2.0"));
+        },
+        &["#/openapi", "Swagger 2.0"],
+    );
+}
+
+#[test]
+fn duplicate_operation_id() {
+    rejected_after(
+        |s| s["paths"]["/agent/runs"]["get"]["operationId"] = json!("getRun"),
+        &[
+            "duplicate operationId `getRun`",
+            "/paths/~1agent~1runs~1{runId}/get/operationId",
+        ],
+    );
+}
+
+#[test]
+fn operation_ids_that_become_the_same_method() {
+    rejected_after(
+        |s| s["paths"]["/agent/models"]["get"]["operationId"] = json!("list_runs"),
+        &["both become the Rust method `list_runs`"],
+    );
+}
+
+#[test]
+fn missing_operation_id() {
+    rejected_after(
+        |s| {
+            s["paths"]["/agent/models"]["get"]
+                .as_object_mut()
+                .unwrap()
+                .remove("operationId");
+        },
+        &[
+            "#/paths/~1agent~1models/get/operationId",
+            "GET /agent/models has no operationId",
+        ],
+    );
+}
+
+#[test]
+fn unresolved_reference() {
+    rejected_after(
+        |s| {
+            s["components"]["schemas"]["RunItem"]["properties"]["state"] =
+                json!({"$ref": "#/components/schemas/RunStatus"})
+        },
+        &[
+            "#/components/schemas/RunItem/properties/state/$ref",
+            "unresolved reference `#/components/schemas/RunStatus`",
+        ],
+    );
+}
+
+#[test]
+fn external_reference() {
+    rejected_after(
+        |s| {
+            s["components"]["schemas"]["RunItem"]["properties"]["state"] =
+                json!({"$ref": "common.yaml#/RunState"})
+        },
+        &[
+            "/properties/state/$ref",
+            "unsupported reference `common.yaml#/RunState`",
+        ],
+    );
+}
+
+#[test]
+fn two_success_body_types() {
+    rejected_after(
+        |s| {
+            s["paths"]["/agent/runs"]["get"]["responses"]["201"] = json!({
+                "description": "other",
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/RunItem"}}}
+            })
+        },
+        &[
+            "#/paths/~1agent~1runs/get/responses",
+            "2 different success (2xx) response bodies",
+            "201 -> JSON RunItem",
+        ],
+    );
+}
+
+#[test]
+fn two_error_body_types() {
+    rejected_after(
+        |s| {
+            s["paths"]["/agent/runs/{runId}"]["get"]["responses"]["404"]["content"]["application/json"]
+                ["schema"] = json!({"$ref": "#/components/schemas/RunItem"})
+        },
+        &[
+            "#/paths/~1agent~1runs~1{runId}/get/responses",
+            "different error (4xx/5xx) response bodies",
+        ],
+    );
+}
+
+#[test]
+fn json_content_without_schema() {
+    rejected_after(
+        |s| {
+            s["paths"]["/agent/models"]["get"]["responses"]["200"]["content"]["application/json"]
+                .as_object_mut()
+                .unwrap()
+                .remove("schema");
+        },
+        &[
+            "#/paths/~1agent~1models/get/responses/200/content/application~1json",
+            "has no schema",
+        ],
+    );
+}
+
+#[test]
+fn path_parameter_not_declared() {
+    rejected_after(
+        |s| {
+            let item = s["paths"]
+                .as_object_mut()
+                .unwrap()
+                .remove("/agent/runs/{runId}")
+                .unwrap();
+            s["paths"]["/agent/runs/{runId}/{extra}"] = item;
+        },
+        &["uses `{extra}` but no `in: path` parameter `extra` is declared"],
+    );
+}
+
+#[test]
+fn wrongly_typed_field_is_located() {
+    rejected_after(
+        |s| s["paths"]["/agent/models"]["get"]["parameters"] = json!("limit"),
+        &[
+            "#/paths/~1agent~1models/get/parameters",
+            "not a valid OpenAPI 3.0 document",
+        ],
+    );
+}
+
+#[test]
+fn missing_paths() {
+    rejected_after(
+        |s| {
+            s.as_object_mut().unwrap().remove("paths");
+        },
+        &["#/paths", "`paths` is missing"],
+    );
+}
+
+#[test]
+fn stale_fix_whose_bug_upstream_fixed() {
+    rejected_after(
+        |s| s["paths"]["/agent/identities"]["get"]["operationId"] = json!("listAgentIdentities"),
+        &[
+            "spec/oz-api.fixes.yaml#/fixes/0",
+            "fix `agent-identities-operation-id` is stale",
+            "but found \"listAgentIdentities\"",
+        ],
+    );
+}
+
+#[test]
+fn stale_fix_whose_target_is_gone() {
+    rejected_after(
+        |s| {
+            s["paths"]
+                .as_object_mut()
+                .unwrap()
+                .remove("/agent/identities");
+        },
+        &[
+            "fix `agent-identities-operation-id` is stale",
+            "the target does not exist",
+        ],
+    );
+}
+
+#[test]
+fn broken_fixes_file() {
+    let scratch = Scratch::new();
+    std::fs::write(
+        scratch.path().join("spec/oz-api.fixes.yaml"),
+        "fixes:\n  - id: x\n    target: /openapi\n",
+    )
+    .unwrap();
+    let before = scratch.contents();
+    let output = regen(&scratch, &[]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("spec/oz-api.fixes.yaml:"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("missing field"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(before, scratch.contents());
+}
