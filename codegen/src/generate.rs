@@ -1,4 +1,4 @@
-//! Stage 5, generate: progenitor's builder-style client, plus what progenitor drops.
+//! Stage 5, generate: progenitor's builder-style client.
 //!
 //! progenitor panics on some inputs. `validate` rejects every case we know of;
 //! as a last line of defence the panic is caught here, and the operation that
@@ -13,7 +13,7 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::validate::{method_name, operations};
+use crate::validate::operations;
 
 /// Runs progenitor on the validated document and adds `#[deprecated]` where the spec says so.
 pub fn generate(spec: &Value, openapi: &openapiv3::OpenAPI, file: &str) -> Result<syn::File> {
@@ -21,7 +21,7 @@ pub fn generate(spec: &Value, openapi: &openapiv3::OpenAPI, file: &str) -> Resul
         Ok(tokens) => tokens,
         Err(message) => return Err(locate_failure(spec, file, message)),
     };
-    let mut code: syn::File = syn::parse2(tokens).map_err(|e| {
+    let code: syn::File = syn::parse2(tokens).map_err(|e| {
         Error::at(
             file,
             "",
@@ -29,7 +29,6 @@ pub fn generate(spec: &Value, openapi: &openapiv3::OpenAPI, file: &str) -> Resul
             "this is a generator bug; report it with the spec",
         )
     })?;
-    mark_deprecated_operations(spec, &mut code);
     Ok(code)
 }
 
@@ -120,44 +119,4 @@ fn locate_failure(spec: &Value, file: &str, message: String) -> Error {
         }
     }
     Error::at(file, "/paths", message, hint)
-}
-
-/// progenitor ignores `deprecated: true` on operations; put it on the method.
-fn mark_deprecated_operations(spec: &Value, code: &mut syn::File) {
-    let deprecated: Vec<(String, String)> = operations(spec)
-        .into_iter()
-        .filter(|op| op.value.get("deprecated") == Some(&Value::Bool(true)))
-        .filter_map(|op| {
-            let id = op.value.get("operationId")?.as_str()?;
-            let note = format!(
-                "`{} {}` is deprecated in the Oz API spec",
-                op.method.to_uppercase(),
-                op.path
-            );
-            Some((method_name(id), note))
-        })
-        .collect();
-    for item in &mut code.items {
-        let syn::Item::Impl(block) = item else {
-            continue;
-        };
-        if block.trait_.is_some() || !is_client(&block.self_ty) {
-            continue;
-        }
-        for member in &mut block.items {
-            let syn::ImplItem::Fn(method) = member else {
-                continue;
-            };
-            let name = method.sig.ident.to_string();
-            if let Some((_, note)) = deprecated.iter().find(|(m, _)| *m == name) {
-                method
-                    .attrs
-                    .push(syn::parse_quote!(#[deprecated(note = #note)]));
-            }
-        }
-    }
-}
-
-fn is_client(ty: &syn::Type) -> bool {
-    matches!(ty, syn::Type::Path(p) if p.path.is_ident("Client"))
 }

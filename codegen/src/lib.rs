@@ -1,5 +1,6 @@
 //! The oz-api generation pipeline, one module per stage in the order data flows:
-//! [`load`] -> [`fix`] -> [`normalize`] -> [`validate`] -> [`generate`] -> [`format`] -> [`write`].
+//! [`load`] -> [`fix`] -> [`normalize`] -> [`validate`] -> [`remodel`] -> [`generate`] ->
+//! [`patch`] -> [`format`] -> [`write`].
 //!
 //! [`surface`] renders the generated API as reviewable text for the drift snapshots.
 
@@ -9,6 +10,8 @@ pub mod format;
 pub mod generate;
 pub mod load;
 pub mod normalize;
+pub mod patch;
+pub mod remodel;
 pub mod surface;
 pub mod validate;
 pub mod write;
@@ -90,12 +93,18 @@ pub fn run(root: &Path, spec: &Path) -> Result<Generated> {
     let sha = normalize::sha256(&canonical_text);
     lap("normalize");
 
-    let openapi = validate::validate(&canonical, &spec_name)?;
+    validate::validate(&canonical, &spec_name)?;
     let operations = validate::operations(&canonical).len();
     lap("validate");
 
-    let code = generate::generate(&canonical, &openapi, &spec_name)?;
+    let remodelled = remodel::remodel(&canonical);
+    let openapi = validate::validate(&remodelled, &spec_name)?;
+    lap("remodel");
+
+    let mut code = generate::generate(&remodelled, &openapi, &spec_name)?;
     lap("generate");
+    patch::patch(&remodelled, &mut code, &spec_name)?;
+    lap("patch");
 
     let files = vec![
         OutputFile {

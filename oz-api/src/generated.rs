@@ -14,7 +14,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -39,54 +38,9 @@ pub mod types {
         Review,
         #[serde(rename = "skill")]
         Skill,
-    }
-    impl ::std::fmt::Display for ActionCategory {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Command => f.write_str("command"),
-                Self::Files => f.write_str("files"),
-                Self::Search => f.write_str("search"),
-                Self::Integration => f.write_str("integration"),
-                Self::Documents => f.write_str("documents"),
-                Self::Computer => f.write_str("computer"),
-                Self::Review => f.write_str("review"),
-                Self::Skill => f.write_str("skill"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ActionCategory {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "command" => Ok(Self::Command),
-                "files" => Ok(Self::Files),
-                "search" => Ok(Self::Search),
-                "integration" => Ok(Self::Integration),
-                "documents" => Ok(Self::Documents),
-                "computer" => Ok(Self::Computer),
-                "review" => Ok(Self::Review),
-                "skill" => Ok(Self::Skill),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ActionCategory {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ActionCategory {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     ///`ActionContentBlock`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -239,7 +193,6 @@ pub mod types {
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -256,46 +209,9 @@ pub mod types {
         Failed,
         #[serde(rename = "denied")]
         Denied,
-    }
-    impl ::std::fmt::Display for ActionState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Running => f.write_str("running"),
-                Self::Completed => f.write_str("completed"),
-                Self::Failed => f.write_str("failed"),
-                Self::Denied => f.write_str("denied"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ActionState {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "running" => Ok(Self::Running),
-                "completed" => Ok(Self::Completed),
-                "failed" => Ok(Self::Failed),
-                "denied" => Ok(Self::Denied),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ActionState {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ActionState {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     ///`AgentListEnvironment`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -455,7 +371,6 @@ Always present; empty when no skills are attached.
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -470,44 +385,9 @@ Always present; empty when no skills are attached.
         Plan,
         #[serde(rename = "orchestrate")]
         Orchestrate,
-    }
-    impl ::std::fmt::Display for AgentRunMode {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Normal => f.write_str("normal"),
-                Self::Plan => f.write_str("plan"),
-                Self::Orchestrate => f.write_str("orchestrate"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AgentRunMode {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "normal" => Ok(Self::Normal),
-                "plan" => Ok(Self::Plan),
-                "orchestrate" => Ok(Self::Orchestrate),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AgentRunMode {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AgentRunMode {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::default::Default for AgentRunMode {
         fn default() -> Self {
@@ -564,7 +444,6 @@ Either full_path or bundled_skill_id will be set, but not both.
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -587,52 +466,9 @@ Either full_path or bundled_skill_id will be set, but not both.
         OzRunFinished,
         #[serde(rename = "oz_run_failure")]
         OzRunFailure,
-    }
-    impl ::std::fmt::Display for AiRunTimelineEventType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::OzRunCreated => f.write_str("oz_run_created"),
-                Self::OzRunClaimed => f.write_str("oz_run_claimed"),
-                Self::WorkerContainerReady => f.write_str("worker_container_ready"),
-                Self::SharedSessionStarted => f.write_str("shared_session_started"),
-                Self::AgentStarted => f.write_str("agent_started"),
-                Self::OzRunFinished => f.write_str("oz_run_finished"),
-                Self::OzRunFailure => f.write_str("oz_run_failure"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for AiRunTimelineEventType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "oz_run_created" => Ok(Self::OzRunCreated),
-                "oz_run_claimed" => Ok(Self::OzRunClaimed),
-                "worker_container_ready" => Ok(Self::WorkerContainerReady),
-                "shared_session_started" => Ok(Self::SharedSessionStarted),
-                "agent_started" => Ok(Self::AgentStarted),
-                "oz_run_finished" => Ok(Self::OzRunFinished),
-                "oz_run_failure" => Ok(Self::OzRunFailure),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for AiRunTimelineEventType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for AiRunTimelineEventType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     ///Configuration for a cloud agent run
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
@@ -717,6 +553,8 @@ If not specified or set to "warp", the task runs on Warp-hosted workers.
         PullRequestArtifact(PullRequestArtifact),
         ScreenshotArtifact(ScreenshotArtifact),
         FileArtifact(FileArtifact),
+        ///A `artifact_type` this client does not know (the API is newer than its spec), with the JSON as received.
+        Unknown(::serde_json::Value),
     }
     impl ::std::convert::From<PlanArtifact> for ArtifactItem {
         fn from(value: PlanArtifact) -> Self {
@@ -745,6 +583,8 @@ If not specified or set to "warp", the task runs on Warp-hosted workers.
         PlanArtifactResponse(PlanArtifactResponse),
         ScreenshotArtifactResponse(ScreenshotArtifactResponse),
         FileArtifactResponse(FileArtifactResponse),
+        ///A `artifact_type` this client does not know (the API is newer than its spec), with the JSON as received.
+        Unknown(::serde_json::Value),
     }
     impl ::std::convert::From<PlanArtifactResponse> for ArtifactResponse {
         fn from(value: PlanArtifactResponse) -> Self {
@@ -888,6 +728,8 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         ActionContentBlock(ActionContentBlock),
         ActionResultContentBlock(ActionResultContentBlock),
         EventContentBlock(EventContentBlock),
+        ///A `type` this client does not know (the API is newer than its spec), with the JSON as received.
+        Unknown(::serde_json::Value),
     }
     impl ::std::convert::From<TextContentBlock> for ConversationContentBlock {
         fn from(value: TextContentBlock) -> Self {
@@ -934,7 +776,6 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -951,46 +792,9 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         Tool,
         #[serde(rename = "system")]
         System,
-    }
-    impl ::std::fmt::Display for ConversationMessageRole {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::User => f.write_str("user"),
-                Self::Assistant => f.write_str("assistant"),
-                Self::Tool => f.write_str("tool"),
-                Self::System => f.write_str("system"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ConversationMessageRole {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "user" => Ok(Self::User),
-                "assistant" => Ok(Self::Assistant),
-                "tool" => Ok(Self::Tool),
-                "system" => Ok(Self::System),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ConversationMessageRole {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ConversationMessageRole {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     ///`ConversationResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -1198,6 +1002,8 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
 */
         #[serde(rename = "type")]
         pub type_: ::std::string::String,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Error {
         pub fn builder() -> builder::Error {
@@ -1547,7 +1353,6 @@ Only applicable when harness type is "codex".
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1564,46 +1369,9 @@ Only applicable when harness type is "codex".
         Gemini,
         #[serde(rename = "codex")]
         Codex,
-    }
-    impl ::std::fmt::Display for HarnessType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Oz => f.write_str("oz"),
-                Self::Claude => f.write_str("claude"),
-                Self::Gemini => f.write_str("gemini"),
-                Self::Codex => f.write_str("codex"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for HarnessType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "oz" => Ok(Self::Oz),
-                "claude" => Ok(Self::Claude),
-                "gemini" => Ok(Self::Gemini),
-                "codex" => Ok(Self::Codex),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for HarnessType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for HarnessType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     ///Inference provider settings used for LLM calls.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
@@ -1642,7 +1410,6 @@ Only applicable when harness type is "codex".
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1655,42 +1422,9 @@ Only applicable when harness type is "codex".
         Name,
         #[serde(rename = "last_run")]
         LastRun,
-    }
-    impl ::std::fmt::Display for ListAgentsSortBy {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Name => f.write_str("name"),
-                Self::LastRun => f.write_str("last_run"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ListAgentsSortBy {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "name" => Ok(Self::Name),
-                "last_run" => Ok(Self::LastRun),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListAgentsSortBy {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListAgentsSortBy {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     ///`ListConnectedSelfHostedWorkersResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -1719,7 +1453,6 @@ Only applicable when harness type is "codex".
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1732,42 +1465,9 @@ Only applicable when harness type is "codex".
         Name,
         #[serde(rename = "last_updated")]
         LastUpdated,
-    }
-    impl ::std::fmt::Display for ListEnvironmentsSortBy {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Name => f.write_str("name"),
-                Self::LastUpdated => f.write_str("last_updated"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ListEnvironmentsSortBy {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "name" => Ok(Self::Name),
-                "last_updated" => Ok(Self::LastUpdated),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListEnvironmentsSortBy {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListEnvironmentsSortBy {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::default::Default for ListEnvironmentsSortBy {
         fn default() -> Self {
@@ -1792,7 +1492,6 @@ Only applicable when harness type is "codex".
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1809,46 +1508,9 @@ Only applicable when harness type is "codex".
         Screenshot,
         #[serde(rename = "FILE")]
         File,
-    }
-    impl ::std::fmt::Display for ListRunsArtifactType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Plan => f.write_str("PLAN"),
-                Self::PullRequest => f.write_str("PULL_REQUEST"),
-                Self::Screenshot => f.write_str("SCREENSHOT"),
-                Self::File => f.write_str("FILE"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ListRunsArtifactType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "PLAN" => Ok(Self::Plan),
-                "PULL_REQUEST" => Ok(Self::PullRequest),
-                "SCREENSHOT" => Ok(Self::Screenshot),
-                "FILE" => Ok(Self::File),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListRunsArtifactType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListRunsArtifactType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     ///`ListRunsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -1866,7 +1528,6 @@ Only applicable when harness type is "codex".
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1883,46 +1544,9 @@ Only applicable when harness type is "codex".
         Title,
         #[serde(rename = "agent")]
         Agent,
-    }
-    impl ::std::fmt::Display for ListRunsSortBy {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::UpdatedAt => f.write_str("updated_at"),
-                Self::CreatedAt => f.write_str("created_at"),
-                Self::Title => f.write_str("title"),
-                Self::Agent => f.write_str("agent"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ListRunsSortBy {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "updated_at" => Ok(Self::UpdatedAt),
-                "created_at" => Ok(Self::CreatedAt),
-                "title" => Ok(Self::Title),
-                "agent" => Ok(Self::Agent),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListRunsSortBy {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListRunsSortBy {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::default::Default for ListRunsSortBy {
         fn default() -> Self {
@@ -1934,7 +1558,6 @@ Only applicable when harness type is "codex".
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -1947,42 +1570,9 @@ Only applicable when harness type is "codex".
         Asc,
         #[serde(rename = "desc")]
         Desc,
-    }
-    impl ::std::fmt::Display for ListRunsSortOrder {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Asc => f.write_str("asc"),
-                Self::Desc => f.write_str("desc"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ListRunsSortOrder {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "asc" => Ok(Self::Asc),
-                "desc" => Ok(Self::Desc),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ListRunsSortOrder {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ListRunsSortOrder {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     impl ::std::default::Default for ListRunsSortOrder {
         fn default() -> Self {
@@ -2061,7 +1651,6 @@ Must have exactly one of: warp_id, command, or url.
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2074,42 +1663,9 @@ Must have exactly one of: warp_id, command, or url.
         ReadWrite,
         #[serde(rename = "read_only")]
         ReadOnly,
-    }
-    impl ::std::fmt::Display for MemoryStoreRefAccess {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::ReadWrite => f.write_str("read_write"),
-                Self::ReadOnly => f.write_str("read_only"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for MemoryStoreRefAccess {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "read_write" => Ok(Self::ReadWrite),
-                "read_only" => Ok(Self::ReadOnly),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for MemoryStoreRefAccess {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for MemoryStoreRefAccess {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     ///`ModelInfo`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -2142,7 +1698,6 @@ Must have exactly one of: warp_id, command, or url.
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2159,53 +1714,15 @@ Must have exactly one of: warp_id, command, or url.
         AdminDisabled,
         #[serde(rename = "REQUIRES_UPGRADE")]
         RequiresUpgrade,
-    }
-    impl ::std::fmt::Display for ModelInfoDisableReason {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::ProviderOutage => f.write_str("PROVIDER_OUTAGE"),
-                Self::OutOfRequests => f.write_str("OUT_OF_REQUESTS"),
-                Self::AdminDisabled => f.write_str("ADMIN_DISABLED"),
-                Self::RequiresUpgrade => f.write_str("REQUIRES_UPGRADE"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ModelInfoDisableReason {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "PROVIDER_OUTAGE" => Ok(Self::ProviderOutage),
-                "OUT_OF_REQUESTS" => Ok(Self::OutOfRequests),
-                "ADMIN_DISABLED" => Ok(Self::AdminDisabled),
-                "REQUIRES_UPGRADE" => Ok(Self::RequiresUpgrade),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ModelInfoDisableReason {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ModelInfoDisableReason {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     ///The LLM provider
     #[derive(
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2222,46 +1739,9 @@ Must have exactly one of: warp_id, command, or url.
         Google,
         #[serde(rename = "UNKNOWN")]
         Unknown,
-    }
-    impl ::std::fmt::Display for ModelInfoProvider {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Openai => f.write_str("OPENAI"),
-                Self::Anthropic => f.write_str("ANTHROPIC"),
-                Self::Google => f.write_str("GOOGLE"),
-                Self::Unknown => f.write_str("UNKNOWN"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ModelInfoProvider {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "OPENAI" => Ok(Self::Openai),
-                "ANTHROPIC" => Ok(Self::Anthropic),
-                "GOOGLE" => Ok(Self::Google),
-                "UNKNOWN" => Ok(Self::Unknown),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ModelInfoProvider {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ModelInfoProvider {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Other(::std::string::String),
     }
     ///`PageInfo`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -2481,7 +1961,6 @@ Warp errors (run transitions to ERROR):
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2522,76 +2001,9 @@ Warp errors (run transitions to ERROR):
         ResourceUnavailable,
         #[serde(rename = "internal_error")]
         InternalError,
-    }
-    impl ::std::fmt::Display for PlatformErrorCode {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::InsufficientCredits => f.write_str("insufficient_credits"),
-                Self::FeatureNotAvailable => f.write_str("feature_not_available"),
-                Self::ExternalAuthenticationRequired => {
-                    f.write_str("external_authentication_required")
-                }
-                Self::NotAuthorized => f.write_str("not_authorized"),
-                Self::InvalidRequest => f.write_str("invalid_request"),
-                Self::ResourceNotFound => f.write_str("resource_not_found"),
-                Self::BudgetExceeded => f.write_str("budget_exceeded"),
-                Self::IntegrationDisabled => f.write_str("integration_disabled"),
-                Self::IntegrationNotConfigured => {
-                    f.write_str("integration_not_configured")
-                }
-                Self::OperationNotSupported => f.write_str("operation_not_supported"),
-                Self::EnvironmentSetupFailed => f.write_str("environment_setup_failed"),
-                Self::ContentPolicyViolation => f.write_str("content_policy_violation"),
-                Self::Conflict => f.write_str("conflict"),
-                Self::AuthenticationRequired => f.write_str("authentication_required"),
-                Self::ResourceUnavailable => f.write_str("resource_unavailable"),
-                Self::InternalError => f.write_str("internal_error"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for PlatformErrorCode {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "insufficient_credits" => Ok(Self::InsufficientCredits),
-                "feature_not_available" => Ok(Self::FeatureNotAvailable),
-                "external_authentication_required" => {
-                    Ok(Self::ExternalAuthenticationRequired)
-                }
-                "not_authorized" => Ok(Self::NotAuthorized),
-                "invalid_request" => Ok(Self::InvalidRequest),
-                "resource_not_found" => Ok(Self::ResourceNotFound),
-                "budget_exceeded" => Ok(Self::BudgetExceeded),
-                "integration_disabled" => Ok(Self::IntegrationDisabled),
-                "integration_not_configured" => Ok(Self::IntegrationNotConfigured),
-                "operation_not_supported" => Ok(Self::OperationNotSupported),
-                "environment_setup_failed" => Ok(Self::EnvironmentSetupFailed),
-                "content_policy_violation" => Ok(Self::ContentPolicyViolation),
-                "conflict" => Ok(Self::Conflict),
-                "authentication_required" => Ok(Self::AuthenticationRequired),
-                "resource_unavailable" => Ok(Self::ResourceUnavailable),
-                "internal_error" => Ok(Self::InternalError),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for PlatformErrorCode {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for PlatformErrorCode {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     ///Optional cloud provider configurations for automatic auth
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
@@ -2777,7 +2189,11 @@ Defaults to true for users on a single team.
         pub run_id: ::std::string::String,
         pub state: RunState,
         ///Unique identifier for the task (same as run_id). Deprecated - use run_id instead.
-        pub task_id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[deprecated(
+            note = "Unique identifier for the task (same as run_id). Deprecated - use run_id instead."
+        )]
+        pub task_id: ::std::option::Option<::std::string::String>,
     }
     impl RunAgentResponse {
         pub fn builder() -> builder::RunAgentResponse {
@@ -2813,7 +2229,6 @@ Defaults to true for users on a single team.
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2826,42 +2241,9 @@ Defaults to true for users on a single team.
         User,
         #[serde(rename = "service_account")]
         ServiceAccount,
-    }
-    impl ::std::fmt::Display for RunCreatorInfoType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::User => f.write_str("user"),
-                Self::ServiceAccount => f.write_str("service_account"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for RunCreatorInfoType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "user" => Ok(Self::User),
-                "service_account" => Ok(Self::ServiceAccount),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for RunCreatorInfoType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for RunCreatorInfoType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     /**Where the run executed:
 - LOCAL: Executed in the user's local Oz environment
@@ -2871,7 +2253,6 @@ Defaults to true for users on a single team.
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -2884,42 +2265,9 @@ Defaults to true for users on a single team.
         Local,
         #[serde(rename = "REMOTE")]
         Remote,
-    }
-    impl ::std::fmt::Display for RunExecutionLocation {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Local => f.write_str("LOCAL"),
-                Self::Remote => f.write_str("REMOTE"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for RunExecutionLocation {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "LOCAL" => Ok(Self::Local),
-                "REMOTE" => Ok(Self::Remote),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for RunExecutionLocation {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for RunExecutionLocation {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     ///Request body for submitting a follow-up message to an existing run.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
@@ -2990,7 +2338,11 @@ Defaults to true for users on a single team.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub status_message: ::std::option::Option<RunStatusMessage>,
         ///Unique identifier for the task (typically matches run_id). Deprecated - use run_id instead.
-        pub task_id: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        #[deprecated(
+            note = "Unique identifier for the task (typically matches run_id). Deprecated - use run_id instead."
+        )]
+        pub task_id: ::std::option::Option<::std::string::String>,
         ///Human-readable title for the run
         pub title: ::std::string::String,
         ///URL to the run trigger (e.g. Slack thread, Linear issue, schedule)
@@ -3019,7 +2371,6 @@ Defaults to true for users on a single team.
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -3046,56 +2397,9 @@ Defaults to true for users on a single team.
         CloudMode,
         #[serde(rename = "CLI")]
         Cli,
-    }
-    impl ::std::fmt::Display for RunSourceType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Linear => f.write_str("LINEAR"),
-                Self::Api => f.write_str("API"),
-                Self::Slack => f.write_str("SLACK"),
-                Self::Local => f.write_str("LOCAL"),
-                Self::ScheduledAgent => f.write_str("SCHEDULED_AGENT"),
-                Self::WebApp => f.write_str("WEB_APP"),
-                Self::GithubAction => f.write_str("GITHUB_ACTION"),
-                Self::CloudMode => f.write_str("CLOUD_MODE"),
-                Self::Cli => f.write_str("CLI"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for RunSourceType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "LINEAR" => Ok(Self::Linear),
-                "API" => Ok(Self::Api),
-                "SLACK" => Ok(Self::Slack),
-                "LOCAL" => Ok(Self::Local),
-                "SCHEDULED_AGENT" => Ok(Self::ScheduledAgent),
-                "WEB_APP" => Ok(Self::WebApp),
-                "GITHUB_ACTION" => Ok(Self::GithubAction),
-                "CLOUD_MODE" => Ok(Self::CloudMode),
-                "CLI" => Ok(Self::Cli),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for RunSourceType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for RunSourceType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     /**Current state of the run:
 - QUEUED: Run is waiting to be picked up
@@ -3112,7 +2416,6 @@ Defaults to true for users on a single team.
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -3139,56 +2442,9 @@ Defaults to true for users on a single team.
         Error,
         #[serde(rename = "CANCELLED")]
         Cancelled,
-    }
-    impl ::std::fmt::Display for RunState {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Queued => f.write_str("QUEUED"),
-                Self::Pending => f.write_str("PENDING"),
-                Self::Claimed => f.write_str("CLAIMED"),
-                Self::Inprogress => f.write_str("INPROGRESS"),
-                Self::Succeeded => f.write_str("SUCCEEDED"),
-                Self::Failed => f.write_str("FAILED"),
-                Self::Blocked => f.write_str("BLOCKED"),
-                Self::Error => f.write_str("ERROR"),
-                Self::Cancelled => f.write_str("CANCELLED"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for RunState {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "QUEUED" => Ok(Self::Queued),
-                "PENDING" => Ok(Self::Pending),
-                "CLAIMED" => Ok(Self::Claimed),
-                "INPROGRESS" => Ok(Self::Inprogress),
-                "SUCCEEDED" => Ok(Self::Succeeded),
-                "FAILED" => Ok(Self::Failed),
-                "BLOCKED" => Ok(Self::Blocked),
-                "ERROR" => Ok(Self::Error),
-                "CANCELLED" => Ok(Self::Cancelled),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for RunState {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for RunState {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     /**Status message for a run.
 For terminal error states, includes structured error code and retryability info from the platform error catalog.
@@ -3303,7 +2559,6 @@ When false, retrying without addressing the underlying cause will not succeed.
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -3314,42 +2569,9 @@ When false, retrying without addressing the underlying cause will not succeed.
     pub enum ScopeType {
         User,
         Team,
-    }
-    impl ::std::fmt::Display for ScopeType {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::User => f.write_str("User"),
-                Self::Team => f.write_str("Team"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for ScopeType {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "User" => Ok(Self::User),
-                "Team" => Ok(Self::Team),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for ScopeType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String> for ScopeType {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     ///`ScreenshotArtifact`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -3558,7 +2780,6 @@ Subject to the workspace-level anyone-with-link sharing setting.
         ::serde::Deserialize,
         ::serde::Serialize,
         Clone,
-        Copy,
         Debug,
         Eq,
         Hash,
@@ -3571,43 +2792,9 @@ Subject to the workspace-level anyone-with-link sharing setting.
         Viewer,
         #[serde(rename = "EDITOR")]
         Editor,
-    }
-    impl ::std::fmt::Display for SessionSharingConfigPublicAccess {
-        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-            match *self {
-                Self::Viewer => f.write_str("VIEWER"),
-                Self::Editor => f.write_str("EDITOR"),
-            }
-        }
-    }
-    impl ::std::str::FromStr for SessionSharingConfigPublicAccess {
-        type Err = self::error::ConversionError;
-        fn from_str(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            match value {
-                "VIEWER" => Ok(Self::Viewer),
-                "EDITOR" => Ok(Self::Editor),
-                _ => Err("invalid value".into()),
-            }
-        }
-    }
-    impl ::std::convert::TryFrom<&str> for SessionSharingConfigPublicAccess {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: &str,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
-    }
-    impl ::std::convert::TryFrom<::std::string::String>
-    for SessionSharingConfigPublicAccess {
-        type Error = self::error::ConversionError;
-        fn try_from(
-            value: ::std::string::String,
-        ) -> ::std::result::Result<Self, self::error::ConversionError> {
-            value.parse()
-        }
+        /// A value this client does not know (the API is newer than its spec), kept as sent.
+        #[serde(untagged)]
+        Unknown(::std::string::String),
     }
     ///`TextContentBlock`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -6962,6 +6149,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
             type_: ::std::result::Result<::std::string::String, ::std::string::String>,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for Error {
             fn default() -> Self {
@@ -6974,6 +6165,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     title: Err("no value supplied for title".to_string()),
                     trace_id: Ok(Default::default()),
                     type_: Err("no value supplied for type_".to_string()),
+                    extra: Err("no value supplied for extra".to_string()),
                 }
             }
         }
@@ -7074,6 +6266,20 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
         }
         impl ::std::convert::TryFrom<Error> for super::Error {
             type Error = super::error::ConversionError;
@@ -7089,6 +6295,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     title: value.title?,
                     trace_id: value.trace_id?,
                     type_: value.type_?,
+                    extra: value.extra?,
                 })
             }
         }
@@ -7103,6 +6310,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     title: Ok(value.title),
                     trace_id: Ok(value.trace_id),
                     type_: Ok(value.type_),
+                    extra: Ok(value.extra),
                 }
             }
         }
@@ -9884,7 +9092,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             >,
             run_id: ::std::result::Result<::std::string::String, ::std::string::String>,
             state: ::std::result::Result<super::RunState, ::std::string::String>,
-            task_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            task_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
         }
         impl ::std::default::Default for RunAgentResponse {
             fn default() -> Self {
@@ -9892,7 +9103,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     at_capacity: Ok(Default::default()),
                     run_id: Err("no value supplied for run_id".to_string()),
                     state: Err("no value supplied for state".to_string()),
-                    task_id: Err("no value supplied for task_id".to_string()),
+                    task_id: Ok(Default::default()),
                 }
             }
         }
@@ -9935,7 +9146,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
             pub fn task_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.task_id = value
@@ -10237,7 +9448,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::option::Option<super::RunStatusMessage>,
                 ::std::string::String,
             >,
-            task_id: ::std::result::Result<::std::string::String, ::std::string::String>,
+            task_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             title: ::std::result::Result<::std::string::String, ::std::string::String>,
             trigger_url: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -10273,7 +9487,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     started_at: Ok(Default::default()),
                     state: Err("no value supplied for state".to_string()),
                     status_message: Ok(Default::default()),
-                    task_id: Err("no value supplied for task_id".to_string()),
+                    task_id: Ok(Default::default()),
                     title: Err("no value supplied for title".to_string()),
                     trigger_url: Ok(Default::default()),
                     updated_at: Err("no value supplied for updated_at".to_string()),
@@ -10563,7 +9777,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
             pub fn task_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.task_id = value
@@ -12279,6 +11493,938 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
     }
+    impl ActionCategory {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Command => "command",
+                Self::Files => "files",
+                Self::Search => "search",
+                Self::Integration => "integration",
+                Self::Documents => "documents",
+                Self::Computer => "computer",
+                Self::Review => "review",
+                Self::Skill => "skill",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for ActionCategory {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for ActionCategory {
+        fn from(value: &str) -> Self {
+            match value {
+                "command" => Self::Command,
+                "files" => Self::Files,
+                "search" => Self::Search,
+                "integration" => Self::Integration,
+                "documents" => Self::Documents,
+                "computer" => Self::Computer,
+                "review" => Self::Review,
+                "skill" => Self::Skill,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ActionCategory {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ActionCategory {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ActionState {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Running => "running",
+                Self::Completed => "completed",
+                Self::Failed => "failed",
+                Self::Denied => "denied",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for ActionState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for ActionState {
+        fn from(value: &str) -> Self {
+            match value {
+                "running" => Self::Running,
+                "completed" => Self::Completed,
+                "failed" => Self::Failed,
+                "denied" => Self::Denied,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ActionState {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ActionState {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl AgentRunMode {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Normal => "normal",
+                Self::Plan => "plan",
+                Self::Orchestrate => "orchestrate",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for AgentRunMode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for AgentRunMode {
+        fn from(value: &str) -> Self {
+            match value {
+                "normal" => Self::Normal,
+                "plan" => Self::Plan,
+                "orchestrate" => Self::Orchestrate,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for AgentRunMode {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for AgentRunMode {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl AiRunTimelineEventType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::OzRunCreated => "oz_run_created",
+                Self::OzRunClaimed => "oz_run_claimed",
+                Self::WorkerContainerReady => "worker_container_ready",
+                Self::SharedSessionStarted => "shared_session_started",
+                Self::AgentStarted => "agent_started",
+                Self::OzRunFinished => "oz_run_finished",
+                Self::OzRunFailure => "oz_run_failure",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for AiRunTimelineEventType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for AiRunTimelineEventType {
+        fn from(value: &str) -> Self {
+            match value {
+                "oz_run_created" => Self::OzRunCreated,
+                "oz_run_claimed" => Self::OzRunClaimed,
+                "worker_container_ready" => Self::WorkerContainerReady,
+                "shared_session_started" => Self::SharedSessionStarted,
+                "agent_started" => Self::AgentStarted,
+                "oz_run_finished" => Self::OzRunFinished,
+                "oz_run_failure" => Self::OzRunFailure,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for AiRunTimelineEventType {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for AiRunTimelineEventType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ConversationMessageRole {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::User => "user",
+                Self::Assistant => "assistant",
+                Self::Tool => "tool",
+                Self::System => "system",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for ConversationMessageRole {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for ConversationMessageRole {
+        fn from(value: &str) -> Self {
+            match value {
+                "user" => Self::User,
+                "assistant" => Self::Assistant,
+                "tool" => Self::Tool,
+                "system" => Self::System,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ConversationMessageRole {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ConversationMessageRole {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl HarnessType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Oz => "oz",
+                Self::Claude => "claude",
+                Self::Gemini => "gemini",
+                Self::Codex => "codex",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for HarnessType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for HarnessType {
+        fn from(value: &str) -> Self {
+            match value {
+                "oz" => Self::Oz,
+                "claude" => Self::Claude,
+                "gemini" => Self::Gemini,
+                "codex" => Self::Codex,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for HarnessType {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for HarnessType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ListAgentsSortBy {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Name => "name",
+                Self::LastRun => "last_run",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for ListAgentsSortBy {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for ListAgentsSortBy {
+        fn from(value: &str) -> Self {
+            match value {
+                "name" => Self::Name,
+                "last_run" => Self::LastRun,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ListAgentsSortBy {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ListAgentsSortBy {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ListEnvironmentsSortBy {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Name => "name",
+                Self::LastUpdated => "last_updated",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for ListEnvironmentsSortBy {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for ListEnvironmentsSortBy {
+        fn from(value: &str) -> Self {
+            match value {
+                "name" => Self::Name,
+                "last_updated" => Self::LastUpdated,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ListEnvironmentsSortBy {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ListEnvironmentsSortBy {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ListRunsArtifactType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Plan => "PLAN",
+                Self::PullRequest => "PULL_REQUEST",
+                Self::Screenshot => "SCREENSHOT",
+                Self::File => "FILE",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for ListRunsArtifactType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for ListRunsArtifactType {
+        fn from(value: &str) -> Self {
+            match value {
+                "PLAN" => Self::Plan,
+                "PULL_REQUEST" => Self::PullRequest,
+                "SCREENSHOT" => Self::Screenshot,
+                "FILE" => Self::File,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ListRunsArtifactType {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ListRunsArtifactType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ListRunsSortBy {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::UpdatedAt => "updated_at",
+                Self::CreatedAt => "created_at",
+                Self::Title => "title",
+                Self::Agent => "agent",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for ListRunsSortBy {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for ListRunsSortBy {
+        fn from(value: &str) -> Self {
+            match value {
+                "updated_at" => Self::UpdatedAt,
+                "created_at" => Self::CreatedAt,
+                "title" => Self::Title,
+                "agent" => Self::Agent,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ListRunsSortBy {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ListRunsSortBy {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ListRunsSortOrder {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Asc => "asc",
+                Self::Desc => "desc",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for ListRunsSortOrder {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for ListRunsSortOrder {
+        fn from(value: &str) -> Self {
+            match value {
+                "asc" => Self::Asc,
+                "desc" => Self::Desc,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ListRunsSortOrder {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ListRunsSortOrder {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl MemoryStoreRefAccess {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::ReadWrite => "read_write",
+                Self::ReadOnly => "read_only",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for MemoryStoreRefAccess {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for MemoryStoreRefAccess {
+        fn from(value: &str) -> Self {
+            match value {
+                "read_write" => Self::ReadWrite,
+                "read_only" => Self::ReadOnly,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for MemoryStoreRefAccess {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for MemoryStoreRefAccess {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ModelInfoDisableReason {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::ProviderOutage => "PROVIDER_OUTAGE",
+                Self::OutOfRequests => "OUT_OF_REQUESTS",
+                Self::AdminDisabled => "ADMIN_DISABLED",
+                Self::RequiresUpgrade => "REQUIRES_UPGRADE",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for ModelInfoDisableReason {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for ModelInfoDisableReason {
+        fn from(value: &str) -> Self {
+            match value {
+                "PROVIDER_OUTAGE" => Self::ProviderOutage,
+                "OUT_OF_REQUESTS" => Self::OutOfRequests,
+                "ADMIN_DISABLED" => Self::AdminDisabled,
+                "REQUIRES_UPGRADE" => Self::RequiresUpgrade,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ModelInfoDisableReason {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ModelInfoDisableReason {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ModelInfoProvider {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Openai => "OPENAI",
+                Self::Anthropic => "ANTHROPIC",
+                Self::Google => "GOOGLE",
+                Self::Unknown => "UNKNOWN",
+                Self::Other(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Other(_))
+        }
+    }
+    impl ::std::fmt::Display for ModelInfoProvider {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for ModelInfoProvider {
+        fn from(value: &str) -> Self {
+            match value {
+                "OPENAI" => Self::Openai,
+                "ANTHROPIC" => Self::Anthropic,
+                "GOOGLE" => Self::Google,
+                "UNKNOWN" => Self::Unknown,
+                other => Self::Other(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ModelInfoProvider {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ModelInfoProvider {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl PlatformErrorCode {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::InsufficientCredits => "insufficient_credits",
+                Self::FeatureNotAvailable => "feature_not_available",
+                Self::ExternalAuthenticationRequired => {
+                    "external_authentication_required"
+                }
+                Self::NotAuthorized => "not_authorized",
+                Self::InvalidRequest => "invalid_request",
+                Self::ResourceNotFound => "resource_not_found",
+                Self::BudgetExceeded => "budget_exceeded",
+                Self::IntegrationDisabled => "integration_disabled",
+                Self::IntegrationNotConfigured => "integration_not_configured",
+                Self::OperationNotSupported => "operation_not_supported",
+                Self::EnvironmentSetupFailed => "environment_setup_failed",
+                Self::ContentPolicyViolation => "content_policy_violation",
+                Self::Conflict => "conflict",
+                Self::AuthenticationRequired => "authentication_required",
+                Self::ResourceUnavailable => "resource_unavailable",
+                Self::InternalError => "internal_error",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for PlatformErrorCode {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for PlatformErrorCode {
+        fn from(value: &str) -> Self {
+            match value {
+                "insufficient_credits" => Self::InsufficientCredits,
+                "feature_not_available" => Self::FeatureNotAvailable,
+                "external_authentication_required" => {
+                    Self::ExternalAuthenticationRequired
+                }
+                "not_authorized" => Self::NotAuthorized,
+                "invalid_request" => Self::InvalidRequest,
+                "resource_not_found" => Self::ResourceNotFound,
+                "budget_exceeded" => Self::BudgetExceeded,
+                "integration_disabled" => Self::IntegrationDisabled,
+                "integration_not_configured" => Self::IntegrationNotConfigured,
+                "operation_not_supported" => Self::OperationNotSupported,
+                "environment_setup_failed" => Self::EnvironmentSetupFailed,
+                "content_policy_violation" => Self::ContentPolicyViolation,
+                "conflict" => Self::Conflict,
+                "authentication_required" => Self::AuthenticationRequired,
+                "resource_unavailable" => Self::ResourceUnavailable,
+                "internal_error" => Self::InternalError,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for PlatformErrorCode {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for PlatformErrorCode {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl RunCreatorInfoType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::User => "user",
+                Self::ServiceAccount => "service_account",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for RunCreatorInfoType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for RunCreatorInfoType {
+        fn from(value: &str) -> Self {
+            match value {
+                "user" => Self::User,
+                "service_account" => Self::ServiceAccount,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for RunCreatorInfoType {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for RunCreatorInfoType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl RunExecutionLocation {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Local => "LOCAL",
+                Self::Remote => "REMOTE",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for RunExecutionLocation {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for RunExecutionLocation {
+        fn from(value: &str) -> Self {
+            match value {
+                "LOCAL" => Self::Local,
+                "REMOTE" => Self::Remote,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for RunExecutionLocation {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for RunExecutionLocation {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl RunSourceType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Linear => "LINEAR",
+                Self::Api => "API",
+                Self::Slack => "SLACK",
+                Self::Local => "LOCAL",
+                Self::ScheduledAgent => "SCHEDULED_AGENT",
+                Self::WebApp => "WEB_APP",
+                Self::GithubAction => "GITHUB_ACTION",
+                Self::CloudMode => "CLOUD_MODE",
+                Self::Cli => "CLI",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for RunSourceType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for RunSourceType {
+        fn from(value: &str) -> Self {
+            match value {
+                "LINEAR" => Self::Linear,
+                "API" => Self::Api,
+                "SLACK" => Self::Slack,
+                "LOCAL" => Self::Local,
+                "SCHEDULED_AGENT" => Self::ScheduledAgent,
+                "WEB_APP" => Self::WebApp,
+                "GITHUB_ACTION" => Self::GithubAction,
+                "CLOUD_MODE" => Self::CloudMode,
+                "CLI" => Self::Cli,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for RunSourceType {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for RunSourceType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl RunState {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Queued => "QUEUED",
+                Self::Pending => "PENDING",
+                Self::Claimed => "CLAIMED",
+                Self::Inprogress => "INPROGRESS",
+                Self::Succeeded => "SUCCEEDED",
+                Self::Failed => "FAILED",
+                Self::Blocked => "BLOCKED",
+                Self::Error => "ERROR",
+                Self::Cancelled => "CANCELLED",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for RunState {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for RunState {
+        fn from(value: &str) -> Self {
+            match value {
+                "QUEUED" => Self::Queued,
+                "PENDING" => Self::Pending,
+                "CLAIMED" => Self::Claimed,
+                "INPROGRESS" => Self::Inprogress,
+                "SUCCEEDED" => Self::Succeeded,
+                "FAILED" => Self::Failed,
+                "BLOCKED" => Self::Blocked,
+                "ERROR" => Self::Error,
+                "CANCELLED" => Self::Cancelled,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for RunState {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for RunState {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl ScopeType {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::User => "User",
+                Self::Team => "Team",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for ScopeType {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for ScopeType {
+        fn from(value: &str) -> Self {
+            match value {
+                "User" => Self::User,
+                "Team" => Self::Team,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String> for ScopeType {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for ScopeType {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
+    impl SessionSharingConfigPublicAccess {
+        /// The value as sent on the wire.
+        pub fn as_str(&self) -> &str {
+            match self {
+                Self::Viewer => "VIEWER",
+                Self::Editor => "EDITOR",
+                Self::Unknown(value) => value.as_str(),
+            }
+        }
+        /// Whether the spec this client was generated from lists this value.
+        pub fn is_known(&self) -> bool {
+            !matches!(self, Self::Unknown(_))
+        }
+    }
+    impl ::std::fmt::Display for SessionSharingConfigPublicAccess {
+        fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+            f.write_str(self.as_str())
+        }
+    }
+    impl ::std::convert::From<&str> for SessionSharingConfigPublicAccess {
+        fn from(value: &str) -> Self {
+            match value {
+                "VIEWER" => Self::Viewer,
+                "EDITOR" => Self::Editor,
+                other => Self::Unknown(other.to_string()),
+            }
+        }
+    }
+    impl ::std::convert::From<::std::string::String>
+    for SessionSharingConfigPublicAccess {
+        fn from(value: ::std::string::String) -> Self {
+            Self::from(value.as_str())
+        }
+    }
+    impl ::std::str::FromStr for SessionSharingConfigPublicAccess {
+        type Err = ::std::convert::Infallible;
+        fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
+            Ok(Self::from(value))
+        }
+    }
 }
 #[derive(Clone, Debug)]
 /**Client for Oz Agent API
@@ -13065,7 +13211,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
+                400u16..=499u16 => {
+                    Err(
+                        Error::ErrorResponse(
+                            ResponseValue::from_response(response).await?,
+                        ),
+                    )
+                }
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -13140,28 +13293,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -13219,14 +13358,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                403u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -13301,35 +13440,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                422u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -13406,14 +13524,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                500u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -13471,28 +13589,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -13581,28 +13685,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -13676,21 +13766,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -13796,35 +13879,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -13896,35 +13958,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 204u16 => Ok(ResponseValue::empty(response)),
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -13979,14 +14020,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                500u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -14075,21 +14116,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -14551,14 +14585,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -14647,21 +14681,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -14735,28 +14762,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -14831,42 +14844,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                409u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                422u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -14941,35 +14926,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                422u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -15079,35 +15043,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -15182,28 +15125,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -15270,35 +15199,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => Ok(ResponseValue::stream(response)),
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -15356,14 +15264,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                500u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -15456,21 +15364,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 201u16 => ResponseValue::from_response(response).await,
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -15545,28 +15446,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -15677,28 +15564,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -15776,28 +15649,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -15872,28 +15731,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -15968,28 +15813,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200u16 => ResponseValue::from_response(response).await,
-                401u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
@@ -16036,35 +15867,14 @@ pub mod builder {
             let response = result?;
             match response.status().as_u16() {
                 200..=299 => Ok(ResponseValue::stream(response)),
-                400u16 => {
+                400u16..=499u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
                         ),
                     )
                 }
-                401u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                403u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                404u16 => {
-                    Err(
-                        Error::ErrorResponse(
-                            ResponseValue::from_response(response).await?,
-                        ),
-                    )
-                }
-                500u16 => {
+                500u16..=599u16 => {
                     Err(
                         Error::ErrorResponse(
                             ResponseValue::from_response(response).await?,
