@@ -42,7 +42,9 @@ fn types_module(code: &mut syn::File) -> Option<&mut Vec<Item>> {
 /// The Rust type typify makes of a component schema name.
 fn type_name(schema: &str) -> String {
     use heck::ToPascalCase;
-    schema.replace(|c: char| !c.is_alphanumeric() && c != '_', "-").to_pascal_case()
+    schema
+        .replace(|c: char| !c.is_alphanumeric() && c != '_', "-")
+        .to_pascal_case()
 }
 
 fn deprecated_operations(spec: &Value, code: &mut syn::File) -> Result<(), String> {
@@ -50,14 +52,24 @@ fn deprecated_operations(spec: &Value, code: &mut syn::File) -> Result<(), Strin
         if op.value.get("deprecated") != Some(&Value::Bool(true)) {
             continue;
         }
-        let Some(id) = op.value.get("operationId").and_then(Value::as_str) else { continue };
+        let Some(id) = op.value.get("operationId").and_then(Value::as_str) else {
+            continue;
+        };
         let name = method_name(id);
-        let note = format!("`{} {}` is deprecated in the Oz API spec", op.method.to_uppercase(), op.path);
+        let note = format!(
+            "`{} {}` is deprecated in the Oz API spec",
+            op.method.to_uppercase(),
+            op.path
+        );
         let method = code
             .items
             .iter_mut()
             .filter_map(|item| match item {
-                Item::Impl(block) if block.trait_.is_none() && is_type(&block.self_ty, "Client") => Some(block),
+                Item::Impl(block)
+                    if block.trait_.is_none() && is_type(&block.self_ty, "Client") =>
+                {
+                    Some(block)
+                }
                 _ => None,
             })
             .flat_map(|block| block.items.iter_mut())
@@ -76,7 +88,9 @@ fn is_type(ty: &syn::Type, name: &str) -> bool {
 }
 
 fn deprecated_fields(spec: &Value, types: &mut [Item]) -> Result<(), String> {
-    let schemas = spec.pointer("/components/schemas").and_then(Value::as_object);
+    let schemas = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
     for (schema_name, schema) in schemas.into_iter().flatten() {
         let properties = schema.get("properties").and_then(Value::as_object);
         for (property, value) in properties.into_iter().flatten() {
@@ -96,9 +110,9 @@ fn deprecated_fields(spec: &Value, types: &mut [Item]) -> Result<(), String> {
                     _ => None,
                 })
                 .and_then(|s| {
-                    s.fields
-                        .iter_mut()
-                        .find(|f| wire_name(&f.attrs, f.ident.as_ref()).as_deref() == Some(property))
+                    s.fields.iter_mut().find(|f| {
+                        wire_name(&f.attrs, f.ident.as_ref()).as_deref() == Some(property)
+                    })
                 })
                 .ok_or_else(|| format!("field for deprecated property {schema_name}.{property}"))?;
             field.attrs.push(parse_quote!(#[deprecated(note = #note)]));
@@ -127,20 +141,27 @@ fn wire_name(attrs: &[Attribute], ident: Option<&syn::Ident>) -> Option<String> 
 }
 
 fn discriminated_catch_all(spec: &Value, types: &mut [Item]) -> Result<(), String> {
-    let schemas = spec.pointer("/components/schemas").and_then(Value::as_object);
+    let schemas = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
     for (schema_name, schema) in schemas.into_iter().flatten() {
         if schema.get("discriminator").is_none() || schema.get("oneOf").is_none() {
             continue;
         }
         let rust = type_name(schema_name);
-        let tag = schema.pointer("/discriminator/propertyName").and_then(Value::as_str).unwrap_or("?");
+        let tag = schema
+            .pointer("/discriminator/propertyName")
+            .and_then(Value::as_str)
+            .unwrap_or("?");
         let item = types
             .iter_mut()
             .find_map(|item| match item {
                 Item::Enum(e) if e.ident == rust && has_serde_word(&e.attrs, "untagged") => Some(e),
                 _ => None,
             })
-            .ok_or_else(|| format!("untagged enum `{rust}` for the discriminated oneOf {schema_name}"))?;
+            .ok_or_else(|| {
+                format!("untagged enum `{rust}` for the discriminated oneOf {schema_name}")
+            })?;
         let doc = format!(
             "A `{tag}` this client does not know (the API is newer than its spec), with the JSON as received."
         );
@@ -153,17 +174,20 @@ fn discriminated_catch_all(spec: &Value, types: &mut [Item]) -> Result<(), Strin
 }
 
 fn has_serde_word(attrs: &[Attribute], word: &str) -> bool {
-    attrs.iter().filter(|a| a.path().is_ident("serde")).any(|a| {
-        let mut found = false;
-        let _ = a.parse_nested_meta(|meta| {
-            found |= meta.path.is_ident(word);
-            if meta.input.peek(syn::Token![=]) {
-                meta.value()?.parse::<syn::Expr>()?;
-            }
-            Ok(())
-        });
-        found
-    })
+    attrs
+        .iter()
+        .filter(|a| a.path().is_ident("serde"))
+        .any(|a| {
+            let mut found = false;
+            let _ = a.parse_nested_meta(|meta| {
+                found |= meta.path.is_ident(word);
+                if meta.input.peek(syn::Token![=]) {
+                    meta.value()?.parse::<syn::Expr>()?;
+                }
+                Ok(())
+            });
+            found
+        })
 }
 
 /// Rewrites every string enum with two or more values as an open enum.
@@ -171,7 +195,9 @@ fn open_enums(types: &mut Vec<Item>) {
     let mut opened: Vec<(syn::Ident, Vec<(syn::Ident, String)>, syn::Ident)> = Vec::new();
     for item in types.iter_mut() {
         let Item::Enum(e) = item else { continue };
-        let Some(values) = string_enum_values(e) else { continue };
+        let Some(values) = string_enum_values(e) else {
+            continue;
+        };
         // `Unknown`, unless the spec lists a value of that name.
         let catch_all = ["Unknown", "Other", "Unlisted"]
             .into_iter()
@@ -200,9 +226,9 @@ fn open_enums(types: &mut Vec<Item>) {
         Item::Impl(block) => !opened.iter().any(|(name, _, _)| {
             is_type(&block.self_ty, &name.to_string())
                 && block.trait_.as_ref().is_some_and(|(path, _)| {
-                    path.segments
-                        .last()
-                        .is_some_and(|s| ["Display", "FromStr", "TryFrom"].contains(&s.ident.to_string().as_str()))
+                    path.segments.last().is_some_and(|s| {
+                        ["Display", "FromStr", "TryFrom"].contains(&s.ident.to_string().as_str())
+                    })
                 })
         }),
         _ => true,

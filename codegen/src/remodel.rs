@@ -17,7 +17,10 @@ const ERROR_REF: &str = "#/components/schemas/Error";
 pub fn remodel(spec: &Value) -> Value {
     let mut spec = spec.clone();
     error_responses_for_every_status(&mut spec);
-    if let Some(error) = spec.pointer_mut("/components/schemas/Error").and_then(Value::as_object_mut) {
+    if let Some(error) = spec
+        .pointer_mut("/components/schemas/Error")
+        .and_then(Value::as_object_mut)
+    {
         // `{}` rather than `true`: typify then keeps them in a flattened `extra` map.
         error.insert("additionalProperties".into(), json!({}));
     }
@@ -50,7 +53,10 @@ fn error_responses_for_every_status(spec: &mut Value) {
             continue;
         };
         responses.retain(|code, _| !is_error_status(code));
-        for (range, description) in [("4XX", "Client error (RFC 7807 problem details)"), ("5XX", "Server error (RFC 7807 problem details)")] {
+        for (range, description) in [
+            ("4XX", "Client error (RFC 7807 problem details)"),
+            ("5XX", "Server error (RFC 7807 problem details)"),
+        ] {
             responses.insert(
                 range.into(),
                 json!({
@@ -75,11 +81,17 @@ fn deprecated_properties_are_optional(node: &mut Value) {
                 .map(|(name, _)| name.clone())
                 .collect();
             if let Some(Value::Array(required)) = map.get_mut("required") {
-                required.retain(|r| !r.as_str().is_some_and(|r| deprecated.iter().any(|d| d == r)));
+                required.retain(|r| {
+                    !r.as_str()
+                        .is_some_and(|r| deprecated.iter().any(|d| d == r))
+                });
             }
-            map.values_mut().for_each(deprecated_properties_are_optional);
+            map.values_mut()
+                .for_each(deprecated_properties_are_optional);
         }
-        Value::Array(items) => items.iter_mut().for_each(deprecated_properties_are_optional),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(deprecated_properties_are_optional),
         _ => {}
     }
 }

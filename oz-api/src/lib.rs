@@ -1,17 +1,104 @@
-//! Typed Rust client for Warp's Oz Agent API.
+//! Typed Rust client for Warp's [Oz Agent API](https://docs.warp.dev): start,
+//! watch and manage Oz cloud agent runs.
 //!
-//! The operations and types are generated from the published OpenAPI spec
-//! (`spec/oz-api.yaml`) by `cargo xtask regen`; this file is the hand-written layer.
+//! Every operation of the API is a method on [`Client`] returning a builder:
+//! set parameters, then `.send().await`. The operations and [`types`] are
+//! generated from Warp's published OpenAPI spec by `cargo xtask regen`; this
+//! crate adds construction from the environment, retries, typed errors, a
+//! stream over all runs and a helper to wait for a run.
+//!
+//! # Create a run and wait for it
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use oz_api::{Client, types};
+//!
+//! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::from_env()?; // WARP_API_KEY, optional OZ_API_BASE_URL
+//! let body = types::RunAgentRequest::builder().prompt(Some("Fix the flaky test in auth.go".into()));
+//! let created = client.create_run().body(body).send().await?;
+//! let run = client
+//!     .wait_for_run(&created.run_id, Duration::from_secs(10), Duration::from_secs(30 * 60))
+//!     .await?;
+//! println!("run {} ended {}", run.run_id, run.state);
+//! # Ok(()) }
+//! ```
+//!
+//! # List the failed runs of the last day
+//!
+//! [`builder::ListRuns::stream`] walks every page, keeping the filters.
+//!
+//! ```no_run
+//! use futures::TryStreamExt;
+//! use oz_api::{Client, types::RunState};
+//!
+//! # async fn example(client: Client) -> Result<(), oz_api::ApiError> {
+//! let since = chrono::Utc::now() - chrono::Duration::days(1);
+//! let mut runs = client
+//!     .list_runs()
+//!     .state(vec![RunState::Failed, RunState::Error])
+//!     .created_after(since)
+//!     .limit(std::num::NonZeroU64::new(100).unwrap())
+//!     .stream();
+//! while let Some(run) = runs.try_next().await? {
+//!     println!("{} {} {}", run.run_id, run.state, run.title);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Handle an error by its code
+//!
+//! Every 4xx/5xx answer decodes the API's problem body ([`types::Error`]),
+//! whatever the status; [`ApiErrorExt`] reaches into it.
+//!
+//! ```no_run
+//! use oz_api::{ApiErrorExt, Client, types::PlatformErrorCode};
+//!
+//! # async fn example(client: Client) {
+//! match client.get_run().run_id("run-123").send().await {
+//!     Ok(run) => println!("{}", run.state),
+//!     Err(e) if e.is_not_found() => println!("no such run"),
+//!     Err(e) => match e.error_code() {
+//!         Some(PlatformErrorCode::InsufficientCredits) => println!("out of credits"),
+//!         Some(code) => println!("{code}: {e} (trace {:?}, retry: {})", e.trace_id(), e.retryable()),
+//!         None => println!("{e}"),
+//!     },
+//! }
+//! # }
+//! ```
+//!
+//! # Forward compatibility
+//!
+//! The API grows. A string enum value this client does not know decodes as the
+//! enum's `Unknown(String)` variant and serializes back unchanged, an unknown
+//! artifact or content-block type as `Unknown(serde_json::Value)`, unknown
+//! fields are ignored, and the deprecated `task_id` may be absent. Requests can
+//! carry such values too: `RunState::from("PAUSED")`.
+//!
+//! # Behaviour
+//!
+//! - Auth: `Authorization: Bearer <key>`, marked sensitive; never printed by
+//!   `Debug`; never sent over plain `http://` except to loopback.
+//! - Timeouts: 60 s per attempt, 5 s to connect. Retries: see [`retry`].
+//! - Redirects are never followed: [`Client::run_transcript_url`] returns the
+//!   signed URL, [`Client::download`] fetches it without the key.
+//! - TLS: rustls with the ring provider (no C TLS library); feature `native-tls`
+//!   uses the platform's instead.
 
 // Generated code: prettyplease's output is its canonical form, so rustfmt skips it.
 #[rustfmt::skip]
 #[allow(deprecated, clippy::all, unused_imports)]
 mod generated;
 
+mod config;
+mod errors;
+mod hooks;
+pub mod retry;
+mod runs;
+
+pub use config::{
+    API_KEY_ENV, BASE_URL_ENV, BuildError, ClientBuilder, DEFAULT_BASE_URL, Policy, RetryPolicy,
+};
+pub use errors::{ApiError, ApiErrorExt};
 pub use generated::*;
-
-/// Per-client settings the generated code carries for the hand-written hooks.
-#[derive(Clone, Debug, Default)]
-pub struct Policy {}
-
-impl progenitor_client::ClientHooks<Policy> for Client {}
+pub use runs::WaitError;

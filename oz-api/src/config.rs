@@ -1,0 +1,267 @@
+//! Building a [`Client`]: API key, base URL, timeouts, retries, user agent.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::header::HeaderValue;
+
+use crate::Client;
+
+/// The production API.
+pub const DEFAULT_BASE_URL: &str = "https://app.warp.dev/api/v1";
+/// Environment variable holding the API key.
+pub const API_KEY_ENV: &str = "WARP_API_KEY";
+/// Environment variable overriding the base URL.
+pub const BASE_URL_ENV: &str = "OZ_API_BASE_URL";
+
+const USER_AGENT: &str = concat!("oz-api/", env!("CARGO_PKG_VERSION"), " (Rust)");
+
+/// When and how a failed request is retried. See [`crate::retry`] for the rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt; 0 disables retrying.
+    pub max_retries: u32,
+    /// Delay before the first retry; doubled for each further one.
+    pub initial_backoff: Duration,
+    /// Upper bound of the computed delay.
+    pub max_backoff: Duration,
+    /// Upper bound of a server's `Retry-After`.
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 2,
+            initial_backoff: Duration::from_millis(500),
+            max_backoff: Duration::from_secs(8),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What the hand-written hooks need on every request; carried inside [`Client`].
+#[derive(Clone)]
+pub struct Policy {
+    pub(crate) authorization: HeaderValue,
+    pub(crate) user_agent: HeaderValue,
+    pub(crate) timeout: Duration,
+    pub(crate) retry: RetryPolicy,
+}
+
+// The key must never be printed: `Client`'s derived `Debug` includes this.
+impl fmt::Debug for Policy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Policy")
+            .field("authorization", &"Bearer <redacted>")
+            .field("user_agent", &self.user_agent)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .finish()
+    }
+}
+
+/// Why a [`Client`] could not be built.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildError {
+    /// No key was given and `WARP_API_KEY` is unset or empty.
+    MissingApiKey,
+    /// The key cannot be sent in an HTTP header.
+    InvalidApiKey,
+    /// The base URL does not parse, or is not http(s).
+    InvalidBaseUrl(String),
+    /// The key would travel unencrypted to a host other than this machine.
+    InsecureBaseUrl(String),
+    /// reqwest could not build its client.
+    Http(String),
+}
+
+impl fmt::Display for BuildError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BuildError::MissingApiKey => write!(
+                f,
+                "no Oz API key: set {API_KEY_ENV} or call ClientBuilder::api_key"
+            ),
+            BuildError::InvalidApiKey => write!(
+                f,
+                "the Oz API key contains characters not allowed in an HTTP header"
+            ),
+            BuildError::InvalidBaseUrl(url) => {
+                write!(f, "invalid base URL `{url}`: expected an http(s) URL")
+            }
+            BuildError::InsecureBaseUrl(url) => write!(
+                f,
+                "refusing to send the API key over plain http to `{url}`: use https (plain http is allowed for loopback only)"
+            ),
+            BuildError::Http(e) => write!(f, "cannot build the HTTP client: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
+/// Builds a [`Client`]. Explicit settings win over the environment
+/// ([`ClientBuilder::env`]), which wins over the defaults.
+#[derive(Default)]
+pub struct ClientBuilder {
+    api_key: Option<String>,
+    base_url: Option<String>,
+    timeout: Option<Duration>,
+    connect_timeout: Option<Duration>,
+    retry: RetryPolicy,
+    http_client: Option<reqwest::Client>,
+}
+
+impl fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("base_url", &self.base_url)
+            .field("timeout", &self.timeout)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("retry", &self.retry)
+            .field("http_client", &self.http_client.is_some())
+            .finish()
+    }
+}
+
+impl ClientBuilder {
+    /// The API key, sent as `Authorization: Bearer <key>`.
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The API's base URL, default [`DEFAULT_BASE_URL`].
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
+        self
+    }
+
+    /// Fills the key and base URL not set explicitly from `WARP_API_KEY` and `OZ_API_BASE_URL`.
+    pub fn env(self) -> Self {
+        self.env_from(|name| std::env::var(name).ok())
+    }
+
+    /// Like [`ClientBuilder::env`], reading variables through `lookup` (for tests
+    /// and configuration systems).
+    pub fn env_from(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let set = |v: Option<String>| v.filter(|v| !v.trim().is_empty());
+        self.api_key = self.api_key.or_else(|| set(lookup(API_KEY_ENV)));
+        self.base_url = self.base_url.or_else(|| set(lookup(BASE_URL_ENV)));
+        self
+    }
+
+    /// Whole-request timeout, per attempt (default 60 s). Applies to your own
+    /// `reqwest::Client` too.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Connect timeout (default 5 s); not applied to a client given with [`ClientBuilder::http_client`].
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self
+    }
+
+    /// Retries after the first attempt (default 2); 0 disables retrying.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.retry.max_retries = retries;
+        self
+    }
+
+    /// The whole retry policy (backoff bounds included).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Sends requests through your own `reqwest::Client`. Auth, user agent,
+    /// timeout and retries still apply. Build it with
+    /// `.redirect(reqwest::redirect::Policy::none())`: the transcript helpers
+    /// need to see the redirect, and nothing should follow one to another host.
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
+    pub fn build(self) -> Result<Client, BuildError> {
+        let key = self
+            .api_key
+            .filter(|k| !k.trim().is_empty())
+            .ok_or(BuildError::MissingApiKey)?;
+        let mut authorization = HeaderValue::from_str(&format!("Bearer {}", key.trim()))
+            .map_err(|_| BuildError::InvalidApiKey)?;
+        authorization.set_sensitive(true);
+        let base_url = self
+            .base_url
+            .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
+        check_base_url(&base_url)?;
+        let http_client = match self.http_client {
+            Some(client) => client,
+            None => new_http_client(self.connect_timeout.unwrap_or(Duration::from_secs(5)))?,
+        };
+        let policy = Policy {
+            authorization,
+            user_agent: HeaderValue::from_static(USER_AGENT),
+            timeout: self.timeout.unwrap_or(Duration::from_secs(60)),
+            retry: self.retry,
+        };
+        Ok(Client::new_with_client(
+            base_url.trim_end_matches('/'),
+            http_client,
+            policy,
+        ))
+    }
+}
+
+fn check_base_url(base_url: &str) -> Result<(), BuildError> {
+    let url =
+        reqwest::Url::parse(base_url).map_err(|_| BuildError::InvalidBaseUrl(base_url.into()))?;
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(&url) => Ok(()),
+        "http" => Err(BuildError::InsecureBaseUrl(base_url.into())),
+        _ => Err(BuildError::InvalidBaseUrl(base_url.into())),
+    }
+}
+
+fn is_loopback(url: &reqwest::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+fn new_http_client(connect_timeout: Duration) -> Result<reqwest::Client, BuildError> {
+    #[cfg(feature = "rustls")]
+    if rustls::crypto::CryptoProvider::get_default().is_none() {
+        // Another thread may win the race; either way a provider is installed.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    }
+    let builder = reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        // Redirects are never followed: the transcript endpoints answer with a
+        // signed URL on another host, which the caller fetches without the key.
+        .redirect(reqwest::redirect::Policy::none());
+    #[cfg(feature = "native-tls")]
+    let builder = builder.tls_backend_native();
+    builder.build().map_err(|e| BuildError::Http(e.to_string()))
+}
+
+impl Client {
+    /// A builder with nothing read from the environment.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::default()
+    }
+
+    /// A client configured from `WARP_API_KEY` and `OZ_API_BASE_URL`, with default
+    /// timeouts (60 s, connect 5 s) and retries (2).
+    pub fn from_env() -> Result<Client, BuildError> {
+        Client::builder().env().build()
+    }
+}

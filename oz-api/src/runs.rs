@@ -1,0 +1,194 @@
+//! Working with runs: every page of `listRuns` as one stream, waiting for a run
+//! to finish, and the transcript redirects.
+
+use std::collections::{HashSet, VecDeque};
+use std::time::{Duration, Instant};
+
+use futures::Stream;
+use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+use reqwest::header::LOCATION;
+
+use crate::errors::ApiError;
+use crate::types::{RunItem, RunState};
+use crate::{Client, builder, retry};
+
+impl RunState {
+    /// Whether a run in this state will not change again: `SUCCEEDED`, `FAILED`,
+    /// `ERROR` or `CANCELLED`. A state this client does not know (from a newer
+    /// API) counts as *not* terminal, so waiting goes on until its timeout
+    /// rather than stopping early on what may be a pause.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            RunState::Succeeded | RunState::Failed | RunState::Error | RunState::Cancelled
+        )
+    }
+}
+
+impl<'a> builder::ListRuns<'a> {
+    /// Every run on every page, in order, with this request's filters. Pages are
+    /// fetched as the stream is read. An error ends the stream after being
+    /// yielded; so does a cursor the server already returned (instead of looping).
+    pub fn stream(self) -> impl Stream<Item = Result<RunItem, ApiError>> + Unpin + 'a {
+        let pages = Pages {
+            request: self,
+            cursor: Some(None),
+            seen: HashSet::new(),
+            items: VecDeque::new(),
+            failure: None,
+        };
+        Box::pin(futures::stream::unfold(pages, Pages::next))
+    }
+}
+
+struct Pages<'a> {
+    request: builder::ListRuns<'a>,
+    /// The next page to fetch: `Some(None)` the first, `None` when done.
+    cursor: Option<Option<String>>,
+    seen: HashSet<String>,
+    items: VecDeque<RunItem>,
+    /// Reported once the items already fetched are out.
+    failure: Option<ApiError>,
+}
+
+impl<'a> Pages<'a> {
+    async fn next(mut self) -> Option<(Result<RunItem, ApiError>, Self)> {
+        loop {
+            if let Some(item) = self.items.pop_front() {
+                return Some((Ok(item), self));
+            }
+            if let Some(failure) = self.failure.take() {
+                return Some((Err(failure), self));
+            }
+            let cursor = self.cursor.take()?;
+            let request = match cursor {
+                Some(cursor) => self.request.clone().cursor(cursor),
+                None => self.request.clone(),
+            };
+            let page = match request.send().await {
+                Ok(page) => page.into_inner(),
+                Err(e) => return Some((Err(e), self)),
+            };
+            self.items.extend(page.runs);
+            if page.page_info.has_next_page {
+                match page.page_info.next_cursor {
+                    Some(next) if self.seen.insert(next.clone()) => self.cursor = Some(Some(next)),
+                    Some(next) => {
+                        self.failure = Some(Error::Custom(format!(
+                            "listRuns returned the cursor `{next}` twice; stopping instead of looping"
+                        )))
+                    }
+                    None => {
+                        self.failure = Some(Error::Custom(
+                            "listRuns said has_next_page without a next_cursor".into(),
+                        ))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Why [`Client::wait_for_run`] returned without a finished run.
+#[derive(Debug)]
+pub enum WaitError {
+    /// A request failed (after the client's retries).
+    Api(ApiError),
+    /// The run was still in `last_state` when the timeout passed.
+    Timeout {
+        run_id: String,
+        last_state: RunState,
+    },
+}
+
+impl std::fmt::Display for WaitError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WaitError::Api(e) => write!(f, "{e}"),
+            WaitError::Timeout { run_id, last_state } => {
+                write!(f, "run {run_id} still {last_state} when the wait timed out")
+            }
+        }
+    }
+}
+
+impl std::error::Error for WaitError {}
+
+impl From<ApiError> for WaitError {
+    fn from(e: ApiError) -> Self {
+        WaitError::Api(e)
+    }
+}
+
+impl Client {
+    /// Polls `GET /agent/runs/{runId}` every `poll_interval` until the run reaches
+    /// a terminal state ([`RunState::is_terminal`]) or `timeout` passes.
+    pub async fn wait_for_run(
+        &self,
+        run_id: &str,
+        poll_interval: Duration,
+        timeout: Duration,
+    ) -> Result<RunItem, WaitError> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let run = self.get_run().run_id(run_id).send().await?.into_inner();
+            if run.state.is_terminal() {
+                return Ok(run);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(WaitError::Timeout {
+                    run_id: run_id.into(),
+                    last_state: run.state,
+                });
+            }
+            tokio::time::sleep(poll_interval.min(deadline - now)).await;
+        }
+    }
+
+    /// The time-limited download URL of a run's transcript
+    /// (`GET /agent/runs/{runId}/transcript` answers with a 302 to it).
+    pub async fn run_transcript_url(&self, run_id: &str) -> Result<reqwest::Url, ApiError> {
+        redirect_target(self.get_run_transcript().run_id(run_id).send().await)
+    }
+
+    /// The signed download URL of the current task's third-party harness transcript
+    /// (`GET /harness-support/transcript` answers with a 307 to it).
+    pub async fn harness_transcript_url(&self) -> Result<reqwest::Url, ApiError> {
+        redirect_target(self.get_transcript_download().send().await)
+    }
+
+    /// Downloads a signed URL (from the transcript helpers) *without* the API
+    /// key: the URL carries its own authorization, and the key must not reach
+    /// another host. Redirects are not followed.
+    pub async fn download(&self, url: reqwest::Url) -> Result<bytes::Bytes, ApiError> {
+        let request = self.client().get(url).timeout(self.inner.timeout).build()?;
+        let response = retry::execute(self.client(), &self.inner.retry, request).await?;
+        if !response.status().is_success() {
+            return Err(Error::UnexpectedResponse(response));
+        }
+        response.bytes().await.map_err(Error::ResponseBodyError)
+    }
+}
+
+/// The `Location` of a redirect answer. The client does not follow redirects,
+/// so progenitor reports the 3xx as an unexpected response.
+fn redirect_target(
+    result: Result<ResponseValue<ByteStream>, ApiError>,
+) -> Result<reqwest::Url, ApiError> {
+    match result {
+        Err(Error::UnexpectedResponse(response)) if response.status().is_redirection() => {
+            let location = response
+                .headers()
+                .get(LOCATION)
+                .and_then(|l| l.to_str().ok())
+                .and_then(|l| response.url().join(l).ok());
+            location.ok_or(Error::UnexpectedResponse(response))
+        }
+        Err(e) => Err(e),
+        Ok(value) => Err(Error::Custom(format!(
+            "expected a redirect to the download URL, got {} (does the reqwest client follow redirects?)",
+            value.status()
+        ))),
+    }
+}
