@@ -1,0 +1,766 @@
+//! The client against in-process servers on 127.0.0.1 that misbehave on purpose:
+//! retries, timeouts, resets, newer API versions, redirects.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use futures::TryStreamExt;
+use oz_api::types::{self, ArtifactItem, PlatformErrorCode, RunState};
+use oz_api::{ApiErrorExt, BuildError, Client, RetryPolicy};
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use wiremock::matchers::{
+    body_partial_json, header, header_regex, method, path, query_param, query_param_is_missing,
+};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const KEY: &str = "test-key-7f3a";
+
+fn fast_retries(max_retries: u32) -> RetryPolicy {
+    RetryPolicy {
+        max_retries,
+        initial_backoff: Duration::from_millis(10),
+        max_backoff: Duration::from_millis(40),
+        max_retry_after: Duration::from_secs(3),
+    }
+}
+
+fn client(base_url: &str, max_retries: u32) -> Client {
+    Client::builder()
+        .api_key(KEY)
+        .base_url(base_url)
+        .retry_policy(fast_retries(max_retries))
+        .build()
+        .unwrap()
+}
+
+fn run_json(id: &str, state: &str) -> Value {
+    json!({
+        "run_id": id, "task_id": id, "title": "Fix auth", "state": state, "prompt": "Fix the bug",
+        "created_at": "2026-11-01T10:00:00Z", "updated_at": "2026-11-01T10:05:00Z"
+    })
+}
+
+fn problem(status: u16, code: &str, retryable: bool) -> Value {
+    json!({
+        "type": format!("https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{code}"),
+        "title": "Problem", "status": status, "error": "Problem: details", "detail": "details",
+        "retryable": retryable, "trace_id": "trace-abc"
+    })
+}
+
+async fn requests(server: &MockServer) -> usize {
+    server.received_requests().await.unwrap().len()
+}
+
+#[tokio::test]
+async fn sends_bearer_key_user_agent_and_api_version() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/agent/runs/r1"))
+        .and(header("authorization", format!("Bearer {KEY}").as_str()))
+        .and(header_regex("user-agent", r"^oz-api/\d+\.\d+\.\d+"))
+        .and(header("api-version", "1.0.0"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run_json("r1", "QUEUED")))
+        .mount(&server)
+        .await;
+    let run = client(&server.uri(), 0)
+        .get_run()
+        .run_id("r1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(run.state, RunState::Queued);
+}
+
+#[tokio::test]
+async fn own_reqwest_client_still_gets_auth_and_retries() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(header("authorization", format!("Bearer {KEY}").as_str()))
+        .and(header_regex("user-agent", "^oz-api/"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run_json("r1", "QUEUED")))
+        .mount(&server)
+        .await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .http_client(http)
+        .retry_policy(fast_retries(2))
+        .build()
+        .unwrap();
+    client.get_run().run_id("r1").send().await.unwrap();
+    assert_eq!(requests(&server).await, 2);
+}
+
+#[test]
+fn the_key_never_shows_in_debug_output() {
+    let builder = Client::builder()
+        .api_key(KEY)
+        .base_url("http://127.0.0.1:9");
+    assert!(!format!("{builder:?}").contains(KEY));
+    let client = builder.build().unwrap();
+    let debug = format!("{client:?}");
+    assert!(!debug.contains(KEY), "{debug}");
+    assert!(debug.contains("redacted"));
+}
+
+#[test]
+fn construction_errors_are_clear() {
+    let no_env = |_: &str| None;
+    let missing = Client::builder().env_from(no_env).build().unwrap_err();
+    assert_eq!(missing, BuildError::MissingApiKey);
+    assert!(missing.to_string().contains("WARP_API_KEY"));
+    let blank = Client::builder().api_key("  ").build().unwrap_err();
+    assert_eq!(blank, BuildError::MissingApiKey);
+    let insecure = Client::builder()
+        .api_key(KEY)
+        .base_url("http://api.example.com/v1")
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(insecure, BuildError::InsecureBaseUrl(_)),
+        "{insecure}"
+    );
+    assert!(matches!(
+        Client::builder()
+            .api_key(KEY)
+            .base_url("not a url")
+            .build()
+            .unwrap_err(),
+        BuildError::InvalidBaseUrl(_)
+    ));
+    assert_eq!(
+        Client::builder().api_key("bad\nkey").build().unwrap_err(),
+        BuildError::InvalidApiKey
+    );
+    for ok in [
+        "https://app.warp.dev/api/v1",
+        "http://127.0.0.1:4010",
+        "http://localhost:1",
+        "http://[::1]:2",
+    ] {
+        Client::builder()
+            .api_key(KEY)
+            .base_url(ok)
+            .build()
+            .unwrap_or_else(|e| panic!("{ok}: {e}"));
+    }
+}
+
+#[test]
+fn environment_fills_what_is_not_explicit() {
+    use oz_api::ClientInfo;
+    let env = |name: &str| match name {
+        "WARP_API_KEY" => Some("env-key".to_string()),
+        "OZ_API_BASE_URL" => Some("http://127.0.0.1:4010".to_string()),
+        _ => None,
+    };
+    let from_env = Client::builder().env_from(env).build().unwrap();
+    assert_eq!(from_env.baseurl(), "http://127.0.0.1:4010");
+    let explicit = Client::builder()
+        .base_url("https://example.test/api")
+        .env_from(env)
+        .build()
+        .unwrap();
+    assert_eq!(explicit.baseurl(), "https://example.test/api");
+    let default = Client::builder()
+        .api_key(KEY)
+        .env_from(|_| None)
+        .build()
+        .unwrap();
+    assert_eq!(default.baseurl(), "https://app.warp.dev/api/v1");
+}
+
+#[tokio::test]
+async fn status_429_waits_for_retry_after_then_succeeds() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "1"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run_json("r1", "QUEUED")))
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    client(&server.uri(), 2)
+        .get_run()
+        .run_id("r1")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(requests(&server).await, 2);
+}
+
+#[tokio::test]
+async fn retry_after_as_http_date_is_capped() {
+    let server = MockServer::start().await;
+    let far = httpdate::fmt_http_date(std::time::SystemTime::now() + Duration::from_secs(3600));
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).insert_header("retry-after", far.as_str()))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run_json("r1", "QUEUED")))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .retry_policy(RetryPolicy {
+            max_retry_after: Duration::from_millis(300),
+            ..fast_retries(1)
+        })
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    client.get_run().run_id("r1").send().await.unwrap();
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(290) && waited < Duration::from_secs(3),
+        "{waited:?}"
+    );
+}
+
+#[tokio::test]
+async fn status_503_then_200_is_retried_for_get() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(problem(
+            503,
+            "resource_unavailable",
+            true,
+        )))
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run_json("r1", "SUCCEEDED")))
+        .mount(&server)
+        .await;
+    let run = client(&server.uri(), 2)
+        .get_run()
+        .run_id("r1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(run.state, RunState::Succeeded);
+    assert_eq!(requests(&server).await, 3);
+}
+
+#[tokio::test]
+async fn retries_give_up_after_max_retries_with_the_typed_error() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(problem(
+            503,
+            "resource_unavailable",
+            true,
+        )))
+        .mount(&server)
+        .await;
+    let error = client(&server.uri(), 2)
+        .get_run()
+        .run_id("r1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(requests(&server).await, 3);
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(
+        error.error_code(),
+        Some(PlatformErrorCode::ResourceUnavailable)
+    );
+    assert!(error.retryable());
+}
+
+#[tokio::test]
+async fn zero_retries_sends_once() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    client(&server.uri(), 0)
+        .get_run()
+        .run_id("r1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(requests(&server).await, 1);
+}
+
+#[tokio::test]
+async fn create_run_is_not_retried_after_a_5xx() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/agent/runs"))
+        .respond_with(ResponseTemplate::new(502).set_body_json(problem(
+            502,
+            "internal_error",
+            false,
+        )))
+        .mount(&server)
+        .await;
+    let body = types::RunAgentRequest::builder().prompt(Some("hi".to_string()));
+    let error = client(&server.uri(), 2)
+        .create_run()
+        .body(body)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        requests(&server).await,
+        1,
+        "a POST that reached the server must not be repeated"
+    );
+    assert_eq!(error.error_code(), Some(PlatformErrorCode::InternalError));
+}
+
+#[tokio::test]
+async fn create_run_is_retried_when_the_server_says_retryable_or_429() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(500).set_body_json(problem(
+            500,
+            "resource_unavailable",
+            true,
+        )))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(429))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(body_partial_json(json!({"prompt": "hi"})))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(json!({"run_id": "r9", "state": "QUEUED"})),
+        )
+        .mount(&server)
+        .await;
+    let body = types::RunAgentRequest::builder().prompt(Some("hi".to_string()));
+    let created = client(&server.uri(), 2)
+        .create_run()
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.run_id, "r9");
+    assert_eq!(requests(&server).await, 3);
+}
+
+/// A raw HTTP server: each connection gets the next of `script`'s answers;
+/// `None` closes the connection after reading the request (a reset).
+async fn scripted_server(script: Vec<Option<Vec<u8>>>) -> (String, Arc<AtomicUsize>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let count = Arc::new(AtomicUsize::new(0));
+    let seen = count.clone();
+    tokio::spawn(async move {
+        for answer in script {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            seen.fetch_add(1, Ordering::SeqCst);
+            let mut buffer = vec![0u8; 16 * 1024];
+            let _ = socket.read(&mut buffer).await;
+            match answer {
+                Some(bytes) => {
+                    let _ = socket.write_all(&bytes).await;
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                }
+                None => {
+                    // Linger 0: closing sends a TCP reset. (Deprecated because a
+                    // non-zero linger blocks on drop; zero does not.)
+                    #[allow(deprecated)]
+                    let _ = socket.set_linger(Some(Duration::ZERO));
+                    drop(socket);
+                }
+            }
+        }
+    });
+    (format!("http://{address}"), count)
+}
+
+fn http_ok(body: &Value) -> Vec<u8> {
+    let body = body.to_string();
+    format!(
+        "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+#[tokio::test]
+async fn connection_reset_is_retried_for_get() {
+    let (url, connections) =
+        scripted_server(vec![None, Some(http_ok(&run_json("r1", "FAILED")))]).await;
+    let run = client(&url, 2).get_run().run_id("r1").send().await.unwrap();
+    assert_eq!(run.state, RunState::Failed);
+    assert_eq!(connections.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn connection_reset_is_not_retried_for_create_run() {
+    let (url, connections) = scripted_server(vec![
+        None,
+        Some(http_ok(&json!({"run_id": "r1", "state": "QUEUED"}))),
+    ])
+    .await;
+    let body = types::RunAgentRequest::builder().prompt(Some("hi".to_string()));
+    let error = client(&url, 2)
+        .create_run()
+        .body(body)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, oz_api::Error::CommunicationError(_)),
+        "{error:?}"
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_body_slower_than_the_timeout_fails_with_a_timeout() {
+    // Headers arrive at once; the body never completes.
+    let stalled = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 400\r\n\r\n{\"run_id\":".to_vec();
+    let (url, connections) = scripted_server(vec![Some(stalled.clone()), Some(stalled)]).await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(url)
+        .timeout(Duration::from_millis(300))
+        .retry_policy(fast_retries(0))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = client.get_run().run_id("r1").send().await.unwrap_err();
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    let timed_out = match &error {
+        oz_api::Error::CommunicationError(e) | oz_api::Error::ResponseBodyError(e) => {
+            e.is_timeout()
+        }
+        _ => false,
+    };
+    assert!(timed_out, "{error:?}");
+    assert_eq!(connections.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_newer_api_decodes_unknown_values_fields_and_artifacts() {
+    let server = MockServer::start().await;
+    let mut run = run_json("r1", "PAUSED");
+    run["source"] = json!("SLACK_WORKFLOW");
+    run["brand_new_field"] = json!({"nested": [1, 2, 3]});
+    run["artifacts"] = json!([
+        {"artifact_type": "PLAN", "created_at": "2026-11-01T10:00:00Z", "data": {"document_uid": "d1", "notebook_uid": "n1"}},
+        {"artifact_type": "VIDEO", "created_at": "2026-11-01T10:00:00Z", "data": {"url": "https://x/v.mp4"}}
+    ]);
+    run.as_object_mut().unwrap().remove("task_id");
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run.clone()))
+        .mount(&server)
+        .await;
+    let decoded = client(&server.uri(), 0)
+        .get_run()
+        .run_id("r1")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(decoded.state, RunState::Unknown("PAUSED".into()));
+    assert!(!decoded.state.is_known() && !decoded.state.is_terminal());
+    assert_eq!(decoded.state.as_str(), "PAUSED");
+    assert_eq!(
+        decoded.source.as_ref().map(|s| s.as_str()),
+        Some("SLACK_WORKFLOW")
+    );
+    #[allow(deprecated)]
+    let task_id = decoded.task_id.clone();
+    assert_eq!(task_id, None);
+    assert!(matches!(
+        decoded.artifacts[0],
+        ArtifactItem::PlanArtifact(_)
+    ));
+    match &decoded.artifacts[1] {
+        ArtifactItem::Unknown(raw) => assert_eq!(raw, &run["artifacts"][1]),
+        other => panic!("expected the catch-all, got {other:?}"),
+    }
+    // Round trip: unknown values serialize back as they came.
+    let again = serde_json::to_value(&decoded).unwrap();
+    assert_eq!(again["state"], "PAUSED");
+    assert_eq!(again["source"], "SLACK_WORKFLOW");
+    assert_eq!(again["artifacts"][1], run["artifacts"][1]);
+}
+
+#[tokio::test]
+async fn requests_may_carry_values_the_client_does_not_know() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/agent/runs"))
+        .and(query_param("state", "PAUSED"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"runs": [], "page_info": {"has_next_page": false}})),
+        )
+        .mount(&server)
+        .await;
+    let page = client(&server.uri(), 0)
+        .list_runs()
+        .state(vec![RunState::from("PAUSED")])
+        .send()
+        .await
+        .unwrap();
+    assert!(page.runs.is_empty());
+}
+
+#[tokio::test]
+async fn undeclared_statuses_decode_the_problem_body() {
+    let server = MockServer::start().await;
+    let mut body = problem(502, "external_authentication_required", false);
+    body["auth_url"] = json!("https://github.com/login/oauth");
+    Mock::given(method("GET"))
+        .and(path("/agent/models"))
+        .respond_with(ResponseTemplate::new(502).set_body_json(body))
+        .mount(&server)
+        .await;
+    let error = client(&server.uri(), 0)
+        .list_models()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error.error_code(),
+        Some(PlatformErrorCode::ExternalAuthenticationRequired)
+    );
+    assert_eq!(error.trace_id(), Some("trace-abc"));
+    assert!(!error.retryable(), "the body says retryable: false");
+    let problem = error.problem().unwrap();
+    assert_eq!(
+        problem.extension("auth_url"),
+        Some(&json!("https://github.com/login/oauth"))
+    );
+}
+
+#[tokio::test]
+async fn not_found_and_unknown_error_codes() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/agent/runs/missing"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(problem(
+            404,
+            "resource_not_found",
+            false,
+        )))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/agent/runs/odd"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(problem(400, "quantum_flux", false)))
+        .mount(&server)
+        .await;
+    let client = client(&server.uri(), 0);
+    let missing = client.get_run().run_id("missing").send().await.unwrap_err();
+    assert!(missing.is_not_found());
+    let odd = client.get_run().run_id("odd").send().await.unwrap_err();
+    assert!(!odd.is_not_found());
+    assert_eq!(
+        odd.error_code(),
+        Some(PlatformErrorCode::Unknown("quantum_flux".into()))
+    );
+}
+
+#[tokio::test]
+async fn stream_walks_every_page_keeping_filters() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/agent/runs"))
+        .and(query_param("state", "FAILED"))
+        .and(query_param_is_missing("cursor"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "runs": [run_json("a", "FAILED"), run_json("b", "FAILED")],
+            "page_info": {"has_next_page": true, "next_cursor": "c2"}
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/agent/runs"))
+        .and(query_param("state", "FAILED"))
+        .and(query_param("cursor", "c2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "runs": [run_json("c", "FAILED")],
+            "page_info": {"has_next_page": false}
+        })))
+        .mount(&server)
+        .await;
+    let client = client(&server.uri(), 0);
+    let runs: Vec<_> = client
+        .list_runs()
+        .state(vec![RunState::Failed])
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = runs.iter().map(|r| r.run_id.as_str()).collect();
+    assert_eq!(ids, ["a", "b", "c"]);
+    assert_eq!(requests(&server).await, 2);
+}
+
+#[tokio::test]
+async fn stream_fails_on_a_repeated_cursor_instead_of_looping() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "runs": [run_json("a", "FAILED")],
+            "page_info": {"has_next_page": true, "next_cursor": "same"}
+        })))
+        .mount(&server)
+        .await;
+    let client = client(&server.uri(), 0);
+    let items: Vec<_> = client.list_runs().stream().collect_all().await;
+    assert_eq!(items.len(), 3, "a, a, then the error: {items:?}");
+    assert!(items[0].is_ok() && items[1].is_ok());
+    let error = items[2].as_ref().unwrap_err().to_string();
+    assert!(error.contains("cursor `same` twice"), "{error}");
+    assert_eq!(requests(&server).await, 2);
+}
+
+#[tokio::test]
+async fn stream_surfaces_errors_as_items() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(problem(
+            400,
+            "invalid_request",
+            false,
+        )))
+        .mount(&server)
+        .await;
+    let client = client(&server.uri(), 0);
+    let items: Vec<_> = client.list_runs().stream().collect_all().await;
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        items[0].as_ref().unwrap_err().error_code(),
+        Some(PlatformErrorCode::InvalidRequest)
+    );
+}
+
+trait CollectAll: futures::Stream + Sized {
+    async fn collect_all(self) -> Vec<Self::Item> {
+        futures::StreamExt::collect(self).await
+    }
+}
+impl<S: futures::Stream> CollectAll for S {}
+
+#[tokio::test]
+async fn wait_for_run_polls_until_terminal() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run_json("r1", "INPROGRESS")))
+        .up_to_n_times(2)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run_json("r1", "CANCELLED")))
+        .mount(&server)
+        .await;
+    let run = client(&server.uri(), 0)
+        .wait_for_run("r1", Duration::from_millis(10), Duration::from_secs(5))
+        .await
+        .unwrap();
+    assert_eq!(run.state, RunState::Cancelled);
+    assert_eq!(requests(&server).await, 3);
+}
+
+#[tokio::test]
+async fn wait_for_run_times_out_on_a_state_it_does_not_know() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run_json("r1", "HIBERNATING")))
+        .mount(&server)
+        .await;
+    let error = client(&server.uri(), 0)
+        .wait_for_run("r1", Duration::from_millis(20), Duration::from_millis(150))
+        .await
+        .unwrap_err();
+    match error {
+        oz_api::WaitError::Timeout { last_state, .. } => {
+            assert_eq!(last_state.as_str(), "HIBERNATING")
+        }
+        other => panic!("{other}"),
+    }
+}
+
+#[tokio::test]
+async fn transcript_redirect_gives_the_url_and_is_not_followed() {
+    let server = MockServer::start().await;
+    // A host that is not this machine: following it would be a bug (and fail).
+    Mock::given(method("GET"))
+        .and(path("/agent/runs/r1/transcript"))
+        .respond_with(
+            ResponseTemplate::new(302)
+                .insert_header("location", "https://storage.example.com/t/r1?sig=abc"),
+        )
+        .mount(&server)
+        .await;
+    let url = client(&server.uri(), 2)
+        .run_transcript_url("r1")
+        .await
+        .unwrap();
+    assert_eq!(url.as_str(), "https://storage.example.com/t/r1?sig=abc");
+    assert_eq!(requests(&server).await, 1);
+}
+
+#[tokio::test]
+async fn download_does_not_forward_the_key() {
+    let api = MockServer::start().await;
+    let storage = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/harness-support/transcript"))
+        .respond_with(
+            ResponseTemplate::new(307)
+                .insert_header("location", format!("{}/signed?sig=xyz", storage.uri())),
+        )
+        .mount(&api)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/signed"))
+        .respond_with(ResponseTemplate::new(200).set_body_string("{\"transcript\":true}"))
+        .mount(&storage)
+        .await;
+    let client = client(&api.uri(), 0);
+    let url = client.harness_transcript_url().await.unwrap();
+    let bytes = client.download(url).await.unwrap();
+    assert_eq!(&bytes[..], b"{\"transcript\":true}");
+    let received = storage.received_requests().await.unwrap();
+    assert_eq!(received.len(), 1);
+    assert!(
+        !received[0].headers.contains_key("authorization"),
+        "the key reached the download host"
+    );
+}
