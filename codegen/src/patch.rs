@@ -190,9 +190,17 @@ fn has_serde_word(attrs: &[Attribute], word: &str) -> bool {
         })
 }
 
+struct OpenEnum {
+    name: syn::Ident,
+    /// `(variant, wire value)`
+    values: Vec<(syn::Ident, String)>,
+    /// The variant holding unknown values.
+    catch_all: syn::Ident,
+}
+
 /// Rewrites every string enum with two or more values as an open enum.
 fn open_enums(types: &mut Vec<Item>) {
-    let mut opened: Vec<(syn::Ident, Vec<(syn::Ident, String)>, syn::Ident)> = Vec::new();
+    let mut opened: Vec<OpenEnum> = Vec::new();
     for item in types.iter_mut() {
         let Item::Enum(e) = item else { continue };
         let Some(values) = string_enum_values(e) else {
@@ -219,12 +227,16 @@ fn open_enums(types: &mut Vec<Item>) {
             #[serde(untagged)]
             #catch_all(::std::string::String)
         });
-        opened.push((e.ident.clone(), values, catch_all));
+        opened.push(OpenEnum {
+            name: e.ident.clone(),
+            values,
+            catch_all,
+        });
     }
     // typify's conversions reject unknown values: replace them.
     types.retain(|item| match item {
-        Item::Impl(block) => !opened.iter().any(|(name, _, _)| {
-            is_type(&block.self_ty, &name.to_string())
+        Item::Impl(block) => !opened.iter().any(|open| {
+            is_type(&block.self_ty, &open.name.to_string())
                 && block.trait_.as_ref().is_some_and(|(path, _)| {
                     path.segments.last().is_some_and(|s| {
                         ["Display", "FromStr", "TryFrom"].contains(&s.ident.to_string().as_str())
@@ -233,7 +245,12 @@ fn open_enums(types: &mut Vec<Item>) {
         }),
         _ => true,
     });
-    for (name, values, catch_all) in opened {
+    for OpenEnum {
+        name,
+        values,
+        catch_all,
+    } in opened
+    {
         let idents: Vec<&syn::Ident> = values.iter().map(|(i, _)| i).collect();
         let strings: Vec<&String> = values.iter().map(|(_, s)| s).collect();
         types.push(parse_quote! {

@@ -5,7 +5,9 @@
 //!
 //! - every operation whose errors are the `Error` problem body decodes that body
 //!   for *every* 4xx/5xx status (429, 502, 503 are declared almost nowhere);
-//! - `Error` keeps extension members (`auth_url`, `provider`, ...);
+//! - `Error` keeps extension members (`auth_url`, `provider`, ...), and every
+//!   member is optional (as RFC 7807 has it), so a proxy's or a future
+//!   server's problem body still decodes;
 //! - a deprecated property is never required: the server may stop sending it.
 
 use serde_json::{Value, json};
@@ -23,6 +25,7 @@ pub fn remodel(spec: &Value) -> Value {
     {
         // `{}` rather than `true`: typify then keeps them in a flattened `extra` map.
         error.insert("additionalProperties".into(), json!({}));
+        error.remove("required");
     }
     if let Some(schemas) = spec.pointer_mut("/components/schemas") {
         deprecated_properties_are_optional(schemas);

@@ -179,9 +179,9 @@ impl ClientBuilder {
     }
 
     /// Sends requests through your own `reqwest::Client`. Auth, user agent,
-    /// timeout and retries still apply. Build it with
-    /// `.redirect(reqwest::redirect::Policy::none())`: the transcript helpers
-    /// need to see the redirect, and nothing should follow one to another host.
+    /// timeout and retries still apply. Start from [`http_client_builder`]: it
+    /// makes TLS work and disables redirects, which the transcript helpers need
+    /// to see and which must not lead the client to another host.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -237,20 +237,31 @@ fn is_loopback(url: &reqwest::Url) -> bool {
     }
 }
 
-fn new_http_client(connect_timeout: Duration) -> Result<reqwest::Client, BuildError> {
+/// A `reqwest::ClientBuilder` set up as this crate's own client is: TLS ready
+/// (with the default `rustls` feature, the ring provider is installed if the
+/// process has none, so reqwest does not panic), redirects not followed, 5 s
+/// connect timeout. Customize it and pass the result to [`ClientBuilder::http_client`].
+pub fn http_client_builder() -> reqwest::ClientBuilder {
     #[cfg(feature = "rustls")]
     if rustls::crypto::CryptoProvider::get_default().is_none() {
         // Another thread may win the race; either way a provider is installed.
         let _ = rustls::crypto::ring::default_provider().install_default();
     }
     let builder = reqwest::Client::builder()
-        .connect_timeout(connect_timeout)
-        // Redirects are never followed: the transcript endpoints answer with a
-        // signed URL on another host, which the caller fetches without the key.
+        .connect_timeout(Duration::from_secs(5))
+        // The transcript endpoints answer with a signed URL on another host,
+        // which the caller fetches without the key: never follow redirects.
         .redirect(reqwest::redirect::Policy::none());
     #[cfg(feature = "native-tls")]
     let builder = builder.tls_backend_native();
-    builder.build().map_err(|e| BuildError::Http(e.to_string()))
+    builder
+}
+
+fn new_http_client(connect_timeout: Duration) -> Result<reqwest::Client, BuildError> {
+    http_client_builder()
+        .connect_timeout(connect_timeout)
+        .build()
+        .map_err(|e| BuildError::Http(e.to_string()))
 }
 
 impl Client {

@@ -12,7 +12,12 @@ impl types::Error {
     /// (`https://docs.warp.dev/.../errors/{error_code}`). A code this client
     /// does not know yet is `PlatformErrorCode::Unknown(code)`.
     pub fn code(&self) -> Option<PlatformErrorCode> {
-        let code = self.type_.trim_end_matches('/').rsplit('/').next()?;
+        let code = self
+            .type_
+            .as_deref()?
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()?;
         (!code.is_empty() && code != "about:blank").then(|| PlatformErrorCode::from(code))
     }
 

@@ -980,7 +980,8 @@ Additional extension members (e.g., `auth_url`, `provider`) may be present depen
         /**Human-readable error message combining title and detail.
 Backward-compatible extension member for older clients.
 */
-        pub error: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<::std::string::String>,
         ///The request path that generated this error (RFC 7807)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub instance: ::std::option::Option<::std::string::String>,
@@ -991,17 +992,19 @@ When false, retrying without addressing the underlying cause will not succeed.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub retryable: ::std::option::Option<bool>,
         ///The HTTP status code for this occurrence of the problem (RFC 7807)
-        pub status: i64,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i64>,
         ///A short, human-readable summary of the problem type (RFC 7807)
-        pub title: ::std::string::String,
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
         ///OpenTelemetry trace ID for debugging and support requests
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub trace_id: ::std::option::Option<::std::string::String>,
         /**A URI reference that identifies the problem type (RFC 7807).
 Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{error_code}` See PlatformErrorCode for the list of possible error codes.
 */
-        #[serde(rename = "type")]
-        pub type_: ::std::string::String,
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
         #[serde(flatten)]
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
@@ -6133,7 +6136,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            error: ::std::result::Result<::std::string::String, ::std::string::String>,
+            error: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             instance: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -6142,13 +6148,22 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::option::Option<bool>,
                 ::std::string::String,
             >,
-            status: ::std::result::Result<i64, ::std::string::String>,
-            title: ::std::result::Result<::std::string::String, ::std::string::String>,
+            status: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             trace_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
             >,
-            type_: ::std::result::Result<::std::string::String, ::std::string::String>,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
             extra: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
@@ -6158,13 +6173,13 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn default() -> Self {
                 Self {
                     detail: Ok(Default::default()),
-                    error: Err("no value supplied for error".to_string()),
+                    error: Ok(Default::default()),
                     instance: Ok(Default::default()),
                     retryable: Ok(Default::default()),
-                    status: Err("no value supplied for status".to_string()),
-                    title: Err("no value supplied for title".to_string()),
+                    status: Ok(Default::default()),
+                    title: Ok(Default::default()),
                     trace_id: Ok(Default::default()),
-                    type_: Err("no value supplied for type_".to_string()),
+                    type_: Ok(Default::default()),
                     extra: Err("no value supplied for extra".to_string()),
                 }
             }
@@ -6184,7 +6199,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
             pub fn error<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.error = value
@@ -6220,7 +6235,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<i64>,
+                T: ::std::convert::TryInto<::std::option::Option<i64>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.status = value
@@ -6232,7 +6247,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.title = value
@@ -6256,7 +6271,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::string::String>,
+                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
                 T::Error: ::std::fmt::Display,
             {
                 self.type_ = value

@@ -98,7 +98,10 @@ mod runs;
 
 pub use config::{
     API_KEY_ENV, BASE_URL_ENV, BuildError, ClientBuilder, DEFAULT_BASE_URL, Policy, RetryPolicy,
+    http_client_builder,
 };
 pub use errors::{ApiError, ApiErrorExt};
 pub use generated::*;
+/// The reqwest this crate is built on, for [`http_client_builder`] and [`ClientBuilder::http_client`].
+pub use reqwest;
 pub use runs::WaitError;

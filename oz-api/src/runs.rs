@@ -90,6 +90,8 @@ impl<'a> Pages<'a> {
 }
 
 /// Why [`Client::wait_for_run`] returned without a finished run.
+// ApiError is large, as in every generated method's result; boxing it here only would be inconsistent.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum WaitError {
     /// A request failed (after the client's retries).
@@ -173,6 +175,7 @@ impl Client {
 
 /// The `Location` of a redirect answer. The client does not follow redirects,
 /// so progenitor reports the 3xx as an unexpected response.
+#[allow(clippy::result_large_err)] // same error type as the generated methods
 fn redirect_target(
     result: Result<ResponseValue<ByteStream>, ApiError>,
 ) -> Result<reqwest::Url, ApiError> {

@@ -88,7 +88,7 @@ async fn own_reqwest_client_still_gets_auth_and_retries() {
         .respond_with(ResponseTemplate::new(200).set_body_json(run_json("r1", "QUEUED")))
         .mount(&server)
         .await;
-    let http = reqwest::Client::builder()
+    let http = oz_api::http_client_builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
