@@ -29,7 +29,7 @@ impl<'a> builder::ListRuns<'a> {
     /// Every run on every page, in order, with this request's filters. Pages are
     /// fetched as the stream is read. An error ends the stream after being
     /// yielded; so does a cursor the server already returned (instead of looping).
-    pub fn stream(self) -> impl Stream<Item = Result<RunItem, ApiError>> + Unpin + 'a {
+    pub fn stream(self) -> impl Stream<Item = Result<RunItem, ApiError>> + Send + Unpin + 'a {
         let pages = Pages {
             request: self,
             cursor: Some(None),

@@ -764,3 +764,13 @@ async fn download_does_not_forward_the_key() {
         "the key reached the download host"
     );
 }
+
+#[test]
+fn client_and_stream_can_cross_threads() {
+    fn shareable<T: Clone + Send + Sync + 'static>() {}
+    fn sendable<T: Send>(_: &T) {}
+    shareable::<Client>();
+    let client = client("http://127.0.0.1:9", 0);
+    sendable(&client.list_runs().stream());
+    sendable(&client.wait_for_run("r", Duration::from_secs(1), Duration::from_secs(1)));
+}
