@@ -1,4 +1,7 @@
 //! `cargo xtask regen [--check] [--spec PATH] [--root DIR]`: regenerate oz-api from the spec.
+//! `cargo xtask bench [--quick]`: the measurements in BENCHMARKS.md.
+
+mod bench;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -6,12 +9,15 @@ use std::time::Instant;
 
 const USAGE: &str = "\
 usage: cargo xtask regen [--check] [--spec PATH] [--root DIR]
+       cargo xtask bench [--quick]
 
   regen            generate every file from spec/oz-api.yaml and write the ones that changed
   --check          write nothing; fail with a diff if any generated file is stale
   --spec PATH      read the published spec from PATH instead of spec/oz-api.yaml
                    (to try a new upstream version before adopting it)
-  --root DIR       the workspace to read fixes from and write into (default: this one)";
+  --root DIR       the workspace to read fixes from and write into (default: this one)
+  bench            measure regen, its growth with spec size, client overhead and compile cost
+  --quick          fewer repetitions, no compile measurement (a smoke run)";
 
 struct Args {
     check: bool,
@@ -47,11 +53,36 @@ fn parse_args(args: &[String]) -> Result<Args, String> {
     Ok(parsed)
 }
 
+fn workspace_root() -> PathBuf {
+    // xtask lives in <root>/xtask.
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap_or(Path::new("."))
+        .to_path_buf()
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.iter().any(|a| a == "-h" || a == "--help") {
         println!("{USAGE}");
         return ExitCode::SUCCESS;
+    }
+    if args.first().map(String::as_str) == Some("bench") {
+        let quick = match &args[1..] {
+            [] => false,
+            [flag] if flag == "--quick" => true,
+            _ => {
+                eprintln!("error: unknown arguments to bench\n\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        };
+        return match bench::run(&workspace_root(), quick) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        };
     }
     let args = match parse_args(&args) {
         Ok(args) => args,
@@ -72,12 +103,7 @@ fn main() -> ExitCode {
 
 fn regen(args: &Args) -> Result<ExitCode, codegen::Error> {
     let started = Instant::now();
-    // xtask lives in <root>/xtask.
-    let default_root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or(Path::new("."))
-        .to_path_buf();
-    let root = args.root.clone().unwrap_or(default_root);
+    let root = args.root.clone().unwrap_or_else(workspace_root);
     let spec = args
         .spec
         .clone()
