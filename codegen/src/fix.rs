@@ -101,7 +101,7 @@ pub fn parse(text: &str, name: &str) -> Result<FixFile> {
 /// Applies every fix to `spec`. `fixes_name` names the fixes file in errors.
 pub fn apply(spec: &mut Value, fixes: &FixFile, fixes_name: &str) -> Result<()> {
     for (i, fix) in fixes.fixes.iter().enumerate() {
-        let stale = |found: &str| {
+        apply_one(spec, fix).map_err(|found| {
             Error::at(
                 fixes_name,
                 format!("/fixes/{i}"),
@@ -117,17 +117,33 @@ pub fn apply(spec: &mut Value, fixes: &FixFile, fixes_name: &str) -> Result<()> 
                     fix.id
                 ),
             )
-        };
-        let Some(node) = spec.pointer_mut(&fix.target) else {
-            return Err(stale("but the target does not exist"));
-        };
-        if *node != fix.expect {
-            return Err(stale(&format!("but found {}", compact(node))));
-        }
-        match &fix.set {
-            Some(value) => *node = value.clone(),
-            None => remove(spec, &fix.target),
-        }
+        })?;
+    }
+    Ok(())
+}
+
+/// Applies the fixes whose target is as expected and returns the ids of the
+/// others: for comparing with older or newer specs, which a fix may not fit.
+pub fn apply_where_they_fit(spec: &mut Value, fixes: &FixFile) -> Vec<String> {
+    fixes
+        .fixes
+        .iter()
+        .filter(|fix| apply_one(spec, fix).is_err())
+        .map(|fix| fix.id.clone())
+        .collect()
+}
+
+/// Applies one fix, or says what was found instead of the expected value.
+fn apply_one(spec: &mut Value, fix: &Fix) -> Result<(), String> {
+    let Some(node) = spec.pointer_mut(&fix.target) else {
+        return Err("but the target does not exist".into());
+    };
+    if *node != fix.expect {
+        return Err(format!("but found {}", compact(node)));
+    }
+    match &fix.set {
+        Some(value) => *node = value.clone(),
+        None => remove(spec, &fix.target),
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 //!
 //! [`surface`] renders the generated API as reviewable text for the drift snapshots.
 
+pub mod drift;
 pub mod error;
 pub mod fix;
 pub mod format;
@@ -70,21 +71,12 @@ pub fn run(root: &Path, spec: &Path) -> Result<Generated> {
         clock = Instant::now();
     };
     let spec_name = display_name(root, spec);
-    let fixes_path = root.join(FIXES);
 
     let mut document = load::load_file(spec, &spec_name)?;
     validate::outline(&document, &spec_name)?;
-    let fixes_text = std::fs::read_to_string(&fixes_path).map_err(|e| {
-        Error::new(
-            FIXES,
-            Location::File,
-            format!("cannot read the fixes file: {e}"),
-            "restore it from git; an empty list is written `fixes: []`",
-        )
-    })?;
+    let fixes = load_fixes(root)?;
     lap("load");
 
-    let fixes = fix::parse(&fixes_text, FIXES)?;
     fix::apply(&mut document, &fixes, FIXES)?;
     lap("fix");
 
@@ -126,6 +118,37 @@ pub fn run(root: &Path, spec: &Path) -> Result<Generated> {
         operations,
         stages,
     })
+}
+
+fn load_fixes(root: &Path) -> Result<fix::FixFile> {
+    let text = std::fs::read_to_string(root.join(FIXES)).map_err(|e| {
+        Error::new(
+            FIXES,
+            Location::File,
+            format!("cannot read the fixes file: {e}"),
+            "restore it from git; an empty list is written `fixes: []`",
+        )
+    })?;
+    fix::parse(&text, FIXES)
+}
+
+/// A spec file as the drift report compares it: loaded, with the fixes that fit
+/// applied (an older or newer spec may not need them all), normalized.
+/// Returns the spec and the ids of the fixes that did not fit.
+pub fn comparable_spec(root: &Path, spec: &Path) -> Result<(serde_json::Value, Vec<String>)> {
+    let spec_name = display_name(root, spec);
+    let mut document = load::load_file(spec, &spec_name)?;
+    validate::outline(&document, &spec_name)?;
+    let skipped = fix::apply_where_they_fit(&mut document, &load_fixes(root)?);
+    Ok((normalize::canonical(&document), skipped))
+}
+
+/// The checked-in normalized spec (the last one generated from), if any.
+pub fn previous_spec(root: &Path) -> Option<serde_json::Value> {
+    let text = std::fs::read_to_string(root.join(NORMALIZED)).ok()?;
+    let mut value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    value.as_object_mut()?.remove("x-generated");
+    Some(value)
 }
 
 /// The spec's name in messages and headers: relative to the root when inside it,

@@ -7,7 +7,8 @@
 //!   `Unknown(String)` and round-trips (typify has no such option, typify#862);
 //!   single-value enums (discriminator tags) stay strict;
 //! - a `oneOf` with a discriminator decodes an unknown tag into
-//!   `Unknown(serde_json::Value)`, keeping the raw JSON.
+//!   `Unknown(serde_json::Value)`, keeping the raw JSON;
+//! - `#[non_exhaustive]` on every generated struct and enum.
 
 use serde_json::Value;
 use syn::{Attribute, Fields, Item, ItemEnum, parse_quote};
@@ -29,6 +30,7 @@ pub fn patch(spec: &Value, code: &mut syn::File, file: &str) -> Result<()> {
     deprecated_fields(spec, types).map_err(missing)?;
     discriminated_catch_all(spec, types).map_err(missing)?;
     open_enums(types);
+    non_exhaustive(types);
     Ok(())
 }
 
@@ -300,6 +302,22 @@ fn open_enums(types: &mut Vec<Item>) {
                 }
             }
         });
+    }
+}
+
+/// Every generated struct and enum is `#[non_exhaustive]`, so a new field or
+/// enum value in a later spec is an additive release, not a breaking one (see
+/// `drift`). Values are built with the generated builders
+/// (`types::RunAgentRequest::builder()`), not struct literals.
+fn non_exhaustive(types: &mut [Item]) {
+    for item in types {
+        match item {
+            Item::Struct(s) if matches!(s.fields, Fields::Named(_)) => {
+                s.attrs.push(parse_quote!(#[non_exhaustive]))
+            }
+            Item::Enum(e) => e.attrs.push(parse_quote!(#[non_exhaustive])),
+            _ => {}
+        }
     }
 }
 

@@ -21,6 +21,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum ActionCategory {
         #[serde(rename = "command")]
         Command,
@@ -44,6 +45,7 @@ pub mod types {
     }
     ///`ActionContentBlock`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ActionContentBlock {
         pub category: ActionCategory,
         ///Unique identifier for the action
@@ -76,6 +78,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum ActionContentBlockType {
         #[serde(rename = "action")]
         Action,
@@ -116,6 +119,7 @@ pub mod types {
     }
     ///`ActionResultContentBlock`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ActionResultContentBlock {
         ///Identifier of the corresponding action
         pub action_id: ::std::string::String,
@@ -149,6 +153,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum ActionResultContentBlockType {
         #[serde(rename = "action_result")]
         ActionResult,
@@ -200,6 +205,7 @@ pub mod types {
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum ActionState {
         #[serde(rename = "running")]
         Running,
@@ -215,6 +221,7 @@ pub mod types {
     }
     ///`AgentListEnvironment`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct AgentListEnvironment {
         ///Human-readable name of the environment
         pub name: ::std::string::String,
@@ -228,6 +235,7 @@ pub mod types {
     }
     ///`AgentListItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct AgentListItem {
         ///Human-readable name of the agent
         pub name: ::std::string::String,
@@ -241,6 +249,7 @@ pub mod types {
     }
     ///`AgentListSource`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct AgentListSource {
         ///GitHub repository name
         pub name: ::std::string::String,
@@ -261,6 +270,7 @@ Present only for skills discovered from self-hosted workers (as opposed to skill
     }
     ///`AgentListVariant`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct AgentListVariant {
         ///Base prompt/instructions for the agent
         pub base_prompt: ::std::string::String,
@@ -292,6 +302,7 @@ Format: "{owner}/{repo}:{skill_path}" Example: "warpdotdev/warp-server:.claude/s
     }
     ///`AgentResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct AgentResponse {
         ///Whether this agent is within the team's plan limit and can be used for runs
         pub available: bool,
@@ -378,6 +389,7 @@ Always present; empty when no skills are attached.
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum AgentRunMode {
         #[serde(rename = "normal")]
         Normal,
@@ -398,6 +410,7 @@ Always present; empty when no skills are attached.
 Either full_path or bundled_skill_id will be set, but not both.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[non_exhaustive]
     pub struct AgentSkill {
         ///Unique identifier for bundled skills
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -419,6 +432,7 @@ Either full_path or bundled_skill_id will be set, but not both.
     }
     ///A setup or lifecycle event recorded for an agent run.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct AiRunTimelineEvent {
         pub event_type: AiRunTimelineEventType,
         ///Unique client- or server-generated identifier for this event.
@@ -451,6 +465,7 @@ Either full_path or bundled_skill_id will be set, but not both.
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum AiRunTimelineEventType {
         #[serde(rename = "oz_run_created")]
         OzRunCreated,
@@ -472,6 +487,7 @@ Either full_path or bundled_skill_id will be set, but not both.
     }
     ///Configuration for a cloud agent run
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[non_exhaustive]
     pub struct AmbientAgentConfig {
         ///Custom base prompt for the agent
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -548,6 +564,7 @@ If not specified or set to "warp", the task runs on Warp-hosted workers.
     ///`ArtifactItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum ArtifactItem {
         PlanArtifact(PlanArtifact),
         PullRequestArtifact(PullRequestArtifact),
@@ -579,6 +596,7 @@ If not specified or set to "warp", the task runs on Warp-hosted workers.
     ///`ArtifactResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum ArtifactResponse {
         PlanArtifactResponse(PlanArtifactResponse),
         ScreenshotArtifactResponse(ScreenshotArtifactResponse),
@@ -603,6 +621,7 @@ If not specified or set to "warp", the task runs on Warp-hosted workers.
     }
     ///A base64-encoded file attachment to include with the prompt
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct AttachmentInput {
         ///Base64-encoded attachment data
         pub data: ::std::string::String,
@@ -621,6 +640,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
     /**Configures AWS Bedrock as the LLM inference provider for this agent or run.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[non_exhaustive]
     pub struct AwsInferenceProviderConfig {
         ///If true, opt out of Bedrock at this layer.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -639,6 +659,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
     }
     ///AWS IAM role assumption settings
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct AwsProviderConfig {
         ///AWS IAM role ARN to assume
         pub role_arn: ::std::string::String,
@@ -650,6 +671,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
     }
     ///A cloud environment for running agents
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct CloudEnvironment {
         pub config: CloudEnvironmentConfig,
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -679,6 +701,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
     }
     ///Configuration for a cloud environment used by scheduled agents
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[non_exhaustive]
     pub struct CloudEnvironmentConfig {
         ///Optional description of the environment
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -705,6 +728,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
     }
     ///`ConnectedSelfHostedWorker`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ConnectedSelfHostedWorker {
         ///Earliest connection timestamp across active connections for this worker host
         pub connected_at: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -723,6 +747,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
     ///`ConversationContentBlock`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
+    #[non_exhaustive]
     pub enum ConversationContentBlock {
         TextContentBlock(TextContentBlock),
         ActionContentBlock(ActionContentBlock),
@@ -753,6 +778,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
     }
     ///`ConversationMessage`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ConversationMessage {
         pub content: ::std::vec::Vec<ConversationContentBlock>,
         ///Underlying transcript message IDs grouped into this normalized message
@@ -783,6 +809,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum ConversationMessageRole {
         #[serde(rename = "user")]
         User,
@@ -798,6 +825,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
     }
     ///`ConversationResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ConversationResponse {
         ///Unique identifier for the conversation
         pub conversation_id: ::std::string::String,
@@ -811,6 +839,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
     }
     ///`ConversationStep`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ConversationStep {
         ///Latest transcript message timestamp contained in this step or any nested step (RFC3339)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -840,6 +869,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
     }
     ///`CreateAgentRequest`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct CreateAgentRequest {
         /**Optional default harness for runs executed by this agent.
 */
@@ -902,6 +932,7 @@ Each spec is validated and normalized at attach time using the team's GitHub cre
 Either prompt or agent_config.skill_spec or agent_config.skills is required.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct CreateScheduledAgentRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub agent_config: ::std::option::Option<AmbientAgentConfig>,
@@ -937,6 +968,7 @@ Defaults to true for users on a single team.
     }
     ///`DeleteScheduledAgentResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct DeleteScheduledAgentResponse {
         ///Whether the deletion was successful
         pub success: bool,
@@ -948,6 +980,7 @@ Defaults to true for users on a single team.
     }
     ///Summary of the most recently created task for an environment
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct EnvironmentLastTask {
         ///When the task was created (RFC3339)
         pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
@@ -973,6 +1006,7 @@ The response uses the `application/problem+json` content type.
 Additional extension members (e.g., `auth_url`, `provider`) may be present depending on the error code.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct Error {
         ///A human-readable explanation specific to this occurrence of the problem (RFC 7807)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1015,6 +1049,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
     }
     ///`EventContentBlock`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct EventContentBlock {
         ///Minimal structured metadata for the event
         pub data: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1044,6 +1079,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum EventContentBlockType {
         #[serde(rename = "event")]
         Event,
@@ -1084,6 +1120,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
     }
     ///`FileArtifact`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct FileArtifact {
         ///Type of the artifact
         pub artifact_type: FileArtifactArtifactType,
@@ -1109,6 +1146,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum FileArtifactArtifactType {
         #[serde(rename = "FILE")]
         File,
@@ -1149,6 +1187,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
     }
     ///`FileArtifactData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct FileArtifactData {
         ///Unique identifier for the file artifact
         pub artifact_uid: ::std::string::String,
@@ -1172,6 +1211,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
     }
     ///Response for retrieving a file artifact.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct FileArtifactResponse {
         ///Type of the artifact
         pub artifact_type: FileArtifactResponseArtifactType,
@@ -1199,6 +1239,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum FileArtifactResponseArtifactType {
         #[serde(rename = "FILE")]
         File,
@@ -1240,6 +1281,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
     }
     ///Response data for a file artifact, including a signed download URL.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct FileArtifactResponseData {
         ///MIME type of the uploaded file
         pub content_type: ::std::string::String,
@@ -1265,6 +1307,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
     }
     ///GCP Workload Identity Federation settings
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct GcpProviderConfig {
         ///GCP project number
         pub project_number: ::std::string::String,
@@ -1283,6 +1326,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
     }
     ///Response body for listing run timeline events.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct GetRunTimelineResponse {
         pub events: ::std::vec::Vec<AiRunTimelineEvent>,
     }
@@ -1293,6 +1337,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
     }
     ///`GitHubRepo`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct GitHubRepo {
         ///GitHub repository owner (user or organization)
         pub owner: ::std::string::String,
@@ -1308,6 +1353,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
 Default (nil/empty) uses Warp's built-in harness.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[non_exhaustive]
     pub struct Harness {
         /**The harness type identifier.
 - oz: Warp's built-in harness (default)
@@ -1327,6 +1373,7 @@ Default (nil/empty) uses Warp's built-in harness.
 Only the secret for the harness specified gets injected into the environment.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[non_exhaustive]
     pub struct HarnessAuthSecrets {
         /**Name of a managed secret for Claude Code harness authentication.
 The secret must exist within the caller's personal or team scope.
@@ -1363,6 +1410,7 @@ Only applicable when harness type is "codex".
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum HarnessType {
         #[serde(rename = "oz")]
         Oz,
@@ -1378,6 +1426,7 @@ Only applicable when harness type is "codex".
     }
     ///Inference provider settings used for LLM calls.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[non_exhaustive]
     pub struct InferenceProvidersConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aws: ::std::option::Option<AwsInferenceProviderConfig>,
@@ -1389,6 +1438,7 @@ Only applicable when harness type is "codex".
     }
     ///`ListAgentIdentitiesResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ListAgentIdentitiesResponse {
         pub agents: ::std::vec::Vec<AgentResponse>,
     }
@@ -1399,6 +1449,7 @@ Only applicable when harness type is "codex".
     }
     ///`ListAgentsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ListAgentsResponse {
         ///List of available agents
         pub agents: ::std::vec::Vec<AgentListItem>,
@@ -1420,6 +1471,7 @@ Only applicable when harness type is "codex".
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum ListAgentsSortBy {
         #[serde(rename = "name")]
         Name,
@@ -1431,6 +1483,7 @@ Only applicable when harness type is "codex".
     }
     ///`ListConnectedSelfHostedWorkersResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ListConnectedSelfHostedWorkersResponse {
         ///Connected self-hosted workers for the authenticated principal's team
         pub workers: ::std::vec::Vec<ConnectedSelfHostedWorker>,
@@ -1442,6 +1495,7 @@ Only applicable when harness type is "codex".
     }
     ///`ListEnvironmentsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ListEnvironmentsResponse {
         ///List of accessible cloud environments
         pub environments: ::std::vec::Vec<CloudEnvironment>,
@@ -1463,6 +1517,7 @@ Only applicable when harness type is "codex".
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum ListEnvironmentsSortBy {
         #[serde(rename = "name")]
         Name,
@@ -1479,6 +1534,7 @@ Only applicable when harness type is "codex".
     }
     ///`ListModelsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ListModelsResponse {
         ///The ID of the default model for agent runs
         pub default_model_id: ::std::string::String,
@@ -1502,6 +1558,7 @@ Only applicable when harness type is "codex".
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum ListRunsArtifactType {
         #[serde(rename = "PLAN")]
         Plan,
@@ -1517,6 +1574,7 @@ Only applicable when harness type is "codex".
     }
     ///`ListRunsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ListRunsResponse {
         pub page_info: PageInfo,
         pub runs: ::std::vec::Vec<RunItem>,
@@ -1538,6 +1596,7 @@ Only applicable when harness type is "codex".
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum ListRunsSortBy {
         #[serde(rename = "updated_at")]
         UpdatedAt,
@@ -1568,6 +1627,7 @@ Only applicable when harness type is "codex".
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum ListRunsSortOrder {
         #[serde(rename = "asc")]
         Asc,
@@ -1584,6 +1644,7 @@ Only applicable when harness type is "codex".
     }
     ///`ListScheduledAgentsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ListScheduledAgentsResponse {
         ///List of scheduled agents
         pub schedules: ::std::vec::Vec<ScheduledAgentItem>,
@@ -1597,6 +1658,7 @@ Only applicable when harness type is "codex".
 Must have exactly one of: warp_id, command, or url.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[non_exhaustive]
     pub struct McpServerConfig {
         ///Stdio transport - command arguments
         #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
@@ -1636,6 +1698,7 @@ Must have exactly one of: warp_id, command, or url.
     }
     ///Reference to a memory store to attach to an agent.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct MemoryStoreRef {
         ///Access level for the store.
         pub access: MemoryStoreRefAccess,
@@ -1661,6 +1724,7 @@ Must have exactly one of: warp_id, command, or url.
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum MemoryStoreRefAccess {
         #[serde(rename = "read_write")]
         ReadWrite,
@@ -1672,6 +1736,7 @@ Must have exactly one of: warp_id, command, or url.
     }
     ///`ModelInfo`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ModelInfo {
         ///Optional extra descriptor for the model
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1708,6 +1773,7 @@ Must have exactly one of: warp_id, command, or url.
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum ModelInfoDisableReason {
         #[serde(rename = "PROVIDER_OUTAGE")]
         ProviderOutage,
@@ -1733,6 +1799,7 @@ Must have exactly one of: warp_id, command, or url.
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum ModelInfoProvider {
         #[serde(rename = "OPENAI")]
         Openai,
@@ -1748,6 +1815,7 @@ Must have exactly one of: warp_id, command, or url.
     }
     ///`PageInfo`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct PageInfo {
         ///Whether there are more results available
         pub has_next_page: bool,
@@ -1762,6 +1830,7 @@ Must have exactly one of: warp_id, command, or url.
     }
     ///`PlanArtifact`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct PlanArtifact {
         ///Type of the artifact
         pub artifact_type: PlanArtifactArtifactType,
@@ -1787,6 +1856,7 @@ Must have exactly one of: warp_id, command, or url.
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum PlanArtifactArtifactType {
         #[serde(rename = "PLAN")]
         Plan,
@@ -1827,6 +1897,7 @@ Must have exactly one of: warp_id, command, or url.
     }
     ///`PlanArtifactData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct PlanArtifactData {
         ///Unique identifier for the plan artifact, usable with the artifact retrieval endpoint
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -1850,6 +1921,7 @@ Must have exactly one of: warp_id, command, or url.
     }
     ///Response for retrieving a plan artifact.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct PlanArtifactResponse {
         ///Type of the artifact
         pub artifact_type: PlanArtifactResponseArtifactType,
@@ -1877,6 +1949,7 @@ Must have exactly one of: warp_id, command, or url.
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum PlanArtifactResponseArtifactType {
         #[serde(rename = "PLAN")]
         Plan,
@@ -1918,6 +1991,7 @@ Must have exactly one of: warp_id, command, or url.
     }
     ///Response data for a plan artifact, including current markdown content.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct PlanArtifactResponseData {
         ///Current markdown content of the plan
         pub content: ::std::string::String,
@@ -1971,6 +2045,7 @@ Warp errors (run transitions to ERROR):
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum PlatformErrorCode {
         #[serde(rename = "insufficient_credits")]
         InsufficientCredits,
@@ -2010,6 +2085,7 @@ Warp errors (run transitions to ERROR):
     }
     ///Optional cloud provider configurations for automatic auth
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[non_exhaustive]
     pub struct ProvidersConfig {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub aws: ::std::option::Option<AwsProviderConfig>,
@@ -2023,6 +2099,7 @@ Warp errors (run transitions to ERROR):
     }
     ///`PullRequestArtifact`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct PullRequestArtifact {
         ///Type of the artifact
         pub artifact_type: PullRequestArtifactArtifactType,
@@ -2048,6 +2125,7 @@ Warp errors (run transitions to ERROR):
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum PullRequestArtifactArtifactType {
         #[serde(rename = "PULL_REQUEST")]
         PullRequest,
@@ -2089,6 +2167,7 @@ Warp errors (run transitions to ERROR):
     }
     ///`PullRequestArtifactData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct PullRequestArtifactData {
         ///Branch name for the pull request
         pub branch: ::std::string::String,
@@ -2102,6 +2181,7 @@ Warp errors (run transitions to ERROR):
     }
     ///Resource usage information for the run
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[non_exhaustive]
     pub struct RequestUsage {
         ///Cost of compute resources for the run
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2122,6 +2202,7 @@ Warp errors (run transitions to ERROR):
 Either prompt or skill (via skill field, config.skill_spec, or config.skills) is required, except for handoff requests that set conversation_id.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[non_exhaustive]
     pub struct RunAgentRequest {
         /**Optional agent identity UID to use as the execution principal for the run.
 This is only valid for runs that are team owned.
@@ -2184,6 +2265,7 @@ Defaults to true for users on a single team.
     }
     ///`RunAgentResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct RunAgentResponse {
         ///Whether the system is at capacity when the run was created
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2205,6 +2287,7 @@ Defaults to true for users on a single team.
     }
     ///`RunCreatorInfo`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[non_exhaustive]
     pub struct RunCreatorInfo {
         ///Display name of the creator
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2239,6 +2322,7 @@ Defaults to true for users on a single team.
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum RunCreatorInfoType {
         #[serde(rename = "user")]
         User,
@@ -2263,6 +2347,7 @@ Defaults to true for users on a single team.
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum RunExecutionLocation {
         #[serde(rename = "LOCAL")]
         Local,
@@ -2274,6 +2359,7 @@ Defaults to true for users on a single team.
     }
     ///Request body for submitting a follow-up message to an existing run.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[non_exhaustive]
     pub struct RunFollowupRequest {
         ///The follow-up message to send to the run.
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2288,6 +2374,7 @@ Defaults to true for users on a single team.
     }
     ///`RunItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct RunItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub agent_config: ::std::option::Option<AmbientAgentConfig>,
@@ -2381,6 +2468,7 @@ Defaults to true for users on a single team.
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum RunSourceType {
         #[serde(rename = "LINEAR")]
         Linear,
@@ -2426,6 +2514,7 @@ Defaults to true for users on a single team.
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum RunState {
         #[serde(rename = "QUEUED")]
         Queued,
@@ -2453,6 +2542,7 @@ Defaults to true for users on a single team.
 For terminal error states, includes structured error code and retryability info from the platform error catalog.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct RunStatusMessage {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub error_code: ::std::option::Option<PlatformErrorCode>,
@@ -2472,6 +2562,7 @@ When false, retrying without addressing the underlying cause will not succeed.
     }
     ///Information about the schedule that triggered this run (only present for scheduled runs)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ScheduleInfo {
         ///Cron expression at the time the run was created
         pub cron_schedule: ::std::string::String,
@@ -2487,6 +2578,7 @@ When false, retrying without addressing the underlying cause will not succeed.
     }
     ///Scheduler-derived history metadata for a scheduled agent
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[non_exhaustive]
     pub struct ScheduledAgentHistoryItem {
         ///Timestamp of the last successful run (RFC3339)
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2502,6 +2594,7 @@ When false, retrying without addressing the underlying cause will not succeed.
     }
     ///`ScheduledAgentItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ScheduledAgentItem {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub agent_config: ::std::option::Option<AmbientAgentConfig>,
@@ -2544,6 +2637,7 @@ When false, retrying without addressing the underlying cause will not succeed.
     }
     ///Ownership scope for a resource (team or personal)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct Scope {
         ///Type of ownership ("User" for personal, "Team" for team-owned)
         #[serde(rename = "type")]
@@ -2569,6 +2663,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum ScopeType {
         User,
         Team,
@@ -2578,6 +2673,7 @@ When false, retrying without addressing the underlying cause will not succeed.
     }
     ///`ScreenshotArtifact`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ScreenshotArtifact {
         ///Type of the artifact
         pub artifact_type: ScreenshotArtifactArtifactType,
@@ -2603,6 +2699,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum ScreenshotArtifactArtifactType {
         #[serde(rename = "SCREENSHOT")]
         Screenshot,
@@ -2644,6 +2741,7 @@ When false, retrying without addressing the underlying cause will not succeed.
     }
     ///`ScreenshotArtifactData`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ScreenshotArtifactData {
         ///Unique identifier for the screenshot artifact
         pub artifact_uid: ::std::string::String,
@@ -2660,6 +2758,7 @@ When false, retrying without addressing the underlying cause will not succeed.
     }
     ///Response for retrieving a screenshot artifact.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ScreenshotArtifactResponse {
         ///Type of the artifact
         pub artifact_type: ScreenshotArtifactResponseArtifactType,
@@ -2687,6 +2786,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum ScreenshotArtifactResponseArtifactType {
         #[serde(rename = "SCREENSHOT")]
         Screenshot,
@@ -2728,6 +2828,7 @@ When false, retrying without addressing the underlying cause will not succeed.
     }
     ///Response data for a screenshot artifact, including a signed download URL.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct ScreenshotArtifactResponseData {
         ///MIME type of the screenshot (e.g., image/png)
         pub content_type: ::std::string::String,
@@ -2747,6 +2848,7 @@ When false, retrying without addressing the underlying cause will not succeed.
     /**Reference to a managed secret by name.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct SecretRef {
         ///Name of the managed secret.
         pub name: ::std::string::String,
@@ -2762,6 +2864,7 @@ The same ACL is mirrored onto the backing conversation so link viewers can read 
 Subject to the workspace-level anyone-with-link sharing setting.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[non_exhaustive]
     pub struct SessionSharingConfig {
         /**Grants anyone-with-link access at the specified level to the run's shared session and backing conversation.
 - VIEWER: link viewers can read the session and conversation.
@@ -2790,6 +2893,7 @@ Subject to the workspace-level anyone-with-link sharing setting.
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum SessionSharingConfigPublicAccess {
         #[serde(rename = "VIEWER")]
         Viewer,
@@ -2801,6 +2905,7 @@ Subject to the workspace-level anyone-with-link sharing setting.
     }
     ///`TextContentBlock`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct TextContentBlock {
         ///Underlying transcript message ID that produced this content block, when available
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
@@ -2828,6 +2933,7 @@ Subject to the workspace-level anyone-with-link sharing setting.
         PartialEq,
         PartialOrd
     )]
+    #[non_exhaustive]
     pub enum TextContentBlockType {
         #[serde(rename = "text")]
         Text,
@@ -2873,6 +2979,7 @@ Each field is optional:
 * Non-empty: replace the field wholesale with the provided value.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default)]
+    #[non_exhaustive]
     pub struct UpdateAgentRequest {
         /**Replacement default harness.
 Omit or pass `null` to leave unchanged, or pass an empty string to clear.
@@ -2940,6 +3047,7 @@ Omit to leave unchanged, pass an empty array to clear, or pass a non-empty array
 Either prompt or agent_config.skill_spec or agent_config.skills is required.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
     pub struct UpdateScheduledAgentRequest {
         #[serde(skip_serializing_if = "::std::option::Option::is_none")]
         pub agent_config: ::std::option::Option<AmbientAgentConfig>,

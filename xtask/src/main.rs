@@ -1,4 +1,5 @@
 //! `cargo xtask regen [--check] [--spec PATH] [--root DIR]`: regenerate oz-api from the spec.
+//! `cargo xtask diff OLD NEW [--output FILE]`: what a spec update changes for users.
 //! `cargo xtask bench [--quick]`: the measurements in BENCHMARKS.md.
 
 mod bench;
@@ -9,6 +10,7 @@ use std::time::Instant;
 
 const USAGE: &str = "\
 usage: cargo xtask regen [--check] [--spec PATH] [--root DIR]
+       cargo xtask diff OLD NEW [--output FILE]
        cargo xtask bench [--quick]
 
   regen            generate every file from spec/oz-api.yaml and write the ones that changed
@@ -16,6 +18,8 @@ usage: cargo xtask regen [--check] [--spec PATH] [--root DIR]
   --spec PATH      read the published spec from PATH instead of spec/oz-api.yaml
                    (to try a new upstream version before adopting it)
   --root DIR       the workspace to read fixes from and write into (default: this one)
+  diff OLD NEW     report what changes for oz-api users between two spec files, and
+                   whether the release is breaking; Markdown to stdout or to FILE
   bench            measure regen, its growth with spec size, client overhead and compile cost
   --quick          fewer repetitions, no compile measurement (a smoke run)";
 
@@ -66,6 +70,23 @@ fn main() -> ExitCode {
     if args.iter().any(|a| a == "-h" || a == "--help") {
         println!("{USAGE}");
         return ExitCode::SUCCESS;
+    }
+    if args.first().map(String::as_str) == Some("diff") {
+        let (old, new, output) = match &args[1..] {
+            [old, new] => (old, new, None),
+            [old, new, flag, file] if flag == "--output" => (old, new, Some(file)),
+            _ => {
+                eprintln!("error: diff needs two spec files\n\n{USAGE}");
+                return ExitCode::from(2);
+            }
+        };
+        return match diff(Path::new(old), Path::new(new), output.map(Path::new)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(1)
+            }
+        };
     }
     if args.first().map(String::as_str) == Some("bench") {
         let quick = match &args[1..] {
@@ -130,6 +151,17 @@ fn regen(args: &Args) -> Result<ExitCode, codegen::Error> {
         return Ok(ExitCode::from(1));
     }
 
+    // What this changes for users, against the spec generated from last time.
+    if let Some(previous) = codegen::previous_spec(&root) {
+        let report = codegen::drift::compare(&previous, &generated.spec, codegen::drift::GENERATED);
+        if report.verdict().is_some() {
+            print!(
+                "{}",
+                codegen::drift::markdown(&report, &crate_version(&root), "Oz API spec update")
+            );
+        }
+    }
+
     let write_started = Instant::now();
     let changed = codegen::write::write_all(&root, &generated.files)?;
     let mut stages = generated.stages.clone();
@@ -151,6 +183,56 @@ fn regen(args: &Args) -> Result<ExitCode, codegen::Error> {
         files => println!("regen: {} files changed: {}", files.len(), files.join(", ")),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn diff(old: &Path, new: &Path, output: Option<&Path>) -> Result<(), codegen::Error> {
+    let root = workspace_root();
+    let (before, skipped_old) = codegen::comparable_spec(&root, old)?;
+    let (after, skipped_new) = codegen::comparable_spec(&root, new)?;
+    for (path, skipped) in [(old, skipped_old), (new, skipped_new)] {
+        if !skipped.is_empty() {
+            eprintln!(
+                "note: fixes not applied to {} (they do not fit it): {}",
+                path.display(),
+                skipped.join(", ")
+            );
+        }
+    }
+    let report = codegen::drift::compare(&before, &after, codegen::drift::GENERATED);
+    let title = format!("{} → {}", file_name(old), file_name(new));
+    let text = codegen::drift::markdown(&report, &crate_version(&root), &title);
+    match output {
+        None => print!("{text}"),
+        Some(file) => std::fs::write(file, text).map_err(|e| {
+            codegen::Error::new(
+                file.display().to_string(),
+                codegen::Location::File,
+                format!("cannot write: {e}"),
+                "choose a writable path",
+            )
+        })?,
+    }
+    Ok(())
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// oz-api's version, from its Cargo.toml.
+fn crate_version(root: &Path) -> String {
+    std::fs::read_to_string(root.join("oz-api/Cargo.toml"))
+        .ok()
+        .and_then(|manifest| {
+            manifest.lines().find_map(|l| {
+                l.strip_prefix("version = \"")?
+                    .strip_suffix('"')
+                    .map(String::from)
+            })
+        })
+        .unwrap_or_else(|| "0.1.0".into())
 }
 
 fn limit_lines(text: &str, max: usize) -> String {

@@ -388,3 +388,57 @@ fn broken_fixes_file() {
     );
     assert_eq!(before, scratch.contents());
 }
+
+#[test]
+fn diff_prints_a_changelog_section_or_writes_it() {
+    let scratch = Scratch::new();
+    let mut spec = published_spec_value();
+    spec["components"]["schemas"]["RunState"]["enum"]
+        .as_array_mut()
+        .unwrap()
+        .retain(|v| v != "BLOCKED");
+    let older = scratch.path().join("older.json");
+    std::fs::write(&older, serde_json::to_string(&spec).unwrap()).unwrap();
+    let current = tests::root().join("spec/oz-api.yaml");
+    let output = xtask(&["diff", older.to_str().unwrap(), current.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with("## oz-api 0.1.1: older.json → oz-api.yaml"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("new enum values \"BLOCKED\""), "{stdout}");
+
+    let file = scratch.path().join("CHANGES.md");
+    let output = xtask(&[
+        "diff",
+        current.to_str().unwrap(),
+        older.to_str().unwrap(),
+        "--output",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let written = std::fs::read_to_string(file).unwrap();
+    assert!(written.contains("**breaking**: release 0.2.0"), "{written}");
+
+    let missing = xtask(&["diff", "/nonexistent.yaml", current.to_str().unwrap()]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert_eq!(xtask(&["diff", "only-one.yaml"]).status.code(), Some(2));
+}
+
+#[test]
+fn regen_prints_the_drift_report_against_the_previous_spec() {
+    let scratch = Scratch::new();
+    let mut spec = published_spec_value();
+    spec["components"]["schemas"]["RunItem"]["properties"]["priority"] = json!({"type": "integer"});
+    let newer = scratch.path().join("newer.json");
+    std::fs::write(&newer, serde_json::to_string(&spec).unwrap()).unwrap();
+    let output = regen(&scratch, &["--spec", newer.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("Verdict: **additive**"), "{stdout}");
+    assert!(
+        stdout.contains("`types::RunItem`: new optional field `priority`"),
+        "{stdout}"
+    );
+}

@@ -1,0 +1,651 @@
+//! The drift report: what a spec update changes for users of the generated
+//! crate, each change classified under Cargo's semver rules for the code as the
+//! pipeline generates it, and the release that follows.
+//!
+//! It compares two fixed, normalized specs. How a change affects Rust code
+//! depends on the generated shape, which is a parameter ([`Shape`]): the pipeline
+//! marks every generated type `#[non_exhaustive]` and every string enum open,
+//! which turns "new optional field" and "new enum value" from breaking into additive.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write;
+
+use serde_json::Value;
+
+use crate::validate::{method_name, operations};
+
+/// How a change affects code that uses the generated API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Effect {
+    /// Nothing a user's code can observe at compile time (paths, docs).
+    Internal,
+    /// New API; existing code compiles and behaves as before.
+    Additive,
+    /// Existing code may stop compiling or start failing.
+    Breaking,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    pub effect: Effect,
+    pub text: String,
+}
+
+/// What the generated code looks like, as far as semver is concerned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Generated structs and enums are `#[non_exhaustive]`.
+    pub non_exhaustive: bool,
+}
+
+/// The shape the pipeline generates today.
+pub const GENERATED: Shape = Shape {
+    non_exhaustive: true,
+};
+
+#[derive(Debug, Default)]
+pub struct Report {
+    pub changes: Vec<Change>,
+}
+
+impl Report {
+    /// The most severe effect, or `None` when nothing changed.
+    pub fn verdict(&self) -> Option<Effect> {
+        self.changes.iter().map(|c| c.effect).max()
+    }
+
+    pub fn of(&self, effect: Effect) -> Vec<&str> {
+        self.changes
+            .iter()
+            .filter(|c| c.effect == effect)
+            .map(|c| c.text.as_str())
+            .collect()
+    }
+}
+
+/// The version that follows `current` (`x.y.z`) for this verdict.
+pub fn next_version(current: &str, verdict: Option<Effect>) -> String {
+    let parts: Vec<u64> = current.split('.').map(|p| p.parse().unwrap_or(0)).collect();
+    let (major, minor, patch) = (
+        parts.first().copied().unwrap_or(0),
+        parts.get(1).copied().unwrap_or(0),
+        parts.get(2).copied().unwrap_or(0),
+    );
+    match (verdict, major) {
+        (None, _) => current.to_string(),
+        (Some(Effect::Breaking), 0) => format!("0.{}.0", minor + 1),
+        (Some(Effect::Breaking), _) => format!("{}.0.0", major + 1),
+        (Some(Effect::Additive), 0) | (Some(Effect::Internal), _) => {
+            format!("{major}.{minor}.{}", patch + 1)
+        }
+        (Some(Effect::Additive), _) => format!("{major}.{}.0", minor + 1),
+    }
+}
+
+/// Changelog-ready Markdown for the release that follows `current`.
+pub fn markdown(report: &Report, current: &str, title: &str) -> String {
+    let verdict = report.verdict();
+    let next = next_version(current, verdict);
+    let mut out = String::new();
+    let _ = writeln!(out, "## oz-api {next}: {title}\n");
+    let summary = match verdict {
+        None => "no change to the generated API; no release needed".to_string(),
+        Some(Effect::Breaking) => format!("**breaking**: release {next} (from {current})"),
+        Some(Effect::Additive) => format!("**additive**: release {next} (from {current})"),
+        Some(Effect::Internal) => {
+            format!("**internal** (no API change): release {next} (from {current})")
+        }
+    };
+    let _ = writeln!(out, "Verdict: {summary}\n");
+    for (effect, heading) in [
+        (Effect::Breaking, "Breaking changes"),
+        (Effect::Additive, "Additions"),
+        (Effect::Internal, "Internal changes"),
+    ] {
+        let items = report.of(effect);
+        if !items.is_empty() {
+            let _ = writeln!(out, "### {heading}\n");
+            for item in items {
+                let _ = writeln!(out, "- {item}");
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Compares two fixed, normalized specs.
+pub fn compare(old: &Value, new: &Value, shape: Shape) -> Report {
+    let mut diff = Diff {
+        changes: Vec::new(),
+        shape,
+        request_side: request_side(new),
+    };
+    diff.operations(old, new);
+    diff.schemas(old, new);
+    Report {
+        changes: diff.changes,
+    }
+}
+
+struct Diff {
+    changes: Vec<Change>,
+    shape: Shape,
+    /// Component schemas reachable from a request (bodies, parameters).
+    request_side: BTreeSet<String>,
+}
+
+/// Keys that only document.
+const DOC_KEYS: [&str; 5] = ["description", "summary", "example", "examples", "title"];
+
+impl Diff {
+    fn push(&mut self, effect: Effect, text: String) {
+        self.changes.push(Change { effect, text });
+    }
+
+    /// Additive when the generated types are non-exhaustive, else breaking.
+    fn grows(&self) -> Effect {
+        if self.shape.non_exhaustive {
+            Effect::Additive
+        } else {
+            Effect::Breaking
+        }
+    }
+
+    fn operations(&mut self, old: &Value, new: &Value) {
+        let index = |spec| -> BTreeMap<String, (String, Value)> {
+            operations(spec)
+                .into_iter()
+                .filter_map(|op| {
+                    let id = op.value.get("operationId")?.as_str()?.to_string();
+                    Some((
+                        id,
+                        (
+                            format!("{} {}", op.method.to_uppercase(), op.path),
+                            op.value.clone(),
+                        ),
+                    ))
+                })
+                .collect()
+        };
+        let (before, after) = (index(old), index(new));
+        for (id, (route, op)) in &after {
+            let method = method_name(id);
+            let Some((old_route, old_op)) = before.get(id) else {
+                self.push(
+                    Effect::Additive,
+                    format!("new operation `{id}` ({route}): `Client::{method}`"),
+                );
+                continue;
+            };
+            let subject = format!("`Client::{method}` ({route})");
+            if old_route != route {
+                self.push(
+                    Effect::Internal,
+                    format!(
+                        "{subject}: now sent to {route} (was {old_route}); calls are unchanged"
+                    ),
+                );
+            }
+            let deprecated = |op: &Value| op.get("deprecated") == Some(&Value::Bool(true));
+            match (deprecated(old_op), deprecated(op)) {
+                (false, true) => self.push(
+                    Effect::Additive,
+                    format!("{subject} is deprecated (`#[deprecated]` warns)"),
+                ),
+                (true, false) => self.push(
+                    Effect::Internal,
+                    format!("{subject} is no longer deprecated"),
+                ),
+                _ => {}
+            }
+            self.parameters(&subject, old, old_op, new, op);
+            let body =
+                |op: &Value| shape_of(op.pointer("/requestBody/content/application~1json/schema"));
+            if body(old_op) != body(op) {
+                self.push(
+                    Effect::Breaking,
+                    format!("{subject}: the request body type changed"),
+                );
+            }
+            if success_schema(old, old_op) != success_schema(new, op) {
+                self.push(
+                    Effect::Breaking,
+                    format!("{subject}: the response type changed"),
+                );
+            }
+            if docs(old_op) != docs(op) {
+                self.push(
+                    Effect::Internal,
+                    format!("{subject}: documentation changed"),
+                );
+            }
+        }
+        for (id, (route, _)) in &before {
+            if !after.contains_key(id) {
+                self.push(
+                    Effect::Breaking,
+                    format!(
+                        "operation `{id}` ({route}) removed: `Client::{}` is gone",
+                        method_name(id)
+                    ),
+                );
+            }
+        }
+    }
+
+    fn parameters(
+        &mut self,
+        subject: &str,
+        old_spec: &Value,
+        old: &Value,
+        new_spec: &Value,
+        new: &Value,
+    ) {
+        let params = |spec: &Value, op: &Value| -> BTreeMap<String, Value> {
+            op.get("parameters")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|p| resolve(spec, p).clone())
+                .filter_map(|p| Some((p.get("name")?.as_str()?.to_string(), p)))
+                .collect()
+        };
+        let (before, after) = (params(old_spec, old), params(new_spec, new));
+        let required = |p: &Value| p.get("required") == Some(&Value::Bool(true));
+        for (name, param) in &after {
+            let setter = method_name(name);
+            let Some(was) = before.get(name) else {
+                if required(param) {
+                    self.push(Effect::Breaking, format!("{subject}: new required parameter `{name}`; calls without `.{setter}(..)` fail"));
+                } else {
+                    self.push(
+                        Effect::Additive,
+                        format!("{subject}: new optional parameter `.{setter}(..)`"),
+                    );
+                }
+                continue;
+            };
+            match (required(was), required(param)) {
+                (false, true) => self.push(
+                    Effect::Breaking,
+                    format!("{subject}: parameter `{name}` is now required"),
+                ),
+                (true, false) => self.push(
+                    Effect::Additive,
+                    format!("{subject}: parameter `{name}` is now optional"),
+                ),
+                _ => {}
+            }
+            let (old_schema, new_schema) = (
+                resolve(old_spec, &was["schema"]),
+                resolve(new_spec, &param["schema"]),
+            );
+            self.schema(
+                &format!("{subject}: parameter `{name}`"),
+                old_spec,
+                old_schema,
+                new_spec,
+                new_schema,
+                true,
+            );
+        }
+        for name in before.keys().filter(|n| !after.contains_key(*n)) {
+            self.push(
+                Effect::Breaking,
+                format!(
+                    "{subject}: parameter `{name}` removed (`.{}(..)` is gone)",
+                    method_name(name)
+                ),
+            );
+        }
+    }
+
+    fn schemas(&mut self, old: &Value, new: &Value) {
+        let schemas = |spec: &Value| {
+            spec.pointer("/components/schemas")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let (before, after) = (schemas(old), schemas(new));
+        for (name, schema) in &after {
+            match before.get(name) {
+                None => self.push(Effect::Additive, format!("new type `types::{name}`")),
+                Some(was) => {
+                    let request = self.request_side.contains(name);
+                    self.schema(&format!("`types::{name}`"), old, was, new, schema, request);
+                    if docs(was) != docs(schema) {
+                        self.push(
+                            Effect::Internal,
+                            format!("`types::{name}`: documentation changed"),
+                        );
+                    }
+                }
+            }
+        }
+        for name in before.keys().filter(|n| !after.contains_key(*n)) {
+            self.push(Effect::Breaking, format!("type `types::{name}` removed"));
+        }
+    }
+
+    /// Compares one schema; `request` when it is sent by the client.
+    fn schema(
+        &mut self,
+        subject: &str,
+        old_spec: &Value,
+        old: &Value,
+        new_spec: &Value,
+        new: &Value,
+        request: bool,
+    ) {
+        let (old, new) = (unwrap(old), unwrap(new));
+        if let (Some(a), Some(b)) = (old.get("$ref"), new.get("$ref")) {
+            if a != b {
+                self.push(
+                    Effect::Breaking,
+                    format!(
+                        "{subject}: type changed from `{}` to `{}`",
+                        last(a),
+                        last(b)
+                    ),
+                );
+            }
+            return; // the referenced component is compared on its own
+        }
+        if kind(old) != kind(new) {
+            self.push(
+                Effect::Breaking,
+                format!(
+                    "{subject}: type changed from {} to {}",
+                    kind(old),
+                    kind(new)
+                ),
+            );
+            return;
+        }
+        self.enum_values(subject, old, new);
+        self.variants(subject, old, new);
+        if let (Some(a), Some(b)) = (old.get("items"), new.get("items")) {
+            self.schema(
+                &format!("{subject} items"),
+                old_spec,
+                a,
+                new_spec,
+                b,
+                request,
+            );
+        }
+        self.properties(subject, old_spec, old, new_spec, new, request);
+    }
+
+    fn enum_values(&mut self, subject: &str, old: &Value, new: &Value) {
+        let values = |s: &Value| -> BTreeSet<String> {
+            s.get("enum")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|v| v.to_string())
+                .collect()
+        };
+        let (before, after) = (values(old), values(new));
+        let added: Vec<&String> = after.difference(&before).collect();
+        let removed: Vec<&String> = before.difference(&after).collect();
+        if !added.is_empty() {
+            let list = added
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let effect = self.grows();
+            let note = if effect == Effect::Additive {
+                "; values decoded as `Unknown(..)` until now get their own variant"
+            } else {
+                "; exhaustive `match`es stop compiling"
+            };
+            self.push(effect, format!("{subject}: new enum values {list}{note}"));
+        }
+        if !removed.is_empty() {
+            let list = removed
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ");
+            self.push(
+                Effect::Breaking,
+                format!("{subject}: enum values removed: {list} (their variants are gone)"),
+            );
+        }
+    }
+
+    fn variants(&mut self, subject: &str, old: &Value, new: &Value) {
+        let variants = |s: &Value| -> BTreeSet<String> {
+            s.get("oneOf")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .map(|v| v.get("$ref").map(last).unwrap_or_else(|| v.to_string()))
+                .collect()
+        };
+        let (before, after) = (variants(old), variants(new));
+        for added in after.difference(&before) {
+            self.push(
+                self.grows(),
+                format!("{subject}: new `oneOf` variant `{added}`"),
+            );
+        }
+        for removed in before.difference(&after) {
+            self.push(
+                Effect::Breaking,
+                format!("{subject}: `oneOf` variant `{removed}` removed"),
+            );
+        }
+    }
+
+    fn properties(
+        &mut self,
+        subject: &str,
+        old_spec: &Value,
+        old: &Value,
+        new_spec: &Value,
+        new: &Value,
+        request: bool,
+    ) {
+        let props = |s: &Value| {
+            s.get("properties")
+                .and_then(Value::as_object)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let required = |s: &Value| -> BTreeSet<String> {
+            s.get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|v| v.as_str().map(String::from))
+                .collect()
+        };
+        let (before, after) = (props(old), props(new));
+        let (was_required, is_required) = (required(old), required(new));
+        let deprecated = |p: &Value| p.get("deprecated") == Some(&Value::Bool(true));
+        for (name, prop) in &after {
+            let field = method_name(name);
+            // The pipeline makes deprecated properties optional.
+            let now = is_required.contains(name) && !deprecated(prop);
+            let Some(was) = before.get(name) else {
+                let (effect, text) = match (now, request) {
+                    (true, true) => (
+                        Effect::Breaking,
+                        format!(
+                            "{subject}: new required field `{field}`; requests built without it fail"
+                        ),
+                    ),
+                    (true, false) => (self.grows(), format!("{subject}: new field `{field}`")),
+                    (false, _) => (
+                        self.grows(),
+                        format!("{subject}: new optional field `{field}`"),
+                    ),
+                };
+                let text = if effect == Effect::Breaking && !now {
+                    format!("{text} (struct literals stop compiling)")
+                } else {
+                    text
+                };
+                self.push(effect, text);
+                continue;
+            };
+            let then = was_required.contains(name) && !deprecated(was);
+            match (then, now) {
+                (false, true) => self.push(
+                    Effect::Breaking,
+                    format!("{subject}: field `{field}` is now required (`Option<T>` becomes `T`)"),
+                ),
+                (true, false) => self.push(
+                    Effect::Breaking,
+                    format!("{subject}: field `{field}` is now optional (`T` becomes `Option<T>`)"),
+                ),
+                _ => {}
+            }
+            if !deprecated(was) && deprecated(prop) {
+                self.push(
+                    Effect::Additive,
+                    format!("{subject}: field `{field}` is deprecated (`#[deprecated]` warns)"),
+                );
+            }
+            self.schema(
+                &format!("{subject}.{field}"),
+                old_spec,
+                was,
+                new_spec,
+                prop,
+                request,
+            );
+        }
+        for name in before.keys().filter(|n| !after.contains_key(*n)) {
+            self.push(
+                Effect::Breaking,
+                format!("{subject}: field `{}` removed", method_name(name)),
+            );
+        }
+    }
+}
+
+/// `allOf: [$ref]` wrappers (that only add `nullable`/`description`) are their target.
+fn unwrap(schema: &Value) -> &Value {
+    match schema.get("allOf").and_then(Value::as_array) {
+        Some(all) if all.len() == 1 => &all[0],
+        _ => schema,
+    }
+}
+
+/// A schema's kind, for "type changed" messages: `string/date-time`, `object`, `oneOf`, ...
+fn kind(schema: &Value) -> String {
+    if schema.get("oneOf").is_some() {
+        return "oneOf".into();
+    }
+    let ty = schema.get("type").and_then(Value::as_str).unwrap_or(
+        if schema.get("properties").is_some() {
+            "object"
+        } else {
+            "any"
+        },
+    );
+    match schema.get("format").and_then(Value::as_str) {
+        Some(format) => format!("{ty}/{format}"),
+        None => ty.to_string(),
+    }
+}
+
+fn last(reference: &Value) -> String {
+    reference
+        .as_str()
+        .and_then(|r| r.rsplit('/').next())
+        .unwrap_or("?")
+        .to_string()
+}
+
+fn resolve<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(r) if r.starts_with("#/components/parameters/") => {
+            spec.pointer(&r[1..]).unwrap_or(node)
+        }
+        _ => node,
+    }
+}
+
+/// A schema without its documentation, for "did the type change" questions.
+fn shape_of(schema: Option<&Value>) -> Option<Value> {
+    schema.map(strip_docs)
+}
+
+fn strip_docs(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(k, _)| !DOC_KEYS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), strip_docs(v)))
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(strip_docs).collect()),
+        other => other.clone(),
+    }
+}
+
+fn docs(value: &Value) -> Vec<Option<&Value>> {
+    DOC_KEYS.iter().map(|k| value.get(*k)).collect()
+}
+
+/// The schema of the first 2xx JSON response.
+fn success_schema(spec: &Value, op: &Value) -> Option<Value> {
+    let responses = op.get("responses")?.as_object()?;
+    let (_, response) = responses.iter().find(|(code, _)| code.starts_with('2'))?;
+    let response = match response.get("$ref").and_then(Value::as_str) {
+        Some(r) => spec.pointer(&r[1..])?,
+        None => response,
+    };
+    shape_of(response.pointer("/content/application~1json/schema"))
+}
+
+/// Component schemas a request can carry: request bodies and parameters, and
+/// everything they reference.
+fn request_side(spec: &Value) -> BTreeSet<String> {
+    let mut roots = Vec::new();
+    for op in operations(spec) {
+        if let Some(body) = op.value.get("requestBody") {
+            roots.push(body.clone());
+        }
+        if let Some(params) = op.value.get("parameters") {
+            roots.push(params.clone());
+        }
+    }
+    let mut seen = BTreeSet::new();
+    while let Some(node) = roots.pop() {
+        let mut refs = Vec::new();
+        collect_refs(&node, &mut refs);
+        for name in refs {
+            if seen.insert(name.clone())
+                && let Some(schema) = spec.pointer(&format!("/components/schemas/{name}"))
+            {
+                roots.push(schema.clone());
+            }
+        }
+    }
+    seen
+}
+
+fn collect_refs(node: &Value, out: &mut Vec<String>) {
+    match node {
+        Value::Object(map) => {
+            if let Some(r) = map
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            {
+                out.push(r.to_string());
+            }
+            map.values().for_each(|v| collect_refs(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_refs(v, out)),
+        _ => {}
+    }
+}

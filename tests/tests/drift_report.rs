@@ -1,0 +1,357 @@
+//! The drift report: each kind of spec change, classified by its effect on code
+//! using the generated crate, and the release verdict.
+
+use codegen::drift::{Effect, GENERATED, Report, Shape, compare, markdown, next_version};
+use serde_json::{Value, json};
+use tests::published_spec_value;
+
+/// The published spec as regen compares it: fixed and normalized.
+fn current() -> Value {
+    let root = tests::root();
+    codegen::comparable_spec(&root, &root.join(codegen::SPEC))
+        .unwrap()
+        .0
+}
+
+fn report_after(edit: impl FnOnce(&mut Value)) -> Report {
+    let mut new = current();
+    edit(&mut new);
+    compare(&current(), &new, GENERATED)
+}
+
+/// The one change expected, its effect, and a fragment of its text.
+fn assert_single(report: &Report, effect: Effect, fragment: &str) {
+    assert_eq!(report.changes.len(), 1, "{:#?}", report.changes);
+    assert_eq!(report.changes[0].effect, effect, "{:#?}", report.changes);
+    assert!(
+        report.changes[0].text.contains(fragment),
+        "{:#?}",
+        report.changes
+    );
+}
+
+fn schema<'a>(spec: &'a mut Value, name: &str) -> &'a mut Value {
+    &mut spec["components"]["schemas"][name]
+}
+
+#[test]
+fn no_change_no_release() {
+    let report = compare(&current(), &current(), GENERATED);
+    assert_eq!(report.verdict(), None);
+    assert!(markdown(&report, "0.1.0", "t").contains("no release needed"));
+}
+
+#[test]
+fn operation_added_is_additive_and_removed_is_breaking() {
+    let mut spec = current();
+    let added = spec["paths"]["/agent/models"]["get"].clone();
+    let mut added = added;
+    added["operationId"] = json!("listModelsV2");
+    spec["paths"]["/agent/models/v2"] = json!({"get": added});
+    assert_single(
+        &compare(&current(), &spec, GENERATED),
+        Effect::Additive,
+        "new operation `listModelsV2`",
+    );
+
+    let removed = report_after(|s| {
+        s["paths"]["/agent/models"]
+            .as_object_mut()
+            .unwrap()
+            .remove("get");
+    });
+    assert_single(&removed, Effect::Breaking, "`Client::list_models` is gone");
+}
+
+#[test]
+fn moved_path_is_internal() {
+    let report = report_after(|s| {
+        let item = s["paths"]
+            .as_object_mut()
+            .unwrap()
+            .remove("/agent/models")
+            .unwrap();
+        s["paths"]["/agent/llm-models"] = item;
+    });
+    assert_single(
+        &report,
+        Effect::Internal,
+        "now sent to GET /agent/llm-models",
+    );
+}
+
+#[test]
+fn parameters_added_removed_and_required() {
+    let optional = report_after(|s| {
+        s["paths"]["/agent/models"]["get"]["parameters"] =
+            json!([{"name": "provider", "in": "query", "schema": {"type": "string"}}]);
+    });
+    assert_single(
+        &optional,
+        Effect::Additive,
+        "new optional parameter `.provider(..)`",
+    );
+
+    let required = report_after(|s| {
+        s["paths"]["/agent/models"]["get"]["parameters"] = json!([{"name": "provider", "in": "query", "required": true, "schema": {"type": "string"}}]);
+    });
+    assert_single(
+        &required,
+        Effect::Breaking,
+        "new required parameter `provider`",
+    );
+
+    let removed = report_after(|s| {
+        let params = s["paths"]["/agent/runs"]["get"]["parameters"]
+            .as_array_mut()
+            .unwrap();
+        params.retain(|p| p["name"] != "q");
+    });
+    assert_single(&removed, Effect::Breaking, "parameter `q` removed");
+}
+
+#[test]
+fn response_fields() {
+    let added = report_after(|s| {
+        schema(s, "RunItem")["properties"]["priority"] = json!({"type": "integer"});
+    });
+    assert_single(
+        &added,
+        Effect::Additive,
+        "`types::RunItem`: new optional field `priority`",
+    );
+
+    let removed = report_after(|s| {
+        schema(s, "RunItem")["properties"]
+            .as_object_mut()
+            .unwrap()
+            .remove("session_link");
+    });
+    assert_single(&removed, Effect::Breaking, "field `session_link` removed");
+
+    let retyped = report_after(|s| {
+        schema(s, "RunItem")["properties"]["title"] = json!({"type": "integer"});
+    });
+    assert_single(
+        &retyped,
+        Effect::Breaking,
+        "`types::RunItem`.title: type changed from string to integer",
+    );
+
+    let now_required = report_after(|s| {
+        schema(s, "RunItem")["required"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!("session_link"));
+    });
+    assert_single(
+        &now_required,
+        Effect::Breaking,
+        "field `session_link` is now required",
+    );
+
+    let now_optional = report_after(|s| {
+        schema(s, "RunItem")["required"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|r| r != "title");
+    });
+    assert_single(
+        &now_optional,
+        Effect::Breaking,
+        "field `title` is now optional",
+    );
+
+    let deprecated = report_after(|s| {
+        schema(s, "RunItem")["properties"]["session_link"]["deprecated"] = json!(true);
+    });
+    assert_single(
+        &deprecated,
+        Effect::Additive,
+        "field `session_link` is deprecated",
+    );
+}
+
+#[test]
+fn a_new_required_field_in_a_request_breaks_callers() {
+    let report = report_after(|s| {
+        schema(s, "CreateAgentRequest")["properties"]["team_uid"] = json!({"type": "string"});
+        schema(s, "CreateAgentRequest")["required"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!("team_uid"));
+    });
+    assert_single(
+        &report,
+        Effect::Breaking,
+        "new required field `team_uid`; requests built without it fail",
+    );
+}
+
+#[test]
+fn enum_values_and_one_of_variants() {
+    let added = report_after(|s| {
+        schema(s, "RunState")["enum"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!("PAUSED"))
+    });
+    assert_single(&added, Effect::Additive, "new enum values \"PAUSED\"");
+    let removed = report_after(|s| {
+        schema(s, "RunState")["enum"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|v| v != "BLOCKED")
+    });
+    assert_single(
+        &removed,
+        Effect::Breaking,
+        "enum values removed: \"BLOCKED\"",
+    );
+
+    let variant_added = report_after(|s| {
+        schema(s, "VideoArtifact")["type"] = json!("object");
+        schema(s, "ArtifactItem")["oneOf"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"$ref": "#/components/schemas/VideoArtifact"}));
+    });
+    assert_eq!(
+        variant_added.verdict(),
+        Some(Effect::Additive),
+        "{:#?}",
+        variant_added.changes
+    );
+    assert!(
+        variant_added
+            .of(Effect::Additive)
+            .iter()
+            .any(|c| c.contains("new `oneOf` variant `VideoArtifact`"))
+    );
+    let variant_removed = report_after(|s| {
+        schema(s, "ArtifactItem")["oneOf"]
+            .as_array_mut()
+            .unwrap()
+            .retain(|v| v["$ref"] != "#/components/schemas/FileArtifact");
+    });
+    assert_single(
+        &variant_removed,
+        Effect::Breaking,
+        "`oneOf` variant `FileArtifact` removed",
+    );
+}
+
+#[test]
+fn documentation_only_is_internal() {
+    let report = report_after(|s| {
+        schema(s, "RunItem")["description"] = json!("A run, newly documented");
+        s["paths"]["/agent/models"]["get"]["summary"] = json!("Models");
+    });
+    assert_eq!(report.verdict(), Some(Effect::Internal));
+    assert_eq!(report.changes.len(), 2, "{:#?}", report.changes);
+}
+
+/// Why the pipeline marks generated types `#[non_exhaustive]`: without it, a new
+/// optional response field or enum value breaks struct literals and exhaustive
+/// matches, so every additive spec change would force a breaking release.
+#[test]
+fn verdicts_before_and_after_non_exhaustive() {
+    let exhaustive = Shape {
+        non_exhaustive: false,
+    };
+    let mut new = current();
+    schema(&mut new, "RunItem")["properties"]["priority"] = json!({"type": "integer"});
+    schema(&mut new, "RunState")["enum"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("PAUSED"));
+    assert_eq!(
+        compare(&current(), &new, exhaustive).verdict(),
+        Some(Effect::Breaking)
+    );
+    assert_eq!(
+        compare(&current(), &new, GENERATED).verdict(),
+        Some(Effect::Additive)
+    );
+}
+
+#[test]
+fn the_generated_types_really_are_non_exhaustive() {
+    let rust = std::fs::read_to_string(tests::root().join(codegen::GENERATED_RUST)).unwrap();
+    for definition in [
+        "pub struct RunItem {",
+        "pub enum RunState {",
+        "pub enum ArtifactItem {",
+    ] {
+        let at = rust
+            .find(definition)
+            .unwrap_or_else(|| panic!("{definition}"));
+        // The report classifies by `GENERATED`; it must describe the real code.
+        assert_eq!(
+            rust[..at].trim_end().ends_with("#[non_exhaustive]"),
+            GENERATED.non_exhaustive,
+            "{definition}: #[non_exhaustive] disagrees with drift::GENERATED"
+        );
+    }
+}
+
+/// The API as first documented (seeds/api-docs-runs.txt): six run states and
+/// three run operations. Upgrading from it is additive; going back is breaking.
+#[test]
+fn older_published_version_from_the_seeds() {
+    let mut old = published_spec_value();
+    let keep = ["/agent/run", "/agent/runs", "/agent/runs/{runId}"];
+    old["paths"]
+        .as_object_mut()
+        .unwrap()
+        .retain(|path, _| keep.contains(&path.as_str()));
+    old["paths"]["/agent/runs"]
+        .as_object_mut()
+        .unwrap()
+        .remove("post");
+    schema(&mut old, "RunState")["enum"] = json!([
+        "QUEUED",
+        "PENDING",
+        "CLAIMED",
+        "INPROGRESS",
+        "SUCCEEDED",
+        "FAILED"
+    ]);
+    let old = codegen::normalize::canonical(&old);
+
+    let upgrade = compare(&old, &current(), GENERATED);
+    assert_eq!(
+        upgrade.verdict(),
+        Some(Effect::Additive),
+        "{:#?}",
+        upgrade.of(Effect::Breaking)
+    );
+    assert!(
+        upgrade
+            .of(Effect::Additive)
+            .iter()
+            .any(|c| c.contains("new operation `createRun`"))
+    );
+    assert!(
+        upgrade
+            .of(Effect::Additive)
+            .iter()
+            .any(|c| c.contains("\"BLOCKED\", \"CANCELLED\", \"ERROR\""))
+    );
+    let text = markdown(&upgrade, "0.1.0", "spec update");
+    assert!(text.starts_with("## oz-api 0.1.1: spec update\n"), "{text}");
+
+    let downgrade = compare(&current(), &old, GENERATED);
+    assert_eq!(downgrade.verdict(), Some(Effect::Breaking));
+    assert!(markdown(&downgrade, "0.1.0", "x").contains("release 0.2.0 (from 0.1.0)"));
+}
+
+#[test]
+fn versions_follow_cargo_semver() {
+    assert_eq!(next_version("0.1.0", Some(Effect::Breaking)), "0.2.0");
+    assert_eq!(next_version("0.1.0", Some(Effect::Additive)), "0.1.1");
+    assert_eq!(next_version("1.4.2", Some(Effect::Breaking)), "2.0.0");
+    assert_eq!(next_version("1.4.2", Some(Effect::Additive)), "1.5.0");
+    assert_eq!(next_version("1.4.2", Some(Effect::Internal)), "1.4.3");
+    assert_eq!(next_version("1.4.2", None), "1.4.2");
+}
