@@ -9,7 +9,7 @@
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Result};
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -39,17 +39,10 @@ pub struct Fix {
 /// Parses the fixes file. `name` is how the file is named in errors.
 pub fn parse(text: &str, name: &str) -> Result<FixFile> {
     let file: FixFile = serde_yaml::from_str(text).map_err(|e| {
-        let location = e
-            .location()
-            .map(|l| Location::Line {
-                line: l.line(),
-                column: l.column(),
-            })
-            .unwrap_or(Location::File);
-        Error::new(
+        crate::load::yaml_error(
+            &e,
             name,
-            location,
-            format!("invalid fixes file: {e}"),
+            "invalid fixes file",
             "each fix needs `id`, `why`, `target`, `expect` and one of `set` / `remove: true`",
         )
     })?;

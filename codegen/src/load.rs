@@ -32,29 +32,24 @@ pub fn parse(text: &str, name: &str) -> Result<Value> {
             "the file must hold an OpenAPI 3.0 document in YAML or JSON",
         ));
     }
-    let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
-        let location = e
-            .location()
-            .map(|l| Location::Line {
-                line: l.line(),
-                column: l.column(),
-            })
-            .unwrap_or(Location::File);
-        // serde_yaml appends " at line X column Y"; the location already says it.
-        let message = e.to_string();
-        let message = message
-            .split(" at line ")
-            .next()
-            .unwrap_or(&message)
-            .to_string();
-        Error::new(
-            name,
-            location,
-            format!("invalid YAML: {message}"),
-            "fix the YAML syntax at that line",
-        )
-    })?;
+    let yaml: serde_yaml::Value = serde_yaml::from_str(text)
+        .map_err(|e| yaml_error(&e, name, "invalid YAML", "fix the YAML syntax at that line"))?;
     to_json(yaml, &mut String::new(), name)
+}
+
+/// A serde_yaml error as ours, located by line and column when serde_yaml knows them.
+pub fn yaml_error(e: &serde_yaml::Error, name: &str, what: &str, hint: &str) -> Error {
+    let location = e
+        .location()
+        .map(|l| Location::Line {
+            line: l.line(),
+            column: l.column(),
+        })
+        .unwrap_or(Location::File);
+    // serde_yaml appends " at line X column Y"; the location already says it.
+    let message = e.to_string();
+    let message = message.split(" at line ").next().unwrap_or(&message);
+    Error::new(name, location, format!("{what}: {message}"), hint)
 }
 
 fn to_json(yaml: serde_yaml::Value, at: &mut String, name: &str) -> Result<Value> {
