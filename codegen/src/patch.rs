@@ -42,7 +42,7 @@ fn types_module(code: &mut syn::File) -> Option<&mut Vec<Item>> {
 }
 
 /// The Rust type typify makes of a component schema name.
-fn type_name(schema: &str) -> String {
+pub(crate) fn type_name(schema: &str) -> String {
     use heck::ToPascalCase;
     schema
         .replace(|c: char| !c.is_alphanumeric() && c != '_', "-")

@@ -1,7 +1,8 @@
 //! The generated API as reviewable text: one snapshot per operation and per type,
-//! plus an index of names, so a spec change fails only the snapshots it touches.
+//! plus an index of names and one for the rest of the document, so a spec
+//! change fails only the snapshots it touches, and every change fails one.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use quote::ToTokens;
 use serde_json::Value;
@@ -41,8 +42,24 @@ pub fn snapshots(spec: &Value, code: &syn::File) -> BTreeMap<String, String> {
         }
         items.extend(builder.into_iter().cloned());
         text.push_str(&render(items));
+        // The spec itself, so that a change the generated code does not show
+        // (a response's description, say) still fails this snapshot.
+        let mut source = serde_json::Map::new();
+        source.insert(op.method.to_string(), op.value.clone());
+        if let Some(shared) = spec["paths"][op.path].get("parameters") {
+            source.insert("parameters (path level)".into(), shared.clone());
+        }
+        text.push_str(&spec_section(&Value::Object(source)));
         out.insert(format!("operation__{id}"), text);
     }
+    // Component schemas by the Rust type typify makes of them.
+    let mut schemas: BTreeMap<String, (&String, &Value)> = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(name, schema)| (crate::patch::type_name(name), (name, schema)))
+        .collect();
     let types = module_items(code, "types");
     for name in type_names(code) {
         index.push_str(&format!("type {name}\n"));
@@ -50,10 +67,32 @@ pub fn snapshots(spec: &Value, code: &syn::File) -> BTreeMap<String, String> {
         let mut text = type_block(&name, &items);
         text.push_str("\n---- generated Rust ----\n");
         text.push_str(&render(items.into_iter().cloned().collect()));
+        if let Some((_, schema)) = schemas.remove(&name) {
+            text.push_str(&spec_section(schema));
+        }
         out.insert(format!("type__{name}"), text);
     }
+    // Everything else in the document: info, servers, security, other
+    // components, and any schema that did not become a type of its own name.
+    let mut rest = spec.clone();
+    if let Some(root) = rest.as_object_mut() {
+        root.remove("paths");
+    }
+    if let Some(all) = rest
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        let unmapped: BTreeSet<&String> = schemas.values().map(|(name, _)| *name).collect();
+        all.retain(|name, _| unmapped.contains(name));
+    }
+    out.insert("document".into(), spec_section(&rest));
     out.insert("index".into(), index);
     out
+}
+
+fn spec_section(value: &Value) -> String {
+    let json = serde_json::to_string_pretty(value).unwrap_or_default();
+    format!("\n---- spec ----\n{json}\n")
 }
 
 /// Names of the structs, enums and aliases in the generated `types` module.

@@ -158,3 +158,39 @@ fn adding_a_schema_adds_its_snapshot_and_an_index_line() {
         set(&["index", "type__RunItem", "type__RunLabel"])
     );
 }
+
+/// What validation does not know still cannot crash regen: progenitor's panic
+/// (here a `todo!` on form bodies with `encoding`) becomes an error that names
+/// the operation, found by generating each operation alone.
+#[test]
+fn a_progenitor_panic_becomes_a_located_error() {
+    let mut spec = published_spec_value();
+    spec["paths"]["/agent/models"]["post"] = json!({
+        "operationId": "uploadModel",
+        "requestBody": {"content": {"application/x-www-form-urlencoded": {
+            "schema": {"type": "object", "properties": {"name": {"type": "string"}}},
+            "encoding": {"name": {"contentType": "text/plain"}}
+        }}},
+        "responses": {"204": {"description": "done"}}
+    });
+    let scratch = Scratch::new();
+    std::fs::write(scratch.spec(), serde_json::to_string(&spec).unwrap()).unwrap();
+    let error = codegen::run(scratch.path(), &scratch.spec()).unwrap_err();
+    assert_eq!(
+        error.location,
+        codegen::Location::Pointer("/paths/~1agent~1models/post".into()),
+        "{error}"
+    );
+    assert!(error.message.starts_with("progenitor panicked"), "{error}");
+}
+
+#[test]
+fn changes_the_generated_code_does_not_show_still_fail_one_snapshot() {
+    let before = snapshots(&published_spec_value());
+    let mut spec = published_spec_value();
+    spec["paths"]["/agent/models"]["get"]["responses"]["401"]["description"] = json!("Who are you?");
+    assert_eq!(changed(&before, &snapshots(&spec)), set(&["operation__listModels"]));
+    let mut spec = published_spec_value();
+    spec["servers"][0]["url"] = json!("https://api.warp.dev/v2");
+    assert_eq!(changed(&before, &snapshots(&spec)), set(&["document"]));
+}
