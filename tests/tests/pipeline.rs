@@ -188,8 +188,12 @@ fn a_progenitor_panic_becomes_a_located_error() {
 fn changes_the_generated_code_does_not_show_still_fail_one_snapshot() {
     let before = snapshots(&published_spec_value());
     let mut spec = published_spec_value();
-    spec["paths"]["/agent/models"]["get"]["responses"]["401"]["description"] = json!("Who are you?");
-    assert_eq!(changed(&before, &snapshots(&spec)), set(&["operation__listModels"]));
+    spec["paths"]["/agent/models"]["get"]["responses"]["401"]["description"] =
+        json!("Who are you?");
+    assert_eq!(
+        changed(&before, &snapshots(&spec)),
+        set(&["operation__listModels"])
+    );
     let mut spec = published_spec_value();
     spec["servers"][0]["url"] = json!("https://api.warp.dev/v2");
     assert_eq!(changed(&before, &snapshots(&spec)), set(&["document"]));

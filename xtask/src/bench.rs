@@ -76,7 +76,7 @@ pub fn replicate(spec: &Value, factor: usize) -> Value {
             let text = value
                 .to_string()
                 .replace("#/components/schemas/", "#/components/schemas/__");
-            let text = regex_free_suffix(&text, &suffix);
+            let text = suffix_schema_refs(&text, &suffix);
             serde_json::from_str(&text).expect("renaming keeps JSON valid")
         };
         let schemas = spec["components"]["schemas"]
@@ -101,7 +101,7 @@ pub fn replicate(spec: &Value, factor: usize) -> Value {
 }
 
 /// Turns the `__Name` markers left by `replicate` into `NameR<k>` references.
-fn regex_free_suffix(text: &str, suffix: &str) -> String {
+fn suffix_schema_refs(text: &str, suffix: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = rest.find("schemas/__") {
