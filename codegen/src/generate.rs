@@ -15,21 +15,18 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::validate::operations;
 
-/// Runs progenitor on the validated document and adds `#[deprecated]` where the spec says so.
+/// Runs progenitor on the validated document (`spec` is its JSON form, to
+/// locate a failure).
 pub fn generate(spec: &Value, openapi: &openapiv3::OpenAPI, file: &str) -> Result<syn::File> {
-    let tokens = match run_progenitor(openapi) {
-        Ok(tokens) => tokens,
-        Err(message) => return Err(locate_failure(spec, file, message)),
-    };
-    let code: syn::File = syn::parse2(tokens).map_err(|e| {
+    let tokens = run_progenitor(openapi).map_err(|message| locate_failure(spec, file, message))?;
+    syn::parse2(tokens).map_err(|e| {
         Error::at(
             file,
             "",
             format!("progenitor produced code that does not parse: {e}"),
             "this is a generator bug; report it with the spec",
         )
-    })?;
-    Ok(code)
+    })
 }
 
 fn settings() -> GenerationSettings {

@@ -70,10 +70,7 @@ pub fn run(root: &Path, spec: &Path) -> Result<Generated> {
         stages.push((name, clock.elapsed()));
         clock = Instant::now();
     };
-    let spec_name = display_name(root, spec);
-
-    let mut document = load::load_file(spec, &spec_name)?;
-    validate::outline(&document, &spec_name)?;
+    let (spec_name, mut document) = load_outlined(root, spec)?;
     let fixes = load_fixes(root)?;
     lap("load");
 
@@ -120,6 +117,15 @@ pub fn run(root: &Path, spec: &Path) -> Result<Generated> {
     })
 }
 
+/// Loads a spec and checks it is an OpenAPI 3.0 document at all (before fixes,
+/// so that a wrong file is not reported as a stale fix). Returns its display name too.
+fn load_outlined(root: &Path, spec: &Path) -> Result<(String, serde_json::Value)> {
+    let spec_name = display_name(root, spec);
+    let document = load::load_file(spec, &spec_name)?;
+    validate::outline(&document, &spec_name)?;
+    Ok((spec_name, document))
+}
+
 fn load_fixes(root: &Path) -> Result<fix::FixFile> {
     let text = std::fs::read_to_string(root.join(FIXES)).map_err(|e| {
         Error::new(
@@ -136,9 +142,7 @@ fn load_fixes(root: &Path) -> Result<fix::FixFile> {
 /// applied (an older or newer spec may not need them all), normalized.
 /// Returns the spec and the ids of the fixes that did not fit.
 pub fn comparable_spec(root: &Path, spec: &Path) -> Result<(serde_json::Value, Vec<String>)> {
-    let spec_name = display_name(root, spec);
-    let mut document = load::load_file(spec, &spec_name)?;
-    validate::outline(&document, &spec_name)?;
+    let (_, mut document) = load_outlined(root, spec)?;
     let skipped = fix::apply_where_they_fit(&mut document, &load_fixes(root)?);
     Ok((normalize::canonical(&document), skipped))
 }
