@@ -12,7 +12,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use crate::validate::{method_name, operations};
+use crate::validate::{deref, method_name, operations};
 
 /// How a change affects code that uses the generated API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -247,7 +247,7 @@ impl Diff {
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
-                .map(|p| resolve(spec, p).clone())
+                .map(|p| deref(spec, p).clone())
                 .filter_map(|p| Some((p.get("name")?.as_str()?.to_string(), p)))
                 .collect()
         };
@@ -277,16 +277,11 @@ impl Diff {
                 ),
                 _ => {}
             }
-            let (old_schema, new_schema) = (
-                resolve(old_spec, &was["schema"]),
-                resolve(new_spec, &param["schema"]),
-            );
+            // Schema `$ref`s stay: `schema` compares them by name.
             self.schema(
                 &format!("{subject}: parameter `{name}`"),
-                old_spec,
-                old_schema,
-                new_spec,
-                new_schema,
+                &was["schema"],
+                &param["schema"],
                 true,
             );
         }
@@ -314,7 +309,7 @@ impl Diff {
                 None => self.push(Effect::Additive, format!("new type `types::{name}`")),
                 Some(was) => {
                     let request = self.request_side.contains(name);
-                    self.schema(&format!("`types::{name}`"), old, was, new, schema, request);
+                    self.schema(&format!("`types::{name}`"), was, schema, request);
                     if docs(was) != docs(schema) {
                         self.push(
                             Effect::Internal,
@@ -330,15 +325,7 @@ impl Diff {
     }
 
     /// Compares one schema; `request` when it is sent by the client.
-    fn schema(
-        &mut self,
-        subject: &str,
-        old_spec: &Value,
-        old: &Value,
-        new_spec: &Value,
-        new: &Value,
-        request: bool,
-    ) {
+    fn schema(&mut self, subject: &str, old: &Value, new: &Value, request: bool) {
         let (old, new) = (unwrap(old), unwrap(new));
         if let (Some(a), Some(b)) = (old.get("$ref"), new.get("$ref")) {
             if a != b {
@@ -367,16 +354,9 @@ impl Diff {
         self.enum_values(subject, old, new);
         self.variants(subject, old, new);
         if let (Some(a), Some(b)) = (old.get("items"), new.get("items")) {
-            self.schema(
-                &format!("{subject} items"),
-                old_spec,
-                a,
-                new_spec,
-                b,
-                request,
-            );
+            self.schema(&format!("{subject} items"), a, b, request);
         }
-        self.properties(subject, old_spec, old, new_spec, new, request);
+        self.properties(subject, old, new, request);
     }
 
     fn enum_values(&mut self, subject: &str, old: &Value, new: &Value) {
@@ -442,15 +422,7 @@ impl Diff {
         }
     }
 
-    fn properties(
-        &mut self,
-        subject: &str,
-        old_spec: &Value,
-        old: &Value,
-        new_spec: &Value,
-        new: &Value,
-        request: bool,
-    ) {
+    fn properties(&mut self, subject: &str, old: &Value, new: &Value, request: bool) {
         let props = |s: &Value| {
             s.get("properties")
                 .and_then(Value::as_object)
@@ -512,14 +484,7 @@ impl Diff {
                     format!("{subject}: field `{field}` is deprecated (`#[deprecated]` warns)"),
                 );
             }
-            self.schema(
-                &format!("{subject}.{field}"),
-                old_spec,
-                was,
-                new_spec,
-                prop,
-                request,
-            );
+            self.schema(&format!("{subject}.{field}"), was, prop, request);
         }
         for name in before.keys().filter(|n| !after.contains_key(*n)) {
             self.push(
@@ -564,15 +529,6 @@ fn last(reference: &Value) -> String {
         .to_string()
 }
 
-fn resolve<'a>(spec: &'a Value, node: &'a Value) -> &'a Value {
-    match node.get("$ref").and_then(Value::as_str) {
-        Some(r) if r.starts_with("#/components/parameters/") => {
-            spec.pointer(&r[1..]).unwrap_or(node)
-        }
-        _ => node,
-    }
-}
-
 /// A schema without its documentation, for "did the type change" questions.
 fn shape_of(schema: Option<&Value>) -> Option<Value> {
     schema.map(strip_docs)
@@ -599,11 +555,7 @@ fn docs(value: &Value) -> Vec<Option<&Value>> {
 fn success_schema(spec: &Value, op: &Value) -> Option<Value> {
     let responses = op.get("responses")?.as_object()?;
     let (_, response) = responses.iter().find(|(code, _)| code.starts_with('2'))?;
-    let response = match response.get("$ref").and_then(Value::as_str) {
-        Some(r) => spec.pointer(&r[1..])?,
-        None => response,
-    };
-    shape_of(response.pointer("/content/application~1json/schema"))
+    shape_of(deref(spec, response).pointer("/content/application~1json/schema"))
 }
 
 /// Component schemas a request can carry: request bodies and parameters, and

@@ -46,10 +46,14 @@ pub fn validate(spec: &Value, file: &str) -> Result<openapiv3::OpenAPI> {
     outline(spec, file)?;
     check_refs(spec, spec, &mut String::new(), file)?;
     check_operations(spec, file)?;
+    parse(spec, file)
+}
 
-    // Everything else about the shape is openapiv3's to check. It flattens some
-    // maps, which hides the path, so a failing path item or schema is retried
-    // alone to locate the error.
+/// Parses a checked document into openapiv3's model. Everything about the shape
+/// the checks above do not cover is openapiv3's to check. It flattens some
+// maps, which hides the path, so a failing path item or schema is retried
+// alone to locate the error.
+pub fn parse(spec: &Value, file: &str) -> Result<openapiv3::OpenAPI> {
     let mut located = match parse_at::<openapiv3::OpenAPI>(spec, "") {
         Ok(openapi) => return Ok(openapi),
         Err(error) => error,
@@ -172,11 +176,16 @@ fn check_refs(spec: &Value, node: &Value, at: &mut String, file: &str) -> Result
     Ok(())
 }
 
-/// Follows `$ref`s (already known to resolve) to the referenced object.
-fn deref<'a>(spec: &'a Value, mut node: &'a Value) -> &'a Value {
+/// Follows local `$ref`s to the referenced object; `null` when one does not resolve.
+pub(crate) fn deref<'a>(spec: &'a Value, mut node: &'a Value) -> &'a Value {
     for _ in 0..32 {
         match node.get("$ref").and_then(Value::as_str) {
-            Some(r) => node = spec.pointer(&r[1..]).unwrap_or(&Value::Null),
+            Some(r) => {
+                node = r
+                    .strip_prefix('#')
+                    .and_then(|p| spec.pointer(p))
+                    .unwrap_or(&Value::Null)
+            }
             None => break,
         }
     }
