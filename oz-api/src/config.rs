@@ -46,6 +46,10 @@ pub struct Policy {
     pub(crate) authorization: HeaderValue,
     pub(crate) user_agent: HeaderValue,
     pub(crate) timeout: Duration,
+    /// Whether `pre` must set `timeout` on each request: only for a caller's
+    /// `reqwest::Client`. Our own client has it as its default, which spares
+    /// reqwest an extensions map per request (and per retry copy).
+    pub(crate) timeout_per_request: bool,
     pub(crate) retry: RetryPolicy,
 }
 
@@ -199,14 +203,20 @@ impl ClientBuilder {
             .base_url
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
         check_base_url(&base_url)?;
+        let timeout = self.timeout.unwrap_or(Duration::from_secs(60));
+        let timeout_per_request = self.http_client.is_some();
         let http_client = match self.http_client {
             Some(client) => client,
-            None => new_http_client(self.connect_timeout.unwrap_or(Duration::from_secs(5)))?,
+            None => new_http_client(
+                self.connect_timeout.unwrap_or(Duration::from_secs(5)),
+                timeout,
+            )?,
         };
         let policy = Policy {
             authorization,
             user_agent: HeaderValue::from_static(USER_AGENT),
-            timeout: self.timeout.unwrap_or(Duration::from_secs(60)),
+            timeout,
+            timeout_per_request,
             retry: self.retry,
         };
         Ok(Client::new_with_client(
@@ -257,9 +267,13 @@ pub fn http_client_builder() -> reqwest::ClientBuilder {
     builder
 }
 
-fn new_http_client(connect_timeout: Duration) -> Result<reqwest::Client, BuildError> {
+fn new_http_client(
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<reqwest::Client, BuildError> {
     http_client_builder()
         .connect_timeout(connect_timeout)
+        .timeout(timeout)
         .build()
         .map_err(|e| BuildError::Http(e.to_string()))
 }

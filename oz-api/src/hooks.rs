@@ -6,8 +6,9 @@ use reqwest::header::{AUTHORIZATION, USER_AGENT};
 use crate::{Client, Policy, retry};
 
 impl ClientHooks<Policy> for Client {
-    /// Auth, user agent and timeout go on every request here (not as client
-    /// defaults), so a caller's own `reqwest::Client` gets them too.
+    /// Auth and user agent go on every request here (not as client defaults),
+    /// so a caller's own `reqwest::Client` gets them too; so does the timeout,
+    /// which our own client already has.
     async fn pre<E>(
         &self,
         request: &mut reqwest::Request,
@@ -16,7 +17,9 @@ impl ClientHooks<Policy> for Client {
         let headers = request.headers_mut();
         headers.insert(AUTHORIZATION, self.inner.authorization.clone());
         headers.insert(USER_AGENT, self.inner.user_agent.clone());
-        request.timeout_mut().get_or_insert(self.inner.timeout);
+        if self.inner.timeout_per_request {
+            request.timeout_mut().get_or_insert(self.inner.timeout);
+        }
         Ok(())
     }
 

@@ -26,22 +26,37 @@ use reqwest::{Method, Request, Response, StatusCode};
 use crate::config::RetryPolicy;
 
 /// Sends `request`, retrying as the policy and the table above say.
+///
+/// Nearly every request ends after one attempt, so that path is kept apart:
+/// the retry loop is a boxed future of its own, and this one, created and moved
+/// on every call, stays small.
 pub(crate) async fn execute(
     client: &reqwest::Client,
     policy: &RetryPolicy,
     request: Request,
 ) -> reqwest::Result<Response> {
+    let spare = (policy.max_retries > 0).then(|| copy(&request)).flatten();
+    let first = client.execute(request).await;
+    match spare {
+        Some(spare) if !matches!(&first, Ok(response) if !is_error(response.status())) => {
+            Box::pin(retry(client, policy, spare, first)).await
+        }
+        _ => first,
+    }
+}
+
+/// The attempts after a failed one: `failed` is its result, `request` a copy of it.
+async fn retry(
+    client: &reqwest::Client,
+    policy: &RetryPolicy,
+    mut request: Request,
+    mut failed: reqwest::Result<Response>,
+) -> reqwest::Result<Response> {
     let idempotent = is_idempotent(request.method());
-    let mut request = request;
     let mut attempt = 0;
     loop {
-        // A request with a streaming body cannot be cloned, and so is sent once.
-        let spare = (attempt < policy.max_retries)
-            .then(|| request.try_clone())
-            .flatten();
-        let result = client.execute(request).await;
-        let Some(spare) = spare else { return result };
-        let retry_after = match result {
+        let retry_after = match failed {
+            Ok(response) if !is_error(response.status()) => return Ok(response),
             Ok(response) => match classify(response, idempotent).await? {
                 (response, None) => return Ok(response),
                 (_, Some(retry_after)) => retry_after,
@@ -55,9 +70,28 @@ pub(crate) async fn execute(
             None => backoff(policy, attempt),
         };
         tokio::time::sleep(delay).await;
-        request = spare;
         attempt += 1;
+        let spare = (attempt < policy.max_retries)
+            .then(|| copy(&request))
+            .flatten();
+        failed = client.execute(request).await;
+        let Some(spare) = spare else { return failed };
+        request = spare;
     }
+}
+
+/// A copy of `request` for the next attempt; `None` for a streaming body, which
+/// cannot be copied (such a request is sent once). Bodiless requests without a
+/// per-request timeout skip `Request::try_clone`, which always allocates and
+/// clones an extensions map: this runs before every first attempt.
+fn copy(request: &Request) -> Option<Request> {
+    if request.body().is_some() || request.timeout().is_some() {
+        return request.try_clone();
+    }
+    let mut copy = Request::new(request.method().clone(), request.url().clone());
+    *copy.headers_mut() = request.headers().clone();
+    *copy.version_mut() = request.version();
+    Some(copy)
 }
 
 fn is_idempotent(method: &Method) -> bool {
@@ -72,17 +106,18 @@ fn is_idempotent(method: &Method) -> bool {
     .contains(method)
 }
 
-/// Whether a response is worth retrying: `None` if not, else the server's
-/// requested delay, if any. Reads the body of an error response to find
-/// `retryable`, then hands back an identical response.
+fn is_error(status: StatusCode) -> bool {
+    status.is_client_error() || status.is_server_error()
+}
+
+/// Whether an error response is worth retrying: `None` if not, else the
+/// server's requested delay, if any. Reads the body to find `retryable`,
+/// then hands back an identical response.
 async fn classify(
     response: Response,
     idempotent: bool,
 ) -> reqwest::Result<(Response, Option<Option<Duration>>)> {
     let status = response.status();
-    if !status.is_client_error() && !status.is_server_error() {
-        return Ok((response, None));
-    }
     let retry_after = retry_after(response.headers(), SystemTime::now());
     if retryable_status(status, idempotent) {
         return Ok((response, Some(retry_after)));

@@ -1,13 +1,21 @@
 //! Client overhead: the same request through `oz-api` (retries on, nothing
 //! failing) and through raw `reqwest` + `serde_json::from_slice` into the same
 //! generated type, against one in-process loopback server returning canned
-//! bytes. Requests alternate between the two so drift affects both alike. The
-//! raw client is built like oz-api's own (same builder, same 60 s timeout).
+//! bytes. Fair by construction:
+//! - the raw path uses oz-api's own `reqwest::Client` (same configuration, same
+//!   connection pool: two pools measured against each other differ by up to
+//!   ±15 % on the large body, from connection and allocator state alone);
+//! - the raw path sends byte-identical requests (the server compares the heads);
+//! - requests alternate one by one, so drift of the shared VM hits both alike;
+//! - a raw-vs-raw row shows the noise floor of the method.
+//!
 //! Run by `cargo xtask bench`; `-- --quick` for a smoke run.
 
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use oz_api::{Client, types};
+use oz_api::reqwest::header::{HeaderName, HeaderValue};
+use oz_api::{Client, ClientInfo, types};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -35,8 +43,9 @@ fn http_response(body: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Keep-alive HTTP/1.1 server: `/agent/runs/<id>` gets one run, `/agent/runs?..` the page.
-async fn serve(one: Vec<u8>, page: Vec<u8>) -> String {
+/// Keep-alive HTTP/1.1 server: `/agent/runs/<id>` gets one run, `/agent/runs?..`
+/// the page. The last request head it read is kept in `last_head`.
+async fn serve(one: Vec<u8>, page: Vec<u8>, last_head: Arc<Mutex<String>>) -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move {
@@ -44,7 +53,7 @@ async fn serve(one: Vec<u8>, page: Vec<u8>) -> String {
             let Ok((mut socket, _)) = listener.accept().await else {
                 return;
             };
-            let (one, page) = (one.clone(), page.clone());
+            let (one, page, last_head) = (one.clone(), page.clone(), last_head.clone());
             tokio::spawn(async move {
                 let mut buffer = Vec::with_capacity(4096);
                 let mut chunk = [0u8; 4096];
@@ -66,6 +75,7 @@ async fn serve(one: Vec<u8>, page: Vec<u8>) -> String {
                         } else {
                             &one
                         };
+                        *last_head.lock().unwrap() = head;
                         if socket.write_all(answer).await.is_err() {
                             return;
                         }
@@ -77,9 +87,45 @@ async fn serve(one: Vec<u8>, page: Vec<u8>) -> String {
     url
 }
 
-struct Case {
-    name: &'static str,
+/// The header lines of a request head, for the raw path to send the same.
+fn header_lines(head: &str) -> Vec<(HeaderName, HeaderValue)> {
+    head.lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(": "))
+        .filter(|(name, _)| !name.eq_ignore_ascii_case("host"))
+        .map(|(name, value)| (name.parse().unwrap(), value.parse().unwrap()))
+        .collect()
+}
+
+/// Median time of `a` and of `b`, each request timed alone, alternating one by
+/// one (and which goes first alternates too); the median ignores the odd stall.
+async fn compare(
     iterations: usize,
+    mut a: impl AsyncFnMut(),
+    mut b: impl AsyncFnMut(),
+) -> (Duration, Duration) {
+    for _ in 0..iterations / 10 + 1 {
+        a().await;
+        b().await;
+    }
+    let (mut a_times, mut b_times) = (Vec::new(), Vec::new());
+    for i in 0..iterations {
+        for a_turn in [i % 2 == 0, i % 2 != 0] {
+            let started = Instant::now();
+            if a_turn {
+                a().await
+            } else {
+                b().await
+            }
+            let took = started.elapsed();
+            if a_turn {
+                a_times.push(took)
+            } else {
+                b_times.push(took)
+            }
+        }
+    }
+    (median(a_times), median(b_times))
 }
 
 fn main() {
@@ -95,30 +141,17 @@ fn main() {
             "page_info": {"has_next_page": false}
         }))
         .unwrap();
-        let url = serve(http_response(&one), http_response(&page)).await;
+        let last_head = Arc::new(Mutex::new(String::new()));
+        let url = serve(http_response(&one), http_response(&page), last_head.clone()).await;
         let oz = Client::builder().api_key("bench-key").base_url(&url).build().unwrap();
-        // The raw client is configured as oz-api's own (same builder, same 60 s
-        // timeout): what is measured is the generated and hand-written layers.
-        let raw = oz_api::http_client_builder().timeout(Duration::from_secs(60)).build().unwrap();
-        let rounds = if quick { 3 } else { 11 };
-        println!("## client overhead: oz-api vs raw reqwest + serde_json (median request of many, interleaved)\n");
-        println!("| request | body | raw reqwest | oz-api | overhead |\n|---|---:|---:|---:|---:|");
-        for case in [
-            Case { name: "getRun", iterations: if quick { 200 } else { 2000 } },
-            Case { name: "listRuns (500 runs)", iterations: if quick { 10 } else { 100 } },
-        ] {
-            let is_page = case.name.starts_with("listRuns");
-            let bytes = if is_page { page.len() } else { one.len() };
-            let raw_once = || async {
-                let address = if is_page { format!("{url}/agent/runs?limit=500") } else { format!("{url}/agent/runs/run-1") };
-                let body = raw.get(address).bearer_auth("bench-key").send().await.unwrap().bytes().await.unwrap();
-                if is_page {
-                    std::hint::black_box(serde_json::from_slice::<types::ListRunsResponse>(&body).unwrap().runs.len());
-                } else {
-                    std::hint::black_box(serde_json::from_slice::<types::RunItem>(&body).unwrap().run_id.len());
-                }
-            };
-            let oz_once = || async {
+        let raw = ClientInfo::client(&oz).clone();
+        let scale = if quick { 3 } else { 11 };
+        println!("## client overhead: oz-api vs raw reqwest + serde_json (median request, interleaved)\n");
+        println!("| request | body | raw reqwest | oz-api | overhead | noise floor (raw vs raw) |\n|---|---:|---:|---:|---:|---:|");
+        for (name, is_page, iterations) in [("getRun", false, 2000), ("listRuns (500 runs)", true, 100)] {
+            let iterations = iterations * scale / if quick { 10 } else { 1 };
+            let path = if is_page { "/agent/runs?limit=500" } else { "/agent/runs/run-1" };
+            let oz_once = async || {
                 if is_page {
                     let limit = std::num::NonZeroU64::new(500).unwrap();
                     std::hint::black_box(oz.list_runs().limit(limit).send().await.unwrap().runs.len());
@@ -126,30 +159,33 @@ fn main() {
                     std::hint::black_box(oz.get_run().run_id("run-1").send().await.unwrap().run_id.len());
                 }
             };
-            for _ in 0..case.iterations / 10 + 1 {
-                raw_once().await;
-                oz_once().await;
-            }
-            // Requests alternate one by one (which goes first alternates too), and
-            // each is timed alone: slow drift of a shared VM hits both alike, and
-            // the median ignores the odd stall.
-            let (mut raw_times, mut oz_times) = (Vec::new(), Vec::new());
-            for i in 0..case.iterations * rounds {
-                for raw_turn in [i % 2 == 0, i % 2 != 0] {
-                    let started = Instant::now();
-                    if raw_turn { raw_once().await } else { oz_once().await }
-                    let took = started.elapsed();
-                    if raw_turn { raw_times.push(took) } else { oz_times.push(took) }
+            oz_once().await;
+            let oz_head = last_head.lock().unwrap().clone();
+            let headers = header_lines(&oz_head);
+            let raw_once = async || {
+                // As a caller would: the URL built per request.
+                let mut request = raw.get(format!("{url}{path}"));
+                for (name, value) in &headers {
+                    request = request.header(name.clone(), value.clone());
                 }
-            }
-            let (raw_time, oz_time) = (median(raw_times), median(oz_times));
+                let body = request.send().await.unwrap().bytes().await.unwrap();
+                if is_page {
+                    std::hint::black_box(serde_json::from_slice::<types::ListRunsResponse>(&body).unwrap().runs.len());
+                } else {
+                    std::hint::black_box(serde_json::from_slice::<types::RunItem>(&body).unwrap().run_id.len());
+                }
+            };
+            raw_once().await;
+            assert_eq!(*last_head.lock().unwrap(), oz_head, "the raw path must send oz-api's request");
+            let (raw_time, oz_time) = compare(iterations, raw_once, oz_once).await;
+            let (raw_a, raw_b) = compare(iterations, raw_once, raw_once).await;
             println!(
-                "| {} | {} KiB | {} | {} | {:+.1} % |",
-                case.name,
-                bytes / 1024,
+                "| {name} | {} KiB | {} | {} | {} | {} |",
+                if is_page { page.len() } else { one.len() } / 1024,
                 micros(raw_time),
                 micros(oz_time),
-                100.0 * (oz_time.as_secs_f64() / raw_time.as_secs_f64() - 1.0)
+                percent(oz_time, raw_time),
+                percent(raw_b, raw_a),
             );
         }
         println!();
@@ -163,4 +199,11 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 
 fn micros(d: Duration) -> String {
     format!("{:.1} µs", d.as_secs_f64() * 1e6)
+}
+
+fn percent(time: Duration, base: Duration) -> String {
+    format!(
+        "{:+.1} %",
+        100.0 * (time.as_secs_f64() / base.as_secs_f64() - 1.0)
+    )
 }

@@ -444,31 +444,35 @@ async fn connection_reset_is_not_retried_for_create_run() {
 
 #[tokio::test]
 async fn a_body_slower_than_the_timeout_fails_with_a_timeout() {
-    // Headers arrive at once; the body never completes.
-    let stalled = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 400\r\n\r\n{\"run_id\":".to_vec();
-    let (url, connections) = scripted_server(vec![Some(stalled.clone()), Some(stalled)]).await;
-    let client = Client::builder()
-        .api_key(KEY)
-        .base_url(url)
-        .timeout(Duration::from_millis(300))
-        .retry_policy(fast_retries(0))
-        .build()
-        .unwrap();
-    let started = Instant::now();
-    let error = client.get_run().run_id("r1").send().await.unwrap_err();
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
-    let timed_out = match &error {
-        oz_api::Error::CommunicationError(e) | oz_api::Error::ResponseBodyError(e) => {
-            e.is_timeout()
+    // The crate's own client carries the timeout as its default; a caller's
+    // client gets it on each request from the `pre` hook.
+    for own_client in [true, false] {
+        // Headers arrive at once; the body never completes.
+        let stalled = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 400\r\n\r\n{\"run_id\":".to_vec();
+        let (url, connections) = scripted_server(vec![Some(stalled.clone()), Some(stalled)]).await;
+        let mut builder = Client::builder()
+            .api_key(KEY)
+            .base_url(url)
+            .timeout(Duration::from_millis(300))
+            .retry_policy(fast_retries(0));
+        if !own_client {
+            builder = builder.http_client(oz_api::http_client_builder().build().unwrap());
         }
-        _ => false,
-    };
-    assert!(timed_out, "{error:?}");
-    assert_eq!(connections.load(Ordering::SeqCst), 1);
+        let client = builder.build().unwrap();
+        let sent = client.get_run().run_id("r1").send();
+        let Ok(result) = tokio::time::timeout(Duration::from_secs(3), sent).await else {
+            panic!("own client {own_client}: no timeout within 3 s");
+        };
+        let error = result.unwrap_err();
+        let timed_out = match &error {
+            oz_api::Error::CommunicationError(e) | oz_api::Error::ResponseBodyError(e) => {
+                e.is_timeout()
+            }
+            _ => false,
+        };
+        assert!(timed_out, "own client {own_client}: {error:?}");
+        assert_eq!(connections.load(Ordering::SeqCst), 1);
+    }
 }
 
 #[tokio::test]
