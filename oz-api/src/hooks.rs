@@ -1,7 +1,9 @@
-//! The hand-written `ClientHooks` the generated code requires (`HooksMode::Expected`).
+//! What the generated code calls by hand: the `ClientHooks` it requires
+//! (`HooksMode::Expected`) and, patched in by codegen, its response decoding.
 
-use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo};
+use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue};
 use reqwest::header::{AUTHORIZATION, USER_AGENT};
+use serde::de::DeserializeOwned;
 
 use crate::{Client, Policy, retry};
 
@@ -30,4 +32,23 @@ impl ClientHooks<Policy> for Client {
     ) -> reqwest::Result<reqwest::Response> {
         retry::execute(self.client(), &self.inner.retry, request).await
     }
+}
+
+/// A JSON response's value: `ResponseValue::from_response` without its copy
+/// of the headers (codegen's `patch` makes the generated code call this).
+pub(crate) async fn json<T: DeserializeOwned, E>(
+    mut response: reqwest::Response,
+) -> Result<ResponseValue<T>, Error<E>> {
+    let status = response.status();
+    let headers = std::mem::take(response.headers_mut());
+    let body = response.bytes().await.map_err(Error::ResponseBodyError)?;
+    let value =
+        serde_json::from_slice(&body).map_err(|e| Error::InvalidResponsePayload(body, e))?;
+    Ok(ResponseValue::new(value, status, headers))
+}
+
+/// An empty response: `ResponseValue::empty`, taking the headers instead of copying them.
+pub(crate) fn empty(mut response: reqwest::Response) -> ResponseValue<()> {
+    let headers = std::mem::take(response.headers_mut());
+    ResponseValue::new((), response.status(), headers)
 }

@@ -62,7 +62,11 @@ async fn sends_bearer_key_user_agent_and_api_version() {
         .and(header("authorization", format!("Bearer {KEY}").as_str()))
         .and(header_regex("user-agent", r"^oz-api/\d+\.\d+\.\d+"))
         .and(header("api-version", "1.0.0"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(run_json("r1", "QUEUED")))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(run_json("r1", "QUEUED"))
+                .insert_header("x-request-id", "req-1"),
+        )
         .mount(&server)
         .await;
     let run = client(&server.uri(), 0)
@@ -72,6 +76,9 @@ async fn sends_bearer_key_user_agent_and_api_version() {
         .await
         .unwrap();
     assert_eq!(run.state, RunState::Queued);
+    // The response's status and headers come with the value.
+    assert_eq!(run.status().as_u16(), 200);
+    assert_eq!(run.headers()["x-request-id"], "req-1");
 }
 
 #[tokio::test]

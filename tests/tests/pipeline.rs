@@ -198,3 +198,38 @@ fn changes_the_generated_code_does_not_show_still_fail_one_snapshot() {
     spec["servers"][0]["url"] = json!("https://api.warp.dev/v2");
     assert_eq!(changed(&before, &snapshots(&spec)), set(&["document"]));
 }
+
+#[test]
+fn send_methods_set_api_version_directly_unless_the_operation_has_header_parameters() {
+    let rust_of = |spec: &Value| {
+        generate(spec)
+            .files
+            .into_iter()
+            .find(|f| f.path == codegen::GENERATED_RUST)
+            .unwrap()
+            .contents
+    };
+    let published = rust_of(&published_spec_value());
+    assert!(!published.contains("header_map"));
+    assert!(!published.contains("ResponseValue::from_response"));
+    assert_eq!(
+        published
+            .matches("HeaderName::from_static(\"api-version\")")
+            .count(),
+        28
+    );
+    // With a header parameter progenitor's map holds two headers: left alone.
+    let mut spec = published_spec_value();
+    spec["paths"]["/agent/runs/{runId}"]["get"]["parameters"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"name": "x-request-id", "in": "header", "schema": {"type": "string"}}));
+    let rust = rust_of(&spec);
+    assert_eq!(rust.matches("HeaderMap::with_capacity(2usize)").count(), 1);
+    assert_eq!(rust.matches(".headers(header_map)").count(), 1);
+    assert_eq!(
+        rust.matches("HeaderName::from_static(\"api-version\")")
+            .count(),
+        28
+    );
+}
