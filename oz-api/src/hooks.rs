@@ -1,4 +1,4 @@
-//! What the generated code calls by hand: the `ClientHooks` it requires
+//! Hand-written code the generated code calls: the `ClientHooks` it requires
 //! (`HooksMode::Expected`) and, patched in by codegen, its response decoding.
 
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue};
