@@ -8,8 +8,9 @@
 //! - the raw path sends byte-identical requests (the server compares the heads);
 //! - requests alternate one by one, so drift of the shared VM hits both alike;
 //! - a raw-vs-raw column shows the noise floor of the method;
-//! - processes differ (memory layout, CPU placement) by about ±0.5 points of
-//!   overhead, so three processes measure and the median is reported, with the range.
+//! - processes differ (memory layout, CPU placement, a busy moment of the VM) by
+//!   half a point to a few points of overhead, so three processes measure and the
+//!   median is reported, with the range.
 //!
 //! Run by `cargo xtask bench`; `-- --quick` for a smoke run.
 
