@@ -46,11 +46,20 @@ pub struct Policy {
     pub(crate) authorization: HeaderValue,
     pub(crate) user_agent: HeaderValue,
     pub(crate) timeout: Duration,
-    /// Whether `pre` must set `timeout` on each request: only for a caller's
+    /// Whether `timeout` must be set on each request: only for a caller's
     /// `reqwest::Client`. Our own client has it as its default, which spares
     /// reqwest an extensions map per request (and per retry copy).
     pub(crate) timeout_per_request: bool,
     pub(crate) retry: RetryPolicy,
+}
+
+impl Policy {
+    /// Gives `request` the timeout, unless the client already has it as its default.
+    pub(crate) fn apply_timeout(&self, request: &mut reqwest::Request) {
+        if self.timeout_per_request {
+            request.timeout_mut().get_or_insert(self.timeout);
+        }
+    }
 }
 
 // The key must never be printed: `Client`'s derived `Debug` includes this.

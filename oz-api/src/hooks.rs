@@ -19,9 +19,7 @@ impl ClientHooks<Policy> for Client {
         let headers = request.headers_mut();
         headers.insert(AUTHORIZATION, self.inner.authorization.clone());
         headers.insert(USER_AGENT, self.inner.user_agent.clone());
-        if self.inner.timeout_per_request {
-            request.timeout_mut().get_or_insert(self.inner.timeout);
-        }
+        self.inner.apply_timeout(request);
         Ok(())
     }
 

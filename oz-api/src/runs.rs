@@ -164,7 +164,8 @@ impl Client {
     /// key: the URL carries its own authorization, and the key must not reach
     /// another host. Redirects are not followed.
     pub async fn download(&self, url: reqwest::Url) -> Result<bytes::Bytes, ApiError> {
-        let request = self.client().get(url).timeout(self.inner.timeout).build()?;
+        let mut request = self.client().get(url).build()?;
+        self.inner.apply_timeout(&mut request);
         let response = retry::execute(self.client(), &self.inner.retry, request).await?;
         if !response.status().is_success() {
             return Err(Error::UnexpectedResponse(response));
