@@ -47,7 +47,10 @@ pub fn patch(spec: &Value, code: &mut syn::File, file: &str) -> Result<()> {
 ///   response's headers, which nothing else uses; oz-api's `hooks::json` and
 ///   `hooks::empty` do the same but take the headers instead.
 fn lean_send(code: &mut syn::File) -> Result<(), String> {
-    let mut lean = LeanSend::default();
+    let mut lean = LeanSend {
+        api_version_map: api_version_map(),
+        ..LeanSend::default()
+    };
     lean.visit_file_mut(code);
     if lean.header_maps == 0 || lean.header_maps != lean.headers_calls {
         return Err("`send` method building an `api-version` header map".into());
@@ -84,6 +87,8 @@ fn binds_header_map(stmt: &syn::Stmt) -> bool {
 
 #[derive(Default)]
 struct LeanSend {
+    /// What `api_version_map` returns, built once.
+    api_version_map: Vec<String>,
     /// Set inside a block whose `api-version` header map was removed.
     map_removed: bool,
     header_maps: usize,
@@ -96,7 +101,7 @@ impl VisitMut for LeanSend {
         let found = block
             .stmts
             .windows(2)
-            .position(|w| binds_header_map(&w[0]) && tokens(w) == api_version_map());
+            .position(|w| binds_header_map(&w[0]) && tokens(w) == self.api_version_map);
         if let Some(at) = found {
             block.stmts.drain(at..at + 2);
             self.header_maps += 1;
