@@ -12,7 +12,8 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
-use crate::validate::{deref, method_name, operations};
+use crate::naming::method_name;
+use crate::spec::{deref, operations};
 
 /// How a change affects code that uses the generated API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

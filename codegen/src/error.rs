@@ -1,4 +1,8 @@
-//! One error type for every stage: where the problem is, what it is, what to do.
+//! One error type for every stage: whose fault it is, where the problem is,
+//! what it is, what to do. Three parties can be at fault, each located its own
+//! way: the spec (file + JSON pointer or line), the fixes file (file + the
+//! fix's entry), and the generator (the pipeline step, what it expected in
+//! progenitor's output, and the progenitor version).
 
 use std::fmt;
 
@@ -9,9 +13,28 @@ pub enum Location {
     File,
     /// A YAML syntax error: 1-based line and column.
     Line { line: usize, column: usize },
-    /// A JSON pointer (RFC 6901) into the spec document.
+    /// A JSON pointer (RFC 6901) into the spec document (or the fixes file).
     Pointer(String),
+    /// The code progenitor generated, as pipeline step `step` reads it.
+    Generator { step: &'static str },
 }
+
+/// Whose fault an error is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// The spec (or a file given in its place).
+    Spec,
+    /// `spec/oz-api.fixes.yaml`.
+    Fixes,
+    /// progenitor's output is not what a pipeline step was written for.
+    Generator,
+    /// Reading or writing files.
+    Io,
+}
+
+/// The progenitor this pipeline was written against (checked against
+/// Cargo.lock by a test), named in generator errors.
+pub const PROGENITOR: &str = "progenitor 0.15.1";
 
 /// A pipeline error. Displayed as `file:location: message` plus a hint line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +69,31 @@ impl Error {
     ) -> Self {
         Error::new(file, Location::Pointer(pointer.into()), message, hint)
     }
+
+    /// progenitor's output lacks what step `step` was written for: `expected`
+    /// says what, in terms of the spec item it came from.
+    pub fn generator(step: &'static str, expected: impl std::fmt::Display) -> Self {
+        Error::new(
+            PROGENITOR,
+            Location::Generator { step },
+            format!(
+                "expected {expected}, but the generated code has none; the generator's output changed"
+            ),
+            format!(
+                "update step `{step}` in codegen/src for this generator's output, \
+                 or pin the {PROGENITOR} this pipeline was written for"
+            ),
+        )
+    }
+
+    pub fn kind(&self) -> Kind {
+        match &self.location {
+            Location::Generator { .. } => Kind::Generator,
+            _ if self.file == crate::FIXES => Kind::Fixes,
+            Location::File if self.message.starts_with("cannot write") => Kind::Io,
+            _ => Kind::Spec,
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -55,6 +103,9 @@ impl fmt::Display for Error {
             Location::Line { line, column } => write!(f, "{}:{line}:{column}", self.file)?,
             Location::Pointer(p) if p.is_empty() => write!(f, "{}#/ (document root)", self.file)?,
             Location::Pointer(p) => write!(f, "{}#{p}", self.file)?,
+            Location::Generator { step } => {
+                write!(f, "generated code ({}), step `{step}`", self.file)?
+            }
         }
         write!(f, ": {}", self.message)?;
         if !self.hint.is_empty() {
@@ -68,15 +119,4 @@ impl std::error::Error for Error {}
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Escapes one JSON pointer segment (RFC 6901: `~` -> `~0`, `/` -> `~1`).
-pub fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
-}
-
-/// Builds a pointer from unescaped segments.
-pub fn pointer<I: IntoIterator<Item = S>, S: AsRef<str>>(segments: I) -> String {
-    segments
-        .into_iter()
-        .map(|s| format!("/{}", escape(s.as_ref())))
-        .collect()
-}
+pub use crate::spec::{escape, pointer};

@@ -13,12 +13,13 @@ use progenitor::{GenerationSettings, Generator, HooksMode, InterfaceStyle, TagSt
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::validate::operations;
+use crate::spec::{METHODS, operations};
 
 /// Runs progenitor on the validated document (`spec` is its JSON form, to
 /// locate a failure).
 pub fn generate(spec: &Value, openapi: &openapiv3::OpenAPI, file: &str) -> Result<syn::File> {
-    let tokens = run_progenitor(openapi).map_err(|message| locate_failure(spec, file, message))?;
+    let tokens = run_progenitor(openapi, &settings())
+        .map_err(|message| locate_failure(spec, file, message))?;
     syn::parse2(tokens).map_err(|e| {
         Error::at(
             file,
@@ -27,6 +28,18 @@ pub fn generate(spec: &Value, openapi: &openapiv3::OpenAPI, file: &str) -> Resul
             "this is a generator bug; report it with the spec",
         )
     })
+}
+
+/// progenitor alone, as a maintainer would run it without this pipeline: the
+/// same interface and tag style, no hooks, no inner type, nothing patched. The
+/// reference that `run` must never be less robust than.
+pub fn generate_plain(openapi: &openapiv3::OpenAPI) -> Result<syn::File, String> {
+    let mut settings = GenerationSettings::new();
+    settings
+        .with_interface(InterfaceStyle::Builder)
+        .with_tag(TagStyle::Merged);
+    let tokens = run_progenitor(openapi, &settings)?;
+    syn::parse2(tokens).map_err(|e| format!("progenitor produced code that does not parse: {e}"))
 }
 
 fn settings() -> GenerationSettings {
@@ -45,7 +58,10 @@ thread_local! {
     static CAPTURED_PANIC: RefCell<Option<Option<String>>> = const { RefCell::new(None) };
 }
 
-fn run_progenitor(openapi: &openapiv3::OpenAPI) -> Result<TokenStream, String> {
+fn run_progenitor(
+    openapi: &openapiv3::OpenAPI,
+    settings: &GenerationSettings,
+) -> Result<TokenStream, String> {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
@@ -67,7 +83,7 @@ fn run_progenitor(openapi: &openapiv3::OpenAPI) -> Result<TokenStream, String> {
     });
     CAPTURED_PANIC.with(|c| *c.borrow_mut() = Some(None));
     let result = catch_unwind(AssertUnwindSafe(|| {
-        Generator::new(&settings()).generate_tokens(openapi)
+        Generator::new(settings).generate_tokens(openapi)
     }));
     let panic = CAPTURED_PANIC.with(|c| c.borrow_mut().take()).flatten();
     match result {
@@ -98,13 +114,12 @@ fn locate_failure(spec: &Value, file: &str, message: String) -> Error {
             paths.retain(|path, _| keep.is_some_and(|(p, _)| p == path));
             for item in paths.values_mut().filter_map(Value::as_object_mut) {
                 item.retain(|method, _| {
-                    !crate::validate::METHODS.contains(&method.as_str())
-                        || keep.is_some_and(|(_, m)| m == method)
+                    !METHODS.contains(&method.as_str()) || keep.is_some_and(|(_, m)| m == method)
                 });
             }
         }
         serde_json::from_value::<openapiv3::OpenAPI>(copy)
-            .map(|o| run_progenitor(&o).is_err())
+            .map(|o| run_progenitor(&o, &settings()).is_err())
             .unwrap_or(false)
     };
     if alone(None) {

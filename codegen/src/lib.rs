@@ -1,26 +1,33 @@
 //! The oz-api generation pipeline, one module per stage in the order data flows:
-//! [`load`] -> [`fix`] -> [`normalize`] -> [`validate`] -> [`remodel`] -> [`generate`] ->
-//! [`patch`] -> [`format`] -> [`write`].
+//! `load` -> `fix` -> `normalize` -> `validate` -> `remodel` (+ `needs`) ->
+//! `generate` -> `patch` -> `format` -> [`write`].
 //!
-//! [`surface`] renders the generated API as reviewable text for the drift snapshots.
+//! Shared models: [`spec`] (operations, pointers, `$ref`s, the schema walk),
+//! `naming` (Rust names as progenitor and typify make them), `code` (queries
+//! over the generated code). [`surface`] renders the generated API as
+//! reviewable text for the drift snapshots; [`drift`] compares two specs.
 
+mod code;
 pub mod drift;
 pub mod error;
-pub mod fix;
-pub mod format;
-pub mod generate;
+mod fix;
+mod format;
+mod generate;
 pub mod load;
+mod naming;
+mod needs;
 pub mod normalize;
-pub mod patch;
-pub mod remodel;
+mod patch;
+mod remodel;
+pub mod spec;
 pub mod surface;
-pub mod validate;
+mod validate;
 pub mod write;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-pub use error::{Error, Location, Result};
+pub use error::{Error, Kind, Location, PROGENITOR, Result};
 
 /// Where the published spec lives, relative to the workspace root.
 pub const SPEC: &str = "spec/oz-api.yaml";
@@ -57,7 +64,7 @@ impl Generated {
     }
 
     pub fn types(&self) -> usize {
-        surface::type_names(&self.code).len()
+        code::type_names(&self.code).len()
     }
 }
 
@@ -83,18 +90,19 @@ pub fn run(root: &Path, spec: &Path) -> Result<Generated> {
     lap("normalize");
 
     validate::validate(&canonical, &spec_name)?;
-    let operations = validate::operations(&canonical).len();
+    let operations = spec::operations(&canonical).len();
     lap("validate");
 
     // The remodelled document passed the checks above before remodelling;
-    // it only needs parsing.
+    // it only needs parsing, and the hand-written layer's needs checked.
     let remodelled = remodel::remodel(&canonical);
     let openapi = validate::parse(&remodelled, &spec_name)?;
+    needs::check(&remodelled, &spec_name)?;
     lap("remodel");
 
     let mut code = generate::generate(&remodelled, &openapi, &spec_name)?;
     lap("generate");
-    patch::patch(&remodelled, &mut code, &spec_name)?;
+    patch::patch(&remodelled, &mut code)?;
     lap("patch");
 
     let files = vec![
@@ -117,6 +125,22 @@ pub fn run(root: &Path, spec: &Path) -> Result<Generated> {
         operations,
         stages,
     })
+}
+
+/// progenitor alone on `spec` with our fixes applied (no remodel, no patches):
+/// the reference `run` is measured against. Returns the formatted Rust file, or
+/// why progenitor could not generate it. Nothing is written.
+pub fn run_plain(root: &Path, spec: &Path) -> std::result::Result<String, String> {
+    let (spec_name, mut document) = load_outlined(root, spec).map_err(|e| e.to_string())?;
+    let fixes = load_fixes(root).map_err(|e| e.to_string())?;
+    fix::apply(&mut document, &fixes, FIXES).map_err(|e| e.to_string())?;
+    let canonical = normalize::canonical(&document);
+    let openapi = validate::parse(&canonical, &spec_name).map_err(|e| e.to_string())?;
+    let code = generate::generate_plain(&openapi)?;
+    Ok(format::rust_file(
+        "// progenitor alone (reference)\n\n",
+        &code,
+    ))
 }
 
 /// Loads a spec and checks it is an OpenAPI 3.0 document at all (before fixes,

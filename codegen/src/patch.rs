@@ -1,182 +1,51 @@
 //! Stage 5b, patch: what progenitor and typify cannot express, added to their
-//! output. Each patch names what it expects to find and fails when it is gone,
-//! so a generator upgrade cannot silently drop one.
+//! output. Each patch knows from the spec what it must change and fails with a
+//! generator error (naming the step) when progenitor's output lacks it, so a
+//! generator upgrade cannot silently drop one. Optimisations are different:
+//! they never fail, and leave what they do not recognise as progenitor wrote it.
 //!
 //! - `#[deprecated]` on deprecated operations' methods and deprecated fields;
 //! - open string enums: a value the spec does not list decodes into
 //!   `Unknown(String)` and round-trips (typify has no such option, typify#862);
 //!   single-value enums (discriminator tags) stay strict;
-//! - a `oneOf` with a discriminator decodes an unknown tag into
-//!   `Unknown(serde_json::Value)`, keeping the raw JSON;
+//! - a discriminated `oneOf` (made uniform by `remodel`) decodes an unknown tag
+//!   into `Unknown(serde_json::Value)`, keeping the raw JSON;
 //! - `#[non_exhaustive]` on every generated struct and enum;
-//! - leaner `send` methods: the same requests and responses with less work
-//!   per call (measured in BENCHMARKS.md, client overhead).
+//! - optimisation: leaner `send` methods, the same requests and responses with
+//!   less work per call (measured in BENCHMARKS.md, client overhead).
+
+use std::collections::BTreeSet;
 
 use quote::ToTokens;
 use serde_json::Value;
 use syn::visit_mut::{self, VisitMut};
-use syn::{Attribute, Fields, Item, ItemEnum, parse_quote};
+use syn::{Fields, Item, ItemEnum, parse_quote};
 
+use crate::code::{has_serde, impl_trait, is_type, module_items_mut, wire_name};
 use crate::error::{Error, Result};
-use crate::validate::{method_name, operations};
+use crate::naming::{method_name, type_name};
+use crate::remodel::is_discriminated_union;
+use crate::spec::{deref, operations, string_enum, walk_schemas};
 
-pub fn patch(spec: &Value, code: &mut syn::File, file: &str) -> Result<()> {
-    let missing = |what: String| {
-        Error::at(
-            file,
-            "",
-            format!("the generated code has no {what}; the generator's output changed"),
-            "update codegen/src/patch.rs for the new generator output",
-        )
-    };
-    deprecated_operations(spec, code).map_err(missing)?;
-    lean_send(code).map_err(missing)?;
-    let types = types_module(code).ok_or_else(|| missing("`types` module".into()))?;
-    deprecated_fields(spec, types).map_err(missing)?;
-    discriminated_catch_all(spec, types).map_err(missing)?;
-    open_enums(types);
+/// Patches `code`, generated from `spec` (the remodelled document).
+pub fn patch(spec: &Value, code: &mut syn::File) -> Result<()> {
+    deprecated_operations(spec, code)?;
+    lean_send(code);
+    let types = module_items_mut(code, "types")
+        .ok_or_else(|| Error::generator("patch", "a `types` module"))?;
+    deprecated_fields(spec, types)?;
+    discriminated_catch_all(spec, types)?;
+    open_enums(spec, types)?;
     non_exhaustive(types);
     Ok(())
 }
 
-/// Two things progenitor's `send` methods do on every call that the request and
-/// the response do not need:
-/// - the `api-version` header goes into a header map of its own, allocated and
-///   then merged into the request; here it is added like the `accept` header;
-/// - `ResponseValue::from_response` and `ResponseValue::empty` copy the
-///   response's headers, which nothing else uses; oz-api's `hooks::json` and
-///   `hooks::empty` do the same but take the headers instead.
-fn lean_send(code: &mut syn::File) -> Result<(), String> {
-    let mut lean = LeanSend {
-        api_version_map: api_version_map(),
-        ..LeanSend::default()
-    };
-    lean.visit_file_mut(code);
-    if lean.header_maps == 0 || lean.header_maps != lean.headers_calls {
-        return Err("`send` method building an `api-version` header map".into());
-    }
-    if lean.decodes == 0 {
-        return Err("`ResponseValue::from_response` call".into());
-    }
-    Ok(())
-}
-
-/// The statements of a header map holding `api-version` alone (an operation
-/// with header parameters has a larger one, left as it is).
-fn api_version_map() -> Vec<String> {
-    tokens(&[
-        parse_quote!(let mut header_map = ::reqwest::header::HeaderMap::with_capacity(1usize);),
-        parse_quote!(header_map.append(
-            ::reqwest::header::HeaderName::from_static("api-version"),
-            ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
-        );),
-    ])
-}
-
-fn tokens(stmts: &[syn::Stmt]) -> Vec<String> {
-    stmts
-        .iter()
-        .map(|s| s.to_token_stream().to_string())
-        .collect()
-}
-
-fn binds_header_map(stmt: &syn::Stmt) -> bool {
-    matches!(stmt, syn::Stmt::Local(local)
-        if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "header_map"))
-}
-
-#[derive(Default)]
-struct LeanSend {
-    /// What `api_version_map` returns, built once.
-    api_version_map: Vec<String>,
-    /// Set inside a block whose `api-version` header map was removed.
-    map_removed: bool,
-    header_maps: usize,
-    headers_calls: usize,
-    decodes: usize,
-}
-
-impl VisitMut for LeanSend {
-    fn visit_block_mut(&mut self, block: &mut syn::Block) {
-        let found = block
-            .stmts
-            .windows(2)
-            .position(|w| binds_header_map(&w[0]) && tokens(w) == self.api_version_map);
-        if let Some(at) = found {
-            block.stmts.drain(at..at + 2);
-            self.header_maps += 1;
-        }
-        let outer = self.map_removed;
-        self.map_removed |= found.is_some();
-        visit_mut::visit_block_mut(self, block);
-        self.map_removed = outer;
-    }
-
-    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
-        visit_mut::visit_expr_mut(self, expr);
-        match expr {
-            syn::Expr::MethodCall(call)
-                if self.map_removed
-                    && call.method == "headers"
-                    && call.args.to_token_stream().to_string() == "header_map" =>
-            {
-                call.method = parse_quote!(header);
-                call.args = parse_quote!(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(super::Client::api_version())
-                );
-                self.headers_calls += 1;
-            }
-            syn::Expr::Call(call) => {
-                let syn::Expr::Path(function) = &*call.func else {
-                    return;
-                };
-                let names: Vec<String> = function
-                    .path
-                    .segments
-                    .iter()
-                    .map(|s| s.ident.to_string())
-                    .collect();
-                let replacement: syn::Expr = match names.as_slice() {
-                    [ty, f] if ty == "ResponseValue" && f == "from_response" => {
-                        parse_quote!(crate::hooks::json)
-                    }
-                    [ty, f] if ty == "ResponseValue" && f == "empty" => {
-                        parse_quote!(crate::hooks::empty)
-                    }
-                    _ => return,
-                };
-                *call.func = replacement;
-                self.decodes += 1;
-            }
-            _ => {}
-        }
-    }
-}
-
-fn types_module(code: &mut syn::File) -> Option<&mut Vec<Item>> {
-    code.items.iter_mut().find_map(|item| match item {
-        Item::Mod(m) if m.ident == "types" => m.content.as_mut().map(|(_, items)| items),
-        _ => None,
-    })
-}
-
-/// The Rust type typify makes of a component schema name.
-pub(crate) fn type_name(schema: &str) -> String {
-    use heck::ToPascalCase;
-    schema
-        .replace(|c: char| !c.is_alphanumeric() && c != '_', "-")
-        .to_pascal_case()
-}
-
-fn deprecated_operations(spec: &Value, code: &mut syn::File) -> Result<(), String> {
+fn deprecated_operations(spec: &Value, code: &mut syn::File) -> Result<()> {
     for op in operations(spec) {
         if op.value.get("deprecated") != Some(&Value::Bool(true)) {
             continue;
         }
-        let Some(id) = op.value.get("operationId").and_then(Value::as_str) else {
-            continue;
-        };
+        let Some(id) = op.id() else { continue };
         let name = method_name(id);
         let note = format!(
             "`{} {}` is deprecated in the Oz API spec",
@@ -199,75 +68,202 @@ fn deprecated_operations(spec: &Value, code: &mut syn::File) -> Result<(), Strin
                 syn::ImplItem::Fn(f) if f.sig.ident == name => Some(f),
                 _ => None,
             })
-            .ok_or_else(|| format!("method `Client::{name}` for deprecated operation {id}"))?;
+            .ok_or_else(|| {
+                Error::generator(
+                    "deprecated_operations",
+                    format!(
+                        "method `Client::{name}` for deprecated operation `{id}` (#{})",
+                        op.pointer
+                    ),
+                )
+            })?;
         method.attrs.push(parse_quote!(#[deprecated(note = #note)]));
     }
     Ok(())
 }
 
-fn is_type(ty: &syn::Type, name: &str) -> bool {
-    matches!(ty, syn::Type::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == name))
+/// Optimisation (never fails). Two things progenitor's `send` methods do on
+/// every call that the request and the response do not need:
+/// - a header map holding only `api-version`, allocated and then merged into
+///   the request: the header is set on the request builder instead;
+/// - `ResponseValue::from_response` / `ResponseValue::empty` copy the
+///   response's headers: oz-api's `hooks::json` / `hooks::empty` take them.
+///
+/// A method whose header map holds more (header parameters), or whose shape
+/// is new, keeps progenitor's code; the surface snapshot says which.
+fn lean_send(code: &mut syn::File) {
+    LeanSend::default().visit_file_mut(code);
 }
 
-fn deprecated_fields(spec: &Value, types: &mut [Item]) -> Result<(), String> {
+type Args = syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>;
+
+#[derive(Default)]
+struct LeanSend {
+    /// The arguments of the `api-version` append whose header map was removed
+    /// from the block being visited, until `.headers(header_map)` takes them.
+    api_version: Option<Args>,
+}
+
+/// `(index, append arguments)` of a `let mut header_map = ...;` followed by one
+/// `header_map.append(<"api-version">, value);`, when nothing else in the
+/// block uses the map but one `.headers(header_map)`.
+fn api_version_only_map(block: &syn::Block) -> Option<(usize, Args)> {
+    let binds = |stmt: &syn::Stmt| {
+        matches!(stmt, syn::Stmt::Local(local)
+            if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "header_map"))
+    };
+    let at = block.stmts.iter().position(binds)?;
+    let syn::Stmt::Expr(syn::Expr::MethodCall(append), _) = block.stmts.get(at + 1)? else {
+        return None;
+    };
+    let receiver = append.receiver.to_token_stream().to_string();
+    let first = append.args.first()?.to_token_stream().to_string();
+    if receiver != "header_map" || append.method != "append" || !first.contains("\"api-version\"") {
+        return None;
+    }
+    let uses: usize = block.stmts[at + 2..]
+        .iter()
+        .map(|s| mentions(s.to_token_stream(), "header_map"))
+        .sum();
+    (uses == 1).then(|| (at, append.args.clone()))
+}
+
+fn mentions(tokens: proc_macro2::TokenStream, ident: &str) -> usize {
+    tokens
+        .into_iter()
+        .map(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => usize::from(i == ident),
+            proc_macro2::TokenTree::Group(g) => mentions(g.stream(), ident),
+            _ => 0,
+        })
+        .sum()
+}
+
+impl VisitMut for LeanSend {
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        let Some((at, args)) = api_version_only_map(block) else {
+            return visit_mut::visit_block_mut(self, block);
+        };
+        let original = block.clone();
+        block.stmts.drain(at..at + 2);
+        let outer = self.api_version.replace(args);
+        visit_mut::visit_block_mut(self, block);
+        let taken = self.api_version.is_none();
+        self.api_version = outer;
+        if !taken {
+            // The map was used some other way: keep progenitor's code.
+            *block = original;
+            visit_mut::visit_block_mut(self, block);
+        }
+    }
+
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        visit_mut::visit_expr_mut(self, expr);
+        match expr {
+            syn::Expr::MethodCall(call)
+                if call.method == "headers"
+                    && call.args.to_token_stream().to_string() == "header_map" =>
+            {
+                if let Some(args) = self.api_version.take() {
+                    call.method = parse_quote!(header);
+                    call.args = args;
+                }
+            }
+            syn::Expr::Call(call) => {
+                let syn::Expr::Path(function) = &*call.func else {
+                    return;
+                };
+                let names: Vec<String> = function
+                    .path
+                    .segments
+                    .iter()
+                    .map(|s| s.ident.to_string())
+                    .collect();
+                let replacement: syn::Expr = match names.as_slice() {
+                    [.., ty, f] if ty == "ResponseValue" && f == "from_response" => {
+                        parse_quote!(crate::hooks::json)
+                    }
+                    [.., ty, f] if ty == "ResponseValue" && f == "empty" => {
+                        parse_quote!(crate::hooks::empty)
+                    }
+                    _ => return,
+                };
+                *call.func = replacement;
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Properties marked `deprecated` in component schemas (and the `allOf`
+/// members they merge) get `#[deprecated]` on their field. Inline object
+/// schemas are not marked (typify names them by context); their fields keep
+/// the spec's description.
+fn deprecated_fields(spec: &Value, types: &mut [Item]) -> Result<()> {
     let schemas = spec
         .pointer("/components/schemas")
         .and_then(Value::as_object);
     for (schema_name, schema) in schemas.into_iter().flatten() {
-        let properties = schema.get("properties").and_then(Value::as_object);
-        for (property, value) in properties.into_iter().flatten() {
-            if value.get("deprecated") != Some(&Value::Bool(true)) {
-                continue;
-            }
+        let mut parts = vec![schema];
+        for member in schema["allOf"].as_array().into_iter().flatten() {
+            parts.push(deref(spec, member));
+        }
+        let deprecated: Vec<(&String, &Value)> = parts
+            .iter()
+            .filter_map(|part| part.get("properties").and_then(Value::as_object))
+            .flatten()
+            .filter(|(_, p)| p.get("deprecated") == Some(&Value::Bool(true)))
+            .collect();
+        if deprecated.is_empty() {
+            continue;
+        }
+        let rust = type_name(schema_name);
+        let Some(item) = types
+            .iter_mut()
+            .find(|item| crate::code::item_name(item).as_deref() == Some(&rust))
+        else {
+            return Err(Error::generator(
+                "deprecated_fields",
+                format!("type `{rust}` for schema #/components/schemas/{schema_name}"),
+            ));
+        };
+        // A schema with properties that typify made an enum (merged with a
+        // oneOf, say) has no fields to mark.
+        let Item::Struct(item) = item else { continue };
+        for (property, value) in deprecated {
             let note = value
                 .get("description")
                 .and_then(Value::as_str)
                 .map(|d| d.trim().to_string())
                 .unwrap_or_else(|| format!("`{property}` is deprecated in the Oz API spec"));
-            let rust = type_name(schema_name);
-            let field = types
+            let field = item
+                .fields
                 .iter_mut()
-                .find_map(|item| match item {
-                    Item::Struct(s) if s.ident == rust => Some(s),
-                    _ => None,
-                })
-                .and_then(|s| {
-                    s.fields.iter_mut().find(|f| {
-                        wire_name(&f.attrs, f.ident.as_ref()).as_deref() == Some(property)
-                    })
-                })
-                .ok_or_else(|| format!("field for deprecated property {schema_name}.{property}"))?;
-            field.attrs.push(parse_quote!(#[deprecated(note = #note)]));
+                .find(|f| wire_name(&f.attrs, f.ident.as_ref()).as_deref() == Some(property))
+                .ok_or_else(|| {
+                    Error::generator(
+                        "deprecated_fields",
+                        format!("field `{rust}::{property}` for deprecated property #/components/schemas/{schema_name}/properties/{property}"),
+                    )
+                })?;
+            if !field.attrs.iter().any(|a| a.path().is_ident("deprecated")) {
+                field.attrs.push(parse_quote!(#[deprecated(note = #note)]));
+            }
         }
     }
     Ok(())
 }
 
-/// The JSON name of a field or variant: its `#[serde(rename)]`, else its identifier.
-fn wire_name(attrs: &[Attribute], ident: Option<&syn::Ident>) -> Option<String> {
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let mut renamed = None;
-        let _ = attr.parse_nested_meta(|meta| {
-            if meta.path.is_ident("rename") {
-                renamed = Some(meta.value()?.parse::<syn::LitStr>()?.value());
-            } else if meta.input.peek(syn::Token![=]) {
-                meta.value()?.parse::<syn::Expr>()?;
-            }
-            Ok(())
-        });
-        if renamed.is_some() {
-            return renamed;
-        }
-    }
-    ident.map(|i| i.to_string().trim_start_matches("r#").to_string())
-}
-
-fn discriminated_catch_all(spec: &Value, types: &mut [Item]) -> Result<(), String> {
+/// Every discriminated `oneOf` (a component with `$ref` variants, after
+/// `remodel`) gets a catch-all `Unknown(serde_json::Value)` variant. typify
+/// makes it an untagged enum, or, with one variant, a newtype struct, which
+/// is rewritten as an untagged enum so that the next variant is additive.
+fn discriminated_catch_all(spec: &Value, types: &mut Vec<Item>) -> Result<()> {
     let schemas = spec
         .pointer("/components/schemas")
         .and_then(Value::as_object);
     for (schema_name, schema) in schemas.into_iter().flatten() {
-        if schema.get("discriminator").is_none() || schema.get("oneOf").is_none() {
+        if !is_discriminated_union(schema) {
             continue;
         }
         let rust = type_name(schema_name);
@@ -275,41 +271,93 @@ fn discriminated_catch_all(spec: &Value, types: &mut [Item]) -> Result<(), Strin
             .pointer("/discriminator/propertyName")
             .and_then(Value::as_str)
             .unwrap_or("?");
-        let item = types
-            .iter_mut()
-            .find_map(|item| match item {
-                Item::Enum(e) if e.ident == rust && has_serde_word(&e.attrs, "untagged") => Some(e),
-                _ => None,
-            })
-            .ok_or_else(|| {
-                format!("untagged enum `{rust}` for the discriminated oneOf {schema_name}")
-            })?;
         let doc = format!(
             "A `{tag}` this client does not know (the API is newer than its spec), with the JSON as received."
         );
-        item.variants.push(parse_quote! {
-            #[doc = #doc]
-            Unknown(::serde_json::Value)
-        });
+        let expected = || {
+            Error::generator(
+                "discriminated_catch_all",
+                format!(
+                    "an untagged enum (or, for one variant, a newtype struct) `{rust}` for the discriminated oneOf #/components/schemas/{schema_name}"
+                ),
+            )
+        };
+        let at = types
+            .iter()
+            .position(|item| crate::code::item_name(item).as_deref() == Some(&rust))
+            .ok_or_else(expected)?;
+        match &mut types[at] {
+            Item::Enum(e) if has_serde(&e.attrs, "untagged") => {
+                let catch_all = free_variant(e.variants.iter().map(|v| v.ident.to_string()));
+                e.variants.push(parse_quote! {
+                    #[doc = #doc]
+                    #catch_all(::serde_json::Value)
+                });
+            }
+            Item::Struct(s) if matches!(&s.fields, Fields::Unnamed(f) if f.unnamed.len() == 1) => {
+                let inner = s
+                    .fields
+                    .iter()
+                    .next()
+                    .map(|f| f.ty.clone())
+                    .ok_or_else(expected)?;
+                let variant = crate::code::last_ident(&inner).ok_or_else(expected)?;
+                let variant = syn::Ident::new(&variant, proc_macro2::Span::call_site());
+                let catch_all = free_variant([variant.to_string()]);
+                let docs: Vec<&syn::Attribute> = s
+                    .attrs
+                    .iter()
+                    .filter(|a| a.path().is_ident("doc"))
+                    .collect();
+                let name = s.ident.clone();
+                let union: ItemEnum = parse_quote! {
+                    #(#docs)*
+                    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+                    #[serde(untagged)]
+                    pub enum #name {
+                        #variant(#inner),
+                        #[doc = #doc]
+                        #catch_all(::serde_json::Value),
+                    }
+                };
+                types[at] = Item::Enum(union);
+                // The newtype's impls (Deref, From both ways) no longer fit.
+                types.retain(|item| match item {
+                    Item::Impl(block) => {
+                        !(is_type(&block.self_ty, &rust)
+                            || (impl_trait(block).as_deref() == Some("From")
+                                && block.trait_.as_ref().is_some_and(|(path, _)| {
+                                    path.to_token_stream()
+                                        .to_string()
+                                        .contains(&format!("< {rust} >"))
+                                })))
+                    }
+                    _ => true,
+                });
+                types.push(parse_quote! {
+                    impl ::std::convert::From<#inner> for #name {
+                        fn from(value: #inner) -> Self {
+                            Self::#variant(value)
+                        }
+                    }
+                });
+            }
+            _ => return Err(expected()),
+        }
     }
     Ok(())
 }
 
-fn has_serde_word(attrs: &[Attribute], word: &str) -> bool {
-    attrs
-        .iter()
-        .filter(|a| a.path().is_ident("serde"))
-        .any(|a| {
-            let mut found = false;
-            let _ = a.parse_nested_meta(|meta| {
-                found |= meta.path.is_ident(word);
-                if meta.input.peek(syn::Token![=]) {
-                    meta.value()?.parse::<syn::Expr>()?;
-                }
-                Ok(())
-            });
-            found
-        })
+/// `Unknown`, unless a variant has that name: then `Other`, `Unlisted`, `Unknown2`, ...
+fn free_variant(taken: impl IntoIterator<Item = String>) -> syn::Ident {
+    let taken: BTreeSet<String> = taken.into_iter().collect();
+    let name = ["Unknown", "Other", "Unlisted"]
+        .into_iter()
+        .map(String::from)
+        .chain((2..).map(|n| format!("Unknown{n}")))
+        .find(|n| !taken.contains(n))
+        .unwrap_or_default();
+    syn::Ident::new(&name, proc_macro2::Span::call_site())
 }
 
 struct OpenEnum {
@@ -320,22 +368,21 @@ struct OpenEnum {
     catch_all: syn::Ident,
 }
 
-/// Rewrites every string enum with two or more values as an open enum.
-fn open_enums(types: &mut Vec<Item>) {
+/// Rewrites every string enum with two or more values as an open enum, and
+/// checks that every such enum in the spec (named or inline, in a property, a
+/// parameter, array items, nullable or not) was found among them, by its
+/// values: a value read from the API can then always be sent back.
+fn open_enums(spec: &Value, types: &mut Vec<Item>) -> Result<()> {
     let mut opened: Vec<OpenEnum> = Vec::new();
     for item in types.iter_mut() {
         let Item::Enum(e) = item else { continue };
         let Some(values) = string_enum_values(e) else {
             continue;
         };
-        // `Unknown`, unless the spec lists a value of that name.
-        let catch_all = ["Unknown", "Other", "Unlisted"]
-            .into_iter()
-            .map(|n| syn::Ident::new(n, proc_macro2::Span::call_site()))
-            .find(|n| values.iter().all(|(v, _)| v != n));
-        let (true, Some(catch_all)) = (values.len() >= 2, catch_all) else {
+        if values.len() < 2 {
             continue;
-        };
+        }
+        let catch_all = free_variant(values.iter().map(|(v, _)| v.to_string()));
         for attr in e.attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
             if let Ok(list) = attr.parse_args_with(
                 syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
@@ -355,27 +402,63 @@ fn open_enums(types: &mut Vec<Item>) {
             catch_all,
         });
     }
+    check_every_enum_opened(spec, &opened)?;
     // typify's conversions reject unknown values: replace them.
     types.retain(|item| match item {
         Item::Impl(block) => !opened.iter().any(|open| {
             is_type(&block.self_ty, &open.name.to_string())
-                && block.trait_.as_ref().is_some_and(|(path, _)| {
-                    path.segments.last().is_some_and(|s| {
-                        ["Display", "FromStr", "TryFrom"].contains(&s.ident.to_string().as_str())
-                    })
-                })
+                && impl_trait(block)
+                    .is_some_and(|t| ["Display", "FromStr", "TryFrom"].contains(&t.as_str()))
         }),
         _ => true,
     });
-    for OpenEnum {
+    for open in opened {
+        types.extend(open_enum_impls(open));
+    }
+    Ok(())
+}
+
+fn check_every_enum_opened(spec: &Value, opened: &[OpenEnum]) -> Result<()> {
+    let value_set =
+        |values: Vec<&str>| -> BTreeSet<String> { values.into_iter().map(String::from).collect() };
+    let found: Vec<BTreeSet<String>> = opened
+        .iter()
+        .map(|open| value_set(open.values.iter().map(|(_, s)| s.as_str()).collect()))
+        .collect();
+    let mut missing = None;
+    walk_schemas(spec, &mut |at, schema| {
+        if missing.is_some() || schema.get("$ref").is_some() {
+            return;
+        }
+        let Some(values) = string_enum(schema).map(value_set) else {
+            return;
+        };
+        if values.len() >= 2 && !found.contains(&values) {
+            missing = Some((at.to_string(), values));
+        }
+    });
+    match missing {
+        None => Ok(()),
+        Some((at, values)) => Err(Error::generator(
+            "open_enums",
+            format!(
+                "a string enum with the values {:?} for the schema #{at}",
+                values.into_iter().collect::<Vec<_>>()
+            ),
+        )),
+    }
+}
+
+fn open_enum_impls(open: OpenEnum) -> Vec<Item> {
+    let OpenEnum {
         name,
         values,
         catch_all,
-    } in opened
-    {
-        let idents: Vec<&syn::Ident> = values.iter().map(|(i, _)| i).collect();
-        let strings: Vec<&String> = values.iter().map(|(_, s)| s).collect();
-        types.push(parse_quote! {
+    } = open;
+    let idents: Vec<&syn::Ident> = values.iter().map(|(i, _)| i).collect();
+    let strings: Vec<&String> = values.iter().map(|(_, s)| s).collect();
+    vec![
+        parse_quote! {
             impl #name {
                 /// The value as sent on the wire.
                 pub fn as_str(&self) -> &str {
@@ -389,15 +472,15 @@ fn open_enums(types: &mut Vec<Item>) {
                     !matches!(self, Self::#catch_all(_))
                 }
             }
-        });
-        types.push(parse_quote! {
+        },
+        parse_quote! {
             impl ::std::fmt::Display for #name {
                 fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
                     f.write_str(self.as_str())
                 }
             }
-        });
-        types.push(parse_quote! {
+        },
+        parse_quote! {
             impl ::std::convert::From<&str> for #name {
                 fn from(value: &str) -> Self {
                     match value {
@@ -406,23 +489,23 @@ fn open_enums(types: &mut Vec<Item>) {
                     }
                 }
             }
-        });
-        types.push(parse_quote! {
+        },
+        parse_quote! {
             impl ::std::convert::From<::std::string::String> for #name {
                 fn from(value: ::std::string::String) -> Self {
                     Self::from(value.as_str())
                 }
             }
-        });
-        types.push(parse_quote! {
+        },
+        parse_quote! {
             impl ::std::str::FromStr for #name {
                 type Err = ::std::convert::Infallible;
                 fn from_str(value: &str) -> ::std::result::Result<Self, Self::Err> {
                     Ok(Self::from(value))
                 }
             }
-        });
-    }
+        },
+    ]
 }
 
 /// Every generated struct and enum is `#[non_exhaustive]`, so a new field or
@@ -431,19 +514,20 @@ fn open_enums(types: &mut Vec<Item>) {
 /// (`types::RunAgentRequest::builder()`), not struct literals.
 fn non_exhaustive(types: &mut [Item]) {
     for item in types {
-        match item {
-            Item::Struct(s) if matches!(s.fields, Fields::Named(_)) => {
-                s.attrs.push(parse_quote!(#[non_exhaustive]))
-            }
-            Item::Enum(e) => e.attrs.push(parse_quote!(#[non_exhaustive])),
-            _ => {}
+        let attrs = match item {
+            Item::Struct(s) if matches!(s.fields, Fields::Named(_)) => &mut s.attrs,
+            Item::Enum(e) => &mut e.attrs,
+            _ => continue,
+        };
+        if !attrs.iter().any(|a| a.path().is_ident("non_exhaustive")) {
+            attrs.push(parse_quote!(#[non_exhaustive]));
         }
     }
 }
 
 /// `(variant, wire value)` pairs when `e` is a plain string enum.
 fn string_enum_values(e: &ItemEnum) -> Option<Vec<(syn::Ident, String)>> {
-    if has_serde_word(&e.attrs, "untagged") || has_serde_word(&e.attrs, "tag") {
+    if has_serde(&e.attrs, "untagged") || has_serde(&e.attrs, "tag") {
         return None;
     }
     e.variants

@@ -8,11 +8,23 @@
 //! - `Error` keeps extension members (`auth_url`, `provider`, ...), and every
 //!   member is optional (as RFC 7807 has it), so a proxy's or a future
 //!   server's problem body still decodes;
-//! - a deprecated property is never required: the server may stop sending it.
+//! - a deprecated property is never required: the server may stop sending it;
+//! - every discriminated `oneOf` becomes a named component whose variants are
+//!   `$ref`s to named components, wherever it occurred (a property, array
+//!   items, a body, a response) and whatever its variants were (inline
+//!   objects or references). typify then always makes it the same shape, an
+//!   untagged enum with one newtype variant per schema (a newtype struct when
+//!   it has one variant), which `patch` extends with a catch-all variant.
+//!   Without this, inline variants with constant tags become a closed
+//!   internally tagged enum, and inline unions get names we cannot predict.
 
+use std::collections::BTreeSet;
+
+use heck::ToPascalCase;
 use serde_json::{Value, json};
 
-use crate::validate::operations;
+use crate::naming::type_name;
+use crate::spec::{operations, pointer, walk_schemas};
 
 const ERROR_REF: &str = "#/components/schemas/Error";
 
@@ -30,7 +42,176 @@ pub fn remodel(spec: &Value) -> Value {
     if let Some(schemas) = spec.pointer_mut("/components/schemas") {
         deprecated_properties_are_optional(schemas);
     }
+    name_discriminated_unions(&mut spec);
     spec
+}
+
+/// Whether `schema` is a `oneOf` with a discriminator.
+pub fn is_discriminated_union(schema: &Value) -> bool {
+    schema.get("discriminator").is_some() && schema.get("oneOf").is_some_and(Value::is_array)
+}
+
+/// Moves every inline discriminated `oneOf` into `components/schemas`, then
+/// every inline variant of a discriminated `oneOf` too (see the module docs).
+fn name_discriminated_unions(spec: &mut Value) {
+    // Deepest first, so that moving one never moves another that is still to do.
+    loop {
+        let mut inline = Vec::new();
+        walk_schemas(spec, &mut |at, schema| {
+            if is_discriminated_union(schema) && !is_component(at) {
+                inline.push(at.to_string());
+            }
+        });
+        let Some(at) = inline.into_iter().max_by_key(|at| at.matches('/').count()) else {
+            break;
+        };
+        let name = unique_name(spec, &name_for(spec, &at));
+        hoist(spec, &at, &name);
+    }
+    let unions: Vec<String> = components(spec)
+        .filter(|(_, schema)| is_discriminated_union(schema))
+        .map(|(name, _)| name.clone())
+        .collect();
+    for union in unions {
+        let tag = spec["components"]["schemas"][&union]
+            .pointer("/discriminator/propertyName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        let count = spec["components"]["schemas"][&union]["oneOf"]
+            .as_array()
+            .map_or(0, Vec::len);
+        for i in 0..count {
+            let at = pointer([
+                "components",
+                "schemas",
+                union.as_str(),
+                "oneOf",
+                &i.to_string(),
+            ]);
+            let variant = &spec.pointer(&at).cloned().unwrap_or_default();
+            if variant.get("$ref").is_some() {
+                continue;
+            }
+            // Named by its tag value when it has a constant one.
+            let tag_value = variant
+                .pointer(&pointer(["properties", tag.as_str(), "enum"]))
+                .and_then(Value::as_array)
+                .filter(|values| values.len() == 1)
+                .and_then(|values| values[0].as_str())
+                .map(|v| v.to_lowercase().to_pascal_case())
+                .unwrap_or_else(|| format!("Variant{i}"));
+            let name = unique_name(spec, &format!("{union}{tag_value}"));
+            hoist(spec, &at, &name);
+        }
+    }
+}
+
+fn components(spec: &Value) -> impl Iterator<Item = (&String, &Value)> {
+    spec.pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+}
+
+fn is_component(at: &str) -> bool {
+    at.strip_prefix("/components/schemas/")
+        .is_some_and(|name| !name.contains('/'))
+}
+
+/// A name for the schema at `at`, from where it is: the component or operation
+/// it is in, then each property, `Item` for array items, `Value` for map values.
+fn name_for(spec: &Value, at: &str) -> String {
+    let segments: Vec<String> = at
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let mut name = String::new();
+    let mut rest: &[String] = &segments;
+    if let [kind, owner, tail @ ..] = rest
+        && kind == "components"
+    {
+        // components/<kind>/<name>/...
+        let (owner, tail) = match (owner.as_str(), tail) {
+            (_, [n, t @ ..]) => (n.as_str(), t),
+            _ => ("", tail),
+        };
+        name.push_str(&owner.to_pascal_case());
+        rest = tail;
+    } else if let [kind, path, method, tail @ ..] = rest
+        && kind == "paths"
+    {
+        let id = spec["paths"][path][method]["operationId"]
+            .as_str()
+            .unwrap_or(method);
+        name.push_str(&id.to_pascal_case());
+        rest = tail;
+    }
+    let mut segments = rest.iter().peekable();
+    while let Some(segment) = segments.next() {
+        match segment.as_str() {
+            "properties" | "parameters" => {
+                if let Some(property) = segments.next() {
+                    name.push_str(&property.to_pascal_case());
+                }
+            }
+            "requestBody" => name.push_str("Body"),
+            "responses" => {
+                segments.next();
+                name.push_str("Response");
+            }
+            "items" => name.push_str("Item"),
+            "additionalProperties" => name.push_str("Value"),
+            "oneOf" | "anyOf" | "allOf" => {
+                if let Some(i) = segments.next() {
+                    name.push_str(&format!("Variant{i}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    if name.is_empty() {
+        "Union".into()
+    } else {
+        name
+    }
+}
+
+/// `wanted`, or `wanted2`, `wanted3`, ...: the first whose Rust name no
+/// component has yet.
+fn unique_name(spec: &Value, wanted: &str) -> String {
+    let taken: BTreeSet<String> = components(spec).map(|(n, _)| type_name(n)).collect();
+    (1..)
+        .map(|n| {
+            if n == 1 {
+                wanted.to_string()
+            } else {
+                format!("{wanted}{n}")
+            }
+        })
+        .find(|candidate| !taken.contains(&type_name(candidate)))
+        .unwrap_or_default()
+}
+
+/// Moves the schema at `at` to `components/schemas/<name>`, leaving a `$ref`.
+fn hoist(spec: &mut Value, at: &str, name: &str) {
+    let Some(node) = spec.pointer_mut(at) else {
+        return;
+    };
+    let schema = std::mem::replace(
+        node,
+        json!({"$ref": format!("#/components/schemas/{name}")}),
+    );
+    if let Some(schemas) = spec
+        .as_object_mut()
+        .map(|root| root.entry("components").or_insert_with(|| json!({})))
+        .and_then(Value::as_object_mut)
+        .map(|c| c.entry("schemas").or_insert_with(|| json!({})))
+        .and_then(Value::as_object_mut)
+    {
+        schemas.insert(name.to_string(), schema);
+    }
 }
 
 fn is_error_status(code: &str) -> bool {

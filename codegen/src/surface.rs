@@ -7,7 +7,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use quote::ToTokens;
 use serde_json::Value;
 
-use crate::validate::{method_name, operations};
+use crate::code::{client_methods, last_ident, module_items, serde_metas, type_names};
+use crate::naming::{method_name, type_name};
+use crate::spec::operations;
 
 /// Every snapshot of the generated API: name -> text. Names are
 /// `index`, `operation__<operationId>` and `type__<RustTypeName>`.
@@ -58,7 +60,7 @@ pub fn snapshots(spec: &Value, code: &syn::File) -> BTreeMap<String, String> {
         .and_then(Value::as_object)
         .into_iter()
         .flatten()
-        .map(|(name, schema)| (crate::patch::type_name(name), (name, schema)))
+        .map(|(name, schema)| (type_name(name), (name, schema)))
         .collect();
     let types = module_items(code, "types");
     for name in type_names(code) {
@@ -95,30 +97,6 @@ fn spec_section(value: &Value) -> String {
     format!("\n---- spec ----\n{json}\n")
 }
 
-/// Names of the structs, enums and aliases in the generated `types` module.
-pub fn type_names(code: &syn::File) -> Vec<String> {
-    module_items(code, "types")
-        .iter()
-        .filter_map(|item| match item {
-            syn::Item::Struct(s) => Some(s.ident.to_string()),
-            syn::Item::Enum(e) => Some(e.ident.to_string()),
-            syn::Item::Type(t) => Some(t.ident.to_string()),
-            _ => None,
-        })
-        .collect()
-}
-
-fn module_items<'a>(code: &'a syn::File, name: &str) -> Vec<&'a syn::Item> {
-    code.items
-        .iter()
-        .find_map(|item| match item {
-            syn::Item::Mod(m) if m.ident == name => m.content.as_ref(),
-            _ => None,
-        })
-        .map(|(_, items)| items.iter().collect())
-        .unwrap_or_default()
-}
-
 /// The definition of `name` and every impl for it (except the trivial `From<&T>`).
 fn items_named<'a>(items: &[&'a syn::Item], name: &str) -> Vec<&'a syn::Item> {
     items
@@ -132,38 +110,15 @@ fn items_named<'a>(items: &[&'a syn::Item], name: &str) -> Vec<&'a syn::Item> {
                 last_ident(&i.self_ty).as_deref() == Some(name)
                     && !i.trait_.as_ref().is_some_and(|(path, _)| {
                         path.segments.last().is_some_and(|s| {
-                            s.ident == "From" && type_text(&s.arguments).starts_with("<&")
+                            s.ident == "From"
+                                && matches!(&s.arguments, syn::PathArguments::AngleBracketed(a)
+                                    if matches!(a.args.first(), Some(syn::GenericArgument::Type(syn::Type::Reference(_)))))
                         })
                     })
             }
             _ => false,
         })
         .collect()
-}
-
-fn client_methods(code: &syn::File) -> BTreeMap<String, &syn::ImplItemFn> {
-    let mut out = BTreeMap::new();
-    for item in &code.items {
-        let syn::Item::Impl(block) = item else {
-            continue;
-        };
-        if block.trait_.is_some() || last_ident(&block.self_ty).as_deref() != Some("Client") {
-            continue;
-        }
-        for member in &block.items {
-            if let syn::ImplItem::Fn(f) = member {
-                out.insert(f.sig.ident.to_string(), f);
-            }
-        }
-    }
-    out
-}
-
-fn last_ident(ty: &syn::Type) -> Option<String> {
-    match ty {
-        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
-        _ => None,
-    }
 }
 
 fn return_type_last_ident(output: &syn::ReturnType) -> Option<String> {
@@ -260,7 +215,11 @@ fn type_block(name: &str, items: &[&syn::Item]) -> String {
                 for variant in &e.variants {
                     let data = match &variant.fields {
                         syn::Fields::Unit => String::new(),
-                        fields => type_text(fields),
+                        fields => {
+                            let types: Vec<String> =
+                                fields.iter().map(|f| type_text(&f.ty)).collect();
+                            format!("({})", types.join(", "))
+                        }
                     };
                     out.push_str(&format!(
                         "  {}{data}{}\n",
@@ -280,18 +239,13 @@ fn type_block(name: &str, items: &[&syn::Item]) -> String {
 /// ` = "json_name"`, ` (default)`, ` [untagged]`, ` [tag = "type"]`, ...
 fn serde_attrs(attrs: &[syn::Attribute]) -> String {
     let mut out = String::new();
-    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
-        let text = type_text(&attr.meta);
-        let inner = text.trim_start_matches("serde(").trim_end_matches(')');
-        for part in inner.split(", ") {
-            match part.split_once(" = ") {
-                Some(("rename", name)) => out.push_str(&format!(" = {name}")),
-                Some(("default", _)) => out.push_str(" (default)"),
-                Some(("skip_serializing_if", _)) => {}
-                Some((key, value)) => out.push_str(&format!(" [{key} = {value}]")),
-                None if part == "default" => out.push_str(" (default)"),
-                None => out.push_str(&format!(" [{part}]")),
-            }
+    for (key, value) in serde_metas(attrs) {
+        match (key.as_str(), value) {
+            ("rename", Some(name)) => out.push_str(&format!(" = {name:?}")),
+            ("default", _) => out.push_str(" (default)"),
+            ("skip_serializing_if", _) => {}
+            (key, Some(value)) => out.push_str(&format!(" [{key} = {value:?}]")),
+            (key, None) => out.push_str(&format!(" [{key}]")),
         }
     }
     out
@@ -305,22 +259,11 @@ fn deprecated(attrs: &[syn::Attribute]) -> &'static str {
     }
 }
 
-/// Token text with the spacing a person would write.
-fn type_text(tokens: &impl ToTokens) -> String {
-    let text = tokens.to_token_stream().to_string();
-    let mut out = text
-        .replace(" :: ", "::")
-        .replace(":: ", "::")
-        .replace(" < ", "<")
-        .replace("< ", "<")
-        .replace(" <", "<")
-        .replace(" >", ">")
-        .replace(" ,", ",")
-        .replace("& '", "&'")
-        .replace("& ", "&")
-        .replace(" (", "(")
-        .replace("( ", "(")
-        .replace(" )", ")");
+/// A type as a person would write it, printed from the parsed type (not from
+/// token spacing), with the long std and chrono paths shortened.
+fn type_text(ty: &syn::Type) -> String {
+    let mut out = String::new();
+    write_type(&mut out, ty);
     for (long, short) in [
         ("::std::string::", ""),
         ("::std::vec::", ""),
@@ -331,11 +274,68 @@ fn type_text(tokens: &impl ToTokens) -> String {
         ("::serde_json::", "serde_json::"),
         ("::uuid::", "uuid::"),
         ("types::", ""),
-        (",>", ">"),
     ] {
         out = out.replace(long, short);
     }
     out.trim_start_matches("::").to_string()
+}
+
+fn write_type(out: &mut String, ty: &syn::Type) {
+    match ty {
+        syn::Type::Path(p) => {
+            if p.path.leading_colon.is_some() {
+                out.push_str("::");
+            }
+            for (i, segment) in p.path.segments.iter().enumerate() {
+                if i > 0 {
+                    out.push_str("::");
+                }
+                out.push_str(&segment.ident.to_string());
+                if let syn::PathArguments::AngleBracketed(args) = &segment.arguments {
+                    out.push('<');
+                    for (i, arg) in args.args.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        match arg {
+                            syn::GenericArgument::Type(t) => write_type(out, t),
+                            syn::GenericArgument::Lifetime(l) => {
+                                out.push_str(&format!("'{}", l.ident))
+                            }
+                            other => out.push_str(&other.to_token_stream().to_string()),
+                        }
+                    }
+                    out.push('>');
+                }
+            }
+        }
+        syn::Type::Reference(r) => {
+            out.push('&');
+            if let Some(l) = &r.lifetime {
+                out.push_str(&format!("'{} ", l.ident));
+            }
+            if r.mutability.is_some() {
+                out.push_str("mut ");
+            }
+            write_type(out, &r.elem);
+        }
+        syn::Type::Slice(s) => {
+            out.push('[');
+            write_type(out, &s.elem);
+            out.push(']');
+        }
+        syn::Type::Tuple(t) => {
+            out.push('(');
+            for (i, elem) in t.elems.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write_type(out, elem);
+            }
+            out.push(')');
+        }
+        other => out.push_str(&other.to_token_stream().to_string()),
+    }
 }
 
 fn render(items: Vec<syn::Item>) -> String {

@@ -8,11 +8,9 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
-use crate::error::{Error, Result, escape, pointer};
-
-pub const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::error::{Error, Result};
+use crate::naming::{field_name, method_name, parameter_name, type_name};
+use crate::spec::{Operation, deref, escape, operations, pointer, schema_ref, walk_schemas};
 
 const FIX_HINT: &str = "add a fix to spec/oz-api.fixes.yaml (the published spec is never edited)";
 
@@ -45,6 +43,8 @@ pub fn outline(spec: &Value, file: &str) -> Result<()> {
 pub fn validate(spec: &Value, file: &str) -> Result<openapiv3::OpenAPI> {
     outline(spec, file)?;
     check_refs(spec, spec, &mut String::new(), file)?;
+    check_ref_cycles(spec, file)?;
+    check_rust_names(spec, file)?;
     check_operations(spec, file)?;
     parse(spec, file)
 }
@@ -176,49 +176,110 @@ fn check_refs(spec: &Value, node: &Value, at: &mut String, file: &str) -> Result
     Ok(())
 }
 
-/// Follows local `$ref`s to the referenced object; `null` when one does not resolve.
-pub(crate) fn deref<'a>(spec: &'a Value, mut node: &'a Value) -> &'a Value {
-    for _ in 0..32 {
-        match node.get("$ref").and_then(Value::as_str) {
-            Some(r) => {
-                node = r
-                    .strip_prefix('#')
-                    .and_then(|p| spec.pointer(p))
-                    .unwrap_or(&Value::Null)
+/// A schema that is only another schema (`$ref`, a one-member `oneOf`/`anyOf`,
+/// or any `allOf` member, which typify merges) cannot be itself: typify would
+/// recurse forever or write `struct A(B); struct B(A);`, which cannot compile.
+/// (A cycle through a property or array is fine: typify boxes it.)
+fn check_ref_cycles(spec: &Value, file: &str) -> Result<()> {
+    let schemas = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
+    let aliases = |schema: &Value| -> Vec<String> {
+        let mut out: Vec<String> = schema_ref(schema).into_iter().map(String::from).collect();
+        for key in ["allOf", "oneOf", "anyOf"] {
+            let members = schema[key]
+                .as_array()
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            if key == "allOf" || members.len() == 1 {
+                out.extend(members.iter().filter_map(schema_ref).map(String::from));
             }
-            None => break,
         }
-    }
-    node
-}
-
-/// One operation of the document.
-pub struct Operation<'a> {
-    pub path: &'a str,
-    pub method: &'a str,
-    pub value: &'a Value,
-    /// JSON pointer of the operation object.
-    pub pointer: String,
-}
-
-/// All operations in document order (already sorted by normalization).
-pub fn operations(spec: &Value) -> Vec<Operation<'_>> {
-    let mut out = Vec::new();
-    if let Some(paths) = spec.get("paths").and_then(Value::as_object) {
-        for (path, item) in paths {
-            for method in METHODS {
-                if let Some(value) = item.get(method) {
-                    out.push(Operation {
-                        path,
-                        method,
-                        value,
-                        pointer: pointer(["paths", path.as_str(), method]),
-                    });
+        out
+    };
+    for start in schemas.into_iter().flatten().map(|(name, _)| name) {
+        // Follow alias edges from `start`; a path back to it is a cycle.
+        let mut trail = vec![start.clone()];
+        let mut stack = vec![(start.clone(), 0usize)];
+        let mut seen = BTreeSet::new();
+        while let Some((name, depth)) = stack.pop() {
+            trail.truncate(depth + 1);
+            trail[depth] = name.clone();
+            for next in aliases(&spec["components"]["schemas"][&name]) {
+                if next == *start {
+                    trail.push(next);
+                    return Err(Error::at(
+                        file,
+                        pointer(["components", "schemas", start.as_str()]),
+                        format!(
+                            "schema `{start}` is defined only in terms of itself ({}): \
+                             a `$ref`/`allOf` cycle that no Rust type can hold",
+                            trail.join(" -> ")
+                        ),
+                        format!(
+                            "give one schema of the cycle its own properties, or drop the cycle; {FIX_HINT}"
+                        ),
+                    ));
+                }
+                if seen.insert(next.clone()) {
+                    stack.push((next, depth + 1));
                 }
             }
         }
     }
-    out
+    Ok(())
+}
+
+/// Names that Rust would see as one after the generators' renaming: two
+/// component schemas (`run_item` and `RunItem`: two `struct RunItem`), two
+/// properties of one object (`runId` and `run_id`: one field declared twice).
+/// progenitor alone writes code that does not compile for both.
+fn check_rust_names(spec: &Value, file: &str) -> Result<()> {
+    let mut types: BTreeMap<String, &String> = BTreeMap::new();
+    let schemas = spec
+        .pointer("/components/schemas")
+        .and_then(Value::as_object);
+    for name in schemas.into_iter().flatten().map(|(name, _)| name) {
+        if let Some(first) = types.insert(type_name(name), name) {
+            return Err(Error::at(
+                file,
+                pointer(["components", "schemas", name.as_str()]),
+                format!(
+                    "schemas `{first}` and `{name}` both become the Rust type `{}`",
+                    type_name(name)
+                ),
+                format!("rename one of them (and its $refs); {FIX_HINT}"),
+            ));
+        }
+    }
+    let mut clash = None;
+    walk_schemas(spec, &mut |at, schema| {
+        let properties = schema.get("properties").and_then(Value::as_object);
+        let mut fields: BTreeMap<String, &String> = BTreeMap::new();
+        for name in properties.into_iter().flatten().map(|(name, _)| name) {
+            if let Some(first) = fields.insert(field_name(name), name)
+                && clash.is_none()
+            {
+                clash = Some((
+                    format!("{at}/properties/{}", escape(name)),
+                    first.clone(),
+                    name.clone(),
+                ));
+            }
+        }
+    });
+    if let Some((at, first, name)) = clash {
+        return Err(Error::at(
+            file,
+            at,
+            format!(
+                "properties `{first}` and `{name}` of one object both become the Rust field `{}`",
+                field_name(&name)
+            ),
+            format!("remove or rename one of them; {FIX_HINT}"),
+        ));
+    }
+    Ok(())
 }
 
 fn check_operations(spec: &Value, file: &str) -> Result<()> {
@@ -283,20 +344,12 @@ fn check_operations(spec: &Value, file: &str) -> Result<()> {
     Ok(())
 }
 
-/// The Rust method progenitor makes of an operationId.
-pub fn method_name(operation_id: &str) -> String {
-    use heck::ToSnakeCase;
-    operation_id
-        .replace('\'', "")
-        .replace(|c: char| !c.is_alphanumeric() && c != '_', "-")
-        .to_snake_case()
-}
-
 fn check_path_parameters(spec: &Value, op: &Operation, file: &str) -> Result<()> {
     let path_item = &spec["paths"][op.path];
     let params = [&path_item["parameters"], &op.value["parameters"]];
     let mut declared = BTreeSet::new();
     let mut seen = BTreeSet::new();
+    let mut setters: BTreeMap<String, String> = BTreeMap::new();
     for (list, base) in params.iter().zip([
         pointer(["paths", op.path, "parameters"]),
         format!("{}/parameters", op.pointer),
@@ -320,6 +373,20 @@ fn check_path_parameters(spec: &Value, op: &Operation, file: &str) -> Result<()>
             }
             if location == "path" {
                 declared.insert(name.to_string());
+            }
+            // An operation-level parameter may override a path-level one of the same name.
+            let setter = parameter_name(name);
+            if let Some(first) = setters.insert(setter.clone(), name.to_string())
+                && first != name
+            {
+                return Err(Error::at(
+                    file,
+                    format!("{base}/{i}"),
+                    format!(
+                        "parameters `{first}` and `{name}` both become the builder method `{setter}`"
+                    ),
+                    format!("rename one of them; {FIX_HINT}"),
+                ));
             }
             if location == "cookie" {
                 return Err(Error::at(

@@ -359,7 +359,7 @@ async fn every_operation_passes_prism_validation_and_decodes() {
         ),
     }
 
-    let mut ids: Vec<String> = codegen::validate::operations(
+    let mut ids: Vec<String> = codegen::spec::operations(
         &serde_json::from_str::<Value>(
             &std::fs::read_to_string(root().join(codegen::NORMALIZED)).unwrap(),
         )

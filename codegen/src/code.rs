@@ -1,0 +1,150 @@
+//! Queries over the generated Rust code, shared by `patch` (which changes it)
+//! and `surface` (which renders it for review).
+
+use std::collections::BTreeMap;
+
+use syn::{Attribute, Item};
+
+/// The items of the top-level module `name` (`types`, `builder`, ...).
+pub fn module_items<'a>(code: &'a syn::File, name: &str) -> Vec<&'a Item> {
+    code.items
+        .iter()
+        .find_map(|item| match item {
+            Item::Mod(m) if m.ident == name => m.content.as_ref(),
+            _ => None,
+        })
+        .map(|(_, items)| items.iter().collect())
+        .unwrap_or_default()
+}
+
+/// The items of the top-level module `name`, to change them.
+pub fn module_items_mut<'a>(code: &'a mut syn::File, name: &str) -> Option<&'a mut Vec<Item>> {
+    code.items.iter_mut().find_map(|item| match item {
+        Item::Mod(m) if m.ident == name => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    })
+}
+
+/// Names of the structs, enums and aliases in the generated `types` module.
+pub fn type_names(code: &syn::File) -> Vec<String> {
+    module_items(code, "types")
+        .iter()
+        .filter_map(|item| item_name(item))
+        .collect()
+}
+
+/// The name a struct, enum or type alias defines.
+pub fn item_name(item: &Item) -> Option<String> {
+    match item {
+        Item::Struct(s) => Some(s.ident.to_string()),
+        Item::Enum(e) => Some(e.ident.to_string()),
+        Item::Type(t) => Some(t.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// The methods of the inherent `impl Client` blocks, by name.
+pub fn client_methods(code: &syn::File) -> BTreeMap<String, &syn::ImplItemFn> {
+    let mut out = BTreeMap::new();
+    for item in &code.items {
+        let Item::Impl(block) = item else { continue };
+        if block.trait_.is_some() || !is_type(&block.self_ty, "Client") {
+            continue;
+        }
+        for member in &block.items {
+            if let syn::ImplItem::Fn(f) = member {
+                out.insert(f.sig.ident.to_string(), f);
+            }
+        }
+    }
+    out
+}
+
+/// The last path segment of a type (`types::RunItem` -> `RunItem`).
+pub fn last_ident(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+pub fn is_type(ty: &syn::Type, name: &str) -> bool {
+    last_ident(ty).as_deref() == Some(name)
+}
+
+/// The trait an impl block implements, by its last segment (`From`, `Display`, ...).
+pub fn impl_trait(block: &syn::ItemImpl) -> Option<String> {
+    let (path, _) = block.trait_.as_ref()?;
+    path.segments.last().map(|s| s.ident.to_string())
+}
+
+/// The JSON name of a field or variant: its `#[serde(rename)]`, else its identifier.
+pub fn wire_name(attrs: &[Attribute], ident: Option<&syn::Ident>) -> Option<String> {
+    serde_value(attrs, "rename")
+        .or_else(|| ident.map(|i| i.to_string().trim_start_matches("r#").to_string()))
+}
+
+/// The string value of `#[serde(key = "...")]`, if present.
+pub fn serde_value(attrs: &[Attribute], key: &str) -> Option<String> {
+    serde_metas(attrs)
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .and_then(|(_, v)| v)
+}
+
+/// Whether `#[serde(word)]` or `#[serde(word = ...)]` is present.
+pub fn has_serde(attrs: &[Attribute], word: &str) -> bool {
+    serde_metas(attrs).iter().any(|(k, _)| k == word)
+}
+
+/// Every `key` / `key = "value"` inside `#[serde(...)]` attributes, parsed, in order.
+pub fn serde_metas(attrs: &[Attribute]) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    for attr in attrs.iter().filter(|a| a.path().is_ident("serde")) {
+        let _ = attr.parse_nested_meta(|meta| {
+            let key = meta
+                .path
+                .get_ident()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            let value = if meta.input.peek(syn::Token![=]) {
+                match meta.value()?.parse::<syn::Expr>()? {
+                    syn::Expr::Lit(syn::ExprLit {
+                        lit: syn::Lit::Str(s),
+                        ..
+                    }) => Some(s.value()),
+                    // serde's values are string literals; anything else as tokens.
+                    other => Some(quote::ToTokens::to_token_stream(&other).to_string()),
+                }
+            } else {
+                None
+            };
+            out.push((key, value));
+            Ok(())
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    #[test]
+    fn serde_attributes_are_read_parsed_not_as_text() {
+        let item: syn::ItemStruct = parse_quote! {
+            #[serde(untagged, rename = "x y", default = "defaults::f")]
+            struct S;
+        };
+        assert!(has_serde(&item.attrs, "untagged"));
+        assert_eq!(serde_value(&item.attrs, "rename").as_deref(), Some("x y"));
+        assert_eq!(
+            serde_value(&item.attrs, "default").as_deref(),
+            Some("defaults::f")
+        );
+        assert_eq!(wire_name(&item.attrs, None).as_deref(), Some("x y"));
+        let ident: syn::Ident = parse_quote!(r#type);
+        assert_eq!(wire_name(&[], Some(&ident)).as_deref(), Some("type"));
+    }
+}
