@@ -120,3 +120,18 @@ impl std::error::Error for Error {}
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 pub use crate::spec::{escape, pointer};
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_progenitor_named_in_errors_is_the_one_in_cargo_lock() {
+        let lock =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../Cargo.lock")).unwrap();
+        let version = super::PROGENITOR.strip_prefix("progenitor ").unwrap();
+        assert!(
+            lock.contains(&format!("name = \"progenitor\"\nversion = \"{version}\"")),
+            "Cargo.lock has another progenitor than {}: update error::PROGENITOR",
+            super::PROGENITOR
+        );
+    }
+}

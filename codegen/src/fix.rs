@@ -167,3 +167,52 @@ fn compact(value: &Value) -> String {
         text
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn fixes(yaml: &str) -> FixFile {
+        parse(yaml, "fixes.yaml").unwrap()
+    }
+
+    #[test]
+    fn a_fix_applies_where_its_target_holds_what_it_expects() {
+        let mut spec = json!({"a": {"b": "old", "c": 1}});
+        let file = fixes(
+            "fixes:\n- {id: x, why: bug, target: /a/b, expect: old, set: new}\n- {id: y, why: bug, target: /a/c, expect: 1, remove: true}\n",
+        );
+        apply(&mut spec, &file, "fixes.yaml").unwrap();
+        assert_eq!(spec, json!({"a": {"b": "new"}}));
+    }
+
+    #[test]
+    fn a_stale_fix_names_its_entry() {
+        let mut spec = json!({"a": {"b": "changed upstream"}});
+        let file = fixes("fixes:\n- {id: x, why: bug, target: /a/b, expect: old, set: new}\n");
+        let e = apply(&mut spec, &file, "fixes.yaml").unwrap_err();
+        assert_eq!(
+            e.kind(),
+            crate::Kind::Spec,
+            "the fixes file here is not crate::FIXES"
+        );
+        assert_eq!(e.location, crate::Location::Pointer("/fixes/0".into()));
+        assert!(e.message.contains("fix `x` is stale"), "{e}");
+        assert_eq!(spec, json!({"a": {"b": "changed upstream"}}));
+        let e = apply(&mut json!({}), &file, crate::FIXES).unwrap_err();
+        assert_eq!(e.kind(), crate::Kind::Fixes);
+    }
+
+    #[test]
+    fn a_fix_must_say_why_and_what() {
+        for bad in [
+            "fixes:\n- {id: x, why: '', target: /a, expect: 1, set: 2}\n",
+            "fixes:\n- {id: x, why: bug, target: /a, expect: 1}\n",
+            "fixes:\n- {id: x, why: bug, target: a, expect: 1, set: 2}\n",
+            "fixes:\n- {id: x, why: bug, target: /a, expect: 1, set: 2}\n- {id: x, why: bug, target: /b, expect: 1, set: 2}\n",
+        ] {
+            assert!(parse(bad, "fixes.yaml").is_err(), "{bad}");
+        }
+    }
+}

@@ -38,3 +38,23 @@ pub fn sha256(text: &str) -> String {
         .map(|b| format!("{b:02x}"))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn key_order_does_not_change_the_text_or_its_hash() {
+        let a = to_text(&canonical(
+            &json!({"b": 1, "a": {"d": [1, {"f": 2, "e": 3}], "c": null}}),
+        ));
+        let b = to_text(&canonical(
+            &json!({"a": {"c": null, "d": [1, {"e": 3, "f": 2}]}, "b": 1}),
+        ));
+        assert_eq!(a, b);
+        assert!(a.ends_with("}\n") && a.find("\"a\"") < a.find("\"b\""));
+        assert_eq!(sha256(&a), sha256(&b));
+        assert_eq!(sha256("").len(), 64);
+    }
+}

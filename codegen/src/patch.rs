@@ -538,3 +538,136 @@ fn string_enum_values(e: &ItemEnum) -> Option<Vec<(syn::Ident, String)>> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::{Kind, Location};
+    use serde_json::json;
+
+    fn file(code: proc_macro2::TokenStream) -> syn::File {
+        syn::parse2(code).unwrap()
+    }
+
+    fn union_spec() -> Value {
+        json!({"components": {"schemas": {
+            "Shape": {"oneOf": [{"$ref": "#/components/schemas/Circle"}], "discriminator": {"propertyName": "kind"}},
+            "Circle": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["circle"]}}}
+        }}})
+    }
+
+    #[test]
+    fn output_without_what_a_step_needs_is_a_generator_error_naming_the_step() {
+        let mut code = file(quote::quote! { pub struct Client; });
+        let e = patch(&json!({}), &mut code).unwrap_err();
+        assert_eq!(e.kind(), Kind::Generator);
+        assert_eq!(e.location, Location::Generator { step: "patch" });
+        assert!(e.to_string().contains(crate::error::PROGENITOR), "{e}");
+
+        // A discriminated union typify made into something else.
+        let mut code =
+            file(quote::quote! { pub mod types { pub struct Shape { pub kind: String } } });
+        let e = patch(&union_spec(), &mut code).unwrap_err();
+        assert_eq!(
+            e.location,
+            Location::Generator {
+                step: "discriminated_catch_all"
+            }
+        );
+        assert!(e.message.contains("#/components/schemas/Shape"), "{e}");
+
+        // A string enum of the spec that the output does not have.
+        let spec = json!({"components": {"schemas": {"Color": {"type": "string", "enum": ["red", "blue"]}}}});
+        let mut code = file(quote::quote! { pub mod types {} });
+        let e = patch(&spec, &mut code).unwrap_err();
+        assert_eq!(e.location, Location::Generator { step: "open_enums" });
+        assert!(e.message.contains("[\"blue\", \"red\"]"), "{e}");
+    }
+
+    #[test]
+    fn a_one_variant_union_becomes_an_open_enum() {
+        let mut code = file(quote::quote! { pub mod types {
+            #[serde(transparent)]
+            pub struct Shape(pub Circle);
+            impl ::std::ops::Deref for Shape { type Target = Circle; fn deref(&self) -> &Circle { &self.0 } }
+            impl ::std::convert::From<Shape> for Circle { fn from(value: Shape) -> Self { value.0 } }
+            impl ::std::convert::From<Circle> for Shape { fn from(value: Circle) -> Self { Self(value) } }
+            pub struct Circle { pub kind: CircleKind }
+            pub enum CircleKind { #[serde(rename = "circle")] Circle }
+        } });
+        patch(&union_spec(), &mut code).unwrap();
+        let text = prettyplease::unparse(&code);
+        assert!(text.contains("#[serde(untagged)]\n    #[non_exhaustive]\n    pub enum Shape {\n        Circle(Circle),"), "{text}");
+        assert!(text.contains("Unknown(::serde_json::Value)"), "{text}");
+        assert!(
+            !text.contains("Deref for Shape") && !text.contains("From<Shape> for Circle"),
+            "{text}"
+        );
+        assert!(
+            text.contains("impl ::std::convert::From<Circle> for Shape"),
+            "{text}"
+        );
+        // The single-value tag enum stays strict.
+        assert!(
+            !text.contains(
+                "CircleKind {\n        #[serde(rename = \"circle\")]\n        Circle,\n        ///"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn enums_open_with_a_free_catch_all_name() {
+        let spec = json!({"components": {"schemas": {"Kind": {"type": "string", "enum": ["Unknown", "known"]}}}});
+        let mut code = file(quote::quote! { pub mod types {
+            #[derive(Clone, Copy)]
+            pub enum Kind { Unknown, #[serde(rename = "known")] Known }
+            impl ::std::str::FromStr for Kind { type Err = (); fn from_str(_: &str) -> Result<Self, ()> { Err(()) } }
+        } });
+        patch(&spec, &mut code).unwrap();
+        let text = prettyplease::unparse(&code);
+        assert!(text.contains("Other(::std::string::String)"), "{text}");
+        assert!(text.contains("#[derive(Clone)]"), "{text}");
+        assert_eq!(
+            text.matches("impl ::std::str::FromStr for Kind").count(),
+            1,
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn lean_send_leaves_a_shape_it_does_not_know_as_progenitor_wrote_it() {
+        let send = |extra: proc_macro2::TokenStream| {
+            file(quote::quote! {
+                impl Send {
+                    pub async fn send(self) {
+                        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+                        header_map.append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                        );
+                        #extra
+                        let request = client.get(url).headers(header_map).build()?;
+                        ResponseValue::from_response(response).await
+                    }
+                }
+            })
+        };
+        // A header parameter: the map is kept, the decode is still leaner.
+        let mut code = send(
+            quote::quote! { if let Some(v) = id { header_map.append("x-request-id", v.to_string().try_into()?); } },
+        );
+        lean_send(&mut code);
+        let text = prettyplease::unparse(&code);
+        assert!(
+            text.contains(".headers(header_map)") && text.contains("crate::hooks::json(response)"),
+            "{text}"
+        );
+        // api-version alone: set on the request builder.
+        let mut code = send(quote::quote! {});
+        lean_send(&mut code);
+        let text = prettyplease::unparse(&code);
+        assert!(!text.contains("header_map"), "{text}");
+        assert!(text.contains(".header(\n"), "{text}");
+    }
+}

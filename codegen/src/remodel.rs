@@ -279,3 +279,74 @@ fn deprecated_properties_are_optional(node: &mut Value) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inline_unions_and_inline_variants_become_named_components() {
+        let variant = |tag: &str| json!({"type": "object", "required": ["kind"], "properties": {"kind": {"type": "string", "enum": [tag]}}});
+        let union = json!({"oneOf": [variant("LINK"), {"$ref": "#/components/schemas/Note"}], "discriminator": {"propertyName": "kind"}});
+        let spec = json!({
+            "paths": {"/things": {"post": {
+                "operationId": "makeThing",
+                "requestBody": {"content": {"application/json": {"schema": union.clone()}}},
+                "responses": {"200": {"description": "ok"}}
+            }}},
+            "components": {"schemas": {
+                "Note": variant("NOTE"),
+                "Run": {"type": "object", "properties": {"parts": {"type": "array", "items": union}}}
+            }}
+        });
+        let out = remodel(&spec);
+        let schemas = out["components"]["schemas"].as_object().unwrap();
+        let names: Vec<&str> = schemas.keys().map(String::as_str).collect();
+        assert_eq!(
+            names,
+            [
+                "MakeThingBody",
+                "MakeThingBodyLink",
+                "Note",
+                "Run",
+                "RunPartsItem",
+                "RunPartsItemLink"
+            ]
+        );
+        assert_eq!(
+            out.pointer("/paths/~1things/post/requestBody/content/application~1json/schema"),
+            Some(&json!({"$ref": "#/components/schemas/MakeThingBody"}))
+        );
+        assert_eq!(
+            out["components"]["schemas"]["RunPartsItem"]["oneOf"],
+            json!([{"$ref": "#/components/schemas/RunPartsItemLink"}, {"$ref": "#/components/schemas/Note"}])
+        );
+    }
+
+    #[test]
+    fn a_hoisted_name_never_collides_in_rust() {
+        let union = json!({"oneOf": [{"$ref": "#/components/schemas/A"}], "discriminator": {"propertyName": "t"}});
+        let spec = json!({"components": {"schemas": {
+            "A": {"type": "object"},
+            "run_items": {"type": "object"},
+            "Run": {"type": "object", "properties": {"items": union}}
+        }}});
+        let out = remodel(&spec);
+        assert!(
+            out["components"]["schemas"].get("RunItems2").is_some(),
+            "{out:#}"
+        );
+    }
+
+    #[test]
+    fn deprecated_properties_are_never_required() {
+        let spec = json!({"components": {"schemas": {"R": {
+            "required": ["a", "b"],
+            "properties": {"a": {"deprecated": true}, "b": {}}
+        }}}});
+        assert_eq!(
+            remodel(&spec)["components"]["schemas"]["R"]["required"],
+            json!(["b"])
+        );
+    }
+}

@@ -132,6 +132,7 @@ fn return_type_last_ident(output: &syn::ReturnType) -> Option<String> {
 fn operation_line(method: &str, path: &str, rust: &str, builder: &[&syn::Item]) -> String {
     let mut params = Vec::new();
     let mut response = String::from("?");
+    let mut kept: Vec<&str> = Vec::new();
     for item in builder {
         match item {
             syn::Item::Struct(s) => {
@@ -165,14 +166,33 @@ fn operation_line(method: &str, path: &str, rust: &str, builder: &[&syn::Item]) 
                             .replacen(">, Error<", ", error body ", 1)
                             .trim_end_matches(">>")
                             .to_string();
+                        let body = f.block.to_token_stream().to_string();
+                        // What patch's lean_send left as progenitor wrote it.
+                        for (left, what) in [
+                            ("header_map", "its own header map"),
+                            (
+                                "ResponseValue :: from_response",
+                                "a copy of the response headers",
+                            ),
+                            ("ResponseValue :: empty", "a copy of the response headers"),
+                        ] {
+                            if body.contains(left) && !kept.contains(&what) {
+                                kept.push(what);
+                            }
+                        }
                     }
                 }
             }
             _ => {}
         }
     }
+    let send = if kept.is_empty() {
+        String::new()
+    } else {
+        format!("  send as progenitor wrote it: {}\n", kept.join(", "))
+    };
     format!(
-        "{} {path}\n  client.{rust}()\n{}  returns {response}\n",
+        "{} {path}\n  client.{rust}()\n{}  returns {response}\n{send}",
         method.to_uppercase(),
         params.concat()
     )

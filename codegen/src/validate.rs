@@ -197,35 +197,49 @@ fn check_ref_cycles(spec: &Value, file: &str) -> Result<()> {
         }
         out
     };
-    for start in schemas.into_iter().flatten().map(|(name, _)| name) {
-        // Follow alias edges from `start`; a path back to it is a cycle.
-        let mut trail = vec![start.clone()];
-        let mut stack = vec![(start.clone(), 0usize)];
-        let mut seen = BTreeSet::new();
-        while let Some((name, depth)) = stack.pop() {
-            trail.truncate(depth + 1);
-            trail[depth] = name.clone();
-            for next in aliases(&spec["components"]["schemas"][&name]) {
-                if next == *start {
-                    trail.push(next);
-                    return Err(Error::at(
-                        file,
-                        pointer(["components", "schemas", start.as_str()]),
-                        format!(
-                            "schema `{start}` is defined only in terms of itself ({}): \
-                             a `$ref`/`allOf` cycle that no Rust type can hold",
-                            trail.join(" -> ")
-                        ),
-                        format!(
-                            "give one schema of the cycle its own properties, or drop the cycle; {FIX_HINT}"
-                        ),
-                    ));
-                }
-                if seen.insert(next.clone()) {
-                    stack.push((next, depth + 1));
-                }
+    // Depth-first along alias edges; `trail` is the path from the start.
+    fn find_cycle(
+        name: &str,
+        trail: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+        edges: &dyn Fn(&str) -> Vec<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(at) = trail.iter().position(|n| n == name) {
+            let mut cycle = trail[at..].to_vec();
+            cycle.push(name.to_string());
+            return Some(cycle);
+        }
+        if !done.insert(name.to_string()) {
+            return None;
+        }
+        trail.push(name.to_string());
+        for next in edges(name) {
+            if let Some(cycle) = find_cycle(&next, trail, done, edges) {
+                return Some(cycle);
             }
         }
+        trail.pop();
+        None
+    }
+    let edges = |name: &str| aliases(&spec["components"]["schemas"][name]);
+    let mut done = BTreeSet::new();
+    for start in schemas.into_iter().flatten().map(|(name, _)| name) {
+        let Some(cycle) = find_cycle(start, &mut Vec::new(), &mut done, &edges) else {
+            continue;
+        };
+        let first = &cycle[0];
+        return Err(Error::at(
+            file,
+            pointer(["components", "schemas", first.as_str()]),
+            format!(
+                "schema `{first}` is defined only in terms of itself ({}): \
+                 a `$ref`/`allOf` cycle that no Rust type can hold",
+                cycle.join(" -> ")
+            ),
+            format!(
+                "give one schema of the cycle its own properties, or drop the cycle; {FIX_HINT}"
+            ),
+        ));
     }
     Ok(())
 }

@@ -233,3 +233,41 @@ fn send_methods_set_api_version_directly_unless_the_operation_has_header_paramet
         28
     );
 }
+
+/// An optimisation never refuses a spec: with a header parameter on every
+/// operation, no send method has an `api-version`-only map to remove; all keep
+/// progenitor's map, regen succeeds, and each operation snapshot says so.
+#[test]
+fn a_header_parameter_on_every_operation_regenerates_and_the_snapshots_say_what_was_kept() {
+    let mut spec = published_spec_value();
+    let paths = spec["paths"].as_object_mut().unwrap();
+    for item in paths.values_mut() {
+        for method in codegen::spec::METHODS {
+            if let Some(op) = item.get_mut(method) {
+                let params = op
+                    .as_object_mut()
+                    .unwrap()
+                    .entry("parameters")
+                    .or_insert_with(|| json!([]));
+                params.as_array_mut().unwrap().push(
+                    json!({"name": "X-Request-Id", "in": "header", "schema": {"type": "string"}}),
+                );
+            }
+        }
+    }
+    let generated = generate(&spec);
+    let snapshots = codegen::surface::snapshots(&generated.spec, &generated.code);
+    let operations: Vec<&String> = snapshots
+        .iter()
+        .filter(|(name, _)| name.starts_with("operation__"))
+        .map(|(_, text)| text)
+        .collect();
+    assert_eq!(operations.len(), 28);
+    for text in operations {
+        assert!(text.contains("  x_request_id?: String\n"), "{text}");
+        assert!(
+            text.contains("  send as progenitor wrote it: its own header map\n"),
+            "{text}"
+        );
+    }
+}
