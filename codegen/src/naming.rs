@@ -131,6 +131,34 @@ pub fn field_name(property: &str) -> String {
     sanitize(property, Case::Snake, Generator::Typify)
 }
 
+/// The variants typify makes of a string enum's values (typify-impl 0.8
+/// `type_entry.rs`, `TypeEntryEnum::from_metadata`): plain sanitising; if two
+/// collide, every `_` and non-identifier character becomes `X` first; if they
+/// still collide typify panics. `Err` holds the values that collide.
+pub fn enum_variants(values: &[&str]) -> Result<Vec<String>, Vec<String>> {
+    let unique = |names: &[String]| {
+        let set: std::collections::BTreeSet<&String> = names.iter().collect();
+        set.len() == names.len()
+    };
+    let plain: Vec<String> = values.iter().map(|v| type_name(v)).collect();
+    if unique(&plain) {
+        return Ok(plain);
+    }
+    let marked: Vec<String> = values
+        .iter()
+        .map(|v| type_name(&v.replace(|c: char| c == '_' || !is_xid_continue(c), "X")))
+        .collect();
+    if unique(&marked) {
+        return Ok(marked);
+    }
+    Err(values
+        .iter()
+        .zip(&marked)
+        .filter(|(_, name)| marked.iter().filter(|n| n == name).count() > 1)
+        .map(|(value, _)| value.to_string())
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -24,7 +24,7 @@ use heck::ToPascalCase;
 use serde_json::{Value, json};
 
 use crate::naming::type_name;
-use crate::spec::{operations, pointer, walk_schemas};
+use crate::spec::{deref, operations, pointer, walk_schemas};
 
 const ERROR_REF: &str = "#/components/schemas/Error";
 
@@ -224,10 +224,16 @@ fn error_responses_for_every_status(spec: &mut Value) {
         .into_iter()
         .filter(|op| {
             let responses = op.value["responses"].as_object();
+            // A `default` response answers errors too: it must be `Error` or
+            // bodiless, or progenitor would see two error body types.
             responses.into_iter().flatten().all(|(code, response)| {
-                !is_error_status(code)
-                    || response.pointer("/content/application~1json/schema/$ref")
-                        == Some(&Value::from(ERROR_REF))
+                let response = deref(spec, response);
+                let is_error = response.pointer("/content/application~1json/schema/$ref")
+                    == Some(&Value::from(ERROR_REF));
+                let bodiless = response.get("content").is_none();
+                !(is_error_status(code) || code == "default")
+                    || is_error
+                    || (code == "default" && bodiless)
             })
         })
         .map(|op| format!("{}/responses", op.pointer))

@@ -9,8 +9,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::naming::{field_name, method_name, parameter_name, type_name};
-use crate::spec::{Operation, deref, escape, operations, pointer, schema_ref, walk_schemas};
+use crate::naming::{enum_variants, field_name, method_name, parameter_name, type_name};
+use crate::spec::{
+    Operation, deref, escape, operations, pointer, schema_ref, string_enum, walk_schemas,
+};
 
 const FIX_HINT: &str = "add a fix to spec/oz-api.fixes.yaml (the published spec is never edited)";
 
@@ -282,6 +284,31 @@ fn check_rust_names(spec: &Value, file: &str) -> Result<()> {
             }
         }
     });
+    let mut clash_values = None;
+    walk_schemas(spec, &mut |at, schema| {
+        if clash_values.is_some() {
+            return;
+        }
+        if let Some(values) = string_enum(schema)
+            && let Err(dups) = enum_variants(&values)
+        {
+            clash_values = Some((format!("{at}/enum"), dups));
+        }
+    });
+    if let Some((at, dups)) = clash_values {
+        return Err(Error::at(
+            file,
+            at,
+            format!(
+                "enum values {} all become one Rust variant name (typify panics on this)",
+                dups.iter()
+                    .map(|d| format!("`{d}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            format!("remove or rename one of them; {FIX_HINT}"),
+        ));
+    }
     if let Some((at, first, name)) = clash {
         return Err(Error::at(
             file,
@@ -400,6 +427,20 @@ fn check_path_parameters(spec: &Value, op: &Operation, file: &str) -> Result<()>
                         "parameters `{first}` and `{name}` both become the builder method `{setter}`"
                     ),
                     format!("rename one of them; {FIX_HINT}"),
+                ));
+            }
+            if p.get("style").and_then(Value::as_str) == Some("deepObject") {
+                return Err(Error::at(
+                    file,
+                    format!("{base}/{i}"),
+                    format!(
+                        "query parameter `{name}` has `style: deepObject`, which progenitor does not support"
+                    ),
+                    format!(
+                        "until progenitor does, drop it with a fix in spec/oz-api.fixes.yaml \
+                         (`target: {base}/{i}`, `remove: true`, `expect:` the parameter); \
+                         the operation keeps its other parameters"
+                    ),
                 ));
             }
             if location == "cookie" {
