@@ -55,6 +55,8 @@ pub struct Generated {
     pub spec: serde_json::Value,
     pub spec_sha256: String,
     pub operations: usize,
+    /// What the maintainer should know that did not stop regen (parameters left out).
+    pub warnings: Vec<String>,
     pub stages: Vec<(&'static str, Duration)>,
 }
 
@@ -117,12 +119,23 @@ pub fn run(root: &Path, spec: &Path) -> Result<Generated> {
     ];
     lap("format");
 
+    let warnings = remodel::dropped_parameters(&canonical)
+        .into_iter()
+        .map(|(operation, name)| {
+            format!(
+                "{spec_name}: query parameter `{name}` of `{operation}` is not generated: \
+                 `style: deepObject` is not supported by {}",
+                error::PROGENITOR
+            )
+        })
+        .collect();
     Ok(Generated {
         files,
         code,
         spec: canonical,
         spec_sha256: sha,
         operations,
+        warnings,
         stages,
     })
 }

@@ -9,6 +9,10 @@
 //!   member is optional (as RFC 7807 has it), so a proxy's or a future
 //!   server's problem body still decodes;
 //! - a deprecated property is never required: the server may stop sending it;
+//! - an optional query parameter with `style: deepObject` (a map sent as
+//!   `name[key]=value`) is left out: progenitor rejects the whole spec for it.
+//!   The operation's snapshot and regen's output name it ([`dropped_parameters`]);
+//!   a required one is refused by `validate`;
 //! - every discriminated `oneOf` becomes a named component whose variants are
 //!   `$ref`s to named components, wherever it occurred (a property, array
 //!   items, a body, a response) and whatever its variants were (inline
@@ -43,7 +47,53 @@ pub fn remodel(spec: &Value) -> Value {
         deprecated_properties_are_optional(schemas);
     }
     name_discriminated_unions(&mut spec);
+    drop_deep_object_parameters(&mut spec);
     spec
+}
+
+/// Whether a (dereferenced) parameter is sent with `style: deepObject`.
+pub fn is_deep_object(parameter: &Value) -> bool {
+    parameter.get("style").and_then(Value::as_str) == Some("deepObject")
+}
+
+/// The parameters remodel leaves out, as `(operationId, parameter name)`.
+pub fn dropped_parameters(spec: &Value) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for op in operations(spec) {
+        let path_level = &spec["paths"][op.path]["parameters"];
+        for p in [&op.value["parameters"], path_level]
+            .into_iter()
+            .filter_map(Value::as_array)
+            .flatten()
+            .map(|p| deref(spec, p))
+            .filter(|p| is_deep_object(p) && p["required"] != true)
+        {
+            let name = p["name"].as_str().unwrap_or_default().to_string();
+            out.push((op.id().unwrap_or_default().to_string(), name));
+        }
+    }
+    out
+}
+
+fn drop_deep_object_parameters(spec: &mut Value) {
+    let lists: Vec<String> = operations(spec)
+        .iter()
+        .flat_map(|op| {
+            [
+                format!("{}/parameters", op.pointer),
+                pointer(["paths", op.path, "parameters"]),
+            ]
+        })
+        .collect();
+    let resolved = spec.clone();
+    for list in lists {
+        if let Some(Value::Array(params)) = spec.pointer_mut(&list) {
+            params.retain(|p| {
+                let p = deref(&resolved, p);
+                !(is_deep_object(p) && p["required"] != true)
+            });
+        }
+    }
 }
 
 /// Whether `schema` is a `oneOf` with a discriminator.

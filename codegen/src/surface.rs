@@ -18,6 +18,7 @@ pub fn snapshots(spec: &Value, code: &syn::File) -> BTreeMap<String, String> {
     let mut index = String::from("# every operation and type in the generated API\n");
     let client_methods = client_methods(code);
     let builders = module_items(code, "builder");
+    let dropped = crate::remodel::dropped_parameters(spec);
     for op in operations(spec) {
         let Some(id) = op.value.get("operationId").and_then(Value::as_str) else {
             continue;
@@ -37,6 +38,11 @@ pub fn snapshots(spec: &Value, code: &syn::File) -> BTreeMap<String, String> {
             .map(|name| items_named(&builders, name))
             .unwrap_or_default();
         text.push_str(&operation_line(op.method, op.path, &method, &builder));
+        for (_, name) in dropped.iter().filter(|(of, _)| of == id) {
+            text.push_str(&format!(
+                "  not generated: query parameter {name} (style deepObject, which progenitor cannot send)\n"
+            ));
+        }
         text.push_str("\n---- generated Rust ----\n");
         let mut items: Vec<syn::Item> = Vec::new();
         if let Some(f) = client_methods.get(&method) {
