@@ -153,7 +153,7 @@ fn scaling(root: &Path, runs: usize) -> Result<(), String> {
 }
 
 fn client_overhead(root: &Path, quick: bool) -> Result<(), String> {
-    let mut command = Command::new(env!("CARGO"));
+    let mut command = Command::new(crate::cargo());
     command.current_dir(root).args([
         "bench",
         "--quiet",
@@ -178,7 +178,7 @@ fn compile_cost(root: &Path) -> Result<(), String> {
     let target = tempdir(root)?;
     let build = |what: &str| -> Result<Duration, String> {
         let started = Instant::now();
-        let status = Command::new(env!("CARGO"))
+        let status = Command::new(crate::cargo())
             .current_dir(root)
             .args(["build", "--quiet", "-p", "oz-api"])
             .env("CARGO_TARGET_DIR", &target)

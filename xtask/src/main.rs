@@ -1,137 +1,187 @@
-//! `cargo xtask regen [--check] [--spec PATH] [--root DIR]`: regenerate oz-api from the spec.
-//! `cargo xtask diff OLD NEW [--output FILE]`: what a spec update changes for users.
-//! `cargo xtask bench [--quick]`: the measurements in BENCHMARKS.md.
+//! The workspace's tasks, run as `cargo xtask COMMAND` (an alias in `.cargo/config.toml`):
+//!
+//! - `cargo xtask regen [--check] [--spec PATH] [--root DIR]`: regenerate oz-api from the spec.
+//! - `cargo xtask diff OLD NEW [--output FILE]`: what a spec update changes for users.
+//! - `cargo xtask bench [--quick]`: the measurements in BENCHMARKS.md.
+//!
+//! Every command acts on the checkout it is run in, found at run time: the
+//! `CARGO_MANIFEST_DIR` that `cargo run` sets for xtask, or, when the binary is run
+//! directly, the nearest directory at or above the current one whose `Cargo.toml` has
+//! a `[workspace]` table. `regen --root DIR` overrides both. Never the path xtask was
+//! compiled in: checkouts that share one target directory (a global
+//! `CARGO_TARGET_DIR`, git worktrees, CI caches) share one xtask binary, which cargo
+//! does not rebuild when only the checkout changed.
+//!
+//! oz-api's version (for the drift report's next release) is what
+//! `cargo metadata` reads from that checkout, asked only when a report is printed;
+//! `$CARGO` names the cargo binary when set.
+//!
+//! Exit status: 0 on success, 1 when a command fails (`error: …`; regen then
+//! writes nothing) or `regen --check` finds stale files, 2 on a usage error.
 
 mod bench;
 
+use std::ffi::OsString;
+use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-const USAGE: &str = "\
-usage: cargo xtask regen [--check] [--spec PATH] [--root DIR]
-       cargo xtask diff OLD NEW [--output FILE]
-       cargo xtask bench [--quick]
+use clap::{Parser, Subcommand};
 
-  regen            generate every file from spec/oz-api.yaml and write the ones that changed
-  --check          write nothing; fail with a diff if any generated file is stale
-  --spec PATH      read the published spec from PATH instead of spec/oz-api.yaml
-                   (to try a new upstream version before adopting it)
-  --root DIR       the workspace to read fixes from and write into (default: this one)
-  diff OLD NEW     report what changes for oz-api users between two spec files, and
-                   whether the release is breaking; Markdown to stdout or to FILE
-  bench            measure regen, its growth with spec size, client overhead and compile cost
-  --quick          fewer repetitions, no compile measurement (a smoke run)";
-
-struct Args {
-    check: bool,
-    spec: Option<PathBuf>,
-    root: Option<PathBuf>,
+#[derive(Parser)]
+#[command(
+    name = "xtask",
+    bin_name = "cargo xtask",
+    about = "oz-api's workspace tasks",
+    override_usage = "cargo xtask regen [--check] [--spec PATH] [--root DIR]\n       \
+                      cargo xtask diff OLD NEW [--output FILE]\n       \
+                      cargo xtask bench [--quick]",
+    disable_help_subcommand = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
 }
 
-fn parse_args(args: &[String]) -> Result<Args, String> {
-    let mut parsed = Args {
-        check: false,
-        spec: None,
-        root: None,
-    };
-    let mut args = args.iter();
-    match args.next().map(String::as_str) {
-        Some("regen") => {}
-        Some(other) => return Err(format!("unknown command `{other}`")),
-        None => return Err("no command given".into()),
+#[derive(Subcommand)]
+enum Command {
+    /// generate every file from spec/oz-api.yaml and write the ones that changed
+    Regen {
+        /// write nothing; fail with a diff if any generated file is stale
+        #[arg(long)]
+        check: bool,
+        /// read the published spec from PATH instead of spec/oz-api.yaml
+        /// (to try a new upstream version before adopting it)
+        #[arg(long, value_name = "PATH")]
+        spec: Option<PathBuf>,
+        /// the workspace to read fixes from and write into
+        /// (default: the checkout xtask is run in)
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+    },
+    /// report what changes for oz-api users between two spec files, and
+    /// whether the release is breaking; Markdown to stdout or to FILE
+    Diff {
+        /// the spec file before the update
+        old: PathBuf,
+        /// the spec file after it
+        new: PathBuf,
+        /// write the report to FILE instead of stdout
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// measure regen, its growth with spec size, client overhead and compile cost
+    Bench {
+        /// fewer repetitions, no compile measurement (a smoke run)
+        #[arg(long)]
+        quick: bool,
+    },
+}
+
+/// Why a command failed. `main` prints it as `error: {it}` and exits 1.
+enum Error {
+    /// From the pipeline, or finding the checkout or oz-api's version: names a
+    /// file and says what to do.
+    Located(codegen::Error),
+    /// From a benchmark.
+    Bench(String),
+}
+
+impl From<codegen::Error> for Error {
+    fn from(e: codegen::Error) -> Self {
+        Error::Located(e)
     }
-    while let Some(arg) = args.next() {
-        let mut value = |flag: &str| {
-            args.next()
-                .map(PathBuf::from)
-                .ok_or_else(|| format!("{flag} needs a value"))
-        };
-        match arg.as_str() {
-            "--check" => parsed.check = true,
-            "--spec" => parsed.spec = Some(value("--spec")?),
-            "--root" => parsed.root = Some(value("--root")?),
-            other => return Err(format!("unknown argument `{other}`")),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Located(e) => e.fmt(f),
+            Error::Bench(e) => f.write_str(e),
         }
     }
-    Ok(parsed)
-}
-
-fn workspace_root() -> PathBuf {
-    // xtask lives in <root>/xtask.
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap_or(Path::new("."))
-        .to_path_buf()
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.iter().any(|a| a == "-h" || a == "--help") {
-        println!("{USAGE}");
-        return ExitCode::SUCCESS;
-    }
-    if args.first().map(String::as_str) == Some("diff") {
-        let (old, new, output) = match &args[1..] {
-            [old, new] => (old, new, None),
-            [old, new, flag, file] if flag == "--output" => (old, new, Some(file)),
-            _ => {
-                eprintln!("error: diff needs two spec files\n\n{USAGE}");
-                return ExitCode::from(2);
-            }
-        };
-        return match diff(Path::new(old), Path::new(new), output.map(Path::new)) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(1)
-            }
-        };
-    }
-    if args.first().map(String::as_str) == Some("bench") {
-        let quick = match &args[1..] {
-            [] => false,
-            [flag] if flag == "--quick" => true,
-            _ => {
-                eprintln!("error: unknown arguments to bench\n\n{USAGE}");
-                return ExitCode::from(2);
-            }
-        };
-        return match bench::run(&workspace_root(), quick) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::from(1)
-            }
-        };
-    }
-    let args = match parse_args(&args) {
-        Ok(args) => args,
-        Err(message) => {
-            eprintln!("error: {message}\n\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    // Usage errors: clap prints them and exits 2 (`--help`: prints it, exits 0).
+    let command = Cli::parse().command;
+    let regen = matches!(command, Command::Regen { .. });
+    let result = match command {
+        Command::Regen { check, spec, root } => run_regen(check, spec, root),
+        Command::Diff { old, new, output } => diff(&old, &new, output.as_deref()),
+        Command::Bench { quick } => bench(quick),
     };
-    match regen(&args) {
+    match result {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
-            eprintln!("nothing was written");
+            if regen {
+                eprintln!("nothing was written");
+            }
             ExitCode::from(1)
         }
     }
 }
 
-fn regen(args: &Args) -> Result<ExitCode, codegen::Error> {
+/// The checkout to act on (see the module docs): the runtime `CARGO_MANIFEST_DIR`
+/// of xtask when `cargo run` set it, else the current directory, and from there up
+/// to the first `Cargo.toml` with a `[workspace]` table.
+fn workspace_root() -> Result<PathBuf, codegen::Error> {
+    // Set by `cargo run` (and `cargo test`) for xtask; an inherited one of another
+    // package does not say where xtask was run.
+    let from_cargo = match std::env::var_os("CARGO_PKG_NAME") {
+        Some(name) if name == "xtask" => std::env::var_os("CARGO_MANIFEST_DIR"),
+        _ => None,
+    };
+    let start = match from_cargo {
+        Some(dir) => PathBuf::from(dir),
+        None => std::env::current_dir().map_err(|e| {
+            codegen::Error::new(
+                ".",
+                codegen::Location::File,
+                format!("cannot read the current directory: {e}"),
+                "run xtask from inside an oz-api checkout",
+            )
+        })?,
+    };
+    start
+        .ancestors()
+        .find(|dir| declares_workspace(&dir.join("Cargo.toml")))
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            codegen::Error::new(
+                start.display().to_string(),
+                codegen::Location::File,
+                "no Cargo.toml with a [workspace] table here or in any parent directory",
+                "run it in an oz-api checkout (regen: or give one with --root DIR)",
+            )
+        })
+}
+
+/// Whether the manifest at `path` exists and has a `[workspace]` table.
+fn declares_workspace(path: &Path) -> bool {
+    std::fs::read_to_string(path).is_ok_and(|manifest| {
+        manifest.lines().any(|line| {
+            let table = line.split('#').next().unwrap_or_default().trim();
+            table == "[workspace]" || table.starts_with("[workspace.")
+        })
+    })
+}
+
+fn run_regen(check: bool, spec: Option<PathBuf>, root: Option<PathBuf>) -> Result<ExitCode, Error> {
     let started = Instant::now();
-    let root = args.root.clone().unwrap_or_else(workspace_root);
-    let spec = args
-        .spec
-        .clone()
-        .unwrap_or_else(|| root.join(codegen::SPEC));
+    let root = match root {
+        Some(root) => root,
+        None => workspace_root()?,
+    };
+    let spec = spec.unwrap_or_else(|| root.join(codegen::SPEC));
     let generated = codegen::run(&root, &spec)?;
 
-    if args.check {
+    for warning in &generated.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if check {
         let stale = codegen::write::check(&root, &generated.files);
         if stale.is_empty() {
             println!(
@@ -157,7 +207,7 @@ fn regen(args: &Args) -> Result<ExitCode, codegen::Error> {
         if report.verdict().is_some() {
             print!(
                 "{}",
-                codegen::drift::markdown(&report, &crate_version(&root), "Oz API spec update")
+                codegen::drift::markdown(&report, &crate_version(&root)?, "Oz API spec update")
             );
         }
     }
@@ -185,8 +235,8 @@ fn regen(args: &Args) -> Result<ExitCode, codegen::Error> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn diff(old: &Path, new: &Path, output: Option<&Path>) -> Result<(), codegen::Error> {
-    let root = workspace_root();
+fn diff(old: &Path, new: &Path, output: Option<&Path>) -> Result<ExitCode, Error> {
+    let root = workspace_root()?;
     let (before, skipped_old) = codegen::comparable_spec(&root, old)?;
     let (after, skipped_new) = codegen::comparable_spec(&root, new)?;
     for (path, skipped) in [(old, skipped_old), (new, skipped_new)] {
@@ -200,7 +250,7 @@ fn diff(old: &Path, new: &Path, output: Option<&Path>) -> Result<(), codegen::Er
     }
     let report = codegen::drift::compare(&before, &after, codegen::drift::GENERATED);
     let title = format!("{} → {}", file_name(old), file_name(new));
-    let text = codegen::drift::markdown(&report, &crate_version(&root), &title);
+    let text = codegen::drift::markdown(&report, &crate_version(&root)?, &title);
     match output {
         None => print!("{text}"),
         Some(file) => std::fs::write(file, text).map_err(|e| {
@@ -212,7 +262,13 @@ fn diff(old: &Path, new: &Path, output: Option<&Path>) -> Result<(), codegen::Er
             )
         })?,
     }
-    Ok(())
+    Ok(ExitCode::SUCCESS)
+}
+
+fn bench(quick: bool) -> Result<ExitCode, Error> {
+    let root = workspace_root()?;
+    bench::run(&root, quick).map_err(Error::Bench)?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn file_name(path: &Path) -> String {
@@ -221,18 +277,73 @@ fn file_name(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-/// oz-api's version, from its Cargo.toml.
-fn crate_version(root: &Path) -> String {
-    std::fs::read_to_string(root.join("oz-api/Cargo.toml"))
-        .ok()
-        .and_then(|manifest| {
-            manifest.lines().find_map(|l| {
-                l.strip_prefix("version = \"")?
-                    .strip_suffix('"')
-                    .map(String::from)
-            })
+/// The cargo to run: `$CARGO` (set by cargo for the programs it runs), else `cargo`.
+fn cargo() -> OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
+}
+
+/// oz-api's version, as `cargo metadata` reads it from the workspace at `root`.
+fn crate_version(root: &Path) -> Result<String, codegen::Error> {
+    let manifest = root.join("Cargo.toml");
+    let error = |message: String, hint: &str| {
+        codegen::Error::new(
+            manifest.display().to_string(),
+            codegen::Location::File,
+            format!("cannot read oz-api's version: {message}"),
+            hint,
+        )
+    };
+    let cargo = cargo();
+    let output = std::process::Command::new(&cargo)
+        .current_dir(root)
+        .args(["metadata", "--no-deps", "--format-version", "1"])
+        .arg("--manifest-path")
+        .arg(&manifest)
+        .output()
+        .map_err(|e| {
+            error(
+                format!("cannot run `{} metadata`: {e}", cargo.to_string_lossy()),
+                "install cargo, or set CARGO to the cargo binary",
+            )
+        })?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let stderr = stderr.trim();
+        return Err(error(
+            format!(
+                "`cargo metadata` failed: {}",
+                stderr.strip_prefix("error: ").unwrap_or(stderr)
+            ),
+            "the drift report names the next version: run it in an oz-api checkout \
+             (regen: or give one with --root DIR) whose manifests cargo can read",
+        ));
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).map_err(|e| {
+        error(
+            format!("`cargo metadata` printed no JSON: {e}"),
+            "check the cargo that CARGO or PATH names",
+        )
+    })?;
+    let package = metadata["packages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|package| package["name"] == "oz-api")
+        .ok_or_else(|| {
+            error(
+                "the workspace has no package `oz-api`".into(),
+                "run it in an oz-api checkout (regen: or give one with --root DIR)",
+            )
+        })?;
+    package["version"]
+        .as_str()
+        .map(String::from)
+        .ok_or_else(|| {
+            error(
+                format!("{} has no version", package["manifest_path"]),
+                "set `version` in oz-api's Cargo.toml",
+            )
         })
-        .unwrap_or_else(|| "0.1.0".into())
 }
 
 fn limit_lines(text: &str, max: usize) -> String {

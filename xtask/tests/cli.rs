@@ -14,6 +14,43 @@ fn xtask(args: &[&str]) -> Output {
         .expect("run xtask")
 }
 
+/// A scratch copy that is also a cargo workspace with an `oz-api` package at
+/// version 0.3.0, where regen reads the version for its drift report.
+fn workspace() -> Scratch {
+    let scratch = Scratch::new();
+    std::fs::write(
+        scratch.path().join("Cargo.toml"),
+        "[workspace]\nmembers = [\"oz-api\"]\nresolver = \"3\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        scratch.path().join("oz-api/Cargo.toml"),
+        "[package]\nname = \"oz-api\"\nversion = \"0.3.0\"\nedition = \"2024\"\n\n\
+         [lib]\npath = \"src/generated.rs\"\n",
+    )
+    .unwrap();
+    scratch
+}
+
+/// Writes a copy of the published spec with one more optional `RunItem` field
+/// (an additive change) into the scratch, and returns its path.
+fn newer_spec(scratch: &Scratch) -> String {
+    let mut spec = published_spec_value();
+    spec["components"]["schemas"]["RunItem"]["properties"]["priority"] = json!({"type": "integer"});
+    let newer = scratch.path().join("newer.json");
+    std::fs::write(&newer, serde_json::to_string(&spec).unwrap()).unwrap();
+    newer.to_str().unwrap().to_string()
+}
+
+/// Makes the scratch's generated Rust stale.
+fn make_stale(scratch: &Scratch) {
+    std::fs::write(scratch.path().join("oz-api/src/generated.rs"), "// stale\n").unwrap();
+}
+
+fn is_stale(scratch: &Scratch) -> bool {
+    std::fs::read_to_string(scratch.path().join("oz-api/src/generated.rs")).unwrap() == "// stale\n"
+}
+
 fn regen(scratch: &Scratch, extra: &[&str]) -> Output {
     let root = scratch.path().to_str().unwrap();
     let mut args = vec!["regen", "--root", root];
@@ -102,7 +139,7 @@ fn check_reports_stale_files_with_a_diff_and_changes_nothing() {
 
 #[test]
 fn spec_option_regenerates_from_another_file() {
-    let scratch = Scratch::new();
+    let scratch = workspace();
     let mut spec = published_spec_value();
     spec["components"]["schemas"]["RunState"]["enum"]
         .as_array_mut()
@@ -124,16 +161,58 @@ fn spec_option_regenerates_from_another_file() {
 
 #[test]
 fn usage_errors_exit_2() {
-    for args in [
-        &["regen", "--bogus"][..],
-        &["frobnicate"],
-        &[],
-        &["regen", "--spec"],
+    const USAGE: &str = "Usage: cargo xtask regen [--check] [--spec PATH] [--root DIR]\n       \
+                         cargo xtask diff OLD NEW [--output FILE]\n       \
+                         cargo xtask bench [--quick]";
+    for (args, expected) in [
+        (
+            &["regen", "--bogus"][..],
+            &[
+                "error: unexpected argument '--bogus' found",
+                "Usage: cargo xtask regen",
+            ][..],
+        ),
+        (
+            &["frobnicate"],
+            &["error: unrecognized subcommand 'frobnicate'", USAGE],
+        ),
+        (
+            &[],
+            &[USAGE, "regen  generate every file from spec/oz-api.yaml"],
+        ),
+        (
+            &["regen", "--spec"],
+            &["error: a value is required for '--spec <PATH>' but none was supplied"],
+        ),
+        (
+            &["diff", "only-one.yaml"],
+            &["<NEW>", "Usage: cargo xtask diff"],
+        ),
+        (
+            &["bench", "--slow"],
+            &["'--slow'", "Usage: cargo xtask bench"],
+        ),
     ] {
         let output = xtask(args);
         assert_eq!(output.status.code(), Some(2), "{args:?}");
-        assert!(stderr(&output).contains("usage: cargo xtask regen"));
+        for fragment in expected {
+            assert!(
+                stderr(&output).contains(fragment),
+                "{args:?}: expected {fragment:?} in:\n{}",
+                stderr(&output)
+            );
+        }
     }
+    let help = xtask(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&help.stdout).contains(USAGE));
+    let help = xtask(&["regen", "--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(
+        String::from_utf8_lossy(&help.stdout).contains(
+            "--check        write nothing; fail with a diff if any generated file is stale"
+        )
+    );
 }
 
 #[test]
@@ -428,17 +507,162 @@ fn diff_prints_a_changelog_section_or_writes_it() {
 
 #[test]
 fn regen_prints_the_drift_report_against_the_previous_spec() {
-    let scratch = Scratch::new();
-    let mut spec = published_spec_value();
-    spec["components"]["schemas"]["RunItem"]["properties"]["priority"] = json!({"type": "integer"});
-    let newer = scratch.path().join("newer.json");
-    std::fs::write(&newer, serde_json::to_string(&spec).unwrap()).unwrap();
-    let output = regen(&scratch, &["--spec", newer.to_str().unwrap()]);
+    let scratch = workspace();
+    let newer = newer_spec(&scratch);
+    let output = regen(&scratch, &["--spec", &newer]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(stdout.contains("Verdict: **additive**"), "{stdout}");
+    // The version is the one in the workspace regen writes into.
+    assert!(
+        stdout.contains("Verdict: **additive**: release 0.3.1 (from 0.3.0)"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("`types::RunItem`: new optional field `priority`"),
         "{stdout}"
     );
+}
+
+#[test]
+fn drift_report_without_a_readable_version_is_an_error() {
+    // Not a cargo workspace: no Cargo.toml to read oz-api's version from.
+    let scratch = Scratch::new();
+    let newer = newer_spec(&scratch);
+    let before = scratch.contents();
+    let output = regen(&scratch, &["--spec", &newer]);
+    let message = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{message}");
+    let manifest = scratch.path().join("Cargo.toml");
+    assert!(
+        message.contains(&format!(
+            "error: {}: cannot read oz-api's version: `cargo metadata` failed:",
+            manifest.display()
+        )),
+        "{message}"
+    );
+    assert!(message.contains("hint: "), "{message}");
+    assert!(message.ends_with("nothing was written\n"), "{message}");
+    assert_eq!(before, scratch.contents(), "files changed on error");
+
+    // A workspace without oz-api.
+    std::fs::write(&manifest, "[workspace]\n").unwrap();
+    let output = regen(&scratch, &["--spec", &newer]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output)
+            .contains("cannot read oz-api's version: the workspace has no package `oz-api`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn check_and_regen_without_drift_do_not_run_cargo() {
+    // `$CARGO` is the cargo regen runs, and it runs none unless it prints a report.
+    let scratch = workspace();
+    let run = |extra: &[&str]| {
+        let root = scratch.path().to_str().unwrap();
+        Command::new(env!("CARGO_BIN_EXE_xtask"))
+            .args(["regen", "--root", root])
+            .args(extra)
+            .env("CARGO", "/nonexistent/cargo")
+            .output()
+            .unwrap()
+    };
+    make_stale(&scratch);
+    let output = run(&["--check"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stderr(&output).contains("generated files are stale: oz-api/src/generated.rs"));
+    let output = run(&[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let output = run(&["--check"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+
+    let newer = newer_spec(&scratch);
+    let output = run(&["--spec", &newer]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("cannot run `/nonexistent/cargo metadata`"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+/// Runs `xtask regen` with no `--root` as a program started in `dir`, with
+/// `vars` set and cargo's variables for xtask unset.
+fn regen_in(dir: &std::path::Path, vars: &[(&str, &std::path::Path)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xtask"));
+    command
+        .arg("regen")
+        .current_dir(dir)
+        .env_remove("CARGO_MANIFEST_DIR")
+        .env_remove("CARGO_PKG_NAME");
+    for (name, value) in vars {
+        command.env(name, value);
+    }
+    command.output().unwrap()
+}
+
+#[test]
+fn run_directly_it_acts_on_the_workspace_around_the_current_directory() {
+    let here = workspace();
+    make_stale(&here);
+    let output = regen_in(&here.path().join("oz-api/src"), &[]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        String::from_utf8_lossy(&output.stdout)
+            .contains("1 files changed: oz-api/src/generated.rs")
+    );
+    assert!(!is_stale(&here));
+
+    // Outside any workspace it says so, and writes nothing.
+    let nowhere = tempfile::tempdir().unwrap();
+    let in_a_workspace = nowhere
+        .path()
+        .ancestors()
+        .any(|dir| dir.join("Cargo.toml").exists());
+    if !in_a_workspace {
+        let output = regen_in(nowhere.path(), &[]);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{message}");
+        assert!(
+            message
+                .contains("no Cargo.toml with a [workspace] table here or in any parent directory"),
+            "{message}"
+        );
+        assert!(message.contains("hint: "), "{message}");
+        assert!(message.ends_with("nothing was written\n"), "{message}");
+    }
+}
+
+#[test]
+fn run_by_cargo_it_acts_on_the_workspace_cargo_names() {
+    // `cargo run` sets xtask's CARGO_MANIFEST_DIR (and CARGO_PKG_NAME) at run time:
+    // that workspace wins over the current directory's.
+    let (named, current) = (workspace(), workspace());
+    make_stale(&named);
+    make_stale(&current);
+    let manifest_dir = named.path().join("xtask");
+    let output = regen_in(
+        current.path(),
+        &[
+            ("CARGO_MANIFEST_DIR", &manifest_dir),
+            ("CARGO_PKG_NAME", std::path::Path::new("xtask")),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(!is_stale(&named));
+    assert!(is_stale(&current));
+
+    // Another package's manifest directory, inherited from a `cargo run` of it,
+    // says nothing about where xtask was run.
+    let output = regen_in(
+        current.path(),
+        &[
+            ("CARGO_MANIFEST_DIR", &manifest_dir),
+            ("CARGO_PKG_NAME", std::path::Path::new("another")),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(!is_stale(&current));
 }
