@@ -670,4 +670,48 @@ mod tests {
         assert!(!text.contains("header_map"), "{text}");
         assert!(text.contains(".header(\n"), "{text}");
     }
+
+    #[test]
+    fn deprecated_operations_and_fields_are_marked_where_the_spec_says() {
+        let spec = json!({
+            "paths": {"/old": {"get": {"operationId": "getOld", "deprecated": true}}},
+            "components": {"schemas": {
+                "Base": {"type": "object", "properties": {"task_id": {"type": "string", "deprecated": true, "description": "Use run_id."}}},
+                "Run": {"allOf": [{"$ref": "#/components/schemas/Base"}, {"properties": {"old": {"deprecated": true}}}]}
+            }}
+        });
+        let mut code = file(quote::quote! {
+            impl Client { pub fn get_old(&self) {} }
+            pub mod types {
+                pub struct Base { pub task_id: Option<String> }
+                pub struct Run { pub task_id: Option<String>, #[serde(rename = "old")] pub old_: Option<String> }
+            }
+        });
+        patch(&spec, &mut code).unwrap();
+        let text = prettyplease::unparse(&code);
+        assert!(text.contains("#[deprecated(note = \"`GET /old` is deprecated in the Oz API spec\")]\n    pub fn get_old"), "{text}");
+        assert_eq!(
+            text.matches("#[deprecated(note = \"Use run_id.\")]")
+                .count(),
+            2,
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "#[deprecated(note = \"`old` is deprecated in the Oz API spec\")]\n        pub old_"
+            ),
+            "{text}"
+        );
+        assert_eq!(text.matches("#[non_exhaustive]").count(), 2, "{text}");
+
+        // The method is gone from progenitor's output: a generator error.
+        let mut code = file(quote::quote! { impl Client {} pub mod types {} });
+        let e = patch(&spec, &mut code).unwrap_err();
+        assert_eq!(
+            e.location,
+            Location::Generator {
+                step: "deprecated_operations"
+            }
+        );
+    }
 }
