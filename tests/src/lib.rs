@@ -1,5 +1,9 @@
 //! Helpers shared by the workspace tests.
 
+pub mod batch;
+pub mod corpus;
+pub mod mutate;
+
 use std::path::{Path, PathBuf};
 
 /// The workspace root.
