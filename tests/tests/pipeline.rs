@@ -271,3 +271,22 @@ fn a_header_parameter_on_every_operation_regenerates_and_the_snapshots_say_what_
         );
     }
 }
+
+/// A failure in the component schemas alone (here progenitor rejects an enum
+/// value that does not fit the property's type) is located to the property by
+/// bisection, not to `/components/schemas` as a whole.
+#[test]
+fn a_progenitor_failure_in_a_schema_is_located_to_the_property() {
+    let mut spec = published_spec_value();
+    spec["components"]["schemas"]["RunItem"]["properties"]["title"] =
+        json!({"type": "integer", "enum": ["a"]});
+    let scratch = Scratch::new();
+    std::fs::write(scratch.spec(), serde_json::to_string(&spec).unwrap()).unwrap();
+    let error = codegen::run(scratch.path(), &scratch.spec()).unwrap_err();
+    assert_eq!(
+        error.location,
+        codegen::Location::Pointer("/components/schemas/RunItem/properties/title".into()),
+        "{error}"
+    );
+    assert_eq!(error.kind(), codegen::Kind::Spec);
+}
