@@ -39,6 +39,8 @@ pub const PROGENITOR: &str = "progenitor 0.15.1";
 /// A pipeline error. Displayed as `file:location: message` plus a hint line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Error {
+    /// Whose fault it is.
+    pub kind: Kind,
     pub file: String,
     pub location: Location,
     pub message: String,
@@ -53,8 +55,14 @@ impl Error {
         message: impl Into<String>,
         hint: impl Into<String>,
     ) -> Self {
+        let file = file.into();
         Error {
-            file: file.into(),
+            kind: if file == crate::FIXES {
+                Kind::Fixes
+            } else {
+                Kind::Spec
+            },
+            file,
             location,
             message: message.into(),
             hint: hint.into(),
@@ -73,26 +81,36 @@ impl Error {
     /// progenitor's output lacks what step `step` was written for: `expected`
     /// says what, in terms of the spec item it came from.
     pub fn generator(step: &'static str, expected: impl std::fmt::Display) -> Self {
-        Error::new(
-            PROGENITOR,
-            Location::Generator { step },
-            format!(
-                "expected {expected}, but the generated code has none; the generator's output changed"
-            ),
-            format!(
-                "update step `{step}` in codegen/src for this generator's output, \
+        Error {
+            kind: Kind::Generator,
+            ..Error::new(
+                PROGENITOR,
+                Location::Generator { step },
+                format!(
+                    "expected {expected}, but the generated code has none; the generator's output changed"
+                ),
+                format!(
+                    "update step `{step}` in codegen/src for this generator's output, \
                  or pin the {PROGENITOR} this pipeline was written for"
-            ),
-        )
+                ),
+            )
+        }
+    }
+
+    /// Reading or writing a file of the workspace failed.
+    pub fn io(
+        path: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Self {
+        Error {
+            kind: Kind::Io,
+            ..Error::new(path, Location::File, message, hint)
+        }
     }
 
     pub fn kind(&self) -> Kind {
-        match &self.location {
-            Location::Generator { .. } => Kind::Generator,
-            _ if self.file == crate::FIXES => Kind::Fixes,
-            Location::File if self.message.starts_with("cannot write") => Kind::Io,
-            _ => Kind::Spec,
-        }
+        self.kind
     }
 }
 

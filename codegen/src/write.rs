@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::OutputFile;
-use crate::error::{Error, Location, Result};
+use crate::error::{Error, Result};
 
 /// A generated file whose checked-in contents differ from what the spec produces.
 #[derive(Debug)]
@@ -41,9 +41,8 @@ pub fn write_all(root: &Path, files: &[OutputFile]) -> Result<Vec<&'static str>>
         .collect();
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
     let io_error = |path: &Path, e: std::io::Error| {
-        Error::new(
+        Error::io(
             path.display().to_string(),
-            Location::File,
             format!("cannot write: {e}"),
             "check permissions and free disk space; nothing was changed",
         )
