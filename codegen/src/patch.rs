@@ -427,14 +427,7 @@ fn check_every_enum_opened(spec: &Value, opened: &[OpenEnum]) -> Result<()> {
         .collect();
     let mut missing = None;
     walk_schemas(spec, &mut |at, schema| {
-        // typify merges an `allOf` member into its parent (an enum there may
-        // merge into something else, or nothing: `string` and `object`), and
-        // emits no type for a `not`: such enums are not its own types.
-        let merged = at.rsplit('/').nth(1) == Some("allOf")
-            || under_not(at)
-            || ["allOf", "oneOf", "anyOf"]
-                .iter()
-                .any(|k| schema.get(k).is_some());
+        let merged = crate::spec::merged_away(at, schema);
         if missing.is_some() || merged || schema.get("$ref").is_some() {
             return;
         }
@@ -455,15 +448,6 @@ fn check_every_enum_opened(spec: &Value, opened: &[OpenEnum]) -> Result<()> {
             ),
         )),
     }
-}
-
-/// Whether the schema at `at` is inside a `not` (a `not` keyword, not a
-/// property named `not`).
-fn under_not(at: &str) -> bool {
-    let segments: Vec<&str> = at.split('/').collect();
-    segments
-        .windows(2)
-        .any(|w| w[1] == "not" && w[0] != "properties")
 }
 
 fn open_enum_impls(open: OpenEnum) -> Vec<Item> {

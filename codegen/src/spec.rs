@@ -170,6 +170,23 @@ pub fn walk_schemas(spec: &Value, visit: &mut dyn FnMut(&str, &Value)) {
     outside(&mut String::new(), spec, visit);
 }
 
+/// Whether typify emits no type of its own for the schema at `at`: it merges
+/// an `allOf` member into its parent, and a schema beside `allOf`/`oneOf`/
+/// `anyOf` with them (a string enum there may merge into something else, or
+/// into nothing: `string` and `object`); it emits nothing for a `not`.
+pub fn merged_away(at: &str, schema: &Value) -> bool {
+    let segments: Vec<&str> = at.split('/').collect();
+    let under_not = segments
+        .windows(2)
+        .any(|w| w[1] == "not" && w[0] != "properties");
+    let allof_member = segments.len() >= 2 && segments[segments.len() - 2] == "allOf";
+    under_not
+        || allof_member
+        || ["allOf", "oneOf", "anyOf"]
+            .iter()
+            .any(|k| schema.get(*k).is_some())
+}
+
 /// The values of a string enum schema (`null` left out), if it is one.
 pub fn string_enum(schema: &Value) -> Option<Vec<&str>> {
     let values = schema.get("enum")?.as_array()?;
