@@ -12,13 +12,17 @@
 //! directory at `target/evolution/target`, so a rerun only checks what
 //! changed: files are written only when their bytes differ (cargo decides
 //! freshness by modification time). Directories of members a run does not
-//! list stay (cargo ignores them), except old mutation samples. The root manifest is the real one with its `members` replaced
-//! (same dependency versions, lints and profiles) and `Cargo.lock` is the real
-//! one, so `--offline` resolves nothing anew.
+//! list stay (cargo ignores them), except old mutation samples; a
+//! [`Batch::partial`] batch (the evolution test's second check, which
+//! compiles entries one by one when their group fails) removes nothing. The
+//! root manifest is the real one with its `members` replaced (same dependency
+//! versions, lints and profiles) and `Cargo.lock` is the real one, so
+//! `--offline` resolves nothing anew.
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
@@ -30,6 +34,10 @@ pub struct Batch {
     members: BTreeMap<String, Member>,
     /// Names added with the same code as an earlier member: checked once.
     aliases: BTreeMap<String, String>,
+    /// What a member is, written as comment lines atop its Cargo.toml.
+    notes: BTreeMap<String, String>,
+    /// Whether to delete mutation samples (`m-*`) this batch does not list.
+    prune_samples: bool,
 }
 
 enum Member {
@@ -47,6 +55,8 @@ pub struct Checked {
     /// (resolution, a dependency, ...): then no member's verdict can be trusted.
     pub cargo_error: Option<String>,
     pub elapsed: Duration,
+    /// When the last dependency built anew was done (None: all were fresh).
+    pub dependencies: Option<Duration>,
     pub members: usize,
     /// Names that were not compiled separately: the member with the same code.
     pub aliases: BTreeMap<String, String>,
@@ -138,7 +148,24 @@ impl Batch {
             root: root.to_path_buf(),
             members: BTreeMap::new(),
             aliases: BTreeMap::new(),
+            notes: BTreeMap::new(),
+            prune_samples: true,
         }
+    }
+
+    /// A batch checked beside the main one in the same workspace (the second,
+    /// attributing check): it leaves the other members' directories alone, so
+    /// the next main check finds them fresh.
+    pub fn partial(root: &Path) -> Batch {
+        Batch {
+            prune_samples: false,
+            ..Batch::new(root)
+        }
+    }
+
+    /// Says what a member is, in comment lines atop its Cargo.toml.
+    pub fn note(&mut self, name: &str, text: &str) {
+        self.notes.insert(name.to_string(), text.to_string());
     }
 
     pub fn dir(&self) -> PathBuf {
@@ -166,18 +193,33 @@ impl Batch {
         let ws = self.dir().join("ws");
         self.write(&ws)?;
         let started = Instant::now();
-        let output = cargo(&ws, &self.dir().join("target")).output()?;
-        let elapsed = started.elapsed();
-        let stdout = String::from_utf8_lossy(&output.stdout);
+        let mut child = cargo(&ws, &self.dir().join("target"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let mut stderr_pipe = child.stderr.take().expect("stderr is piped");
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            let _ = stderr_pipe.read_to_string(&mut text);
+            text
+        });
         let mut errors: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
         let mut unattributed = Vec::new();
         let mut rebuilt = std::collections::BTreeSet::new();
-        for message in stdout
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-        {
+        let mut dependencies = None;
+        // Read as cargo writes, to time when the last dependency was built.
+        for line in BufReader::new(child.stdout.take().expect("stdout is piped")).split(b'\n') {
+            let Ok(message) = serde_json::from_str::<Value>(&String::from_utf8_lossy(&line?))
+            else {
+                continue;
+            };
             if message["reason"] == "compiler-artifact" && message["fresh"] == false {
-                rebuilt.extend(member_of(&ws, &message));
+                match member_of(&ws, &message) {
+                    Some(member) => {
+                        rebuilt.insert(member);
+                    }
+                    None => dependencies = Some(started.elapsed()),
+                }
             }
             if let Some((member, diagnostic)) = error_of(&ws, &message) {
                 match member {
@@ -188,28 +230,30 @@ impl Batch {
                 }
             }
         }
-        let stderr = String::from_utf8_lossy(&output.stderr);
+        let status = child.wait()?;
+        let elapsed = started.elapsed();
+        let stderr = stderr.join().unwrap_or_default();
         // cargo failing with no error of any member means it did not get as far
         // as our crates (offline resolution, a dependency that fails to build).
-        let cargo_error = ((!output.status.success() && errors.is_empty())
-            || !unattributed.is_empty())
-        .then(|| {
-            let tail: Vec<&str> = stderr.lines().rev().take(40).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            format!(
-                "cargo check in {} failed ({}):\n{}\n{}",
-                ws.display(),
-                output.status,
-                unattributed.join(""),
-                tail.join("\n")
-            )
-        });
+        let cargo_error = ((!status.success() && errors.is_empty()) || !unattributed.is_empty())
+            .then(|| {
+                let tail: Vec<&str> = stderr.lines().rev().take(40).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                format!(
+                    "cargo check in {} failed ({}):\n{}\n{}",
+                    ws.display(),
+                    status,
+                    unattributed.join(""),
+                    tail.join("\n")
+                )
+            });
         // A member with errors has no artifact, but was checked all the same.
         let checked_anew = rebuilt.len() + errors.keys().filter(|m| !rebuilt.contains(*m)).count();
         Ok(Checked {
             errors,
             cargo_error,
             elapsed,
+            dependencies,
             members: self.members.len(),
             aliases: self.aliases.clone(),
             rebuilt: checked_anew,
@@ -232,9 +276,12 @@ impl Batch {
         let crate_manifest = std::fs::read_to_string(oz_api.join("Cargo.toml"))?;
         for (name, member) in &self.members {
             let dir = ws.join(name);
+            let note: String = self.notes.get(name).map_or(String::new(), |text| {
+                text.lines().map(|l| format!("# {l}\n")).collect()
+            });
             write_if_changed(
                 &dir.join("Cargo.toml"),
-                &rename_package(&crate_manifest, name),
+                &format!("{note}{}", rename_package(&crate_manifest, name)),
             )?;
             match member {
                 Member::Client(generated) => {
@@ -254,7 +301,11 @@ impl Batch {
         for entry in std::fs::read_dir(ws)? {
             let path = entry?.path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            if path.is_dir() && name.starts_with("m-") && !self.members.contains_key(&name) {
+            if self.prune_samples
+                && path.is_dir()
+                && name.starts_with("m-")
+                && !self.members.contains_key(&name)
+            {
                 std::fs::remove_dir_all(&path)?;
             }
         }

@@ -86,6 +86,110 @@ impl Entry {
     }
 }
 
+impl Entry {
+    /// The entry's JSON Patch, None for a full spec file.
+    pub fn edits(&self) -> Option<&[Value]> {
+        match &self.source {
+            Source::Edits(edits) => Some(edits),
+            Source::File(_) => None,
+        }
+    }
+
+    /// Whether any edit removes something.
+    pub fn removes(&self) -> bool {
+        self.edits()
+            .is_some_and(|edits| edits.iter().any(|e| e["op"] == "remove"))
+    }
+}
+
+/// Entries packed together to be compiled as one crate: the published spec
+/// with the edits of all of them applied in order.
+#[derive(Debug, Clone)]
+pub struct Pack {
+    /// Indices into the list given to [`pack`], in its order.
+    pub members: Vec<usize>,
+    pub spec: Value,
+}
+
+/// Packs edit lists greedily, in order: each joins the current pack when
+/// (a) all its edits apply on top of the pack's spec so far, (b) none of them
+/// touches a slot an edit of another member touched (see [`slot`]), and (c)
+/// `fits` accepts the combined spec with its members (the candidate last);
+/// otherwise it starts a new pack. A pack of one is the list's own spec,
+/// which `fits` is not asked about.
+pub fn pack(
+    published: &Value,
+    lists: &[&[Value]],
+    mut fits: impl FnMut(&Value, &[usize]) -> bool,
+) -> Vec<Pack> {
+    let mut packs: Vec<Pack> = Vec::new();
+    // The slots each member of the current pack touched.
+    let mut taken: Vec<Vec<String>> = Vec::new();
+    for (index, edits) in lists.iter().enumerate() {
+        if let Some(current) = packs.last_mut()
+            && let Some((spec, slots)) = apply_tracked(&current.spec, edits)
+            && !slots.iter().any(|s| taken.iter().any(|t| slots_meet(s, t)))
+            && fits(&spec, &[current.members.as_slice(), &[index]].concat())
+        {
+            current.members.push(index);
+            current.spec = spec;
+            taken.extend(slots);
+            continue;
+        }
+        let (spec, slots) = apply_tracked(published, edits).unwrap_or_else(|| {
+            // Does not apply even alone: a pack of its own, as the published spec
+            // (the entry itself is reported as bad elsewhere).
+            (published.clone(), Vec::new())
+        });
+        packs.push(Pack {
+            members: vec![index],
+            spec,
+        });
+        taken = slots;
+    }
+    packs
+}
+
+/// `edits` applied to a copy of `doc`, with the slot of each edit; None when
+/// one does not apply.
+fn apply_tracked(doc: &Value, edits: &[Value]) -> Option<(Value, Vec<Vec<String>>)> {
+    let mut doc = doc.clone();
+    let mut slots = Vec::new();
+    for edit in edits {
+        slots.push(slot(&doc, edit)?);
+        apply_one(&mut doc, edit).ok()?;
+    }
+    Some((doc, slots))
+}
+
+/// The part of `doc` an edit acts on, as pointer segments: its path, except
+/// that inserting into or removing from a list (a numeric index) shifts every
+/// later item, so it claims the whole list. Appending (`-`) claims a slot of
+/// its own: `-` matches nothing in [`slots_meet`]. None for an edit without
+/// a valid path.
+pub fn slot(doc: &Value, edit: &Value) -> Option<Vec<String>> {
+    let mut segments = parse_pointer(edit.get("path")?.as_str()?).ok()?;
+    let op = edit.get("op").and_then(Value::as_str).unwrap_or("");
+    if matches!(op, "add" | "remove") && segments.len() > 1 {
+        let parent = &segments[..segments.len() - 1];
+        let last = &segments[segments.len() - 1];
+        if last != "-"
+            && doc
+                .pointer(&codegen::spec::pointer(parent))
+                .is_some_and(Value::is_array)
+        {
+            segments.pop();
+        }
+    }
+    Some(segments)
+}
+
+/// Whether two slots overlap: one is a prefix of the other (or they are
+/// equal). An append (`-`) is a new item, equal to no other.
+pub fn slots_meet(a: &[String], b: &[String]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x == y && x != "-")
+}
+
 /// Loads every `*.yaml` directly in `dir` (not `full/`, which holds the
 /// complete specs entries point to), sorted by name. An entry that cannot be
 /// read is returned as an error naming its file, so one bad entry does not
@@ -309,6 +413,77 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(err, "edit 0: /zz: nothing to replace");
+    }
+
+    #[test]
+    fn slots_meet_by_prefix_and_lists_are_claimed_whole_by_inserts_and_removals() {
+        let doc = json!({"a": {"list": [1, 2], "m": {"200": 1}}});
+        let slot_of = |op: &str, path: &str| {
+            slot(&doc, &json!({"op": op, "path": path, "value": 0})).unwrap()
+        };
+        assert_eq!(slot_of("remove", "/a/list/1"), ["a", "list"]);
+        assert_eq!(slot_of("add", "/a/list/0"), ["a", "list"]);
+        assert_eq!(slot_of("replace", "/a/list/1"), ["a", "list", "1"]);
+        assert_eq!(slot_of("add", "/a/list/-"), ["a", "list", "-"]);
+        // A numeric key of a mapping (a status code) is just a key.
+        assert_eq!(slot_of("add", "/a/m/201"), ["a", "m", "201"]);
+        let meet =
+            |x: &str, y: &str| slots_meet(&parse_pointer(x).unwrap(), &parse_pointer(y).unwrap());
+        assert!(meet("/a/b", "/a/b"));
+        assert!(meet("/a", "/a/b/c"));
+        assert!(meet("/a/b/c", "/a"));
+        assert!(!meet("/a/b", "/a/c"));
+        assert!(!meet("/a/-", "/a/-"));
+        assert!(meet("/a", "/a/-"));
+    }
+
+    #[test]
+    fn packs_are_greedy_in_order() {
+        let published = json!({"s": {"A": {}, "list": [1, 2, 3]}});
+        let add = |path: &str| json!({"op": "add", "path": path, "value": 1});
+        let remove = |path: &str| json!({"op": "remove", "path": path});
+        let lists: Vec<Vec<Value>> = vec![
+            vec![add("/s/A/x"), add("/s/list/-")],
+            vec![add("/s/A/y"), add("/s/list/-")], // joins: disjoint, appends
+            vec![add("/s/A/x")],                   // same slot as 0: new pack
+            vec![remove("/s/list/0")],             // joins 2
+            vec![add("/s/list/-"), remove("/s/A")], // list claimed whole by 3: new pack
+            vec![add("/s/A/z")],                   // /s/A is gone in 4: new pack
+            vec![add("/s/B")],                     // joins 5 unless `fits` says no
+        ];
+        let lists: Vec<&[Value]> = lists.iter().map(Vec::as_slice).collect();
+        let members = |fits: bool| -> Vec<Vec<usize>> {
+            pack(&published, &lists, |_, _| fits)
+                .into_iter()
+                .map(|p| p.members)
+                .collect()
+        };
+        assert_eq!(members(true), [vec![0, 1], vec![2, 3], vec![4], vec![5, 6]]);
+        assert_eq!(
+            members(false),
+            [
+                vec![0],
+                vec![1],
+                vec![2],
+                vec![3],
+                vec![4],
+                vec![5],
+                vec![6]
+            ]
+        );
+        let packs = pack(&published, &lists, |_, _| true);
+        // `fits` is asked with the members, the candidate last.
+        let mut asked = Vec::new();
+        pack(&published, &lists[..2], |_, members| {
+            asked.push(members.to_vec());
+            true
+        });
+        assert_eq!(asked, [vec![0, 1]]);
+        assert_eq!(
+            packs[0].spec,
+            json!({"s": {"A": {"x": 1, "y": 1}, "list": [1, 2, 3, 1, 1]}})
+        );
+        assert_eq!(packs[1].spec, json!({"s": {"A": {"x": 1}, "list": [2, 3]}}));
     }
 
     #[test]
