@@ -8,8 +8,9 @@
 //! - open string enums: a value the spec does not list decodes into
 //!   `Unknown(String)` and round-trips (typify has no such option, typify#862);
 //!   single-value enums (discriminator tags) stay strict;
-//! - a discriminated `oneOf` (made uniform by `remodel`) decodes an unknown tag
-//!   into `Unknown(serde_json::Value)`, keeping the raw JSON;
+//! - a discriminated `oneOf` (made uniform by `remodel`) reads its tag first:
+//!   a known tag decodes its variant strictly, an unknown tag becomes
+//!   `Unknown(serde_json::Value)`, keeping the raw JSON;
 //! - `#[non_exhaustive]` on every generated struct and enum;
 //! - optimisation: leaner `send` methods, the same requests and responses with
 //!   less work per call (measured in BENCHMARKS.md, client overhead).
@@ -25,7 +26,7 @@ use crate::code::{has_serde, impl_trait, is_type, module_items_mut, wire_name};
 use crate::error::{Error, Result};
 use crate::naming::{method_name, type_name};
 use crate::remodel::is_discriminated_union;
-use crate::spec::{deref, operations, string_enum, walk_schemas};
+use crate::spec::{deref, operations, schema_ref, string_enum, walk_schemas};
 
 /// Patches `code`, generated from `spec` (the remodelled document).
 pub fn patch(spec: &Value, code: &mut syn::File) -> Result<()> {
@@ -228,8 +229,12 @@ fn deprecated_fields(spec: &Value, types: &mut [Item]) -> Result<()> {
             ));
         };
         // A schema with properties that typify made an enum (merged with a
-        // oneOf, say) has no fields to mark.
+        // oneOf, say) or a newtype (`nullable`, a `type` other than object)
+        // has no fields to mark.
         let Item::Struct(item) = item else { continue };
+        if !matches!(item.fields, Fields::Named(_)) {
+            continue;
+        }
         for (property, value) in deprecated {
             let note = value
                 .get("description")
@@ -344,8 +349,132 @@ fn discriminated_catch_all(spec: &Value, types: &mut Vec<Item>) -> Result<()> {
             }
             _ => return Err(expected()),
         }
+        let Item::Enum(union) = &mut types[at] else {
+            return Err(expected());
+        };
+        let deserialize = tag_dispatch(spec, schema_name, schema, union)?;
+        types.push(deserialize);
     }
     Ok(())
+}
+
+/// `(tag value, variant schema)` for every `$ref` variant of a discriminated
+/// union: the `mapping`'s entries, then, for a variant the mapping does not
+/// name, the constant of its tag property, else its schema name (OpenAPI's
+/// implicit mapping).
+fn tag_values(spec: &Value, union: &Value) -> Vec<(String, String)> {
+    let tag = union
+        .pointer("/discriminator/propertyName")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let mapping = union
+        .pointer("/discriminator/mapping")
+        .and_then(Value::as_object);
+    let variants: Vec<&str> = union["oneOf"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(schema_ref)
+        .collect();
+    // A mapping entry naming a schema that is not a variant is ignored (as
+    // progenitor does): its tag decodes as unknown.
+    let mut out: Vec<(String, String)> = mapping
+        .into_iter()
+        .flatten()
+        .filter_map(|(value, target)| {
+            let target = target.as_str()?;
+            let name = target.rsplit('/').next().unwrap_or(target);
+            variants
+                .contains(&name)
+                .then(|| (value.clone(), name.to_string()))
+        })
+        .collect();
+    for variant in union["oneOf"].as_array().into_iter().flatten() {
+        let Some(name) = schema_ref(variant) else {
+            continue;
+        };
+        if out.iter().any(|(_, n)| n == name) {
+            continue;
+        }
+        let schema = deref(spec, variant);
+        let constant = schema
+            .pointer(&crate::spec::pointer(["properties", tag, "enum"]))
+            .and_then(Value::as_array)
+            .filter(|values| values.len() == 1)
+            .and_then(|values| values[0].as_str());
+        out.push((constant.unwrap_or(name).to_string(), name.to_string()));
+    }
+    out
+}
+
+/// A `Deserialize` that reads the tag first: a known tag decodes its variant
+/// strictly (a failure says which tag and type), any other tag, or none,
+/// becomes the catch-all. (An untagged enum tries each variant in turn, so a
+/// known variant that no longer matches fell through to the catch-all.) The
+/// derived `Deserialize` is dropped; `Serialize` stays untagged: each variant
+/// writes its own tag.
+fn tag_dispatch(spec: &Value, schema_name: &str, union: &Value, e: &mut ItemEnum) -> Result<Item> {
+    let tag = union
+        .pointer("/discriminator/propertyName")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let name = e.ident.clone();
+    let mut arms = Vec::new();
+    for (value, variant_schema) in tag_values(spec, union) {
+        let rust = type_name(&variant_schema);
+        let variant = e
+            .variants
+            .iter()
+            .find(|v| matches!(&v.fields, Fields::Unnamed(f) if f.unnamed.len() == 1
+                && crate::code::last_ident(&f.unnamed[0].ty).as_deref() == Some(rust.as_str())))
+            .map(|v| v.ident.clone())
+            .ok_or_else(|| {
+                Error::generator(
+                    "discriminated_catch_all",
+                    format!(
+                        "a variant holding `{rust}` in enum `{name}` for #/components/schemas/{schema_name} (tag `{value}`)"
+                    ),
+                )
+            })?;
+        let context = format!("{tag} `{value}` ({rust})");
+        arms.push(quote::quote! {
+            ::std::option::Option::Some(#value) => ::serde_json::from_value(value)
+                .map(Self::#variant)
+                .map_err(|e| ::serde::de::Error::custom(::std::format_args!("{}: {}", #context, e))),
+        });
+    }
+    // The catch-all is the variant this step just added, the last one.
+    let catch_all = e.variants.last().map(|v| v.ident.clone()).ok_or_else(|| {
+        Error::generator(
+            "discriminated_catch_all",
+            format!("the catch-all variant of `{name}`"),
+        )
+    })?;
+    for attr in e.attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
+        if let Ok(list) = attr.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+        ) {
+            let kept = list
+                .into_iter()
+                .filter(|p| p.segments.last().is_none_or(|s| s.ident != "Deserialize"));
+            *attr = parse_quote!(#[derive(#(#kept),*)]);
+        }
+    }
+    Ok(parse_quote! {
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+            where
+                D: ::serde::Deserializer<'de>,
+            {
+                let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(deserializer)?;
+                let tag = value.get(#tag).and_then(::serde_json::Value::as_str).map(str::to_owned);
+                match tag.as_deref() {
+                    #(#arms)*
+                    _ => ::std::result::Result::Ok(Self::#catch_all(value)),
+                }
+            }
+        }
+    })
 }
 
 /// `Unknown`, unless a variant has that name: then `Other`, `Unlisted`, `Unknown2`, ...
@@ -427,7 +556,7 @@ fn check_every_enum_opened(spec: &Value, opened: &[OpenEnum]) -> Result<()> {
         .collect();
     let mut missing = None;
     walk_schemas(spec, &mut |at, schema| {
-        let merged = crate::spec::merged_away(at, schema);
+        let merged = !crate::spec::typify_reads(spec, at, schema);
         if missing.is_some() || merged || schema.get("$ref").is_some() {
             return;
         }
@@ -713,6 +842,51 @@ mod tests {
             Location::Generator {
                 step: "deprecated_operations"
             }
+        );
+    }
+
+    #[test]
+    fn tag_values_come_from_the_mapping_then_the_tag_constant_then_the_schema_name() {
+        let spec = json!({"components": {"schemas": {
+            "Shape": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/Circle"},
+                    {"$ref": "#/components/schemas/Square"},
+                    {"$ref": "#/components/schemas/Blob"}
+                ],
+                "discriminator": {"propertyName": "kind", "mapping": {"round": "#/components/schemas/Circle"}}
+            },
+            "Circle": {"properties": {"kind": {"enum": ["circle"]}}},
+            "Square": {"properties": {"kind": {"enum": ["square"]}}},
+            "Blob": {"properties": {"kind": {"type": "string"}}}
+        }}});
+        let values = tag_values(&spec, &spec["components"]["schemas"]["Shape"]);
+        let pairs: Vec<(&str, &str)> = values
+            .iter()
+            .map(|(v, s)| (v.as_str(), s.as_str()))
+            .collect();
+        assert_eq!(
+            pairs,
+            [("round", "Circle"), ("square", "Square"), ("Blob", "Blob")]
+        );
+
+        let mut code = file(quote::quote! { pub mod types {
+            #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+            #[serde(untagged)]
+            pub enum Shape { Circle(Circle), Square(Square), Blob(Blob) }
+        } });
+        patch(&spec, &mut code).unwrap();
+        let text = prettyplease::unparse(&code);
+        assert!(
+            text.contains("#[derive(::serde::Serialize, Clone, Debug)]"),
+            "{text}"
+        );
+        for arm in ["Some(\"round\")", "Some(\"square\")", "Some(\"Blob\")"] {
+            assert!(text.contains(arm), "{arm} in {text}");
+        }
+        assert!(
+            text.contains("_ => ::std::result::Result::Ok(Self::Unknown(value))"),
+            "{text}"
         );
     }
 }

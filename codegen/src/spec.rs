@@ -187,6 +187,50 @@ pub fn merged_away(at: &str, schema: &Value) -> bool {
             .any(|k| schema.get(*k).is_some())
 }
 
+/// Whether typify reads the schema at `at` as a type of its own where it
+/// is: not [`merged_away`], and every step down to it fits its parent's type
+/// (`properties` and `additionalProperties` of an object, `items` of an
+/// array; typify ignores the properties of a `type: string`, say).
+pub fn typify_reads(spec: &Value, at: &str, schema: &Value) -> bool {
+    if merged_away(at, schema) {
+        return false;
+    }
+    let segments: Vec<String> = at
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let mut node = spec;
+    let mut i = 0;
+    while i < segments.len() {
+        let segment = segments[i].as_str();
+        let ty = node.get("type").and_then(Value::as_str);
+        let fits = match segment {
+            "properties" | "additionalProperties" => ty.is_none_or(|t| t == "object"),
+            "items" => ty.is_none_or(|t| t == "array"),
+            _ => true,
+        };
+        // Inside a schema, a property's name follows `properties`.
+        let in_schema = node.get("type").is_some() || node.get("properties").is_some();
+        if in_schema && !fits {
+            return false;
+        }
+        node = match node {
+            Value::Object(map) => match map.get(segment) {
+                Some(child) => child,
+                None => return true,
+            },
+            Value::Array(items) => match segment.parse::<usize>().ok().and_then(|i| items.get(i)) {
+                Some(child) => child,
+                None => return true,
+            },
+            _ => return true,
+        };
+        i += 1;
+    }
+    true
+}
+
 /// The values of a string enum schema (`null` left out), if it is one.
 pub fn string_enum(schema: &Value) -> Option<Vec<&str>> {
     let values = schema.get("enum")?.as_array()?;

@@ -270,6 +270,11 @@ fn check_rust_names(spec: &Value, file: &str) -> Result<()> {
     }
     let mut clash = None;
     walk_schemas(spec, &mut |at, schema| {
+        // typify makes fields only of what it reads as an object.
+        let is_object = schema.get("type").is_none_or(|t| t == "object");
+        if !is_object || !crate::spec::typify_reads(spec, at, schema) {
+            return;
+        }
         let properties = schema.get("properties").and_then(Value::as_object);
         let mut fields: BTreeMap<String, &String> = BTreeMap::new();
         for name in properties.into_iter().flatten().map(|(name, _)| name) {
@@ -290,7 +295,7 @@ fn check_rust_names(spec: &Value, file: &str) -> Result<()> {
             return;
         }
         if let Some(values) = string_enum(schema)
-            && !crate::spec::merged_away(at, schema)
+            && crate::spec::typify_reads(spec, at, schema)
             && let Err(dups) = enum_variants(&values)
         {
             clash_values = Some((format!("{at}/enum"), dups));

@@ -562,7 +562,7 @@ If not specified or set to "warp", the task runs on Warp-hosted workers.
         }
     }
     ///`ArtifactItem`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
     #[non_exhaustive]
     pub enum ArtifactItem {
@@ -594,7 +594,7 @@ If not specified or set to "warp", the task runs on Warp-hosted workers.
         }
     }
     ///`ArtifactResponse`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
     #[non_exhaustive]
     pub enum ArtifactResponse {
@@ -745,7 +745,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         }
     }
     ///`ConversationContentBlock`
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[derive(::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
     #[non_exhaustive]
     pub enum ConversationContentBlock {
@@ -11613,6 +11613,160 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
         impl From<String> for ConversionError {
             fn from(value: String) -> Self {
                 Self(value.into())
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ArtifactItem {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            let tag = value
+                .get("artifact_type")
+                .and_then(::serde_json::Value::as_str)
+                .map(str::to_owned);
+            match tag.as_deref() {
+                ::std::option::Option::Some("FILE") => {
+                    ::serde_json::from_value(value)
+                        .map(Self::FileArtifact)
+                        .map_err(|e| ::serde::de::Error::custom(
+                            ::std::format_args!(
+                                "{}: {}", "artifact_type `FILE` (FileArtifact)", e
+                            ),
+                        ))
+                }
+                ::std::option::Option::Some("PLAN") => {
+                    ::serde_json::from_value(value)
+                        .map(Self::PlanArtifact)
+                        .map_err(|e| ::serde::de::Error::custom(
+                            ::std::format_args!(
+                                "{}: {}", "artifact_type `PLAN` (PlanArtifact)", e
+                            ),
+                        ))
+                }
+                ::std::option::Option::Some("PULL_REQUEST") => {
+                    ::serde_json::from_value(value)
+                        .map(Self::PullRequestArtifact)
+                        .map_err(|e| ::serde::de::Error::custom(
+                            ::std::format_args!(
+                                "{}: {}",
+                                "artifact_type `PULL_REQUEST` (PullRequestArtifact)", e
+                            ),
+                        ))
+                }
+                ::std::option::Option::Some("SCREENSHOT") => {
+                    ::serde_json::from_value(value)
+                        .map(Self::ScreenshotArtifact)
+                        .map_err(|e| ::serde::de::Error::custom(
+                            ::std::format_args!(
+                                "{}: {}", "artifact_type `SCREENSHOT` (ScreenshotArtifact)",
+                                e
+                            ),
+                        ))
+                }
+                _ => ::std::result::Result::Ok(Self::Unknown(value)),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ArtifactResponse {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            let tag = value
+                .get("artifact_type")
+                .and_then(::serde_json::Value::as_str)
+                .map(str::to_owned);
+            match tag.as_deref() {
+                ::std::option::Option::Some("FILE") => {
+                    ::serde_json::from_value(value)
+                        .map(Self::FileArtifactResponse)
+                        .map_err(|e| ::serde::de::Error::custom(
+                            ::std::format_args!(
+                                "{}: {}", "artifact_type `FILE` (FileArtifactResponse)", e
+                            ),
+                        ))
+                }
+                ::std::option::Option::Some("PLAN") => {
+                    ::serde_json::from_value(value)
+                        .map(Self::PlanArtifactResponse)
+                        .map_err(|e| ::serde::de::Error::custom(
+                            ::std::format_args!(
+                                "{}: {}", "artifact_type `PLAN` (PlanArtifactResponse)", e
+                            ),
+                        ))
+                }
+                ::std::option::Option::Some("SCREENSHOT") => {
+                    ::serde_json::from_value(value)
+                        .map(Self::ScreenshotArtifactResponse)
+                        .map_err(|e| ::serde::de::Error::custom(
+                            ::std::format_args!(
+                                "{}: {}",
+                                "artifact_type `SCREENSHOT` (ScreenshotArtifactResponse)", e
+                            ),
+                        ))
+                }
+                _ => ::std::result::Result::Ok(Self::Unknown(value)),
+            }
+        }
+    }
+    impl<'de> ::serde::Deserialize<'de> for ConversationContentBlock {
+        fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+        where
+            D: ::serde::Deserializer<'de>,
+        {
+            let value = <::serde_json::Value as ::serde::Deserialize>::deserialize(
+                deserializer,
+            )?;
+            let tag = value
+                .get("type")
+                .and_then(::serde_json::Value::as_str)
+                .map(str::to_owned);
+            match tag.as_deref() {
+                ::std::option::Option::Some("action") => {
+                    ::serde_json::from_value(value)
+                        .map(Self::ActionContentBlock)
+                        .map_err(|e| ::serde::de::Error::custom(
+                            ::std::format_args!(
+                                "{}: {}", "type `action` (ActionContentBlock)", e
+                            ),
+                        ))
+                }
+                ::std::option::Option::Some("action_result") => {
+                    ::serde_json::from_value(value)
+                        .map(Self::ActionResultContentBlock)
+                        .map_err(|e| ::serde::de::Error::custom(
+                            ::std::format_args!(
+                                "{}: {}", "type `action_result` (ActionResultContentBlock)",
+                                e
+                            ),
+                        ))
+                }
+                ::std::option::Option::Some("event") => {
+                    ::serde_json::from_value(value)
+                        .map(Self::EventContentBlock)
+                        .map_err(|e| ::serde::de::Error::custom(
+                            ::std::format_args!(
+                                "{}: {}", "type `event` (EventContentBlock)", e
+                            ),
+                        ))
+                }
+                ::std::option::Option::Some("text") => {
+                    ::serde_json::from_value(value)
+                        .map(Self::TextContentBlock)
+                        .map_err(|e| ::serde::de::Error::custom(
+                            ::std::format_args!(
+                                "{}: {}", "type `text` (TextContentBlock)", e
+                            ),
+                        ))
+                }
+                _ => ::std::result::Result::Ok(Self::Unknown(value)),
             }
         }
     }

@@ -73,7 +73,9 @@
 //! enum's `Unknown(String)` variant and serializes back unchanged, an unknown
 //! artifact or content-block type as `Unknown(serde_json::Value)`, unknown
 //! fields are ignored, and the deprecated `task_id` may be absent. Requests can
-//! carry such values too: `RunState::from("PAUSED")`.
+//! carry such values too: `RunState::from("PAUSED")`. A union reads its tag
+//! first: a *known* artifact type whose body no longer fits is a decode error
+//! naming the tag and type, never a silent `Unknown`.
 //!
 //! # Behaviour
 //!
