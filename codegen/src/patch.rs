@@ -450,16 +450,7 @@ fn tag_dispatch(spec: &Value, schema_name: &str, union: &Value, e: &mut ItemEnum
             format!("the catch-all variant of `{name}`"),
         )
     })?;
-    for attr in e.attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
-        if let Ok(list) = attr.parse_args_with(
-            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-        ) {
-            let kept = list
-                .into_iter()
-                .filter(|p| p.segments.last().is_none_or(|s| s.ident != "Deserialize"));
-            *attr = parse_quote!(#[derive(#(#kept),*)]);
-        }
-    }
+    drop_derive(&mut e.attrs, "Deserialize");
     Ok(parse_quote! {
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
@@ -475,6 +466,20 @@ fn tag_dispatch(spec: &Value, schema_name: &str, union: &Value, e: &mut ItemEnum
             }
         }
     })
+}
+
+/// Removes `derive`d trait `name` (`Copy`, `::serde::Deserialize`, ...) from `attrs`.
+fn drop_derive(attrs: &mut [syn::Attribute], name: &str) {
+    for attr in attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
+        if let Ok(list) = attr.parse_args_with(
+            syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
+        ) {
+            let kept = list
+                .into_iter()
+                .filter(|p| p.segments.last().is_none_or(|s| s.ident != name));
+            *attr = parse_quote!(#[derive(#(#kept),*)]);
+        }
+    }
 }
 
 /// `Unknown`, unless a variant has that name: then `Other`, `Unlisted`, `Unknown2`, ...
@@ -512,14 +517,7 @@ fn open_enums(spec: &Value, types: &mut Vec<Item>) -> Result<()> {
             continue;
         }
         let catch_all = free_variant(values.iter().map(|(v, _)| v.to_string()));
-        for attr in e.attrs.iter_mut().filter(|a| a.path().is_ident("derive")) {
-            if let Ok(list) = attr.parse_args_with(
-                syn::punctuated::Punctuated::<syn::Path, syn::Token![,]>::parse_terminated,
-            ) {
-                let kept = list.into_iter().filter(|p| !p.is_ident("Copy"));
-                *attr = parse_quote!(#[derive(#(#kept),*)]);
-            }
-        }
+        drop_derive(&mut e.attrs, "Copy");
         e.variants.push(parse_quote! {
             /// A value this client does not know (the API is newer than its spec), kept as sent.
             #[serde(untagged)]
