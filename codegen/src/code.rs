@@ -78,6 +78,19 @@ pub fn impl_trait(block: &syn::ItemImpl) -> Option<String> {
     path.segments.last().map(|s| s.ident.to_string())
 }
 
+/// The first type argument of the trait an impl block implements
+/// (`impl From<T> for U` -> `T`).
+pub fn trait_type_argument(block: &syn::ItemImpl) -> Option<&syn::Type> {
+    let (path, _) = block.trait_.as_ref()?;
+    let syn::PathArguments::AngleBracketed(args) = &path.segments.last()?.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|arg| match arg {
+        syn::GenericArgument::Type(ty) => Some(ty),
+        _ => None,
+    })
+}
+
 /// The JSON name of a field or variant: its `#[serde(rename)]`, else its identifier.
 pub fn wire_name(attrs: &[Attribute], ident: Option<&syn::Ident>) -> Option<String> {
     serde_value(attrs, "rename")

@@ -143,7 +143,7 @@ fn apply_one(spec: &mut Value, fix: &Fix) -> Result<(), String> {
 
 fn remove(spec: &mut Value, target: &str) {
     let (parent, last) = target.rsplit_once('/').unwrap_or(("", target));
-    let key = last.replace("~1", "/").replace("~0", "~");
+    let key = crate::spec::unescape(last);
     match spec.pointer_mut(parent) {
         Some(Value::Object(map)) => {
             map.remove(&key);

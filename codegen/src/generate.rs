@@ -34,19 +34,22 @@ pub fn generate(spec: &Value, openapi: &openapiv3::OpenAPI, file: &str) -> Resul
 /// same interface and tag style, no hooks, no inner type, nothing patched. The
 /// reference that `run` must never be less robust than.
 pub fn generate_plain(openapi: &openapiv3::OpenAPI) -> Result<syn::File, String> {
+    let tokens = run_progenitor(openapi, &plain_settings())?;
+    syn::parse2(tokens).map_err(|e| format!("progenitor produced code that does not parse: {e}"))
+}
+
+/// The interface and tag style; the same for the pipeline and for progenitor alone.
+fn plain_settings() -> GenerationSettings {
     let mut settings = GenerationSettings::new();
     settings
         .with_interface(InterfaceStyle::Builder)
         .with_tag(TagStyle::Merged);
-    let tokens = run_progenitor(openapi, &settings)?;
-    syn::parse2(tokens).map_err(|e| format!("progenitor produced code that does not parse: {e}"))
+    settings
 }
 
 fn settings() -> GenerationSettings {
-    let mut settings = GenerationSettings::new();
+    let mut settings = plain_settings();
     settings
-        .with_interface(InterfaceStyle::Builder)
-        .with_tag(TagStyle::Merged)
         .with_hooks(HooksMode::Expected)
         // Retry policy and auth settings live in the hand-written layer.
         .with_inner_type(quote::quote!(crate::Policy));
@@ -104,6 +107,13 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .unwrap_or_else(|| "(no message)".into())
 }
 
+/// Whether progenitor (with the pipeline's settings) fails on `document`;
+/// `None` when it is not an OpenAPI document at all.
+fn fails(document: Value) -> Option<bool> {
+    let openapi = serde_json::from_value::<openapiv3::OpenAPI>(document).ok()?;
+    Some(run_progenitor(&openapi, &settings()).is_err())
+}
+
 /// progenitor fails on the component schemas alone: find the schema, then the
 /// property, whose blanking (`{}`: any value) makes it succeed, by bisection
 /// (about 2 log2(n) runs). `None` when no single one does.
@@ -118,9 +128,8 @@ fn culprit_schema(spec: &Value) -> Option<String> {
                 *node = serde_json::json!({});
             }
         }
-        serde_json::from_value::<openapiv3::OpenAPI>(copy)
-            .map(|o| run_progenitor(&o, &settings()).is_err())
-            .unwrap_or(true)
+        // A document that no longer parses cannot clear the blanked schemas.
+        fails(copy).unwrap_or(true)
     };
     let children = |at: &str, key: &str| -> Vec<String> {
         let map = spec
@@ -159,9 +168,7 @@ fn locate_failure(spec: &Value, file: &str, message: String) -> Error {
                 });
             }
         }
-        serde_json::from_value::<openapiv3::OpenAPI>(copy)
-            .map(|o| run_progenitor(&o, &settings()).is_err())
-            .unwrap_or(false)
+        fails(copy).unwrap_or(false)
     };
     if alone(None) {
         let at = culprit_schema(spec).unwrap_or_else(|| "/components/schemas".into());

@@ -8,7 +8,7 @@
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::spec::{deref, operations, pointer, schema_ref};
+use crate::spec::{deref, operations, parameters, pointer, schema_ref};
 
 enum Need {
     /// An operation, by operationId.
@@ -170,13 +170,7 @@ fn met(spec: &Value, need: &Need) -> Result<(), (String, String)> {
         Operation(id) => operation(id).map(drop),
         Parameter(id, name, location) => {
             let op = operation(id)?;
-            let path_level = &spec["paths"][op.path]["parameters"];
-            let found = [&op.value["parameters"], path_level]
-                .into_iter()
-                .filter_map(Value::as_array)
-                .flatten()
-                .map(|p| deref(spec, p))
-                .any(|p| p["name"] == name && p["in"] == location);
+            let found = parameters(spec, &op).any(|p| p["name"] == name && p["in"] == location);
             found.then_some(()).ok_or_else(|| {
                 (
                     format!("{}/parameters", op.pointer),

@@ -22,11 +22,16 @@ use serde_json::Value;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Fields, Item, ItemEnum, parse_quote};
 
-use crate::code::{has_serde, impl_trait, is_type, module_items_mut, wire_name};
+use crate::code::{
+    has_serde, impl_trait, is_type, module_items_mut, trait_type_argument, wire_name,
+};
 use crate::error::{Error, Result};
 use crate::naming::{method_name, type_name};
 use crate::remodel::is_discriminated_union;
-use crate::spec::{deref, operations, schema_ref, string_enum, walk_schemas};
+use crate::spec::{
+    deref, discriminator_tag, operations, schema_ref, schemas, string_enum, tag_constant,
+    typify_reads, walk_schemas,
+};
 
 /// Patches `code`, generated from `spec` (the remodelled document).
 pub fn patch(spec: &Value, code: &mut syn::File) -> Result<()> {
@@ -201,10 +206,7 @@ impl VisitMut for LeanSend {
 /// schemas are not marked (typify names them by context); their fields keep
 /// the spec's description.
 fn deprecated_fields(spec: &Value, types: &mut [Item]) -> Result<()> {
-    let schemas = spec
-        .pointer("/components/schemas")
-        .and_then(Value::as_object);
-    for (schema_name, schema) in schemas.into_iter().flatten() {
+    for (schema_name, schema) in schemas(spec) {
         let mut parts = vec![schema];
         for member in schema["allOf"].as_array().into_iter().flatten() {
             parts.push(deref(spec, member));
@@ -264,18 +266,12 @@ fn deprecated_fields(spec: &Value, types: &mut [Item]) -> Result<()> {
 /// makes it an untagged enum, or, with one variant, a newtype struct, which
 /// is rewritten as an untagged enum so that the next variant is additive.
 fn discriminated_catch_all(spec: &Value, types: &mut Vec<Item>) -> Result<()> {
-    let schemas = spec
-        .pointer("/components/schemas")
-        .and_then(Value::as_object);
-    for (schema_name, schema) in schemas.into_iter().flatten() {
+    for (schema_name, schema) in schemas(spec) {
         if !is_discriminated_union(schema) {
             continue;
         }
         let rust = type_name(schema_name);
-        let tag = schema
-            .pointer("/discriminator/propertyName")
-            .and_then(Value::as_str)
-            .unwrap_or("?");
+        let tag = discriminator_tag(schema).unwrap_or("?");
         let doc = format!(
             "A `{tag}` this client does not know (the API is newer than its spec), with the JSON as received."
         );
@@ -331,11 +327,7 @@ fn discriminated_catch_all(spec: &Value, types: &mut Vec<Item>) -> Result<()> {
                     Item::Impl(block) => {
                         !(is_type(&block.self_ty, &rust)
                             || (impl_trait(block).as_deref() == Some("From")
-                                && block.trait_.as_ref().is_some_and(|(path, _)| {
-                                    path.to_token_stream()
-                                        .to_string()
-                                        .contains(&format!("< {rust} >"))
-                                })))
+                                && trait_type_argument(block).is_some_and(|ty| is_type(ty, &rust))))
                     }
                     _ => true,
                 });
@@ -352,7 +344,7 @@ fn discriminated_catch_all(spec: &Value, types: &mut Vec<Item>) -> Result<()> {
         let Item::Enum(union) = &mut types[at] else {
             return Err(expected());
         };
-        let deserialize = tag_dispatch(spec, schema_name, schema, union)?;
+        let deserialize = tag_dispatch(spec, schema_name, schema, tag, union)?;
         types.push(deserialize);
     }
     Ok(())
@@ -362,19 +354,15 @@ fn discriminated_catch_all(spec: &Value, types: &mut Vec<Item>) -> Result<()> {
 /// union: the `mapping`'s entries, then, for a variant the mapping does not
 /// name, the constant of its tag property, else its schema name (OpenAPI's
 /// implicit mapping).
-fn tag_values(spec: &Value, union: &Value) -> Vec<(String, String)> {
-    let tag = union
-        .pointer("/discriminator/propertyName")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+fn tag_values(spec: &Value, union: &Value, tag: &str) -> Vec<(String, String)> {
     let mapping = union
         .pointer("/discriminator/mapping")
         .and_then(Value::as_object);
-    let variants: Vec<&str> = union["oneOf"]
+    let variants: Vec<(&str, &Value)> = union["oneOf"]
         .as_array()
         .into_iter()
         .flatten()
-        .filter_map(schema_ref)
+        .filter_map(|v| Some((schema_ref(v)?, deref(spec, v))))
         .collect();
     // A mapping entry naming a schema that is not a variant is ignored (as
     // progenitor does): its tag decodes as unknown.
@@ -385,24 +373,17 @@ fn tag_values(spec: &Value, union: &Value) -> Vec<(String, String)> {
             let target = target.as_str()?;
             let name = target.rsplit('/').next().unwrap_or(target);
             variants
-                .contains(&name)
+                .iter()
+                .any(|(n, _)| *n == name)
                 .then(|| (value.clone(), name.to_string()))
         })
         .collect();
-    for variant in union["oneOf"].as_array().into_iter().flatten() {
-        let Some(name) = schema_ref(variant) else {
-            continue;
-        };
+    for (name, schema) in variants {
         if out.iter().any(|(_, n)| n == name) {
             continue;
         }
-        let schema = deref(spec, variant);
-        let constant = schema
-            .pointer(&crate::spec::pointer(["properties", tag, "enum"]))
-            .and_then(Value::as_array)
-            .filter(|values| values.len() == 1)
-            .and_then(|values| values[0].as_str());
-        out.push((constant.unwrap_or(name).to_string(), name.to_string()));
+        let constant = tag_constant(schema, tag).unwrap_or(name);
+        out.push((constant.to_string(), name.to_string()));
     }
     out
 }
@@ -413,14 +394,16 @@ fn tag_values(spec: &Value, union: &Value) -> Vec<(String, String)> {
 /// known variant that no longer matches fell through to the catch-all.) The
 /// derived `Deserialize` is dropped; `Serialize` stays untagged: each variant
 /// writes its own tag.
-fn tag_dispatch(spec: &Value, schema_name: &str, union: &Value, e: &mut ItemEnum) -> Result<Item> {
-    let tag = union
-        .pointer("/discriminator/propertyName")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+fn tag_dispatch(
+    spec: &Value,
+    schema_name: &str,
+    union: &Value,
+    tag: &str,
+    e: &mut ItemEnum,
+) -> Result<Item> {
     let name = e.ident.clone();
     let mut arms = Vec::new();
-    for (value, variant_schema) in tag_values(spec, union) {
+    for (value, variant_schema) in tag_values(spec, union, tag) {
         let rust = type_name(&variant_schema);
         let variant = e
             .variants
@@ -554,14 +537,14 @@ fn check_every_enum_opened(spec: &Value, opened: &[OpenEnum]) -> Result<()> {
         .collect();
     let mut missing = None;
     walk_schemas(spec, &mut |at, schema| {
-        let merged = !crate::spec::typify_reads(spec, at, schema);
-        if missing.is_some() || merged || schema.get("$ref").is_some() {
+        if missing.is_some() || schema.get("$ref").is_some() {
             return;
         }
         let Some(values) = string_enum(schema).map(value_set) else {
             return;
         };
-        if values.len() >= 2 && !found.contains(&values) {
+        // Only an enum typify reads as a type of its own (the costlier check, last).
+        if values.len() >= 2 && !found.contains(&values) && typify_reads(spec, at, schema) {
             missing = Some((at.to_string(), values));
         }
     });
@@ -858,7 +841,7 @@ mod tests {
             "Square": {"properties": {"kind": {"enum": ["square"]}}},
             "Blob": {"properties": {"kind": {"type": "string"}}}
         }}});
-        let values = tag_values(&spec, &spec["components"]["schemas"]["Shape"]);
+        let values = tag_values(&spec, &spec["components"]["schemas"]["Shape"], "kind");
         let pairs: Vec<(&str, &str)> = values
             .iter()
             .map(|(v, s)| (v.as_str(), s.as_str()))

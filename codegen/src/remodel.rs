@@ -28,7 +28,10 @@ use heck::ToPascalCase;
 use serde_json::{Value, json};
 
 use crate::naming::type_name;
-use crate::spec::{deref, operations, pointer, walk_schemas};
+use crate::spec::{
+    deref, discriminator_tag, operations, parameters, pointer, schemas, tag_constant, unescape,
+    walk_schemas,
+};
 
 const ERROR_REF: &str = "#/components/schemas/Error";
 
@@ -56,18 +59,16 @@ pub fn is_deep_object(parameter: &Value) -> bool {
     parameter.get("style").and_then(Value::as_str) == Some("deepObject")
 }
 
+/// Whether remodel leaves a (dereferenced) parameter out: an optional deepObject one.
+fn left_out(parameter: &Value) -> bool {
+    is_deep_object(parameter) && parameter["required"] != true
+}
+
 /// The parameters remodel leaves out, as `(operationId, parameter name)`.
 pub fn dropped_parameters(spec: &Value) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for op in operations(spec) {
-        let path_level = &spec["paths"][op.path]["parameters"];
-        for p in [&op.value["parameters"], path_level]
-            .into_iter()
-            .filter_map(Value::as_array)
-            .flatten()
-            .map(|p| deref(spec, p))
-            .filter(|p| is_deep_object(p) && p["required"] != true)
-        {
+        for p in parameters(spec, &op).filter(|p| left_out(p)) {
             let name = p["name"].as_str().unwrap_or_default().to_string();
             out.push((op.id().unwrap_or_default().to_string(), name));
         }
@@ -88,10 +89,7 @@ fn drop_deep_object_parameters(spec: &mut Value) {
     let resolved = spec.clone();
     for list in lists {
         if let Some(Value::Array(params)) = spec.pointer_mut(&list) {
-            params.retain(|p| {
-                let p = deref(&resolved, p);
-                !(is_deep_object(p) && p["required"] != true)
-            });
+            params.retain(|p| !left_out(deref(&resolved, p)));
         }
     }
 }
@@ -118,14 +116,12 @@ fn name_discriminated_unions(spec: &mut Value) {
         let name = unique_name(spec, &name_for(spec, &at));
         hoist(spec, &at, &name);
     }
-    let unions: Vec<String> = components(spec)
+    let unions: Vec<String> = schemas(spec)
         .filter(|(_, schema)| is_discriminated_union(schema))
         .map(|(name, _)| name.clone())
         .collect();
     for union in unions {
-        let tag = spec["components"]["schemas"][&union]
-            .pointer("/discriminator/propertyName")
-            .and_then(Value::as_str)
+        let tag = discriminator_tag(&spec["components"]["schemas"][&union])
             .unwrap_or_default()
             .to_string();
         let count = spec["components"]["schemas"][&union]["oneOf"]
@@ -144,24 +140,13 @@ fn name_discriminated_unions(spec: &mut Value) {
                 continue;
             }
             // Named by its tag value when it has a constant one.
-            let tag_value = variant
-                .pointer(&pointer(["properties", tag.as_str(), "enum"]))
-                .and_then(Value::as_array)
-                .filter(|values| values.len() == 1)
-                .and_then(|values| values[0].as_str())
+            let tag_value = tag_constant(variant, &tag)
                 .map(|v| v.to_lowercase().to_pascal_case())
                 .unwrap_or_else(|| format!("Variant{i}"));
             let name = unique_name(spec, &format!("{union}{tag_value}"));
             hoist(spec, &at, &name);
         }
     }
-}
-
-fn components(spec: &Value) -> impl Iterator<Item = (&String, &Value)> {
-    spec.pointer("/components/schemas")
-        .and_then(Value::as_object)
-        .into_iter()
-        .flatten()
 }
 
 fn is_component(at: &str) -> bool {
@@ -172,11 +157,7 @@ fn is_component(at: &str) -> bool {
 /// A name for the schema at `at`, from where it is: the component or operation
 /// it is in, then each property, `Item` for array items, `Value` for map values.
 fn name_for(spec: &Value, at: &str) -> String {
-    let segments: Vec<String> = at
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect();
+    let segments: Vec<String> = at.split('/').skip(1).map(unescape).collect();
     let mut name = String::new();
     let mut rest: &[String] = &segments;
     if let [kind, owner, tail @ ..] = rest
@@ -231,7 +212,7 @@ fn name_for(spec: &Value, at: &str) -> String {
 /// `wanted`, or `wanted2`, `wanted3`, ...: the first whose Rust name no
 /// component has yet.
 fn unique_name(spec: &Value, wanted: &str) -> String {
-    let taken: BTreeSet<String> = components(spec).map(|(n, _)| type_name(n)).collect();
+    let taken: BTreeSet<String> = schemas(spec).map(|(n, _)| type_name(n)).collect();
     (1..)
         .map(|n| {
             if n == 1 {

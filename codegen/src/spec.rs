@@ -12,6 +12,11 @@ pub fn escape(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
+/// Unescapes one JSON pointer segment (`~1` -> `/`, `~0` -> `~`).
+pub fn unescape(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
+}
+
 /// Builds a pointer from unescaped segments.
 pub fn pointer<I: IntoIterator<Item = S>, S: AsRef<str>>(segments: I) -> String {
     segments
@@ -85,8 +90,43 @@ pub fn operations(spec: &Value) -> Vec<Operation<'_>> {
     out
 }
 
+/// The parameters of an operation, `$ref`s followed: its own, then those of
+/// its path item.
+pub fn parameters<'a>(spec: &'a Value, op: &Operation<'a>) -> impl Iterator<Item = &'a Value> {
+    let path_level = &spec["paths"][op.path]["parameters"];
+    [&op.value["parameters"], path_level]
+        .into_iter()
+        .filter_map(Value::as_array)
+        .flatten()
+        .map(move |p| deref(spec, p))
+}
+
+/// The component schemas, by name.
+pub fn schemas(spec: &Value) -> impl Iterator<Item = (&String, &Value)> {
+    spec.pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+}
+
+/// The property a discriminated union's variants are told apart by.
+pub fn discriminator_tag(union: &Value) -> Option<&str> {
+    union
+        .pointer("/discriminator/propertyName")
+        .and_then(Value::as_str)
+}
+
+/// The constant value of a variant's `tag` property (a one-value enum), if any.
+pub fn tag_constant<'a>(variant: &'a Value, tag: &str) -> Option<&'a str> {
+    variant
+        .pointer(&pointer(["properties", tag, "enum"]))
+        .and_then(Value::as_array)
+        .filter(|values| values.len() == 1)
+        .and_then(|values| values[0].as_str())
+}
+
 /// Keys under which a schema holds a list of schemas.
-const SCHEMAS_LIST: [&str; 3] = ["allOf", "oneOf", "anyOf"];
+pub const SCHEMAS_LIST: [&str; 3] = ["allOf", "oneOf", "anyOf"];
 
 /// Calls `visit(pointer, schema)` for every schema in the document: component
 /// schemas, parameter, body and response schemas, and every schema nested in
@@ -174,17 +214,13 @@ pub fn walk_schemas(spec: &Value, visit: &mut dyn FnMut(&str, &Value)) {
 /// an `allOf` member into its parent, and a schema beside `allOf`/`oneOf`/
 /// `anyOf` with them (a string enum there may merge into something else, or
 /// into nothing: `string` and `object`); it emits nothing for a `not`.
-pub fn merged_away(at: &str, schema: &Value) -> bool {
+fn merged_away(at: &str, schema: &Value) -> bool {
     let segments: Vec<&str> = at.split('/').collect();
     let under_not = segments
         .windows(2)
         .any(|w| w[1] == "not" && w[0] != "properties");
     let allof_member = segments.len() >= 2 && segments[segments.len() - 2] == "allOf";
-    under_not
-        || allof_member
-        || ["allOf", "oneOf", "anyOf"]
-            .iter()
-            .any(|k| schema.get(*k).is_some())
+    under_not || allof_member || SCHEMAS_LIST.iter().any(|k| schema.get(*k).is_some())
 }
 
 /// Whether typify reads the schema at `at` as a type of its own where it
@@ -195,38 +231,29 @@ pub fn typify_reads(spec: &Value, at: &str, schema: &Value) -> bool {
     if merged_away(at, schema) {
         return false;
     }
-    let segments: Vec<String> = at
-        .split('/')
-        .skip(1)
-        .map(|s| s.replace("~1", "/").replace("~0", "~"))
-        .collect();
     let mut node = spec;
-    let mut i = 0;
-    while i < segments.len() {
-        let segment = segments[i].as_str();
+    for segment in at.split('/').skip(1).map(unescape) {
         let ty = node.get("type").and_then(Value::as_str);
-        let fits = match segment {
+        let fits = match segment.as_str() {
             "properties" | "additionalProperties" => ty.is_none_or(|t| t == "object"),
             "items" => ty.is_none_or(|t| t == "array"),
             _ => true,
         };
-        // Inside a schema, a property's name follows `properties`.
+        // Only a schema has a `type` or `properties`; elsewhere (a path
+        // item, a `properties` map) the segment is a name, not a keyword.
         let in_schema = node.get("type").is_some() || node.get("properties").is_some();
         if in_schema && !fits {
             return false;
         }
-        node = match node {
-            Value::Object(map) => match map.get(segment) {
-                Some(child) => child,
-                None => return true,
-            },
-            Value::Array(items) => match segment.parse::<usize>().ok().and_then(|i| items.get(i)) {
-                Some(child) => child,
-                None => return true,
-            },
-            _ => return true,
+        let child = match node {
+            Value::Object(map) => map.get(&segment),
+            Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+            _ => None,
         };
-        i += 1;
+        match child {
+            Some(child) => node = child,
+            None => return true,
+        }
     }
     true
 }

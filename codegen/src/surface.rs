@@ -7,7 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use quote::ToTokens;
 use serde_json::Value;
 
-use crate::code::{client_methods, last_ident, module_items, serde_metas, type_names};
+use crate::code::{
+    client_methods, impl_trait, item_name, last_ident, module_items, serde_metas,
+    trait_type_argument, type_names,
+};
 use crate::naming::{method_name, type_name};
 use crate::spec::operations;
 
@@ -109,20 +112,12 @@ fn items_named<'a>(items: &[&'a syn::Item], name: &str) -> Vec<&'a syn::Item> {
         .iter()
         .copied()
         .filter(|item| match item {
-            syn::Item::Struct(s) => s.ident == name,
-            syn::Item::Enum(e) => e.ident == name,
-            syn::Item::Type(t) => t.ident == name,
             syn::Item::Impl(i) => {
                 last_ident(&i.self_ty).as_deref() == Some(name)
-                    && !i.trait_.as_ref().is_some_and(|(path, _)| {
-                        path.segments.last().is_some_and(|s| {
-                            s.ident == "From"
-                                && matches!(&s.arguments, syn::PathArguments::AngleBracketed(a)
-                                    if matches!(a.args.first(), Some(syn::GenericArgument::Type(syn::Type::Reference(_)))))
-                        })
-                    })
+                    && !(impl_trait(i).as_deref() == Some("From")
+                        && matches!(trait_type_argument(i), Some(syn::Type::Reference(_))))
             }
-            _ => false,
+            item => item_name(item).as_deref() == Some(name),
         })
         .collect()
 }

@@ -11,7 +11,8 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::naming::{enum_variants, field_name, method_name, parameter_name, type_name};
 use crate::spec::{
-    Operation, deref, escape, operations, pointer, schema_ref, string_enum, walk_schemas,
+    Operation, SCHEMAS_LIST, deref, escape, operations, pointer, schema_ref, schemas, string_enum,
+    typify_reads, walk_schemas,
 };
 
 const FIX_HINT: &str = "add a fix to spec/oz-api.fixes.yaml (the published spec is never edited)";
@@ -183,12 +184,9 @@ fn check_refs(spec: &Value, node: &Value, at: &mut String, file: &str) -> Result
 /// recurse forever or write `struct A(B); struct B(A);`, which cannot compile.
 /// (A cycle through a property or array is fine: typify boxes it.)
 fn check_ref_cycles(spec: &Value, file: &str) -> Result<()> {
-    let schemas = spec
-        .pointer("/components/schemas")
-        .and_then(Value::as_object);
     let aliases = |schema: &Value| -> Vec<String> {
         let mut out: Vec<String> = schema_ref(schema).into_iter().map(String::from).collect();
-        for key in ["allOf", "oneOf", "anyOf"] {
+        for key in SCHEMAS_LIST {
             let members = schema[key]
                 .as_array()
                 .map(Vec::as_slice)
@@ -225,7 +223,7 @@ fn check_ref_cycles(spec: &Value, file: &str) -> Result<()> {
     }
     let edges = |name: &str| aliases(&spec["components"]["schemas"][name]);
     let mut done = BTreeSet::new();
-    for start in schemas.into_iter().flatten().map(|(name, _)| name) {
+    for (start, _) in schemas(spec) {
         let Some(cycle) = find_cycle(start, &mut Vec::new(), &mut done, &edges) else {
             continue;
         };
@@ -252,10 +250,7 @@ fn check_ref_cycles(spec: &Value, file: &str) -> Result<()> {
 /// progenitor alone writes code that does not compile for both.
 fn check_rust_names(spec: &Value, file: &str) -> Result<()> {
     let mut types: BTreeMap<String, &String> = BTreeMap::new();
-    let schemas = spec
-        .pointer("/components/schemas")
-        .and_then(Value::as_object);
-    for name in schemas.into_iter().flatten().map(|(name, _)| name) {
+    for (name, _) in schemas(spec) {
         if let Some(first) = types.insert(type_name(name), name) {
             return Err(Error::at(
                 file,
@@ -268,16 +263,27 @@ fn check_rust_names(spec: &Value, file: &str) -> Result<()> {
             ));
         }
     }
+    // One walk for both checks, over what typify reads as a type of its own.
     let mut clash = None;
+    let mut clash_values = None;
     walk_schemas(spec, &mut |at, schema| {
+        if clash_values.is_none()
+            && let Some(values) = string_enum(schema)
+            && typify_reads(spec, at, schema)
+            && let Err(dups) = enum_variants(&values)
+        {
+            clash_values = Some((format!("{at}/enum"), dups));
+        }
         // typify makes fields only of what it reads as an object.
         let is_object = schema.get("type").is_none_or(|t| t == "object");
-        if !is_object || !crate::spec::typify_reads(spec, at, schema) {
+        let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
+            return;
+        };
+        if clash.is_some() || !is_object || !typify_reads(spec, at, schema) {
             return;
         }
-        let properties = schema.get("properties").and_then(Value::as_object);
         let mut fields: BTreeMap<String, &String> = BTreeMap::new();
-        for name in properties.into_iter().flatten().map(|(name, _)| name) {
+        for name in properties.keys() {
             if let Some(first) = fields.insert(field_name(name), name)
                 && clash.is_none()
             {
@@ -287,18 +293,6 @@ fn check_rust_names(spec: &Value, file: &str) -> Result<()> {
                     name.clone(),
                 ));
             }
-        }
-    });
-    let mut clash_values = None;
-    walk_schemas(spec, &mut |at, schema| {
-        if clash_values.is_some() {
-            return;
-        }
-        if let Some(values) = string_enum(schema)
-            && crate::spec::typify_reads(spec, at, schema)
-            && let Err(dups) = enum_variants(&values)
-        {
-            clash_values = Some((format!("{at}/enum"), dups));
         }
     });
     if let Some((at, dups)) = clash_values {

@@ -254,9 +254,8 @@ fn diff(old: &Path, new: &Path, output: Option<&Path>) -> Result<ExitCode, Error
     match output {
         None => print!("{text}"),
         Some(file) => std::fs::write(file, text).map_err(|e| {
-            codegen::Error::new(
+            codegen::Error::io(
                 file.display().to_string(),
-                codegen::Location::File,
                 format!("cannot write: {e}"),
                 "choose a writable path",
             )
