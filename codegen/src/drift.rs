@@ -473,6 +473,12 @@ impl Diff {
                     Effect::Breaking,
                     format!("{subject}: field `{field}` is now required (`Option<T>` becomes `T`)"),
                 ),
+                // typify keeps an optional array a `Vec`, empty when absent.
+                (true, false) if prop.get("type").and_then(Value::as_str) == Some("array") => self
+                    .push(
+                        Effect::Additive,
+                        format!("{subject}: field `{field}` is now optional (stays a `Vec`, empty when absent)"),
+                    ),
                 (true, false) => self.push(
                     Effect::Breaking,
                     format!("{subject}: field `{field}` is now optional (`T` becomes `Option<T>`)"),

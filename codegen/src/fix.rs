@@ -1,10 +1,15 @@
 //! Stage 2, fix: apply the declarative fixes in `spec/oz-api.fixes.yaml`.
 //!
 //! Each fix names one node by JSON pointer, states the value it expects to find
-//! there, and says what to put instead (`set`) or that the node goes (`remove`).
+//! there, and says what to put instead (`set`), that the node goes (`remove`),
+//! or which value goes from the array there (`remove_item`: a name in a
+//! `required` list, which no `expect` of the whole list would survive).
 //! A fix whose target is gone, or holds anything but the expected value, fails
 //! the whole run: upstream has changed and the fix must be revisited, never
-//! silently skipped (the k8s-openapi rule).
+//! silently skipped (the k8s-openapi rule). One exception: when upstream made
+//! the fix's very change (the target already holds the `set` value, the
+//! removed node or item is gone), the spec is what the fix wanted; the fix is
+//! moot, and regen goes on with a warning to delete it.
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -26,14 +31,25 @@ pub struct Fix {
     pub why: String,
     /// JSON pointer to the node the fix changes.
     pub target: String,
-    /// The value the published spec has at `target`.
-    pub expect: Value,
+    /// The value the published spec has at `target` (for `set` and `remove`).
+    #[serde(default)]
+    pub expect: Option<Value>,
     /// The replacement value.
     #[serde(default)]
     pub set: Option<Value>,
     /// Remove the node instead of replacing it.
     #[serde(default)]
     pub remove: bool,
+    /// Remove this value from the array at `target`.
+    #[serde(default)]
+    pub remove_item: Option<Value>,
+}
+
+/// What applying one fix found.
+enum Outcome {
+    Applied,
+    /// Upstream already made the change.
+    Moot,
 }
 
 /// Parses the fixes file. `name` is how the file is named in errors.
@@ -43,7 +59,7 @@ pub fn parse(text: &str, name: &str) -> Result<FixFile> {
             &e,
             name,
             "invalid fixes file",
-            "each fix needs `id`, `why`, `target`, `expect` and one of `set` / `remove: true`",
+            "each fix needs `id`, `why`, `target`, and one of `expect` + `set`, `expect` + `remove: true`, `remove_item`",
         )
     })?;
     let mut seen = std::collections::BTreeSet::new();
@@ -57,15 +73,27 @@ pub fn parse(text: &str, name: &str) -> Result<FixFile> {
                 "give every fix its own id",
             ));
         }
-        if fix.set.is_some() == fix.remove {
+        let actions = [fix.set.is_some(), fix.remove, fix.remove_item.is_some()];
+        if actions.iter().filter(|a| **a).count() != 1 {
             return Err(Error::at(
                 name,
                 at,
                 format!(
-                    "fix `{}` must have exactly one of `set` and `remove: true`",
+                    "fix `{}` must have exactly one of `set`, `remove: true` and `remove_item`",
                     fix.id
                 ),
                 "say what the fix does to its target",
+            ));
+        }
+        if fix.expect.is_some() == fix.remove_item.is_some() {
+            return Err(Error::at(
+                name,
+                at,
+                format!(
+                    "fix `{}`: `expect` goes with `set` and `remove`, never with `remove_item`",
+                    fix.id
+                ),
+                "state the value the spec has at `target` in `expect`",
             ));
         }
         if fix.why.trim().is_empty() {
@@ -92,17 +120,22 @@ pub fn parse(text: &str, name: &str) -> Result<FixFile> {
 }
 
 /// Applies every fix to `spec`. `fixes_name` names the fixes file in errors.
-pub fn apply(spec: &mut Value, fixes: &FixFile, fixes_name: &str) -> Result<()> {
+/// Returns a warning for each moot fix.
+pub fn apply(spec: &mut Value, fixes: &FixFile, fixes_name: &str) -> Result<Vec<String>> {
+    let mut warnings = Vec::new();
     for (i, fix) in fixes.fixes.iter().enumerate() {
-        apply_one(spec, fix).map_err(|found| {
+        let outcome = apply_one(spec, fix).map_err(|found| {
+            let expected = match (&fix.expect, &fix.remove_item) {
+                (Some(expect), _) => compact(expect),
+                (None, Some(item)) => format!("an array holding {}", compact(item)),
+                (None, None) => "a value".into(),
+            };
             Error::at(
                 fixes_name,
                 format!("/fixes/{i}"),
                 format!(
-                    "fix `{}` is stale: expected {} at {} in the spec, {found}",
-                    fix.id,
-                    compact(&fix.expect),
-                    fix.target
+                    "fix `{}` is stale: expected {expected} at {} in the spec, {found}",
+                    fix.id, fix.target
                 ),
                 format!(
                     "upstream changed this part of the spec; check whether the bug is fixed, \
@@ -111,8 +144,15 @@ pub fn apply(spec: &mut Value, fixes: &FixFile, fixes_name: &str) -> Result<()> 
                 ),
             )
         })?;
+        if let Outcome::Moot = outcome {
+            warnings.push(format!(
+                "{fixes_name}: fix `{}` is moot: the spec already has its change at {}; \
+                 upstream fixed the bug, delete the fix",
+                fix.id, fix.target
+            ));
+        }
     }
-    Ok(())
+    Ok(warnings)
 }
 
 /// Applies the fixes whose target is as expected and returns the ids of the
@@ -127,18 +167,41 @@ pub fn apply_where_they_fit(spec: &mut Value, fixes: &FixFile) -> Vec<String> {
 }
 
 /// Applies one fix, or says what was found instead of the expected value.
-fn apply_one(spec: &mut Value, fix: &Fix) -> Result<(), String> {
-    let Some(node) = spec.pointer_mut(&fix.target) else {
-        return Err("but the target does not exist".into());
+fn apply_one(spec: &mut Value, fix: &Fix) -> Result<Outcome, String> {
+    let parent_exists = {
+        let (parent, _) = fix.target.rsplit_once('/').unwrap_or(("", ""));
+        spec.pointer(parent).is_some()
     };
-    if *node != fix.expect {
+    let Some(node) = spec.pointer_mut(&fix.target) else {
+        // A removal upstream already made: the node's parent is still there.
+        let removes = fix.remove || fix.remove_item.is_some();
+        return match removes && parent_exists {
+            true => Ok(Outcome::Moot),
+            false => Err("but the target does not exist".into()),
+        };
+    };
+    if let Some(item) = &fix.remove_item {
+        let Value::Array(items) = node else {
+            return Err(format!("but found {}", compact(node)));
+        };
+        let before = items.len();
+        items.retain(|v| v != item);
+        return Ok(match items.len() < before {
+            true => Outcome::Applied,
+            false => Outcome::Moot,
+        });
+    }
+    if fix.set.as_ref() == Some(node) && fix.expect.as_ref() != Some(node) {
+        return Ok(Outcome::Moot);
+    }
+    if fix.expect.as_ref() != Some(node) {
         return Err(format!("but found {}", compact(node)));
     }
     match &fix.set {
         Some(value) => *node = value.clone(),
         None => remove(spec, &fix.target),
     }
-    Ok(())
+    Ok(Outcome::Applied)
 }
 
 fn remove(spec: &mut Value, target: &str) {
@@ -188,6 +251,52 @@ mod tests {
     }
 
     #[test]
+    fn remove_item_takes_one_value_out_of_an_array() {
+        let file = fixes("fixes:\n- {id: x, why: bug, target: /r, remove_item: b}\n");
+        let mut spec = json!({"r": ["a", "b", "c"]});
+        assert!(apply(&mut spec, &file, "fixes.yaml").unwrap().is_empty());
+        assert_eq!(spec, json!({"r": ["a", "c"]}));
+        let e = apply(&mut json!({"r": "b"}), &file, "fixes.yaml").unwrap_err();
+        assert!(e.message.contains("an array holding \"b\""), "{e}");
+    }
+
+    #[test]
+    fn a_fix_upstream_already_made_is_moot_not_stale() {
+        for (yaml, spec) in [
+            (
+                "{id: x, why: bug, target: /a/b, expect: old, set: new}",
+                json!({"a": {"b": "new"}}),
+            ),
+            (
+                "{id: x, why: bug, target: /a/b, expect: 1, remove: true}",
+                json!({"a": {}}),
+            ),
+            (
+                "{id: x, why: bug, target: /a/r, remove_item: b}",
+                json!({"a": {"r": ["a"]}}),
+            ),
+            (
+                "{id: x, why: bug, target: /a/r, remove_item: b}",
+                json!({"a": {}}),
+            ),
+        ] {
+            let mut changed = spec.clone();
+            let warnings = apply(
+                &mut changed,
+                &fixes(&format!("fixes:\n- {yaml}\n")),
+                "f.yaml",
+            )
+            .unwrap();
+            assert_eq!(changed, spec, "{yaml}");
+            assert_eq!(warnings.len(), 1, "{yaml}");
+            assert!(warnings[0].contains("fix `x` is moot"), "{}", warnings[0]);
+        }
+        // Gone with its parent: the spec changed past what the fix knows.
+        let file = fixes("fixes:\n- {id: x, why: bug, target: /a/r, remove_item: b}\n");
+        assert!(apply(&mut json!({}), &file, "f.yaml").is_err());
+    }
+
+    #[test]
     fn a_stale_fix_names_its_entry() {
         let mut spec = json!({"a": {"b": "changed upstream"}});
         let file = fixes("fixes:\n- {id: x, why: bug, target: /a/b, expect: old, set: new}\n");
@@ -209,6 +318,8 @@ mod tests {
         for bad in [
             "fixes:\n- {id: x, why: '', target: /a, expect: 1, set: 2}\n",
             "fixes:\n- {id: x, why: bug, target: /a, expect: 1}\n",
+            "fixes:\n- {id: x, why: bug, target: /a, expect: [1], remove_item: 1}\n",
+            "fixes:\n- {id: x, why: bug, target: /a, set: 2}\n",
             "fixes:\n- {id: x, why: bug, target: a, expect: 1, set: 2}\n",
             "fixes:\n- {id: x, why: bug, target: /a, expect: 1, set: 2}\n- {id: x, why: bug, target: /b, expect: 1, set: 2}\n",
         ] {

@@ -250,7 +250,7 @@ mod tests {
                 .unwrap();
         let mut spec = crate::load::parse(&text, "spec").unwrap();
         spec["paths"]["/agent/identities"]["get"]["operationId"] = "listAgentIdentities".into();
-        crate::remodel::remodel(&spec)
+        crate::remodel::remodel(&spec, true)
     }
 
     #[test]

@@ -12,6 +12,11 @@
 //!   a known tag decodes its variant strictly, an unknown tag becomes
 //!   `Unknown(serde_json::Value)`, keeping the raw JSON;
 //! - `#[non_exhaustive]` on every generated struct and enum;
+//! - unknown members (the `extra` map `remodel` asks typify for) default to
+//!   empty in the type builders, instead of being a required field;
+//! - a read-modify-write conversion for every replacing `PUT`, from the type
+//!   the resource is read as to the update request, carrying unknown members
+//!   across ([`read_modify_write_pairs`]);
 //! - optimisation: leaner `send` methods, the same requests and responses with
 //!   less work per call (measured in BENCHMARKS.md, client overhead).
 
@@ -43,7 +48,172 @@ pub fn patch(spec: &Value, code: &mut syn::File) -> Result<()> {
     discriminated_catch_all(spec, types)?;
     open_enums(spec, types)?;
     non_exhaustive(types);
+    unknown_members_default_to_empty(types);
+    read_modify_write(spec, types);
     Ok(())
+}
+
+/// typify's builders treat the flattened `extra` map as a required field
+/// ("no value supplied for extra"): every builder would fail unless the
+/// caller set it. Its default is the empty map. Never fails: a builder that
+/// already defaults it, or no builder, is left as it is.
+fn unknown_members_default_to_empty(types: &mut [Item]) {
+    let mut maps = Vec::new();
+    for item in types.iter() {
+        let Item::Struct(s) = item else { continue };
+        for field in &s.fields {
+            let is_map = crate::code::last_ident(&field.ty).as_deref() == Some("Map");
+            if is_map && has_serde(&field.attrs, "flatten") {
+                maps.push((s.ident.clone(), field.ident.clone()));
+            }
+        }
+    }
+    let Some(builders) = types.iter_mut().find_map(|item| match item {
+        Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        return;
+    };
+    for block in builders.iter_mut().filter_map(|item| match item {
+        Item::Impl(block) if impl_trait(block).as_deref() == Some("Default") => Some(block),
+        _ => None,
+    }) {
+        for (name, field) in &maps {
+            if !is_type(&block.self_ty, &name.to_string()) {
+                continue;
+            }
+            let mut visit = DefaultToEmpty(field.clone());
+            visit.visit_item_impl_mut(block);
+        }
+    }
+}
+
+struct DefaultToEmpty(Option<syn::Ident>);
+
+impl VisitMut for DefaultToEmpty {
+    fn visit_field_value_mut(&mut self, init: &mut syn::FieldValue) {
+        let is_field = matches!(&init.member, syn::Member::Named(m) if Some(m) == self.0.as_ref());
+        let is_err = matches!(&init.expr, syn::Expr::Call(call)
+            if matches!(&*call.func, syn::Expr::Path(p) if p.path.is_ident("Err")));
+        if is_field && is_err {
+            init.expr = parse_quote!(Ok(Default::default()));
+        }
+        visit_mut::visit_field_value_mut(self, init);
+    }
+}
+
+/// A read-modify-write pair: `PUT path` replaces the resource with an
+/// `update` body, and the resource is read (by `GET path`, else by the
+/// `PUT`'s own answer) as `read`.
+#[derive(Debug, PartialEq)]
+pub struct ReadModifyWrite {
+    pub operation: String,
+    pub read: String,
+    pub update: String,
+    /// Members `read` knows and `update` does not: read-only, not sent back.
+    pub read_only: Vec<String>,
+}
+
+/// Every replacing `PUT` whose body and read type are different component schemas.
+pub fn read_modify_write_pairs(spec: &Value) -> Vec<ReadModifyWrite> {
+    let json_ref = |node: Option<&Value>| {
+        let schema = node?.pointer("/content/application~1json/schema")?;
+        schema_ref(schema).map(str::to_string)
+    };
+    let ops = operations(spec);
+    let mut pairs = Vec::new();
+    for put in ops.iter().filter(|op| op.method == "put") {
+        let Some(update) = json_ref(deref(spec, &put.value["requestBody"]).into()) else {
+            continue;
+        };
+        let answer = |op: &crate::spec::Operation| {
+            let responses = op.value.get("responses")?.as_object()?;
+            responses
+                .iter()
+                .filter(|(code, _)| code.starts_with('2'))
+                .find_map(|(_, r)| json_ref(Some(deref(spec, r))))
+        };
+        let get = ops
+            .iter()
+            .find(|op| op.method == "get" && op.path == put.path);
+        let Some(read) = get.and_then(answer).or_else(|| answer(put)) else {
+            continue;
+        };
+        let (Some(id), true) = (put.id(), read != update) else {
+            continue;
+        };
+        let properties = |name: &str| -> BTreeSet<String> {
+            spec.pointer(&crate::spec::pointer([
+                "components",
+                "schemas",
+                name,
+                "properties",
+            ]))
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default()
+        };
+        let writable = properties(&update);
+        pairs.push(ReadModifyWrite {
+            operation: id.to_string(),
+            read_only: properties(&read).difference(&writable).cloned().collect(),
+            read,
+            update,
+        });
+    }
+    pairs
+}
+
+/// `impl TryFrom<read> for update` for each [`read_modify_write_pairs`]: by
+/// way of JSON, so what the read type does not know (its `extra` members)
+/// and members only the update request knows come across, and the
+/// read-only members are left out. Never fails: a pair whose types are not
+/// both in the output gets no conversion.
+fn read_modify_write(spec: &Value, types: &mut Vec<Item>) {
+    let names: BTreeSet<String> = types.iter().filter_map(crate::code::item_name).collect();
+    for pair in read_modify_write_pairs(spec) {
+        let (read, update) = (type_name(&pair.read), type_name(&pair.update));
+        if !names.contains(&read) || !names.contains(&update) {
+            continue;
+        }
+        let read_ident = syn::Ident::new(&read, proc_macro2::Span::call_site());
+        let update_ident = syn::Ident::new(&update, proc_macro2::Span::call_site());
+        let read_only = &pair.read_only;
+        let count = read_only.len();
+        let doc = format!(
+            " For a read-modify-write through `{}` (a `PUT` replaces the whole \
+             resource): `{read}` as read, less what only the server sets \
+             ({}), with every member this client does not know kept, so a \
+             newer server's settings survive the update.",
+            pair.operation,
+            if read_only.is_empty() {
+                "nothing".to_string()
+            } else {
+                read_only
+                    .iter()
+                    .map(|m| format!("`{m}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        );
+        types.push(parse_quote! {
+            #[doc = #doc]
+            impl ::std::convert::TryFrom<#read_ident> for #update_ident {
+                type Error = ::serde_json::Error;
+                fn try_from(value: #read_ident) -> ::std::result::Result<Self, Self::Error> {
+                    let mut members = match ::serde_json::to_value(value)? {
+                        ::serde_json::Value::Object(members) => members,
+                        other => return ::serde_json::from_value(other),
+                    };
+                    let read_only: [&str; #count] = [#(#read_only),*];
+                    for member in read_only {
+                        members.remove(member);
+                    }
+                    ::serde_json::from_value(::serde_json::Value::Object(members))
+                }
+            }
+        });
+    }
 }
 
 fn deprecated_operations(spec: &Value, code: &mut syn::File) -> Result<()> {
@@ -108,6 +278,36 @@ struct LeanSend {
     /// The arguments of the `api-version` append whose header map was removed
     /// from the block being visited, until `.headers(header_map)` takes them.
     api_version: Option<Args>,
+    /// `info.operation_id` of the `send` being visited, for decode errors.
+    operation: Option<syn::LitStr>,
+}
+
+/// The `operation_id` of a `let info = OperationInfo { operation_id: "…" };`.
+fn operation_info(stmt: &syn::Stmt) -> Option<syn::LitStr> {
+    let syn::Stmt::Local(local) = stmt else {
+        return None;
+    };
+    let syn::Pat::Ident(name) = &local.pat else {
+        return None;
+    };
+    let syn::Expr::Struct(info) = &*local.init.as_ref()?.expr else {
+        return None;
+    };
+    if name.ident != "info" || !info.path.is_ident("OperationInfo") {
+        return None;
+    }
+    info.fields
+        .iter()
+        .find_map(|field| match (&field.member, &field.expr) {
+            (
+                syn::Member::Named(m),
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(id),
+                    ..
+                }),
+            ) if m == "operation_id" => Some(id.clone()),
+            _ => None,
+        })
 }
 
 /// `(index, append arguments)` of a `let mut header_map = ...;` followed by one
@@ -147,6 +347,9 @@ fn mentions(tokens: proc_macro2::TokenStream, ident: &str) -> usize {
 
 impl VisitMut for LeanSend {
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        if let Some(id) = block.stmts.iter().find_map(operation_info) {
+            self.operation = Some(id);
+        }
         let Some((at, args)) = api_version_only_map(block) else {
             return visit_mut::visit_block_mut(self, block);
         };
@@ -187,6 +390,10 @@ impl VisitMut for LeanSend {
                     .collect();
                 let replacement: syn::Expr = match names.as_slice() {
                     [.., ty, f] if ty == "ResponseValue" && f == "from_response" => {
+                        let operation = self.operation.clone();
+                        let operation = operation
+                            .map_or_else(|| "?".to_token_stream(), |o| o.to_token_stream());
+                        call.args.push(parse_quote!(#operation));
                         parse_quote!(crate::hooks::json)
                     }
                     [.., ty, f] if ty == "ResponseValue" && f == "empty" => {
@@ -747,11 +954,88 @@ mod tests {
     }
 
     #[test]
+    fn every_replacing_put_gets_its_read_modify_write_pair() {
+        let body = |name: &str| json!({"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}});
+        let spec = json!({
+            "paths": {
+                "/things/{id}": {
+                    "get": {"operationId": "getThing", "responses": {"200": body("Thing")}},
+                    "put": {"operationId": "putThing", "requestBody": body("ThingUpdate"), "responses": {"200": body("Thing")}}
+                },
+                "/others/{id}": {
+                    "put": {"operationId": "putOther", "requestBody": body("OtherUpdate"), "responses": {"201": body("Other")}}
+                },
+                "/same/{id}": {
+                    "put": {"operationId": "putSame", "requestBody": body("Same"), "responses": {"200": body("Same")}}
+                }
+            },
+            "components": {"schemas": {
+                "Thing": {"properties": {"id": {}, "name": {}, "created_at": {}}},
+                "ThingUpdate": {"properties": {"name": {}, "mode": {}}},
+                "Other": {"properties": {"name": {}}},
+                "OtherUpdate": {"properties": {"name": {}}},
+                "Same": {"properties": {"name": {}}}
+            }}
+        });
+        let pairs = read_modify_write_pairs(&spec);
+        let found: Vec<_> = pairs
+            .iter()
+            .map(|p| {
+                (
+                    p.operation.as_str(),
+                    p.read.as_str(),
+                    p.update.as_str(),
+                    p.read_only.clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("putOther", "Other", "OtherUpdate", vec![]),
+                (
+                    "putThing",
+                    "Thing",
+                    "ThingUpdate",
+                    vec!["created_at".to_string(), "id".to_string()]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn unknown_members_are_no_required_field_of_a_builder() {
+        let mut code = file(quote::quote! { pub mod types {
+            pub struct Thing {
+                pub name: String,
+                #[serde(flatten)]
+                pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            }
+            pub mod builder {
+                impl ::std::default::Default for Thing {
+                    fn default() -> Self {
+                        Self {
+                            name: Err("no value supplied for name".to_string()),
+                            extra: Err("no value supplied for extra".to_string()),
+                        }
+                    }
+                }
+            }
+        }});
+        let types = module_items_mut(&mut code, "types").unwrap();
+        unknown_members_default_to_empty(types);
+        let text = prettyplease::unparse(&code);
+        assert!(text.contains("extra: Ok(Default::default())"), "{text}");
+        assert!(text.contains("name: Err("), "{text}");
+    }
+
+    #[test]
     fn lean_send_leaves_a_shape_it_does_not_know_as_progenitor_wrote_it() {
         let send = |extra: proc_macro2::TokenStream| {
             file(quote::quote! {
                 impl Send {
                     pub async fn send(self) {
+                        let info = OperationInfo { operation_id: "get_thing" };
                         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
                         header_map.append(
                             ::reqwest::header::HeaderName::from_static("api-version"),
@@ -771,7 +1055,8 @@ mod tests {
         lean_send(&mut code);
         let text = prettyplease::unparse(&code);
         assert!(
-            text.contains(".headers(header_map)") && text.contains("crate::hooks::json(response)"),
+            text.contains(".headers(header_map)")
+                && text.contains("crate::hooks::json(response, \"get_thing\")"),
             "{text}"
         );
         // api-version alone: set on the request builder.

@@ -20,7 +20,9 @@
 //!   untagged enum with one newtype variant per schema (a newtype struct when
 //!   it has one variant), which `patch` extends with a catch-all variant.
 //!   Without this, inline variants with constant tags become a closed
-//!   internally tagged enum, and inline unions get names we cannot predict.
+//!   internally tagged enum, and inline unions get names we cannot predict;
+//! - every object keeps the members it does not know: `additionalProperties:
+//!   {}` unless the spec says otherwise (typify's flattened `extra` map).
 
 use std::collections::BTreeSet;
 
@@ -29,13 +31,14 @@ use serde_json::{Value, json};
 
 use crate::naming::type_name;
 use crate::spec::{
-    deref, discriminator_tag, operations, parameters, pointer, schemas, tag_constant, unescape,
-    walk_schemas,
+    deref, discriminator_tag, operations, parameters, pointer, schemas, tag_constant, typify_reads,
+    unescape, walk_schemas,
 };
 
 const ERROR_REF: &str = "#/components/schemas/Error";
 
-pub fn remodel(spec: &Value) -> Value {
+/// `keep_unknown` is off only to measure what keeping them costs.
+pub fn remodel(spec: &Value, keep_unknown: bool) -> Value {
     let mut spec = spec.clone();
     error_responses_for_every_status(&mut spec);
     if let Some(error) = spec
@@ -51,7 +54,33 @@ pub fn remodel(spec: &Value) -> Value {
     }
     name_discriminated_unions(&mut spec);
     drop_deep_object_parameters(&mut spec);
+    if keep_unknown {
+        keep_unknown_members(&mut spec);
+    }
     spec
+}
+
+/// Gives every object schema typify reads as a struct `additionalProperties:
+/// {}` unless it says otherwise, so typify adds a flattened `extra` map: the
+/// members a newer API sends that this client does not know are kept, and
+/// written back when the value is serialized (`patch::fast_deserialize` then
+/// replaces the slow flattened `Deserialize` where it can). Runs last, after
+/// unions and their variants are components.
+fn keep_unknown_members(spec: &mut Value) {
+    let mut objects = Vec::new();
+    walk_schemas(spec, &mut |at, schema| {
+        let object = schema.get("properties").is_some_and(Value::is_object)
+            && schema.get("type").is_none_or(|t| t == "object");
+        if object && schema.get("additionalProperties").is_none() && typify_reads(spec, at, schema)
+        {
+            objects.push(at.to_string());
+        }
+    });
+    for at in objects {
+        if let Some(schema) = spec.pointer_mut(&at).and_then(Value::as_object_mut) {
+            schema.insert("additionalProperties".into(), json!({}));
+        }
+    }
 }
 
 /// Whether a (dereferenced) parameter is sent with `style: deepObject`.
@@ -336,7 +365,7 @@ mod tests {
                 "Run": {"type": "object", "properties": {"parts": {"type": "array", "items": union}}}
             }}
         });
-        let out = remodel(&spec);
+        let out = remodel(&spec, true);
         let schemas = out["components"]["schemas"].as_object().unwrap();
         let names: Vec<&str> = schemas.keys().map(String::as_str).collect();
         assert_eq!(
@@ -368,7 +397,7 @@ mod tests {
             "run_items": {"type": "object"},
             "Run": {"type": "object", "properties": {"items": union}}
         }}});
-        let out = remodel(&spec);
+        let out = remodel(&spec, true);
         assert!(
             out["components"]["schemas"].get("RunItems2").is_some(),
             "{out:#}"
@@ -382,7 +411,7 @@ mod tests {
             "properties": {"a": {"deprecated": true}, "b": {}}
         }}}});
         assert_eq!(
-            remodel(&spec)["components"]["schemas"]["R"]["required"],
+            remodel(&spec, true)["components"]["schemas"]["R"]["required"],
             json!(["b"])
         );
     }

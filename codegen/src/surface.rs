@@ -8,7 +8,7 @@ use quote::ToTokens;
 use serde_json::Value;
 
 use crate::code::{
-    client_methods, impl_trait, item_name, last_ident, module_items, serde_metas,
+    client_methods, impl_trait, is_type, item_name, last_ident, module_items, serde_metas,
     trait_type_argument, type_names,
 };
 use crate::naming::{method_name, type_name};
@@ -22,6 +22,8 @@ pub fn snapshots(spec: &Value, code: &syn::File) -> BTreeMap<String, String> {
     let client_methods = client_methods(code);
     let builders = module_items(code, "builder");
     let dropped = crate::remodel::dropped_parameters(spec);
+    let conversions = crate::patch::read_modify_write_pairs(spec);
+    let types = module_items(code, "types");
     for op in operations(spec) {
         let Some(id) = op.value.get("operationId").and_then(Value::as_str) else {
             continue;
@@ -44,6 +46,19 @@ pub fn snapshots(spec: &Value, code: &syn::File) -> BTreeMap<String, String> {
         for (_, name) in dropped.iter().filter(|(of, _)| of == id) {
             text.push_str(&format!(
                 "  not generated: query parameter {name} (style deepObject, which progenitor cannot send)\n"
+            ));
+        }
+        for pair in conversions.iter().filter(|p| p.operation == id) {
+            let (read, update) = (type_name(&pair.read), type_name(&pair.update));
+            let generated = types.iter().any(|item| {
+                matches!(item, syn::Item::Impl(block)
+                    if is_type(&block.self_ty, &update)
+                        && trait_type_argument(block).is_some_and(|ty| is_type(ty, &read)))
+            });
+            let what = if generated { "" } else { "NOT GENERATED: " };
+            text.push_str(&format!(
+                "  read-modify-write: {what}{update}::try_from({read}) leaves out {}\n",
+                pair.read_only.join(", ")
             ));
         }
         text.push_str("\n---- generated Rust ----\n");

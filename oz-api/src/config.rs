@@ -1,9 +1,11 @@
 //! Building a [`Client`]: API key, base URL, timeouts, retries, user agent.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use reqwest::header::HeaderValue;
+use tower::retry::budget::TpsBudget;
 
 use crate::Client;
 
@@ -17,6 +19,8 @@ pub const BASE_URL_ENV: &str = "OZ_API_BASE_URL";
 const USER_AGENT: &str = concat!("oz-api/", env!("CARGO_PKG_VERSION"), " (Rust)");
 
 /// When and how a failed request is retried. See [`crate::retry`] for the rules.
+/// A [`RetryBudget`], set on the [`ClientBuilder`], also caps the retries of the
+/// whole client.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Retries after the first attempt; 0 disables retrying.
@@ -25,7 +29,8 @@ pub struct RetryPolicy {
     pub initial_backoff: Duration,
     /// Upper bound of the computed delay.
     pub max_backoff: Duration,
-    /// Upper bound of a server's `Retry-After`.
+    /// Upper bound of a server's `Retry-After`. Jitter comes on top, never
+    /// below: up to a quarter of the (capped) delay plus 100 ms.
     pub max_retry_after: Duration,
 }
 
@@ -40,6 +45,116 @@ impl Default for RetryPolicy {
     }
 }
 
+/// A cap on the retries of one [`Client`] and all its clones, so that an
+/// outage does not multiply the load on the server by `max_retries + 1`:
+/// Finagle's `RetryBudget`, implemented by tower's `TpsBudget`. Every request
+/// sent deposits into it; every retry withdraws from it. A retry it cannot pay
+/// for is not made: the failure is returned at once, marked as described in
+/// [`crate::retry`] (`ApiErrorExt::retry_budget_exhausted`).
+///
+/// Retries allowed over any `ttl` window: `min_retries_per_sec × ttl` (the
+/// reserve, for a client that has just started or sends little) plus
+/// `retry_ratio ×` the requests sent in that window.
+///
+/// # Defaults, and why
+///
+/// `ttl` 10 s, `min_retries_per_sec` 5 (a reserve of 50 retries),
+/// `retry_ratio` 0.1 (one retry per 10 requests).
+///
+/// - A storm, every call failing: N concurrent calls make at most
+///   `N + 50 + N / 10` requests, 1.15 per call for N = 1,000 even from a
+///   fresh client, instead of 3 (`max_retries` 2). Finagle's defaults (ttl 10 s,
+///   10 retries/s, 20 %) would allow 1.3.
+/// - Sporadic failures are all retried: a 5 % failure rate needs half of what
+///   the ratio grants, and the reserve covers a client sending a handful of
+///   requests.
+/// - The same order as other clients: the AWS SDKs' standard retry quota is a
+///   500-token bucket at 5 tokens per retry (100 retries in reserve); gRPC's
+///   retry throttling stops retrying below half of `maxTokens` and earns
+///   `tokenRatio` 0.1 token per success.
+///
+/// A `429` whose `Retry-After` (or `retry-after-ms`) says when to come back does
+/// not spend from the budget: see [`crate::retry`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RetryBudget {
+    /// How long a request sent counts towards the budget: 1 to 60 s. The
+    /// reserve counts its whole seconds.
+    pub ttl: Duration,
+    /// Retries allowed per second whatever the traffic: a reserve of
+    /// `min_retries_per_sec × ttl` retries.
+    pub min_retries_per_sec: u32,
+    /// Retries allowed per request sent, on top of the reserve: 0.1 is one per
+    /// 10 requests; 0 leaves the reserve alone; at most 1000.
+    /// `f32::INFINITY` disables the budget ([`RetryBudget::unlimited`]).
+    ///
+    /// A ratio up to 1 is applied as `1 / n` for a whole `n` (a retry costs
+    /// `n` requests), rounded up: 0.1 is exactly 1 in 10, 0.3 allows 1 in 3.
+    pub retry_ratio: f32,
+}
+
+impl Default for RetryBudget {
+    fn default() -> Self {
+        RetryBudget {
+            ttl: Duration::from_secs(10),
+            min_retries_per_sec: 5,
+            retry_ratio: 0.1,
+        }
+    }
+}
+
+impl RetryBudget {
+    /// No budget: only [`RetryPolicy::max_retries`] bounds retries.
+    pub const fn unlimited() -> Self {
+        RetryBudget {
+            ttl: Duration::from_secs(10),
+            min_retries_per_sec: 0,
+            retry_ratio: f32::INFINITY,
+        }
+    }
+
+    /// Whether this is no budget at all (a `retry_ratio` of `f32::INFINITY`).
+    pub fn is_unlimited(&self) -> bool {
+        self.retry_ratio == f32::INFINITY
+    }
+
+    /// The budget itself: `None` when unlimited; an error instead of the
+    /// panics of `TpsBudget::new` for values out of range.
+    pub(crate) fn tps_budget(&self) -> Result<Option<TpsBudget>, String> {
+        if self.is_unlimited() {
+            return Ok(None);
+        }
+        if !(Duration::from_secs(1)..=Duration::from_secs(60)).contains(&self.ttl) {
+            return Err(format!("ttl {:?} is not between 1 s and 60 s", self.ttl));
+        }
+        if self.min_retries_per_sec >= i32::MAX as u32 {
+            return Err(format!(
+                "min_retries_per_sec {} is not below {}",
+                self.min_retries_per_sec,
+                i32::MAX
+            ));
+        }
+        if !(0.0..=1000.0).contains(&self.retry_ratio) {
+            return Err(format!(
+                "retry_ratio {} is not between 0 and 1000 (or infinite, for no budget)",
+                self.retry_ratio
+            ));
+        }
+        // TpsBudget charges `(1.0 / ratio) as isize` deposits per retry, which
+        // truncates. `1.0 / n as f32` is a hair above 1/n for many n (7, 13,
+        // 14, 15, 26, ...: 211 of the n up to 2,000), and the quotient lands a
+        // hair below n: 1/7 charges 6 (a retry per 6 requests, 17 %). (0.1 and
+        // 0.2 happen to round back to 10 and 5 in f32, but not in f64: 9.)
+        // Lowering the ratio by a relative 1e-6 (about 8 f32 steps) puts every
+        // such quotient just above the whole number meant.
+        let ratio = self.retry_ratio * (1.0 - 1e-6);
+        Ok(Some(TpsBudget::new(
+            self.ttl,
+            self.min_retries_per_sec,
+            ratio,
+        )))
+    }
+}
+
 /// What the hand-written hooks need on every request; carried inside [`Client`].
 #[derive(Clone)]
 pub struct Policy {
@@ -51,6 +166,9 @@ pub struct Policy {
     /// reqwest an extensions map per request (and per retry copy).
     pub(crate) timeout_per_request: bool,
     pub(crate) retry: RetryPolicy,
+    /// Shared by the clones of a [`Client`]; `None` when unlimited or when
+    /// retrying is disabled.
+    pub(crate) retry_budget: Option<Arc<TpsBudget>>,
 }
 
 impl Policy {
@@ -70,6 +188,7 @@ impl fmt::Debug for Policy {
             .field("user_agent", &self.user_agent)
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
+            .field("retry_budget", &self.retry_budget)
             .finish()
     }
 }
@@ -85,6 +204,8 @@ pub enum BuildError {
     InvalidBaseUrl(String),
     /// The key would travel unencrypted to a host other than this machine.
     InsecureBaseUrl(String),
+    /// A [`RetryBudget`] value is out of range (the reason).
+    InvalidRetryBudget(String),
     /// reqwest could not build its client.
     Http(String),
 }
@@ -107,6 +228,7 @@ impl fmt::Display for BuildError {
                 f,
                 "refusing to send the API key over plain http to `{url}`: use https (plain http is allowed for loopback only)"
             ),
+            BuildError::InvalidRetryBudget(reason) => write!(f, "invalid retry budget: {reason}"),
             BuildError::Http(e) => write!(f, "cannot build the HTTP client: {e}"),
         }
     }
@@ -123,6 +245,7 @@ pub struct ClientBuilder {
     timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     retry: RetryPolicy,
+    retry_budget: RetryBudget,
     http_client: Option<reqwest::Client>,
 }
 
@@ -134,6 +257,7 @@ impl fmt::Debug for ClientBuilder {
             .field("timeout", &self.timeout)
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
+            .field("retry_budget", &self.retry_budget)
             .field("http_client", &self.http_client.is_some())
             .finish()
     }
@@ -191,6 +315,13 @@ impl ClientBuilder {
         self
     }
 
+    /// The cap on retries shared by the client and its clones (default
+    /// [`RetryBudget::default`]); [`RetryBudget::unlimited`] removes it.
+    pub fn retry_budget(mut self, budget: RetryBudget) -> Self {
+        self.retry_budget = budget;
+        self
+    }
+
     /// Sends requests through your own `reqwest::Client`. Auth, user agent,
     /// timeout and retries still apply. Start from [`http_client_builder`]: it
     /// makes TLS work and disables redirects, which the transcript helpers need
@@ -212,6 +343,12 @@ impl ClientBuilder {
             .base_url
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
         check_base_url(&base_url)?;
+        let retry_budget = self
+            .retry_budget
+            .tps_budget()
+            .map_err(BuildError::InvalidRetryBudget)?
+            .filter(|_| self.retry.max_retries > 0)
+            .map(Arc::new);
         let timeout = self.timeout.unwrap_or(Duration::from_secs(60));
         let timeout_per_request = self.http_client.is_some();
         let http_client = match self.http_client {
@@ -227,6 +364,7 @@ impl ClientBuilder {
             timeout,
             timeout_per_request,
             retry: self.retry,
+            retry_budget,
         };
         Ok(Client::new_with_client(
             base_url.trim_end_matches('/'),
@@ -294,7 +432,7 @@ impl Client {
     }
 
     /// A client configured from `WARP_API_KEY` and `OZ_API_BASE_URL`, with default
-    /// timeouts (60 s, connect 5 s) and retries (2).
+    /// timeouts (60 s, connect 5 s), retries (2) and retry budget.
     pub fn from_env() -> Result<Client, BuildError> {
         Client::builder().env().build()
     }

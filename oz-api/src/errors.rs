@@ -41,6 +41,11 @@ pub trait ApiErrorExt {
     fn is_not_found(&self) -> bool;
     /// The server's trace ID, to quote in support requests.
     fn trace_id(&self) -> Option<&str>;
+    /// Whether this failure was returned without retrying because the client's
+    /// [`RetryBudget`](crate::RetryBudget) was empty (the response carries
+    /// `oz-retry-budget: exhausted`). Always false for transport errors, which
+    /// cannot be marked, and for error bodies that did not decode.
+    fn retry_budget_exhausted(&self) -> bool;
 }
 
 impl ApiErrorExt for ApiError {
@@ -76,5 +81,16 @@ impl ApiErrorExt for ApiError {
 
     fn trace_id(&self) -> Option<&str> {
         self.problem()?.trace_id.as_deref()
+    }
+
+    fn retry_budget_exhausted(&self) -> bool {
+        let headers = match self {
+            progenitor_client::Error::ErrorResponse(response) => response.headers(),
+            progenitor_client::Error::UnexpectedResponse(response) => response.headers(),
+            _ => return false,
+        };
+        headers
+            .get(crate::retry::RETRY_BUDGET_HEADER)
+            .is_some_and(|value| value == "exhausted")
     }
 }

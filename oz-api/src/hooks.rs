@@ -2,7 +2,7 @@
 //! (`HooksMode::Expected`) and, patched in by codegen, its response decoding.
 
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue};
-use reqwest::header::{AUTHORIZATION, USER_AGENT};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
 use serde::de::DeserializeOwned;
 
 use crate::{Client, Policy, retry};
@@ -28,25 +28,160 @@ impl ClientHooks<Policy> for Client {
         request: reqwest::Request,
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        retry::execute(self.client(), &self.inner.retry, request).await
+        let policy = &self.inner;
+        retry::send(
+            self.client(),
+            &policy.retry,
+            policy.retry_budget.as_deref(),
+            request,
+        )
+        .await
     }
 }
 
 /// A JSON response's value: `ResponseValue::from_response` without its copy
 /// of the headers (codegen's `patch` makes the generated code call this).
+/// `operation` is the method's name, for decode errors.
 pub(crate) async fn json<T: DeserializeOwned, E>(
     mut response: reqwest::Response,
+    operation: &'static str,
 ) -> Result<ResponseValue<T>, Error<E>> {
     let status = response.status();
-    let headers = std::mem::take(response.headers_mut());
+    let headers = detached(std::mem::take(response.headers_mut()));
     let body = response.bytes().await.map_err(Error::ResponseBodyError)?;
-    let value =
-        serde_json::from_slice(&body).map_err(|e| Error::InvalidResponsePayload(body, e))?;
-    Ok(ResponseValue::new(value, status, headers))
+    match serde_json::from_slice(&body) {
+        Ok(value) => Ok(ResponseValue::new(value, status, headers)),
+        Err(e) => {
+            let e = decode_error::<T>(operation, &body, e);
+            Err(Error::InvalidResponsePayload(body, e))
+        }
+    }
 }
 
 /// An empty response: `ResponseValue::empty`, taking the headers instead of copying them.
 pub(crate) fn empty(mut response: reqwest::Response) -> ResponseValue<()> {
-    let headers = std::mem::take(response.headers_mut());
+    let headers = detached(std::mem::take(response.headers_mut()));
     ResponseValue::new((), response.status(), headers)
+}
+
+/// The headers, copied out of hyper's read buffer. The values hyper parsed
+/// point into that buffer, which may also hold the start of the body: kept,
+/// they would keep all of it alive for as long as the caller keeps the
+/// result (409 KiB for a 500-run page). One allocation holds every value.
+fn detached(headers: HeaderMap) -> HeaderMap {
+    let mut bytes = Vec::with_capacity(headers.iter().map(|(_, v)| v.len()).sum());
+    for value in headers.values() {
+        bytes.extend_from_slice(value.as_bytes());
+    }
+    let bytes = bytes::Bytes::from(bytes);
+    let mut copy = HeaderMap::with_capacity(headers.len());
+    let mut at = 0;
+    let mut name = None;
+    for (key, value) in headers {
+        // `into_iter` names a header once, before all of its values.
+        if let Some(key) = key {
+            // A standard name is static; a custom one is copied.
+            name = HeaderName::from_bytes(key.as_str().as_bytes()).ok();
+        }
+        let end = at + value.len();
+        let shared = HeaderValue::from_maybe_shared(bytes.slice(at..end));
+        at = end;
+        if let (Some(name), Ok(mut shared)) = (&name, shared) {
+            shared.set_sensitive(value.is_sensitive());
+            copy.append(name.clone(), shared);
+        }
+    }
+    copy
+}
+
+/// The error for a body that did not decode as `T`, naming the operation,
+/// the type and the JSON path of the failing member. The path costs a second
+/// decode, paid only here, on failure.
+#[cold]
+fn decode_error<T: DeserializeOwned>(
+    operation: &str,
+    body: &[u8],
+    first: serde_json::Error,
+) -> serde_json::Error {
+    let ty = short_type_name(std::any::type_name::<T>());
+    let mut deserializer = serde_json::Deserializer::from_slice(body);
+    let (path, cause) = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(e) => (e.path().to_string(), e.into_inner()),
+        Ok(_) => (".".to_string(), first),
+    };
+    let at = match path.as_str() {
+        "." => String::new(),
+        path => format!(" at `{path}`"),
+    };
+    serde::de::Error::custom(format_args!(
+        "{operation}: the response does not decode as {ty}{at}: {cause}"
+    ))
+}
+
+/// `oz_api::generated::types::RunItem` as `RunItem`, generics included.
+fn short_type_name(full: &str) -> String {
+    let mut out = String::new();
+    let mut segment = String::new();
+    for c in full.chars() {
+        if c.is_alphanumeric() || c == '_' || c == ':' {
+            segment.push(c);
+        } else {
+            out.push_str(segment.rsplit("::").next().unwrap_or_default());
+            segment.clear();
+            out.push(c);
+        }
+    }
+    out.push_str(segment.rsplit("::").next().unwrap_or_default());
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_names_lose_their_paths() {
+        assert_eq!(
+            short_type_name("alloc::vec::Vec<oz_api::generated::types::RunItem>"),
+            "Vec<RunItem>"
+        );
+        assert_eq!(short_type_name("oz_api::types::Run"), "Run");
+    }
+
+    #[test]
+    fn a_decode_error_names_operation_type_and_path() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Page {
+            runs: Vec<Run>,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Run {
+            id: String,
+            state: u8,
+        }
+        let body = br#"{"runs": [{"id": "a", "state": 1}, {"id": "b"}]}"#;
+        let first = serde_json::from_slice::<Page>(body).unwrap_err();
+        let e = decode_error::<Page>("list_runs", body, first);
+        assert_eq!(
+            e.to_string(),
+            "list_runs: the response does not decode as Page at `runs[1]`: \
+             missing field `state` at line 1 column 46"
+        );
+    }
+
+    #[test]
+    fn detached_headers_keep_every_value_and_repeated_name() {
+        let mut headers = HeaderMap::new();
+        headers.insert("content-type", HeaderValue::from_static("application/json"));
+        headers.append("x-trace", HeaderValue::from_static("a"));
+        headers.append("x-trace", HeaderValue::from_static("b"));
+        let mut secret = HeaderValue::from_static("s");
+        secret.set_sensitive(true);
+        headers.insert("set-cookie", secret);
+        let copy = detached(headers.clone());
+        assert_eq!(copy, headers);
+        assert!(copy["set-cookie"].is_sensitive());
+    }
 }

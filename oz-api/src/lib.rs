@@ -71,11 +71,33 @@
 //!
 //! The API grows. A string enum value this client does not know decodes as the
 //! enum's `Unknown(String)` variant and serializes back unchanged, an unknown
-//! artifact or content-block type as `Unknown(serde_json::Value)`, unknown
-//! fields are ignored, and the deprecated `task_id` may be absent. Requests can
-//! carry such values too: `RunState::from("PAUSED")`. A union reads its tag
-//! first: a *known* artifact type whose body no longer fits is a decode error
-//! naming the tag and type, never a silent `Unknown`.
+//! artifact or content-block type as `Unknown(serde_json::Value)`, and the
+//! deprecated `task_id` may be absent. Requests can carry such values too:
+//! `RunState::from("PAUSED")`. A union reads its tag first: a *known* artifact
+//! type whose body no longer fits is a decode error naming the tag and type,
+//! never a silent `Unknown`.
+//!
+//! Members a newer server sends that this client does not know are kept, in
+//! every object type's `extra` map (`run.extra["metadata"]`), and written back
+//! when the value is serialized. A `PUT` replaces the whole resource, so
+//! updating what you read must not drop them: convert the read value with
+//! `TryFrom`, which keeps them and leaves out what only the server sets.
+//!
+//! ```no_run
+//! use oz_api::{Client, types::UpdateScheduledAgentRequest};
+//!
+//! # async fn example(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+//! let schedule = client.get_scheduled_agent().schedule_id("sched-1").send().await?;
+//! let mut update = UpdateScheduledAgentRequest::try_from(schedule.into_inner())?;
+//! update.cron_schedule = "0 10 * * *".into();
+//! client.update_scheduled_agent().schedule_id("sched-1").body(update).send().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! A body that does not decode is an `Error::InvalidResponsePayload` that keeps
+//! the body and says which operation, type and member failed:
+//! `list_runs: the response does not decode as ListRunsResponse at
+//! `runs[0].artifacts[0]`: … missing field `url``.
 //!
 //! # Behaviour
 //!
@@ -104,8 +126,8 @@ pub mod retry;
 mod runs;
 
 pub use config::{
-    API_KEY_ENV, BASE_URL_ENV, BuildError, ClientBuilder, DEFAULT_BASE_URL, Policy, RetryPolicy,
-    http_client_builder,
+    API_KEY_ENV, BASE_URL_ENV, BuildError, ClientBuilder, DEFAULT_BASE_URL, Policy, RetryBudget,
+    RetryPolicy, http_client_builder,
 };
 pub use errors::{ApiError, ApiErrorExt};
 pub use generated::*;

@@ -16,30 +16,84 @@
 //!
 //! Delays grow exponentially from `initial_backoff` (0.5 s) to `max_backoff`
 //! (8 s), less up to 25 % jitter. A `Retry-After` (seconds or HTTP-date) or
-//! `retry-after-ms` header replaces the computed delay, capped at `max_retry_after`.
+//! `retry-after-ms` header replaces the computed delay, capped at
+//! `max_retry_after`, plus jitter *above* it (never below: the server said
+//! when): up to a quarter of it plus 100 ms, so that a herd told `Retry-After: 1`
+//! comes back spread over 350 ms, none of it early.
+//!
+//! # Retry budget
+//!
+//! Retries are also capped per [`Client`](crate::Client), all its clones
+//! sharing one [`RetryBudget`](crate::RetryBudget) (Finagle's `RetryBudget`):
+//! every request deposits into it, every retry withdraws from it, and a retry
+//! it cannot pay for is not made: the failure is returned at once. By default
+//! it grants a reserve of 50 retries plus one retry per 10 requests of the last
+//! 10 s: when everything fails, 1,000 calls cost at most 1,150 requests instead
+//! of 3,000, while sporadic failures are all retried.
+//!
+//! | retry after                                                  | spends from the budget |
+//! |--------------------------------------------------------------|:---:|
+//! | 429 with `Retry-After` or `retry-after-ms`                    | no  |
+//! | 429 without them; 408; 409; 5xx (`Retry-After` or not)        | yes |
+//! | error body with `"retryable": true`; connection failures      | yes |
+//!
+//! A 429 that says when to come back is the server pacing its clients: it
+//! knows when capacity returns, and failing such calls because a budget ran dry
+//! would turn a rate-limited herd into a herd of errors. Each such call still
+//! makes at most `max_retries + 1` attempts and waits at most `max_retries ×`
+//! (`max_retry_after` × 1.25 + 100 ms). A 503, with or without `Retry-After`,
+//! is an outage, and spends.
+//!
+//! A response returned because the budget was empty carries the header
+//! `oz-retry-budget: exhausted` ([`RETRY_BUDGET_HEADER`]), which the error keeps
+//! ([`ApiErrorExt::retry_budget_exhausted`](crate::ApiErrorExt::retry_budget_exhausted);
+//! not when the error body did not decode, as the headers are then lost). A
+//! transport error (connection refused, reset, timeout) under an empty budget
+//! is returned as it is: a `reqwest::Error` can be neither built nor marked.
+//! `max_retries = 0` disables retries, and the budget with them.
 
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::HeaderMap;
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Request, Response, StatusCode};
+use tower::retry::budget::{Budget, TpsBudget};
 
 use crate::config::RetryPolicy;
 
-/// Sends `request`, retrying as the policy and the table above say.
-///
-/// Nearly every request ends after one attempt, so that path is kept apart:
-/// the retry loop is a boxed future of its own, and this one, created and moved
-/// on every call, stays small.
+/// The header added, with the value `exhausted`, to an error response returned
+/// without retrying because the retry budget was empty.
+pub const RETRY_BUDGET_HEADER: &str = "oz-retry-budget";
+
+/// Sends `request`, retrying as the policy and the table above say, without
+/// a budget (for downloads from other hosts).
 pub(crate) async fn execute(
     client: &reqwest::Client,
     policy: &RetryPolicy,
     request: Request,
 ) -> reqwest::Result<Response> {
+    send(client, policy, None, request).await
+}
+
+/// Sends `request`, retrying as the policy, the table above and `budget` say.
+///
+/// Nearly every request ends after one attempt, so that path is kept apart:
+/// the retry loop is a boxed future of its own, and this one, created and moved
+/// on every call, stays small. Its only budget work is the deposit (a mutex
+/// and an atomic add, no allocation).
+pub(crate) async fn send(
+    client: &reqwest::Client,
+    policy: &RetryPolicy,
+    budget: Option<&TpsBudget>,
+    request: Request,
+) -> reqwest::Result<Response> {
     let spare = (policy.max_retries > 0).then(|| copy(&request)).flatten();
+    if let Some(budget) = budget {
+        budget.deposit();
+    }
     let first = client.execute(request).await;
     match spare {
         Some(spare) if !matches!(&first, Ok(response) if !is_error(response.status())) => {
-            Box::pin(retry(client, policy, spare, first)).await
+            Box::pin(retry(client, policy, budget, spare, first)).await
         }
         _ => first,
     }
@@ -49,24 +103,34 @@ pub(crate) async fn execute(
 async fn retry(
     client: &reqwest::Client,
     policy: &RetryPolicy,
+    budget: Option<&TpsBudget>,
     mut request: Request,
     mut failed: reqwest::Result<Response>,
 ) -> reqwest::Result<Response> {
     let idempotent = is_idempotent(request.method());
     let mut attempt = 0;
     loop {
-        let retry_after = match failed {
+        let (failed_now, retry_after) = match failed {
             Ok(response) if !is_error(response.status()) => return Ok(response),
             Ok(response) => match classify(response, idempotent).await? {
                 (response, None) => return Ok(response),
-                (_, Some(retry_after)) => retry_after,
+                (response, Some(retry_after)) => (Ok(response), retry_after),
             },
             // Not connected: the server never saw the request. Otherwise it may have.
-            Err(e) if e.is_connect() || (idempotent && (e.is_timeout() || e.is_request())) => None,
+            Err(e) if e.is_connect() || (idempotent && (e.is_timeout() || e.is_request())) => {
+                (Err(e), None)
+            }
             Err(e) => return Err(e),
         };
+        if let Some(budget) = budget
+            && !server_paced(&failed_now, retry_after)
+            && !budget.withdraw()
+        {
+            return failed_now.map(mark_exhausted);
+        }
+        drop(failed_now);
         let delay = match retry_after {
-            Some(requested) => requested.min(policy.max_retry_after),
+            Some(requested) => server_delay(policy, requested),
             None => backoff(policy, attempt),
         };
         tokio::time::sleep(delay).await;
@@ -108,6 +172,21 @@ fn is_idempotent(method: &Method) -> bool {
 
 fn is_error(status: StatusCode) -> bool {
     status.is_client_error() || status.is_server_error()
+}
+
+/// A 429 that says when to come back: its retry does not spend from the budget.
+fn server_paced(failed: &reqwest::Result<Response>, retry_after: Option<Duration>) -> bool {
+    retry_after.is_some()
+        && matches!(failed, Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS)
+}
+
+/// Marks a response returned because the retry budget is empty.
+fn mark_exhausted(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        HeaderName::from_static(RETRY_BUDGET_HEADER),
+        HeaderValue::from_static("exhausted"),
+    );
+    response
 }
 
 /// Whether an error response is worth retrying: `None` if not, else the
@@ -168,6 +247,14 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
     Some(date.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
+/// The wait before retrying when the server asked for `requested`: at least
+/// that (up to `max_retry_after`), plus jitter of up to a quarter of it and
+/// 100 ms, so a herd told the same delay does not come back at one instant.
+pub(crate) fn server_delay(policy: &RetryPolicy, requested: Duration) -> Duration {
+    let capped = requested.min(policy.max_retry_after);
+    capped + (capped / 4 + Duration::from_millis(100)).mul_f64(fastrand::f64())
+}
+
 /// Exponential backoff with jitter for retry number `attempt` (0-based).
 pub(crate) fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
     let exponential = policy
@@ -181,6 +268,185 @@ pub(crate) fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::RetryBudget;
+
+    fn budget(min_retries_per_sec: u32, retry_ratio: f32) -> TpsBudget {
+        RetryBudget {
+            ttl: Duration::from_secs(10),
+            min_retries_per_sec,
+            retry_ratio,
+        }
+        .tps_budget()
+        .unwrap()
+        .unwrap()
+    }
+
+    /// Withdrawals granted until the first refusal.
+    fn withdrawals(budget: &TpsBudget) -> usize {
+        std::iter::from_fn(|| budget.withdraw().then_some(())).count()
+    }
+
+    #[test]
+    fn the_budget_ratio_is_the_one_documented() {
+        // TpsBudget alone truncates 1 / (1/7f32) = 6.9999995 to 6: 1,166 retries
+        // per 7,000 requests instead of 1,000.
+        let raw = TpsBudget::new(Duration::from_secs(10), 0, 1.0 / 7.0);
+        (0..7000).for_each(|_| raw.deposit());
+        assert_eq!(withdrawals(&raw), 1166);
+        for n in 1..=200 {
+            let budget = budget(0, 1.0 / n as f32);
+            (0..n * 10).for_each(|_| budget.deposit());
+            assert_eq!(withdrawals(&budget), 10, "ratio 1/{n}");
+        }
+        // Ratio 1/n: a retry per n requests, exactly.
+        for (ratio, n) in [
+            (1.0, 1),
+            (0.5, 2),
+            (0.25, 4),
+            (0.2, 5),
+            (0.1, 10),
+            (0.05, 20),
+            (0.01, 100),
+            (1.0 / 7.0, 7),
+            (0.3, 3), // not 1/n: rounded up to 1/3
+        ] {
+            let budget = budget(0, ratio);
+            for _ in 0..n - 1 {
+                budget.deposit();
+            }
+            assert!(!budget.withdraw(), "ratio {ratio}: {} deposits", n - 1);
+            budget.deposit();
+            assert!(budget.withdraw(), "ratio {ratio}: {n} deposits");
+            assert!(!budget.withdraw(), "ratio {ratio}: second withdrawal");
+            (0..1000 * n).for_each(|_| budget.deposit());
+            assert_eq!(withdrawals(&budget), 1000, "ratio {ratio}");
+        }
+        // Above 1: several retries per request.
+        let budget = budget(0, 2.0);
+        (0..100).for_each(|_| budget.deposit());
+        assert_eq!(withdrawals(&budget), 200);
+    }
+
+    #[test]
+    fn the_default_budget_has_a_reserve_of_50_and_bounds_a_storm_to_1_15() {
+        let fresh = RetryBudget::default().tps_budget().unwrap().unwrap();
+        assert_eq!(withdrawals(&fresh), 50);
+        let storm = RetryBudget::default().tps_budget().unwrap().unwrap();
+        (0..1000).for_each(|_| storm.deposit());
+        assert_eq!(withdrawals(&storm), 150, "1,000 calls, 1,150 requests");
+        // Sporadic failures: 5 % of 1,000 requests, well within.
+        let sporadic = RetryBudget::default().tps_budget().unwrap().unwrap();
+        for i in 0..1000 {
+            sporadic.deposit();
+            if i % 20 == 0 {
+                assert!(sporadic.withdraw(), "request {i}");
+            }
+        }
+        // A ratio of 0 leaves the reserve alone: min_retries_per_sec × ttl.
+        let reserve_only = budget(3, 0.0);
+        (0..1000).for_each(|_| reserve_only.deposit());
+        assert_eq!(withdrawals(&reserve_only), 30);
+    }
+
+    #[test]
+    fn budget_values_out_of_range_are_errors_not_panics() {
+        let valid = RetryBudget::default();
+        for invalid in [
+            RetryBudget {
+                ttl: Duration::from_millis(999),
+                ..valid
+            },
+            RetryBudget {
+                ttl: Duration::from_secs(61),
+                ..valid
+            },
+            RetryBudget {
+                min_retries_per_sec: i32::MAX as u32,
+                ..valid
+            },
+            RetryBudget {
+                retry_ratio: -0.1,
+                ..valid
+            },
+            RetryBudget {
+                retry_ratio: 1000.5,
+                ..valid
+            },
+            RetryBudget {
+                retry_ratio: f32::NAN,
+                ..valid
+            },
+            RetryBudget {
+                retry_ratio: f32::NEG_INFINITY,
+                ..valid
+            },
+        ] {
+            assert!(invalid.tps_budget().is_err(), "{invalid:?}");
+        }
+        for ok in [
+            RetryBudget {
+                ttl: Duration::from_secs(1),
+                ..valid
+            },
+            RetryBudget {
+                ttl: Duration::from_secs(60),
+                ..valid
+            },
+            RetryBudget {
+                retry_ratio: 1000.0,
+                ..valid
+            },
+            RetryBudget {
+                retry_ratio: 0.0,
+                min_retries_per_sec: 0,
+                ..valid
+            },
+        ] {
+            assert!(ok.tps_budget().unwrap().is_some(), "{ok:?}");
+        }
+        assert!(RetryBudget::unlimited().tps_budget().unwrap().is_none());
+        assert!(RetryBudget::unlimited().is_unlimited());
+        assert!(!valid.is_unlimited());
+    }
+
+    #[test]
+    fn server_delays_get_jitter_above_never_below() {
+        let policy = RetryPolicy {
+            max_retry_after: Duration::from_secs(3),
+            ..RetryPolicy::default()
+        };
+        for (requested, low, high) in [(0, 0, 100), (1000, 1000, 1350), (10_000, 3000, 3850)] {
+            let delays: Vec<_> = (0..200)
+                .map(|_| server_delay(&policy, Duration::from_millis(requested)))
+                .collect();
+            let (min, max) = (delays.iter().min().unwrap(), delays.iter().max().unwrap());
+            assert!(*min >= Duration::from_millis(low), "{requested}: {min:?}");
+            assert!(*max <= Duration::from_millis(high), "{requested}: {max:?}");
+            assert!(
+                *max - *min >= Duration::from_millis((high - low) / 2),
+                "{requested}: spread {min:?}..{max:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_a_429_with_a_requested_delay_is_free() {
+        let response = |status: u16| {
+            Ok(Response::from(
+                http::Response::builder()
+                    .status(status)
+                    .body(bytes::Bytes::new())
+                    .unwrap(),
+            ))
+        };
+        let second = Some(Duration::from_secs(1));
+        assert!(server_paced(&response(429), second));
+        assert!(!server_paced(&response(429), None));
+        assert!(!server_paced(&response(503), second));
+        assert!(!server_paced(&response(408), second));
+        let marked = mark_exhausted(response(503).unwrap());
+        assert_eq!(marked.headers()[RETRY_BUDGET_HEADER], "exhausted");
+    }
 
     #[test]
     fn retry_after_reads_seconds_dates_and_milliseconds() {

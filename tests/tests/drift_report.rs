@@ -3,7 +3,6 @@
 
 use codegen::drift::{Effect, GENERATED, Report, Shape, compare, markdown, next_version};
 use serde_json::{Value, json};
-use tests::published_spec_value;
 
 /// The published spec as regen compares it: fixed and normalized.
 fn current() -> Value {
@@ -299,7 +298,8 @@ fn the_generated_types_really_are_non_exhaustive() {
 /// three run operations. Upgrading from it is additive; going back is breaking.
 #[test]
 fn older_published_version_from_the_seeds() {
-    let mut old = published_spec_value();
+    // The current spec, fixes included, cut back: only the cuts differ.
+    let mut old = current();
     let keep = ["/agent/run", "/agent/runs", "/agent/runs/{runId}"];
     old["paths"]
         .as_object_mut()
@@ -354,4 +354,18 @@ fn versions_follow_cargo_semver() {
     assert_eq!(next_version("1.4.2", Some(Effect::Additive)), "1.5.0");
     assert_eq!(next_version("1.4.2", Some(Effect::Internal)), "1.4.3");
     assert_eq!(next_version("1.4.2", None), "1.4.2");
+}
+
+/// A required array made optional keeps its `Vec` (typify fills it empty):
+/// nothing that reads or builds it breaks. A scalar becomes an `Option`.
+#[test]
+fn required_array_made_optional_is_additive_a_scalar_is_breaking() {
+    let required_without = |s: &mut Value, schema_name: &str, field: &str| {
+        let required = schema(s, schema_name)["required"].as_array_mut().unwrap();
+        required.retain(|v| v != field);
+    };
+    let array = report_after(|s| required_without(s, "AgentResponse", "secrets"));
+    assert_single(&array, Effect::Additive, "stays a `Vec`");
+    let scalar = report_after(|s| required_without(s, "AgentResponse", "name"));
+    assert_single(&scalar, Effect::Breaking, "`T` becomes `Option<T>`");
 }

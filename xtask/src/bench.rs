@@ -7,14 +7,32 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-pub fn run(root: &Path, quick: bool) -> Result<(), String> {
+/// Every part, or the one `only` names; `quick` repeats less and skips the compile cost.
+pub fn run(root: &Path, quick: bool, only: Option<&str>) -> Result<(), String> {
+    const PARTS: [&str; 5] = ["regen", "scaling", "client", "decode", "compile"];
+    if let Some(part) = only.filter(|p| !PARTS.contains(p)) {
+        return Err(format!(
+            "no benchmark part `{part}`: the parts are {}",
+            PARTS.join(", ")
+        ));
+    }
+    let wanted = |part: &str| only.is_none_or(|o| o == part);
     let runs = if quick { 3 } else { 15 };
     println!("# oz-api benchmarks\n");
     println!("machine: {} cores, {}\n", cores(), cpu_model());
-    regen(root, runs)?;
-    scaling(root, if quick { 1 } else { 5 })?;
-    client_overhead(root, quick)?;
-    if !quick {
+    if wanted("regen") {
+        regen(root, runs)?;
+    }
+    if wanted("scaling") {
+        scaling(root, if quick { 1 } else { 5 })?;
+    }
+    if wanted("client") {
+        client_overhead(root, quick)?;
+    }
+    if wanted("decode") {
+        decode_cost(root, quick)?;
+    }
+    if wanted("compile") && (!quick || only.is_some()) {
         compile_cost(root)?;
     }
     Ok(())
@@ -171,6 +189,179 @@ fn client_overhead(root: &Path, quick: bool) -> Result<(), String> {
         .then_some(())
         .ok_or_else(|| "the client overhead benchmark failed".into())
 }
+
+/// Decoding a 500-run page into the generated types against the same types
+/// generated without unknown members (`codegen::Options`), in a scratch crate
+/// built in release mode: the price of keeping what a newer server sends.
+fn decode_cost(root: &Path, quick: bool) -> Result<(), String> {
+    let types_module = |keep_unknown_members: bool| -> Result<String, String> {
+        let options = codegen::Options {
+            keep_unknown_members,
+        };
+        let generated = codegen::run_with(root, &root.join(codegen::SPEC), &options)
+            .map_err(|e| e.to_string())?;
+        let types = generated
+            .code
+            .items
+            .iter()
+            .find(|item| matches!(item, syn::Item::Mod(m) if m.ident == "types"))
+            .cloned()
+            .ok_or("the generated code has no `types` module")?;
+        let mut file: syn::File = syn::parse_str("").map_err(|e| e.to_string())?;
+        file.items.push(types);
+        Ok(prettyplease::unparse(&file))
+    };
+    let dir = root.join("target").join("bench-decode");
+    let src = dir.join("src");
+    std::fs::create_dir_all(&src).map_err(|e| e.to_string())?;
+    let write = |path: std::path::PathBuf, text: &[u8]| {
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))
+    };
+    write(dir.join("Cargo.toml"), DECODE_CRATE.as_bytes())?;
+    // The workspace's lock file pins the same serde, serde_json and chrono.
+    let lock = std::fs::read(root.join("Cargo.lock")).map_err(|e| e.to_string())?;
+    write(dir.join("Cargo.lock"), &lock)?;
+    write(src.join("main.rs"), DECODE_MAIN.as_bytes())?;
+    write(src.join("plain.rs"), types_module(false)?.as_bytes())?;
+    write(src.join("current.rs"), types_module(true)?.as_bytes())?;
+    let page = |newer: bool| {
+        serde_json::to_vec(&serde_json::json!({
+            "runs": (0..500).map(|i| bench_run(i, newer)).collect::<Vec<_>>(),
+            "page_info": {"has_next_page": false}
+        }))
+        .map_err(|e| e.to_string())
+    };
+    write(dir.join("today.json"), &page(false)?)?;
+    write(dir.join("newer.json"), &page(true)?)?;
+    let output = Command::new(crate::cargo())
+        .current_dir(&dir)
+        .args(["run", "--release", "--quiet", "--"])
+        .arg(if quick { "30" } else { "300" })
+        .output()
+        .map_err(|e| e.to_string())?;
+    if !output.status.success() {
+        return Err(format!(
+            "the decode benchmark failed:\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
+    println!("## decoding a 500-run page: the cost of keeping unknown members\n");
+    print!("{}", String::from_utf8_lossy(&output.stdout));
+    println!();
+    Ok(())
+}
+
+/// One run of a `listRuns` page as the API sends it today; `newer` adds the
+/// members oz-agent-sdk 0.15 shows (`types/agent/run_item.py`), unknown to this spec.
+fn bench_run(i: usize, newer: bool) -> Value {
+    let mut run = serde_json::json!({
+        "run_id": format!("run-{i:05}"), "task_id": format!("run-{i:05}"), "title": "Fix the flaky auth test",
+        "state": "SUCCEEDED", "prompt": "Fix the flaky test in auth_test.go and open a pull request",
+        "created_at": "2026-11-01T10:00:00Z", "updated_at": "2026-11-01T10:05:00Z",
+        "started_at": "2026-11-01T10:00:05Z", "source": "API", "run_time": "PT5M",
+        "session_link": "https://app.warp.dev/session/abc", "conversation_id": "conv-1",
+        "creator": {"type": "user", "uid": "u1", "display_name": "Ada", "email": "ada@example.com"},
+        "request_usage": {"inference_cost": 1.5, "compute_cost": 0.25, "platform_cost": 0.1},
+        "artifacts": [{"artifact_type": "PULL_REQUEST", "created_at": "2026-11-01T10:04:00Z",
+                        "data": {"url": "https://github.com/o/r/pull/1", "branch": "fix-auth"}}]
+    });
+    if newer {
+        run["is_run_type_cancellable"] = true.into();
+        run["metadata"] = serde_json::json!({"team": "auth", "ticket": "OZ-1"});
+        run["request_usage"]["inference_cost_usd"] = 0.015.into();
+        run["request_usage"]["compute_cost_usd"] = 0.0025.into();
+    }
+    run
+}
+
+const DECODE_CRATE: &str = r#"[package]
+name = "decode-bench"
+version = "0.0.0"
+edition = "2024"
+publish = false
+
+[dependencies]
+serde = { version = "1", features = ["derive"] }
+serde_json = "1"
+chrono = { version = "0.4", default-features = false, features = ["serde", "std", "clock"] }
+uuid = { version = "1", features = ["serde"] }
+
+[workspace]
+"#;
+
+const DECODE_MAIN: &str = r#"// Written by `cargo xtask bench`: decode the same page into the types with
+// and without unknown members, interleaved, and count the bytes each holds.
+#![allow(warnings)]
+mod plain { include!("plain.rs"); }
+mod current { include!("current.rs"); }
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicIsize, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+struct Counting;
+static LIVE: AtomicIsize = AtomicIsize::new(0);
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        LIVE.fetch_add(layout.size() as isize, Relaxed);
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        LIVE.fetch_sub(layout.size() as isize, Relaxed);
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, size: usize) -> *mut u8 {
+        LIVE.fetch_add(size as isize - layout.size() as isize, Relaxed);
+        unsafe { System.realloc(ptr, layout, size) }
+    }
+}
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+fn time<T: serde::de::DeserializeOwned>(body: &[u8]) -> Duration {
+    let started = Instant::now();
+    let value: T = serde_json::from_slice(body).unwrap();
+    let elapsed = started.elapsed();
+    drop(std::hint::black_box(value));
+    elapsed
+}
+
+fn held<T: serde::de::DeserializeOwned>(body: &[u8]) -> isize {
+    let before = LIVE.load(Relaxed);
+    let value: T = serde_json::from_slice(body).unwrap();
+    let held = LIVE.load(Relaxed) - before;
+    drop(std::hint::black_box(value));
+    held
+}
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn main() {
+    let rounds: usize = std::env::args().nth(1).unwrap().parse().unwrap();
+    println!("| page | without unknown members | with (generated) | time ratio | held without | held with |");
+    println!("|---|---:|---:|---:|---:|---:|");
+    for (name, file) in [("as the spec has it", "today.json"), ("with SDK 0.15's extra members", "newer.json")] {
+        let body = std::fs::read(file).unwrap();
+        let (mut plain, mut current) = (Vec::new(), Vec::new());
+        for _ in 0..rounds {
+            plain.push(time::<plain::types::ListRunsResponse>(&body));
+            current.push(time::<current::types::ListRunsResponse>(&body));
+        }
+        let (p, c) = (median(plain), median(current));
+        println!(
+            "| {name} | {:.2} ms | {:.2} ms | {:.2}x | {:.0} KiB | {:.0} KiB |",
+            p.as_secs_f64() * 1e3,
+            c.as_secs_f64() * 1e3,
+            c.as_secs_f64() / p.as_secs_f64(),
+            held::<plain::types::ListRunsResponse>(&body) as f64 / 1024.0,
+            held::<current::types::ListRunsResponse>(&body) as f64 / 1024.0,
+        );
+    }
+}
+"#;
 
 /// Clean debug build of oz-api with its dependencies in a fresh target
 /// directory, then a rebuild of oz-api alone after touching it.

@@ -2,7 +2,7 @@
 //!
 //! - `cargo xtask regen [--check] [--spec PATH] [--root DIR]`: regenerate oz-api from the spec.
 //! - `cargo xtask diff OLD NEW [--output FILE]`: what a spec update changes for users.
-//! - `cargo xtask bench [--quick]`: the measurements in BENCHMARKS.md.
+//! - `cargo xtask bench [--quick] [--only PART]`: the measurements in BENCHMARKS.md.
 //!
 //! Every command acts on the checkout it is run in, found at run time: the
 //! `CARGO_MANIFEST_DIR` that `cargo run` sets for xtask, or, when the binary is run
@@ -36,7 +36,7 @@ use clap::{Parser, Subcommand};
     about = "oz-api's workspace tasks",
     override_usage = "cargo xtask regen [--check] [--spec PATH] [--root DIR]\n       \
                       cargo xtask diff OLD NEW [--output FILE]\n       \
-                      cargo xtask bench [--quick]",
+                      cargo xtask bench [--quick] [--only PART]",
     disable_help_subcommand = true
 )]
 struct Cli {
@@ -76,6 +76,9 @@ enum Command {
         /// fewer repetitions, no compile measurement (a smoke run)
         #[arg(long)]
         quick: bool,
+        /// run one part only: regen, scaling, client, decode, compile
+        #[arg(long, value_name = "PART")]
+        only: Option<String>,
     },
 }
 
@@ -110,7 +113,7 @@ fn main() -> ExitCode {
     let result = match command {
         Command::Regen { check, spec, root } => run_regen(check, spec, root),
         Command::Diff { old, new, output } => diff(&old, &new, output.as_deref()),
-        Command::Bench { quick } => bench(quick),
+        Command::Bench { quick, only } => bench(quick, only.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -264,9 +267,9 @@ fn diff(old: &Path, new: &Path, output: Option<&Path>) -> Result<ExitCode, Error
     Ok(ExitCode::SUCCESS)
 }
 
-fn bench(quick: bool) -> Result<ExitCode, Error> {
+fn bench(quick: bool, only: Option<&str>) -> Result<ExitCode, Error> {
     let root = workspace_root()?;
-    bench::run(&root, quick).map_err(Error::Bench)?;
+    bench::run(&root, quick, only).map_err(Error::Bench)?;
     Ok(ExitCode::SUCCESS)
 }
 
