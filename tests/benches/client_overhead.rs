@@ -14,13 +14,38 @@
 //!
 //! Run by `cargo xtask bench`; `-- --quick` for a smoke run.
 
+use std::alloc::System;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use oz_api::reqwest::header::{HeaderName, HeaderValue};
 use oz_api::{Client, ClientInfo, types};
 use serde_json::{Value, json};
+use stats_alloc::{INSTRUMENTED_SYSTEM, Region, StatsAlloc};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Counts live bytes and allocations, to measure what a call allocates and
+/// what its result holds (the same counting slows both paths alike).
+#[global_allocator]
+static ALLOCATOR: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
+
+/// Median bytes the result of `call` holds while kept, and median allocations
+/// made by one call. The server runs on the same thread; its work per request
+/// is the same for both paths.
+async fn footprint<T>(mut call: impl AsyncFnMut() -> T) -> (isize, usize) {
+    let (mut held, mut allocations) = (Vec::new(), Vec::new());
+    for _ in 0..21 {
+        let region = Region::new(ALLOCATOR);
+        let value = call().await;
+        let change = region.change();
+        held.push(change.bytes_allocated as isize - change.bytes_deallocated as isize);
+        allocations.push(change.allocations + change.reallocations);
+        drop(std::hint::black_box(value));
+    }
+    held.sort();
+    allocations.sort();
+    (held[10], allocations[10])
+}
 
 fn run_json(i: usize) -> Value {
     json!({
@@ -171,6 +196,7 @@ fn main() {
     println!(
         "| request | body | raw reqwest | oz-api | overhead | range | noise floor (raw vs raw) |\n|---|---:|---:|---:|---:|---:|---:|"
     );
+    let rows_for_memory = rows.clone();
     for mut runs in rows {
         runs.sort_by(|a, b| a.overhead().total_cmp(&b.overhead()));
         let (low, high) = (runs[0].overhead(), runs[runs.len() - 1].overhead());
@@ -180,6 +206,7 @@ fn main() {
             raw,
             oz,
             floor,
+            ..
         } = &runs[runs.len() / 2];
         println!(
             "| {name} | {kib} KiB | {:.1} µs | {:.1} µs | {:+.1} % | {:+.1} … {:+.1} % | {:+.1} % |",
@@ -191,10 +218,26 @@ fn main() {
             100.0 * floor,
         );
     }
+    println!(
+        "\n| request | held after the call: raw | oz-api | allocations per call: raw | oz-api |\n|---|---:|---:|---:|---:|"
+    );
+    for runs in &rows_for_memory {
+        let row = &runs[runs.len() / 2];
+        println!(
+            "| {} | {:.1} KiB | {:.1} KiB | {} | {} |",
+            row.name,
+            row.raw_held as f64 / 1024.0,
+            row.oz_held as f64 / 1024.0,
+            row.raw_allocations,
+            row.oz_allocations,
+        );
+    }
     println!();
 }
 
-/// One request as one process measured it: median seconds per request.
+/// One request as one process measured it: median seconds per request,
+/// bytes the result holds, allocations per call.
+#[derive(Clone)]
 struct Row {
     name: String,
     kib: usize,
@@ -202,6 +245,10 @@ struct Row {
     oz: f64,
     /// Raw against raw: the method's own error.
     floor: f64,
+    raw_held: isize,
+    oz_held: isize,
+    raw_allocations: usize,
+    oz_allocations: usize,
 }
 
 impl Row {
@@ -214,6 +261,10 @@ impl Row {
             raw: number(2),
             oz: number(3),
             floor: number(4),
+            raw_held: f[5].parse().unwrap(),
+            oz_held: f[6].parse().unwrap(),
+            raw_allocations: f[7].parse().unwrap(),
+            oz_allocations: f[8].parse().unwrap(),
         }
     }
 
@@ -304,8 +355,34 @@ fn measure(quick: bool) {
             );
             let (raw_time, oz_time) = compare(iterations, raw_once, oz_once).await;
             let (raw_a, raw_b) = compare(iterations, raw_once, raw_once).await;
+            let raw_body = async || {
+                let mut request = raw.get(format!("{url}{path}"));
+                for (name, value) in &headers {
+                    request = request.header(name.clone(), value.clone());
+                }
+                request.send().await.unwrap().bytes().await.unwrap()
+            };
+            let ((raw_held, raw_allocations), (oz_held, oz_allocations)) = if is_page {
+                let limit = std::num::NonZeroU64::new(500).unwrap();
+                (
+                    footprint(async || {
+                        serde_json::from_slice::<types::ListRunsResponse>(&raw_body().await)
+                            .unwrap()
+                    })
+                    .await,
+                    footprint(async || oz.list_runs().limit(limit).send().await.unwrap()).await,
+                )
+            } else {
+                (
+                    footprint(async || {
+                        serde_json::from_slice::<types::RunItem>(&raw_body().await).unwrap()
+                    })
+                    .await,
+                    footprint(async || oz.get_run().run_id("run-1").send().await.unwrap()).await,
+                )
+            };
             println!(
-                "{name}\t{}\t{}\t{}\t{}",
+                "{name}\t{}\t{}\t{}\t{}\t{raw_held}\t{oz_held}\t{raw_allocations}\t{oz_allocations}",
                 if is_page { page.len() } else { one.len() } / 1024,
                 raw_time.as_secs_f64(),
                 oz_time.as_secs_f64(),
