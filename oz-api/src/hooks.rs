@@ -2,7 +2,7 @@
 //! (`HooksMode::Expected`) and, patched in by codegen, its response decoding.
 
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue};
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
 use serde::de::DeserializeOwned;
 
 use crate::{Client, Policy, retry};
@@ -78,10 +78,11 @@ fn detached(headers: HeaderMap) -> HeaderMap {
     let mut at = 0;
     let mut name = None;
     for (key, value) in headers {
-        // `into_iter` names a header once, before all of its values.
-        if let Some(key) = key {
-            // A standard name is static; a custom one is copied.
-            name = HeaderName::from_bytes(key.as_str().as_bytes()).ok();
+        // `into_iter` names a header once, before all of its values. Names
+        // are hyper's own copies (standard ones static): only values point
+        // into the buffer.
+        if key.is_some() {
+            name = key;
         }
         let end = at + value.len();
         let shared = HeaderValue::from_maybe_shared(bytes.slice(at..end));
