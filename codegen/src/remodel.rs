@@ -69,10 +69,23 @@ pub fn remodel(spec: &Value, keep_unknown: bool) -> Value {
 fn keep_unknown_members(spec: &mut Value) {
     let mut objects = Vec::new();
     walk_schemas(spec, &mut |at, schema| {
-        let object = schema.get("properties").is_some_and(Value::is_object)
+        // An `allOf` of several members is one struct (typify merges them);
+        // a lone `allOf: [$ref]` is only a wrapper around the referenced type.
+        let composed = schema
+            .get("allOf")
+            .and_then(Value::as_array)
+            .is_some_and(|members| members.len() > 1);
+        let object = (schema.get("properties").is_some_and(Value::is_object) || composed)
             && schema.get("type").is_none_or(|t| t == "object");
-        if object && schema.get("additionalProperties").is_none() && typify_reads(spec, at, schema)
-        {
+        // typify_reads says no to any schema with `allOf`: a composed one is
+        // a type of its own unless it is itself merged into a parent.
+        let own_type = typify_reads(spec, at, schema)
+            || (composed
+                && !at
+                    .rsplit('/')
+                    .nth(1)
+                    .is_some_and(|parent| parent == "allOf"));
+        if object && schema.get("additionalProperties").is_none() && own_type {
             objects.push(at.to_string());
         }
     });
@@ -349,6 +362,43 @@ fn deprecated_properties_are_optional(node: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_object_typify_makes_a_struct_keeps_unknown_members() {
+        let object = json!({"type": "object", "properties": {"a": {"type": "string"}}});
+        let spec = json!({"components": {"schemas": {
+            "Plain": object.clone(),
+            "Closed": {"type": "object", "properties": {"a": {}}, "additionalProperties": false},
+            "Nested": {"type": "object", "properties": {"inner": object.clone(), "list": {"type": "array", "items": object.clone()}}},
+            "Composed": {"allOf": [{"$ref": "#/components/schemas/Plain"}, object.clone()]},
+            "Wrapper": {"type": "object", "properties": {"p": {"allOf": [{"$ref": "#/components/schemas/Plain"}], "description": "d"}}},
+            "Name": {"type": "string", "enum": ["x"]}
+        }}});
+        let out = remodel(&spec, true);
+        let extra = |at: &str| {
+            out.pointer(&format!("/components/schemas/{at}/additionalProperties"))
+                .cloned()
+        };
+        for at in [
+            "Plain",
+            "Nested",
+            "Nested/properties/inner",
+            "Nested/properties/list/items",
+            "Composed",
+            "Wrapper",
+        ] {
+            assert_eq!(extra(at), Some(json!({})), "{at}");
+        }
+        assert_eq!(extra("Closed"), Some(json!(false)));
+        // Merged into their parent, or a wrapper of a referenced type: left alone.
+        for at in ["Composed/allOf/1", "Wrapper/properties/p", "Name"] {
+            assert_eq!(extra(at), None, "{at}");
+        }
+        assert_eq!(
+            remodel(&spec, false)["components"]["schemas"]["Plain"],
+            object
+        );
+    }
 
     #[test]
     fn inline_unions_and_inline_variants_become_named_components() {
