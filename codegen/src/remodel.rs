@@ -80,11 +80,7 @@ fn keep_unknown_members(spec: &mut Value) {
         // typify_reads says no to any schema with `allOf`: a composed one is
         // a type of its own unless it is itself merged into a parent.
         let own_type = typify_reads(spec, at, schema)
-            || (composed
-                && !at
-                    .rsplit('/')
-                    .nth(1)
-                    .is_some_and(|parent| parent == "allOf"));
+            || (composed && at.rsplit('/').nth(1).is_none_or(|parent| parent != "allOf"));
         if object && schema.get("additionalProperties").is_none() && own_type {
             objects.push(at.to_string());
         }
