@@ -62,6 +62,10 @@ const NEEDS: &[(Need, &str)] = &[
         "oz-api/src/runs.rs `RunState::is_terminal`",
     ),
     (
+        Value("RunState", "BLOCKED"),
+        "oz-api/src/runs.rs `RunState::is_terminal`",
+    ),
+    (
         Operation("listRuns"),
         "oz-api/src/runs.rs `builder::ListRuns::stream`",
     ),

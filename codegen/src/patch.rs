@@ -12,6 +12,8 @@
 //!   a known tag decodes its variant strictly, an unknown tag becomes
 //!   `Unknown(serde_json::Value)`, keeping the raw JSON;
 //! - `#[non_exhaustive]` on every generated struct and enum;
+//! - `Client::new` removed and `new_with_client` crate-private: clients are
+//!   built by `ClientBuilder`, which checks what they need;
 //! - unknown members (the `extra` map `remodel` asks typify for) default to
 //!   empty in the type builders, instead of being a required field;
 //! - a read-modify-write conversion for every replacing `PUT`, from the type
@@ -42,6 +44,7 @@ use crate::spec::{
 pub fn patch(spec: &Value, code: &mut syn::File) -> Result<()> {
     deprecated_operations(spec, code)?;
     lean_send(code);
+    constructors_private(code);
     let types = module_items_mut(code, "types")
         .ok_or_else(|| Error::generator("patch", "a `types` module"))?;
     deprecated_fields(spec, types)?;
@@ -51,6 +54,30 @@ pub fn patch(spec: &Value, code: &mut syn::File) -> Result<()> {
     unknown_members_default_to_empty(types);
     read_modify_write(spec, types);
     Ok(())
+}
+
+/// `Client::new(baseurl, policy)` builds its own `reqwest::Client` (15 s
+/// timeouts, redirects followed, no TLS provider installed) and takes a
+/// `Policy` no caller can build: it goes, and `new_with_client` is for
+/// `ClientBuilder` only. Users build clients with `Client::builder()`.
+/// Never fails: constructors it does not find are left as they are.
+fn constructors_private(code: &mut syn::File) {
+    for item in &mut code.items {
+        let Item::Impl(block) = item else { continue };
+        if block.trait_.is_some() || !is_type(&block.self_ty, "Client") {
+            continue;
+        }
+        block
+            .items
+            .retain(|member| !matches!(member, syn::ImplItem::Fn(f) if f.sig.ident == "new"));
+        for member in &mut block.items {
+            if let syn::ImplItem::Fn(f) = member
+                && f.sig.ident == "new_with_client"
+            {
+                f.vis = parse_quote!(pub(crate));
+            }
+        }
+    }
 }
 
 /// typify's builders treat the flattened `extra` map as a required field
@@ -949,6 +976,26 @@ mod tests {
         assert_eq!(
             text.matches("impl ::std::str::FromStr for Kind").count(),
             1,
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn clients_are_built_by_the_builder_only() {
+        let mut code = file(quote::quote! {
+            impl Client {
+                pub fn new(baseurl: &str, inner: crate::Policy) -> Self { todo!() }
+                pub fn new_with_client(baseurl: &str, client: reqwest::Client, inner: crate::Policy) -> Self { todo!() }
+                pub fn baseurl(&self) -> &String { todo!() }
+            }
+            impl<'a> GetRun<'a> { pub fn new(client: &'a super::Client) -> Self { todo!() } }
+        });
+        constructors_private(&mut code);
+        let text = prettyplease::unparse(&code);
+        assert!(!text.contains("pub fn new(baseurl"), "{text}");
+        assert!(text.contains("pub(crate) fn new_with_client"), "{text}");
+        assert!(
+            text.contains("pub fn baseurl") && text.contains("pub fn new(client"),
             "{text}"
         );
     }

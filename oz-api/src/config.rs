@@ -169,6 +169,10 @@ pub struct Policy {
     /// Shared by the clones of a [`Client`]; `None` when unlimited or when
     /// retrying is disabled.
     pub(crate) retry_budget: Option<Arc<TpsBudget>>,
+    /// Sent on every request ([`ClientBuilder::default_header`],
+    /// [`RequestOptions::header`](crate::RequestOptions::header)); `None`, not an
+    /// empty map, when there are none, so a request pays nothing for them.
+    pub(crate) headers: Option<Arc<reqwest::header::HeaderMap>>,
 }
 
 impl Policy {
@@ -189,6 +193,7 @@ impl fmt::Debug for Policy {
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("retry_budget", &self.retry_budget)
+            .field("headers", &self.headers)
             .finish()
     }
 }
@@ -246,6 +251,7 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     retry: RetryPolicy,
     retry_budget: RetryBudget,
+    headers: reqwest::header::HeaderMap,
     http_client: Option<reqwest::Client>,
 }
 
@@ -258,6 +264,7 @@ impl fmt::Debug for ClientBuilder {
             .field("connect_timeout", &self.connect_timeout)
             .field("retry", &self.retry)
             .field("retry_budget", &self.retry_budget)
+            .field("headers", &self.headers)
             .field("http_client", &self.http_client.is_some())
             .finish()
     }
@@ -331,6 +338,14 @@ impl ClientBuilder {
         self
     }
 
+    /// A header sent on every request (a tenant id, a tracing header, ...).
+    /// It cannot replace `Authorization`, which the API key sets; it can
+    /// replace `User-Agent`. Per call: [`Client::with_options`].
+    pub fn default_header(mut self, name: reqwest::header::HeaderName, value: HeaderValue) -> Self {
+        self.headers.append(name, value);
+        self
+    }
+
     pub fn build(self) -> Result<Client, BuildError> {
         let key = self
             .api_key
@@ -365,6 +380,7 @@ impl ClientBuilder {
             timeout_per_request,
             retry: self.retry,
             retry_budget,
+            headers: (!self.headers.is_empty()).then(|| Arc::new(self.headers)),
         };
         Ok(Client::new_with_client(
             base_url.trim_end_matches('/'),

@@ -17,8 +17,14 @@ impl ClientHooks<Policy> for Client {
         _info: &OperationInfo,
     ) -> Result<(), Error<E>> {
         let headers = request.headers_mut();
-        headers.insert(AUTHORIZATION, self.inner.authorization.clone());
         headers.insert(USER_AGENT, self.inner.user_agent.clone());
+        if let Some(extra) = &self.inner.headers {
+            for (name, value) in extra.iter() {
+                headers.insert(name, value.clone());
+            }
+        }
+        // Last: no extra header replaces the key.
+        headers.insert(AUTHORIZATION, self.inner.authorization.clone());
         self.inner.apply_timeout(request);
         Ok(())
     }

@@ -121,6 +121,7 @@ mod config;
 #[allow(deprecated)]
 mod errors;
 mod hooks;
+mod options;
 pub mod retry;
 #[allow(deprecated)]
 mod runs;
@@ -131,6 +132,7 @@ pub use config::{
 };
 pub use errors::{ApiError, ApiErrorExt};
 pub use generated::*;
+pub use options::RequestOptions;
 /// The reqwest this crate is built on, for [`http_client_builder`] and [`ClientBuilder::http_client`].
 pub use reqwest;
 pub use runs::WaitError;

@@ -1,26 +1,34 @@
 //! Working with runs: every page of `listRuns` as one stream, waiting for a run
-//! to finish, and the transcript redirects.
+//! to finish or watching its states, and the transcript redirects.
 
 use std::collections::{HashSet, VecDeque};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::Stream;
 use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 use reqwest::header::LOCATION;
+use tokio::time::Instant;
 
 use crate::errors::ApiError;
 use crate::types::{RunItem, RunState};
 use crate::{Client, builder, retry};
 
 impl RunState {
-    /// Whether a run in this state will not change again: `SUCCEEDED`, `FAILED`,
-    /// `ERROR` or `CANCELLED`. A state this client does not know (from a newer
-    /// API) counts as *not* terminal, so waiting goes on until its timeout
-    /// rather than stopping early on what may be a pause.
+    /// Whether the run will not go on by itself: `SUCCEEDED`, `FAILED`,
+    /// `ERROR`, `BLOCKED` or `CANCELLED`, the terminal states the spec lists
+    /// (`cancelRun`: such runs cannot be cancelled). A `BLOCKED` run awaits a
+    /// person (a plan to approve, a question to answer): waiting for it would
+    /// only run into the timeout. A state this client does not know (from a
+    /// newer API) counts as *not* terminal, so waiting goes on until its
+    /// deadline rather than stopping early on what may be a pause.
     pub fn is_terminal(&self) -> bool {
         matches!(
             self,
-            RunState::Succeeded | RunState::Failed | RunState::Error | RunState::Cancelled
+            RunState::Succeeded
+                | RunState::Failed
+                | RunState::Error
+                | RunState::Blocked
+                | RunState::Cancelled
         )
     }
 }
@@ -89,17 +97,19 @@ impl<'a> Pages<'a> {
     }
 }
 
-/// Why [`Client::wait_for_run`] returned without a finished run.
+/// Why [`Client::wait_for_run`] returned without a run in a terminal state.
 // ApiError is large, as in every generated method's result; boxing it here only would be inconsistent.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum WaitError {
     /// A request failed (after the client's retries).
     Api(ApiError),
-    /// The run was still in `last_state` when the timeout passed.
+    /// The run was still in `last_state` when the deadline passed; `last_run`
+    /// is the run as last seen.
     Timeout {
         run_id: String,
         last_state: RunState,
+        last_run: Box<RunItem>,
     },
 }
 
@@ -107,7 +117,9 @@ impl std::fmt::Display for WaitError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             WaitError::Api(e) => write!(f, "{e}"),
-            WaitError::Timeout { run_id, last_state } => {
+            WaitError::Timeout {
+                run_id, last_state, ..
+            } => {
                 write!(f, "run {run_id} still {last_state} when the wait timed out")
             }
         }
@@ -122,9 +134,39 @@ impl From<ApiError> for WaitError {
     }
 }
 
+/// Delays between polls: `first`, then half again as long each time, up to
+/// 8 × `first` (at least `first`) and never past `deadline`.
+struct Backoff {
+    next: Duration,
+    max: Duration,
+}
+
+impl Backoff {
+    fn new(first: Duration) -> Self {
+        Backoff {
+            next: first,
+            max: first.saturating_mul(8),
+        }
+    }
+
+    /// The next delay, or `None` when the deadline leaves no time for one.
+    fn next(&mut self, deadline: Instant) -> Option<Duration> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        let delay = self.next.min(left);
+        self.next = self.next.mul_f64(1.5).min(self.max);
+        Some(delay)
+    }
+}
+
 impl Client {
-    /// Polls `GET /agent/runs/{runId}` every `poll_interval` until the run reaches
-    /// a terminal state ([`RunState::is_terminal`]) or `timeout` passes.
+    /// Polls `GET /agent/runs/{runId}` until the run reaches a terminal state
+    /// ([`RunState::is_terminal`]: `BLOCKED` included) and returns it, or
+    /// fails at `timeout` with the run as last seen. Polls back off: the first
+    /// waits `poll_interval`, each next one half again as long, up to 8 ×
+    /// `poll_interval`. A failed poll (after the client's retries) ends the wait.
     pub async fn wait_for_run(
         &self,
         run_id: &str,
@@ -132,20 +174,82 @@ impl Client {
         timeout: Duration,
     ) -> Result<RunItem, WaitError> {
         let deadline = Instant::now() + timeout;
+        let mut backoff = Backoff::new(poll_interval);
         loop {
             let run = self.get_run().run_id(run_id).send().await?.into_inner();
             if run.state.is_terminal() {
                 return Ok(run);
             }
-            let now = Instant::now();
-            if now >= deadline {
+            let Some(delay) = backoff.next(deadline) else {
                 return Err(WaitError::Timeout {
                     run_id: run_id.into(),
-                    last_state: run.state,
+                    last_state: run.state.clone(),
+                    last_run: Box::new(run),
                 });
-            }
-            tokio::time::sleep(poll_interval.min(deadline - now)).await;
+            };
+            tokio::time::sleep(delay).await;
         }
+    }
+
+    /// The run each time its state changes, starting with its state now, until
+    /// a terminal state (which is the last item) or an error (likewise). Polls
+    /// as [`Client::wait_for_run`] does, without a deadline: stop reading the
+    /// stream to stop watching.
+    ///
+    /// ```no_run
+    /// # async fn example(client: oz_api::Client) -> Result<(), oz_api::ApiError> {
+    /// use futures::TryStreamExt;
+    /// let mut states = client.watch_run("run-1", std::time::Duration::from_secs(5));
+    /// while let Some(run) = states.try_next().await? {
+    ///     println!("{}: {}", run.run_id, run.state);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn watch_run<'a>(
+        &'a self,
+        run_id: &'a str,
+        poll_interval: Duration,
+    ) -> impl Stream<Item = Result<RunItem, ApiError>> + Send + Unpin + 'a {
+        struct Watch<'a> {
+            client: &'a Client,
+            run_id: &'a str,
+            backoff: Backoff,
+            last: Option<RunState>,
+            done: bool,
+        }
+        let watch = Watch {
+            client: self,
+            run_id,
+            backoff: Backoff::new(poll_interval),
+            last: None,
+            done: false,
+        };
+        Box::pin(futures::stream::unfold(watch, |mut watch| async move {
+            if watch.done {
+                return None;
+            }
+            loop {
+                if watch.last.is_some() {
+                    // No deadline: a year is as good as none.
+                    let forever = Instant::now() + Duration::from_secs(365 * 24 * 3600);
+                    let delay = watch.backoff.next(forever).unwrap_or_default();
+                    tokio::time::sleep(delay).await;
+                }
+                let sent = watch.client.get_run().run_id(watch.run_id).send().await;
+                let run = match sent {
+                    Ok(run) => run.into_inner(),
+                    Err(e) => {
+                        watch.done = true;
+                        return Some((Err(e), watch));
+                    }
+                };
+                if watch.last.as_ref() != Some(&run.state) {
+                    watch.last = Some(run.state.clone());
+                    watch.done = run.state.is_terminal();
+                    return Some((Ok(run), watch));
+                }
+            }
+        }))
     }
 
     /// The time-limited download URL of a run's transcript

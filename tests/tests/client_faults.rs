@@ -1,8 +1,9 @@
 //! The client against in-process servers on 127.0.0.1 that misbehave on purpose:
 //! retries, timeouts, resets, newer API versions, redirects.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
@@ -727,6 +728,89 @@ async fn wait_for_run_times_out_on_a_state_it_does_not_know() {
     }
 }
 
+/// Answers `GET /agent/runs/r1` with the states in order, then the last one forever.
+struct ScriptedRun(Mutex<VecDeque<&'static str>>);
+
+impl wiremock::Respond for ScriptedRun {
+    fn respond(&self, _: &wiremock::Request) -> ResponseTemplate {
+        let mut states = self.0.lock().unwrap();
+        let state = if states.len() > 1 {
+            states.pop_front().unwrap()
+        } else {
+            states[0]
+        };
+        ResponseTemplate::new(200).set_body_json(run_json("r1", state))
+    }
+}
+
+async fn scripted(states: &[&'static str]) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/agent/runs/r1"))
+        .respond_with(ScriptedRun(Mutex::new(states.iter().copied().collect())))
+        .mount(&server)
+        .await;
+    server
+}
+
+#[tokio::test]
+async fn a_blocked_run_ends_the_wait_and_the_watch() {
+    let server = scripted(&["QUEUED", "QUEUED", "INPROGRESS", "INPROGRESS", "BLOCKED"]).await;
+    let client = client(&server.uri(), 0);
+    let run = client
+        .wait_for_run("r1", Duration::from_millis(5), Duration::from_secs(10))
+        .await
+        .unwrap();
+    assert_eq!(run.state, RunState::Blocked);
+    assert_eq!(requests(&server).await, 5);
+
+    let server = scripted(&["QUEUED", "QUEUED", "INPROGRESS", "INPROGRESS", "BLOCKED"]).await;
+    let client = oz_api::Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let states: Vec<String> = client
+        .watch_run("r1", Duration::from_millis(5))
+        .collect_all()
+        .await
+        .into_iter()
+        .map(|run| run.unwrap().state.to_string())
+        .collect();
+    assert_eq!(states, ["QUEUED", "INPROGRESS", "BLOCKED"]);
+    assert_eq!(
+        requests(&server).await,
+        5,
+        "no poll after the terminal state"
+    );
+}
+
+#[tokio::test]
+async fn a_run_that_never_ends_times_out_with_the_run_last_seen_and_polls_back_off() {
+    let server = scripted(&["QUEUED", "INPROGRESS"]).await;
+    let started = Instant::now();
+    let error = client(&server.uri(), 0)
+        .wait_for_run("r1", Duration::from_millis(20), Duration::from_millis(600))
+        .await
+        .unwrap_err();
+    let elapsed = started.elapsed();
+    match error {
+        oz_api::WaitError::Timeout {
+            last_state,
+            last_run,
+            ..
+        } => {
+            assert_eq!(last_state, RunState::Inprogress);
+            assert_eq!(last_run.run_id, "r1");
+        }
+        other => panic!("{other}"),
+    }
+    assert!(elapsed >= Duration::from_millis(600), "{elapsed:?}");
+    // 20, 30, 45, 67, 101, 151, 160 (8 x 20 cap) ...: about 8 polls in 600 ms, not 30.
+    let polls = requests(&server).await;
+    assert!((5..=12).contains(&polls), "{polls} polls");
+}
+
 #[tokio::test]
 async fn transcript_redirect_gives_the_url_and_is_not_followed() {
     let server = MockServer::start().await;
@@ -784,4 +868,85 @@ fn client_and_stream_can_cross_threads() {
     let client = client("http://127.0.0.1:9", 0);
     sendable(&client.list_runs().stream());
     sendable(&client.wait_for_run("r", Duration::from_secs(1), Duration::from_secs(1)));
+}
+
+#[tokio::test]
+async fn per_request_options_change_only_the_calls_made_through_them() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/agent/runs/slow"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(run_json("slow", "QUEUED"))
+                .set_delay(Duration::from_millis(400)),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/agent/runs/down"))
+        .respond_with(ResponseTemplate::new(503).set_body_json(problem(
+            503,
+            "internal_error",
+            false,
+        )))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/agent/runs/r1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(run_json("r1", "QUEUED")))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .retry_policy(fast_retries(2))
+        .default_header(
+            oz_api::reqwest::header::HeaderName::from_static("x-team"),
+            oz_api::reqwest::header::HeaderValue::from_static("platform"),
+        )
+        .build()
+        .unwrap();
+    let hurried = client.with_options(|o| {
+        o.timeout(Duration::from_millis(100))
+            .max_retries(0)
+            .header(
+                oz_api::reqwest::header::HeaderName::from_static("x-request-tag"),
+                oz_api::reqwest::header::HeaderValue::from_static("nightly"),
+            )
+            .header(
+                oz_api::reqwest::header::AUTHORIZATION,
+                oz_api::reqwest::header::HeaderValue::from_static("Bearer someone-else"),
+            )
+    });
+
+    // Timeout: the derived client gives up, the client it came from waits.
+    let e = hurried.get_run().run_id("slow").send().await.unwrap_err();
+    assert!(
+        matches!(&e, oz_api::Error::CommunicationError(c) if c.is_timeout()),
+        "{e:?}"
+    );
+    client.get_run().run_id("slow").send().await.unwrap();
+
+    // Retries: none through the derived client, two through the other.
+    let before = requests(&server).await;
+    hurried.get_run().run_id("down").send().await.unwrap_err();
+    assert_eq!(requests(&server).await - before, 1);
+    client.get_run().run_id("down").send().await.unwrap_err();
+    assert_eq!(requests(&server).await - before, 4);
+
+    // Headers: the default one on both, the extra one only on the derived
+    // client's requests, and the key never replaced.
+    hurried.get_run().run_id("r1").send().await.unwrap();
+    client.get_run().run_id("r1").send().await.unwrap();
+    let seen = server.received_requests().await.unwrap();
+    let of_r1: Vec<_> = seen
+        .iter()
+        .filter(|r| r.url.path() == "/agent/runs/r1")
+        .collect();
+    assert_eq!(of_r1.len(), 2);
+    for (request, tagged) in of_r1.iter().zip([true, false]) {
+        assert_eq!(request.headers["x-team"], "platform");
+        assert_eq!(request.headers.contains_key("x-request-tag"), tagged);
+        assert_eq!(request.headers["authorization"], format!("Bearer {KEY}"));
+    }
 }
