@@ -17828,3 +17828,40 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
+/// `"METHOD /path/{param}"` of an operation, by the id progenitor gives it.
+#[allow(dead_code)]
+pub(crate) fn operation_template(operation_id: &str) -> &'static str {
+    match operation_id {
+        "list_agents" => "GET /agent",
+        "get_artifact" => "GET /agent/artifacts/{artifactUid}",
+        "list_connected_self_hosted_workers" => {
+            "GET /agent/connected-self-hosted-workers"
+        }
+        "get_conversation" => "GET /agent/conversations/{conversation_id}",
+        "list_environments" => "GET /agent/environments",
+        "list_agent_identities" => "GET /agent/identities",
+        "create_agent" => "POST /agent/identities",
+        "get_agent" => "GET /agent/identities/{uid}",
+        "update_agent" => "PUT /agent/identities/{uid}",
+        "delete_agent" => "DELETE /agent/identities/{uid}",
+        "list_models" => "GET /agent/models",
+        "run_agent" => "POST /agent/run",
+        "list_runs" => "GET /agent/runs",
+        "create_run" => "POST /agent/runs",
+        "get_run" => "GET /agent/runs/{runId}",
+        "cancel_run" => "POST /agent/runs/{runId}/cancel",
+        "get_run_conversation" => "GET /agent/runs/{runId}/conversation",
+        "submit_run_followup" => "POST /agent/runs/{runId}/followups",
+        "get_run_timeline" => "GET /agent/runs/{runId}/timeline",
+        "get_run_transcript" => "GET /agent/runs/{runId}/transcript",
+        "list_scheduled_agents" => "GET /agent/schedules",
+        "create_scheduled_agent" => "POST /agent/schedules",
+        "get_scheduled_agent" => "GET /agent/schedules/{scheduleId}",
+        "update_scheduled_agent" => "PUT /agent/schedules/{scheduleId}",
+        "delete_scheduled_agent" => "DELETE /agent/schedules/{scheduleId}",
+        "pause_scheduled_agent" => "POST /agent/schedules/{scheduleId}/pause",
+        "resume_scheduled_agent" => "POST /agent/schedules/{scheduleId}/resume",
+        "get_transcript_download" => "GET /harness-support/transcript",
+        _ => "",
+    }
+}

@@ -5,7 +5,7 @@ use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo, ResponseV
 use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
 use serde::de::DeserializeOwned;
 
-use crate::{Client, Policy, retry};
+use crate::{Client, Policy, retry, trace};
 
 impl ClientHooks<Policy> for Client {
     /// Auth and user agent go on every request here (not as client defaults),
@@ -32,16 +32,17 @@ impl ClientHooks<Policy> for Client {
     async fn exec(
         &self,
         request: reqwest::Request,
-        _info: &OperationInfo,
+        info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         let policy = &self.inner;
-        retry::send(
+        let method = request.method().clone();
+        let send = retry::send(
             self.client(),
             &policy.retry,
             policy.retry_budget.as_deref(),
             request,
-        )
-        .await
+        );
+        trace::call(info, &method, send).await
     }
 }
 

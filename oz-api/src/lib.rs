@@ -96,8 +96,11 @@
 //!
 //! A body that does not decode is an `Error::InvalidResponsePayload` that keeps
 //! the body and says which operation, type and member failed:
-//! `list_runs: the response does not decode as ListRunsResponse at
-//! `runs[0].artifacts[0]`: … missing field `url``.
+//!
+//! ```text
+//! list_runs: the response does not decode as ListRunsResponse at `runs[0].artifacts[0]`:
+//! artifact_type `PULL_REQUEST` (PullRequestArtifact): missing field `url` at line 1 column 152
+//! ```
 //!
 //! # Behaviour
 //!
@@ -108,6 +111,10 @@
 //!   signed URL, [`Client::download`] fetches it without the key.
 //! - TLS: rustls with the ring provider (no C TLS library); feature `native-tls`
 //!   uses the platform's instead.
+//! - Tracing (default feature `tracing`): a DEBUG span `oz_api.call` per call
+//!   (operation, method, path template, status, attempts, duration, trace id)
+//!   and an event per retry; never the key or a body. See [`trace`].
+//! - Per call: [`Client::with_options`] (timeout, retries, headers).
 
 // Generated code: prettyplease's output is its canonical form, so rustfmt skips it.
 #[rustfmt::skip]
@@ -125,6 +132,7 @@ mod options;
 pub mod retry;
 #[allow(deprecated)]
 mod runs;
+pub mod trace;
 
 pub use config::{
     API_KEY_ENV, BASE_URL_ENV, BuildError, ClientBuilder, DEFAULT_BASE_URL, Policy, RetryBudget,

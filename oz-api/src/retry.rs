@@ -59,6 +59,7 @@ use reqwest::{Method, Request, Response, StatusCode};
 use tower::retry::budget::{Budget, TpsBudget};
 
 use crate::config::RetryPolicy;
+use crate::trace;
 
 /// The header added, with the value `exhausted`, to an error response returned
 /// without retrying because the retry budget was empty.
@@ -126,19 +127,22 @@ async fn retry(
             && !server_paced(&failed_now, retry_after)
             && !budget.withdraw()
         {
+            trace::budget_exhausted(&|| trace::reason(&failed_now));
             return failed_now.map(mark_exhausted);
         }
-        drop(failed_now);
         let delay = match retry_after {
             Some(requested) => server_delay(policy, requested),
             None => backoff(policy, attempt),
         };
+        trace::retrying(attempt + 2, &|| trace::reason(&failed_now), delay);
+        drop(failed_now);
         tokio::time::sleep(delay).await;
         attempt += 1;
         let spare = (attempt < policy.max_retries)
             .then(|| copy(&request))
             .flatten();
         failed = client.execute(request).await;
+        trace::attempt(attempt + 1);
         let Some(spare) = spare else { return failed };
         request = spare;
     }
@@ -219,7 +223,7 @@ pub(crate) fn retryable_status(status: StatusCode, idempotent: bool) -> bool {
 }
 
 /// Reads a response's body and rebuilds the response around it.
-async fn buffer(response: Response) -> reqwest::Result<(Response, bytes::Bytes)> {
+pub(crate) async fn buffer(response: Response) -> reqwest::Result<(Response, bytes::Bytes)> {
     let mut rebuilt = http::Response::builder()
         .status(response.status())
         .version(response.version());
