@@ -121,6 +121,7 @@
 #[allow(deprecated, clippy::all, unused_imports)]
 mod generated;
 
+mod attachments;
 mod config;
 // The hand-written layer keeps wrapping an operation or reading a field the
 // spec deprecates (its users see the deprecation on the generated item); a
@@ -134,6 +135,8 @@ pub mod retry;
 mod runs;
 pub mod trace;
 
+/// The date-time types of the generated types and filters (`created_after`, ...).
+pub use chrono;
 pub use config::{
     API_KEY_ENV, BASE_URL_ENV, BuildError, ClientBuilder, DEFAULT_BASE_URL, Policy, RetryBudget,
     RetryPolicy, http_client_builder,

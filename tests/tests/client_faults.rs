@@ -950,3 +950,31 @@ async fn per_request_options_change_only_the_calls_made_through_them() {
         assert_eq!(request.headers["authorization"], format!("Bearer {KEY}"));
     }
 }
+
+#[tokio::test]
+async fn an_attachment_from_bytes_is_sent_base64_encoded_with_its_mime_type() {
+    let server = MockServer::start().await;
+    let png = b"\x89PNG\r\n\x1a\n-pixels-";
+    Mock::given(method("POST"))
+        .and(path("/agent/runs"))
+        .and(body_partial_json(json!({"attachments": [{
+            "file_name": "shot.png", "mime_type": "image/png", "data": "iVBORw0KGgotcGl4ZWxzLQ=="
+        }]})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"run_id": "r1", "task_id": "r1", "state": "QUEUED"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let attachment = types::AttachmentInput::from_bytes("shot.png", png).unwrap();
+    let body = types::RunAgentRequest::builder()
+        .prompt(Some("What is on this screen?".into()))
+        .attachments(vec![attachment]);
+    client(&server.uri(), 0)
+        .create_run()
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+}
