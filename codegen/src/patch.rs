@@ -54,6 +54,7 @@ pub fn patch(spec: &Value, code: &mut syn::File) -> Result<()> {
     open_enums(spec, types)?;
     non_exhaustive(types);
     unknown_members_default_to_empty(types);
+    plain_value_setters(types);
     read_modify_write(spec, types);
     Ok(())
 }
@@ -149,6 +150,184 @@ impl VisitMut for DefaultToEmpty {
             init.expr = parse_quote!(Ok(Default::default()));
         }
         visit_mut::visit_field_value_mut(self, init);
+    }
+}
+
+/// typify's setter of an optional field takes `T: TryInto<Option<Y>>`: a `&str`
+/// or a nested builder does not fit, and the compiler's complaint does not say
+/// what would. It takes `T: crate::Optional<Y>` instead: the value, `Some`/
+/// `None`, a `&str` for a `String`, a nested type's builder (an impl generated
+/// here for every builder typify converts), an integer for a `NonZero*`.
+/// Optimisation-like: a setter of another shape is left as typify wrote it.
+fn plain_value_setters(types: &mut [Item]) {
+    let Some(builders) = types.iter_mut().find_map(|item| match item {
+        Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        return;
+    };
+    let mut converted = Vec::new();
+    for item in builders.iter_mut() {
+        let Item::Impl(block) = item else { continue };
+        if impl_trait(block).as_deref() == Some("TryFrom")
+            && let syn::Type::Path(target) = &*block.self_ty
+            && target
+                .path
+                .segments
+                .first()
+                .is_some_and(|s| s.ident == "super")
+            && let Some(from) = trait_type_argument(block).and_then(crate::code::last_ident)
+        {
+            converted.push(syn::Ident::new(&from, proc_macro2::Span::call_site()));
+            every_error_at_once(block);
+            continue;
+        }
+        if block.trait_.is_some() {
+            continue;
+        }
+        for member in &mut block.items {
+            if let syn::ImplItem::Fn(setter) = member {
+                optional_setter(setter);
+            }
+        }
+    }
+    for name in converted {
+        builders.push(parse_quote! {
+            impl crate::Optional<super::#name> for #name {
+                fn into_optional(self) -> ::std::result::Result<::std::option::Option<super::#name>, ::std::string::String> {
+                    super::#name::try_from(self).map(Some).map_err(|e| e.to_string())
+                }
+            }
+        });
+    }
+}
+
+/// Rewrites one setter `fn f<T>(mut self, value: T) -> Self where T:
+/// TryInto<Option<Y>>, ...` to take `T: crate::Optional<Y>`; any other shape
+/// is left alone.
+fn optional_setter(setter: &mut syn::ImplItemFn) {
+    let generics = &setter.sig.generics;
+    let [syn::GenericParam::Type(param)] = generics.params.iter().collect::<Vec<_>>()[..] else {
+        return;
+    };
+    let param = param.ident.clone();
+    let Some(clause) = &generics.where_clause else {
+        return;
+    };
+    let Some(syn::WherePredicate::Type(bound)) = clause.predicates.first() else {
+        return;
+    };
+    let Some(syn::TypeParamBound::Trait(try_into)) = bound.bounds.first() else {
+        return;
+    };
+    let last = try_into.path.segments.last();
+    let Some(syn::PathArguments::AngleBracketed(args)) = last.map(|s| &s.arguments) else {
+        return;
+    };
+    let is_try_into = last.is_some_and(|s| s.ident == "TryInto");
+    let Some(syn::GenericArgument::Type(option)) = args.args.first() else {
+        return;
+    };
+    let Some(inner) = option_argument(option) else {
+        return;
+    };
+    if !is_try_into || !matches!(&bound.bounded_ty, syn::Type::Path(p) if p.path.is_ident(&param)) {
+        return;
+    }
+    let mut calls = TryIntoCalls(0);
+    let mut block = setter.block.clone();
+    calls.visit_block_mut(&mut block);
+    if calls.0 != 1 {
+        return;
+    }
+    setter.block = block;
+    setter.sig.generics.where_clause = Some(parse_quote!(where #param: crate::Optional<#inner>));
+    let doc = " Takes the value, `Some(value)` or `None`; a `&str` for text, an integer \
+               for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).";
+    setter.attrs.push(parse_quote!(#[doc = #doc]));
+}
+
+/// typify's `TryFrom<builder::X> for X` stops at the first field in error
+/// (`a: value.a?, b: value.b?`): a value missing three fields reports one.
+/// Before that, every field's error is now collected and, when there are
+/// several, reported together. A body of another shape is left alone.
+fn every_error_at_once(block: &mut syn::ItemImpl) {
+    let Some(syn::ImplItem::Fn(try_from)) = block
+        .items
+        .iter_mut()
+        .find(|member| matches!(member, syn::ImplItem::Fn(f) if f.sig.ident == "try_from"))
+    else {
+        return;
+    };
+    let Some(syn::Stmt::Expr(syn::Expr::Call(ok), None)) = try_from.block.stmts.last() else {
+        return;
+    };
+    let Some(syn::Expr::Struct(value)) = ok.args.first() else {
+        return;
+    };
+    let fields: Option<Vec<syn::Member>> = value
+        .fields
+        .iter()
+        .map(|field| match &field.expr {
+            syn::Expr::Try(tried) => match &*tried.expr {
+                syn::Expr::Field(access)
+                    if matches!(&*access.base, syn::Expr::Path(p) if p.path.is_ident("value")) =>
+                {
+                    Some(access.member.clone())
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect();
+    let Some(fields) = fields.filter(|f| f.len() > 1) else {
+        return;
+    };
+    let collect: syn::Stmt = parse_quote! {
+        let errors: ::std::vec::Vec<&str> = [#(value.#fields.as_ref().err()),*]
+            .into_iter()
+            .flatten()
+            .map(::std::string::String::as_str)
+            .collect();
+    };
+    let report: syn::Stmt = parse_quote! {
+        if errors.len() > 1 {
+            return Err(errors.join("; ").into());
+        }
+    };
+    let at = try_from.block.stmts.len() - 1;
+    try_from.block.stmts.splice(at..at, [collect, report]);
+}
+
+/// `Y` of `Option<Y>` (any path ending in `Option`).
+fn option_argument(ty: &syn::Type) -> Option<&syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    match (last.ident == "Option", args.args.first()) {
+        (true, Some(syn::GenericArgument::Type(inner))) => Some(inner),
+        _ => None,
+    }
+}
+
+/// Replaces `value.try_into()` with `crate::Optional::into_optional(value)`, counting.
+struct TryIntoCalls(usize);
+
+impl VisitMut for TryIntoCalls {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        visit_mut::visit_expr_mut(self, expr);
+        if let syn::Expr::MethodCall(call) = expr
+            && call.method == "try_into"
+            && call.args.is_empty()
+            && matches!(&*call.receiver, syn::Expr::Path(p) if p.path.is_ident("value"))
+        {
+            *expr = parse_quote!(crate::Optional::into_optional(value));
+            self.0 += 1;
+        }
     }
 }
 
@@ -999,6 +1178,50 @@ mod tests {
         assert_eq!(
             text.matches("impl ::std::str::FromStr for Kind").count(),
             1,
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn optional_setters_take_plain_values_and_builders_report_every_error() {
+        let mut code = file(quote::quote! { pub mod types { pub mod builder {
+            impl Thing {
+                pub fn name<T>(mut self, value: T) -> Self
+                where T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>, T::Error: ::std::fmt::Display,
+                { self.name = value.try_into().map_err(|e| format!("error converting supplied value for name: {e}")); self }
+                pub fn tags<T>(mut self, value: T) -> Self
+                where T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>, T::Error: ::std::fmt::Display,
+                { self.tags = value.try_into().map_err(|e| format!("{e}")); self }
+            }
+            impl ::std::convert::TryFrom<Thing> for super::Thing {
+                type Error = super::error::ConversionError;
+                fn try_from(value: Thing) -> ::std::result::Result<Self, super::error::ConversionError> {
+                    Ok(Self { name: value.name?, tags: value.tags? })
+                }
+            }
+        }}});
+        let types = module_items_mut(&mut code, "types").unwrap();
+        plain_value_setters(types);
+        let text = prettyplease::unparse(&code);
+        assert!(
+            text.contains("T: crate::Optional<::std::string::String>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("crate::Optional::into_optional(value)"),
+            "{text}"
+        );
+        // Not an optional field: as typify wrote it.
+        assert!(
+            text.contains("T: ::std::convert::TryInto<::std::vec::Vec"),
+            "{text}"
+        );
+        assert!(
+            text.contains("impl crate::Optional<super::Thing> for Thing"),
+            "{text}"
+        );
+        assert!(
+            text.contains("value.name.as_ref().err(),\n") && text.contains("errors.join"),
             "{text}"
         );
     }

@@ -3298,13 +3298,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.message_id = value
-                    .try_into()
+                self.message_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for message_id: {e}")
                     });
@@ -3354,6 +3353,22 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ActionContentBlock,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.category.as_ref().err(),
+                    value.id.as_ref().err(),
+                    value.input.as_ref().err(),
+                    value.message_id.as_ref().err(),
+                    value.name.as_ref().err(),
+                    value.type_.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     category: value.category?,
                     id: value.id?,
@@ -3446,13 +3461,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.message_id = value
-                    .try_into()
+                self.message_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for message_id: {e}")
                     });
@@ -3529,6 +3543,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ActionResultContentBlock,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.action_id.as_ref().err(),
+                    value.category.as_ref().err(),
+                    value.message_id.as_ref().err(),
+                    value.name.as_ref().err(),
+                    value.output.as_ref().err(),
+                    value.state.as_ref().err(),
+                    value.type_.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     action_id: value.action_id?,
                     category: value.category?,
@@ -3620,6 +3651,18 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AgentListEnvironment,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.name.as_ref().err(),
+                    value.uid.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     name: value.name?,
                     uid: value.uid?,
@@ -3702,6 +3745,18 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AgentListItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.name.as_ref().err(),
+                    value.variants.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     name: value.name?,
                     variants: value.variants?,
@@ -3783,13 +3838,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn worker_host<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.worker_host = value
-                    .try_into()
+                self.worker_host = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for worker_host: {e}")
                     });
@@ -3815,6 +3869,20 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AgentListSource,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.name.as_ref().err(),
+                    value.owner.as_ref().err(),
+                    value.skill_path.as_ref().err(),
+                    value.worker_host.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     name: value.name?,
                     owner: value.owner?,
@@ -3915,13 +3983,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn error<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.error = value
-                    .try_into()
+                self.error = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for error: {e}")
                     });
@@ -3937,15 +4004,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn last_run_timestamp<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::chrono::DateTime<::chrono::offset::Utc>>,
             {
-                self.last_run_timestamp = value
-                    .try_into()
+                self.last_run_timestamp = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for last_run_timestamp: {e}"
@@ -3985,6 +4049,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AgentListVariant,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.base_prompt.as_ref().err(),
+                    value.description.as_ref().err(),
+                    value.environments.as_ref().err(),
+                    value.error.as_ref().err(),
+                    value.id.as_ref().err(),
+                    value.last_run_timestamp.as_ref().err(),
+                    value.source.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     base_prompt: value.base_prompt?,
                     description: value.description?,
@@ -4104,25 +4185,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn base_harness<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.base_harness = value
-                    .try_into()
+                self.base_harness = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for base_harness: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn base_model<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.base_model = value
-                    .try_into()
+                self.base_model = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for base_model: {e}")
                     });
@@ -4140,25 +4219,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.description = value
-                    .try_into()
+                self.description = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn environment_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.environment_id = value
-                    .try_into()
+                self.environment_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for environment_id: {e}"
@@ -4166,15 +4243,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn harness_auth_secrets<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::HarnessAuthSecrets>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::HarnessAuthSecrets>,
             {
-                self.harness_auth_secrets = value
-                    .try_into()
+                self.harness_auth_secrets = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for harness_auth_secrets: {e}"
@@ -4182,15 +4256,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn inference_providers<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::InferenceProvidersConfig>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::InferenceProvidersConfig>,
             {
-                self.inference_providers = value
-                    .try_into()
+                self.inference_providers = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for inference_providers: {e}"
@@ -4222,13 +4293,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.prompt = value
-                    .try_into()
+                self.prompt = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for prompt: {e}")
                     });
@@ -4302,6 +4372,31 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AgentResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.available.as_ref().err(),
+                    value.base_harness.as_ref().err(),
+                    value.base_model.as_ref().err(),
+                    value.created_at.as_ref().err(),
+                    value.description.as_ref().err(),
+                    value.environment_id.as_ref().err(),
+                    value.harness_auth_secrets.as_ref().err(),
+                    value.inference_providers.as_ref().err(),
+                    value.memory_stores.as_ref().err(),
+                    value.name.as_ref().err(),
+                    value.prompt.as_ref().err(),
+                    value.secrets.as_ref().err(),
+                    value.skills.as_ref().err(),
+                    value.uid.as_ref().err(),
+                    value.updated_at.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     available: value.available?,
                     base_harness: value.base_harness?,
@@ -4379,13 +4474,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl AgentSkill {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn bundled_skill_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.bundled_skill_id = value
-                    .try_into()
+                self.bundled_skill_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for bundled_skill_id: {e}"
@@ -4393,37 +4487,34 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.description = value
-                    .try_into()
+                self.description = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn full_path<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.full_path = value
-                    .try_into()
+                self.full_path = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for full_path: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.name = value
-                    .try_into()
+                self.name = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
@@ -4449,6 +4540,20 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AgentSkill,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.bundled_skill_id.as_ref().err(),
+                    value.description.as_ref().err(),
+                    value.full_path.as_ref().err(),
+                    value.name.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     bundled_skill_id: value.bundled_skill_id?,
                     description: value.description?,
@@ -4535,13 +4640,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn execution_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<i64>,
             {
-                self.execution_id = value
-                    .try_into()
+                self.execution_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for execution_id: {e}")
                     });
@@ -4605,6 +4709,22 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AiRunTimelineEvent,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.event_type.as_ref().err(),
+                    value.event_uuid.as_ref().err(),
+                    value.execution_id.as_ref().err(),
+                    value.occurred_at.as_ref().err(),
+                    value.payload.as_ref().err(),
+                    value.run_id.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     event_type: value.event_type?,
                     event_uuid: value.event_uuid?,
@@ -4722,25 +4842,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl AmbientAgentConfig {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn base_prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.base_prompt = value
-                    .try_into()
+                self.base_prompt = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for base_prompt: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn computer_use_enabled<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<bool>,
             {
-                self.computer_use_enabled = value
-                    .try_into()
+                self.computer_use_enabled = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for computer_use_enabled: {e}"
@@ -4748,13 +4866,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn environment_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.environment_id = value
-                    .try_into()
+                self.environment_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for environment_id: {e}"
@@ -4762,27 +4879,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn harness<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Harness>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::Harness>,
             {
-                self.harness = value
-                    .try_into()
+                self.harness = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for harness: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn harness_auth_secrets<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::HarnessAuthSecrets>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::HarnessAuthSecrets>,
             {
-                self.harness_auth_secrets = value
-                    .try_into()
+                self.harness_auth_secrets = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for harness_auth_secrets: {e}"
@@ -4790,15 +4903,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn idle_timeout_minutes<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::num::NonZeroU32>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::num::NonZeroU32>,
             {
-                self.idle_timeout_minutes = value
-                    .try_into()
+                self.idle_timeout_minutes = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for idle_timeout_minutes: {e}"
@@ -4806,15 +4916,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn inference_providers<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::InferenceProvidersConfig>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::InferenceProvidersConfig>,
             {
-                self.inference_providers = value
-                    .try_into()
+                self.inference_providers = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for inference_providers: {e}"
@@ -4851,39 +4958,34 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn model_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.model_id = value
-                    .try_into()
+                self.model_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for model_id: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.name = value
-                    .try_into()
+                self.name = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn session_sharing<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SessionSharingConfig>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::SessionSharingConfig>,
             {
-                self.session_sharing = value
-                    .try_into()
+                self.session_sharing = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for session_sharing: {e}"
@@ -4891,13 +4993,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn skill_spec<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.skill_spec = value
-                    .try_into()
+                self.skill_spec = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for skill_spec: {e}")
                     });
@@ -4915,13 +5016,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn worker_host<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.worker_host = value
-                    .try_into()
+                self.worker_host = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for worker_host: {e}")
                     });
@@ -4947,6 +5047,31 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AmbientAgentConfig,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.base_prompt.as_ref().err(),
+                    value.computer_use_enabled.as_ref().err(),
+                    value.environment_id.as_ref().err(),
+                    value.harness.as_ref().err(),
+                    value.harness_auth_secrets.as_ref().err(),
+                    value.idle_timeout_minutes.as_ref().err(),
+                    value.inference_providers.as_ref().err(),
+                    value.mcp_servers.as_ref().err(),
+                    value.memory_stores.as_ref().err(),
+                    value.model_id.as_ref().err(),
+                    value.name.as_ref().err(),
+                    value.session_sharing.as_ref().err(),
+                    value.skill_spec.as_ref().err(),
+                    value.skills.as_ref().err(),
+                    value.worker_host.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     base_prompt: value.base_prompt?,
                     computer_use_enabled: value.computer_use_enabled?,
@@ -5072,6 +5197,19 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AttachmentInput,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.data.as_ref().err(),
+                    value.file_name.as_ref().err(),
+                    value.mime_type.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     data: value.data?,
                     file_name: value.file_name?,
@@ -5120,37 +5258,34 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl AwsInferenceProviderConfig {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn disabled<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<bool>,
             {
-                self.disabled = value
-                    .try_into()
+                self.disabled = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for disabled: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn region<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.region = value
-                    .try_into()
+                self.region = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for region: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn role_arn<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.role_arn = value
-                    .try_into()
+                self.role_arn = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for role_arn: {e}")
                     });
@@ -5177,6 +5312,19 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AwsInferenceProviderConfig,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.disabled.as_ref().err(),
+                    value.region.as_ref().err(),
+                    value.role_arn.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     disabled: value.disabled?,
                     region: value.region?,
@@ -5248,6 +5396,17 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AwsProviderConfig,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.role_arn.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     role_arn: value.role_arn?,
                     extra: value.extra?,
@@ -5328,39 +5487,34 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn creator<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::RunCreatorInfo>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::RunCreatorInfo>,
             {
-                self.creator = value
-                    .try_into()
+                self.creator = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for creator: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn last_editor<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::RunCreatorInfo>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::RunCreatorInfo>,
             {
-                self.last_editor = value
-                    .try_into()
+                self.last_editor = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for last_editor: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn last_task_created<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::EnvironmentLastTask>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::EnvironmentLastTask>,
             {
-                self.last_task_created = value
-                    .try_into()
+                self.last_task_created = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for last_task_created: {e}"
@@ -5368,15 +5522,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn last_task_run_timestamp<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::chrono::DateTime<::chrono::offset::Utc>>,
             {
-                self.last_task_run_timestamp = value
-                    .try_into()
+                self.last_task_run_timestamp = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for last_task_run_timestamp: {e}"
@@ -5396,13 +5547,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn scope<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Scope>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::Scope>,
             {
-                self.scope = value
-                    .try_into()
+                self.scope = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for scope: {e}")
                     });
@@ -5452,6 +5602,25 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: CloudEnvironment,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.config.as_ref().err(),
+                    value.creator.as_ref().err(),
+                    value.last_editor.as_ref().err(),
+                    value.last_task_created.as_ref().err(),
+                    value.last_task_run_timestamp.as_ref().err(),
+                    value.last_updated.as_ref().err(),
+                    value.scope.as_ref().err(),
+                    value.setup_failed.as_ref().err(),
+                    value.uid.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     config: value.config?,
                     creator: value.creator?,
@@ -5527,25 +5696,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl CloudEnvironmentConfig {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.description = value
-                    .try_into()
+                self.description = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn docker_image<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.docker_image = value
-                    .try_into()
+                self.docker_image = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for docker_image: {e}")
                     });
@@ -5563,27 +5730,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.name = value
-                    .try_into()
+                self.name = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn providers<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ProvidersConfig>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::ProvidersConfig>,
             {
-                self.providers = value
-                    .try_into()
+                self.providers = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for providers: {e}")
                     });
@@ -5624,6 +5787,22 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: CloudEnvironmentConfig,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.description.as_ref().err(),
+                    value.docker_image.as_ref().err(),
+                    value.github_repos.as_ref().err(),
+                    value.name.as_ref().err(),
+                    value.providers.as_ref().err(),
+                    value.setup_commands.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     description: value.description?,
                     docker_image: value.docker_image?,
@@ -5754,6 +5933,20 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ConnectedSelfHostedWorker,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.connected_at.as_ref().err(),
+                    value.connection_count.as_ref().err(),
+                    value.last_seen_at.as_ref().err(),
+                    value.worker_host.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     connected_at: value.connected_at?,
                     connection_count: value.connection_count?,
@@ -5841,13 +6034,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn request_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.request_id = value
-                    .try_into()
+                self.request_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for request_id: {e}")
                     });
@@ -5865,15 +6057,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn timestamp<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::chrono::DateTime<::chrono::offset::Utc>>,
             {
-                self.timestamp = value
-                    .try_into()
+                self.timestamp = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for timestamp: {e}")
                     });
@@ -5900,6 +6089,21 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ConversationMessage,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.content.as_ref().err(),
+                    value.message_ids.as_ref().err(),
+                    value.request_id.as_ref().err(),
+                    value.role.as_ref().err(),
+                    value.timestamp.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     content: value.content?,
                     message_ids: value.message_ids?,
@@ -5996,6 +6200,18 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ConversationResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.conversation_id.as_ref().err(),
+                    value.steps.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     conversation_id: value.conversation_id?,
                     steps: value.steps?,
@@ -6059,27 +6275,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ConversationStep {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn completed_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::chrono::DateTime<::chrono::offset::Utc>>,
             {
-                self.completed_at = value
-                    .try_into()
+                self.completed_at = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for completed_at: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.description = value
-                    .try_into()
+                self.description = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
@@ -6107,15 +6319,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn started_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::chrono::DateTime<::chrono::offset::Utc>>,
             {
-                self.started_at = value
-                    .try_into()
+                self.started_at = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for started_at: {e}")
                     });
@@ -6133,13 +6342,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn summary<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.summary = value
-                    .try_into()
+                self.summary = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for summary: {e}")
                     });
@@ -6165,6 +6373,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ConversationStep,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.completed_at.as_ref().err(),
+                    value.description.as_ref().err(),
+                    value.id.as_ref().err(),
+                    value.messages.as_ref().err(),
+                    value.started_at.as_ref().err(),
+                    value.steps.as_ref().err(),
+                    value.summary.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     completed_at: value.completed_at?,
                     description: value.description?,
@@ -6258,49 +6483,45 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl CreateAgentRequest {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn base_harness<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.base_harness = value
-                    .try_into()
+                self.base_harness = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for base_harness: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn base_model<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.base_model = value
-                    .try_into()
+                self.base_model = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for base_model: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.description = value
-                    .try_into()
+                self.description = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn environment_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.environment_id = value
-                    .try_into()
+                self.environment_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for environment_id: {e}"
@@ -6308,15 +6529,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn harness_auth_secrets<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::HarnessAuthSecrets>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::HarnessAuthSecrets>,
             {
-                self.harness_auth_secrets = value
-                    .try_into()
+                self.harness_auth_secrets = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for harness_auth_secrets: {e}"
@@ -6324,15 +6542,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn inference_providers<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::InferenceProvidersConfig>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::InferenceProvidersConfig>,
             {
-                self.inference_providers = value
-                    .try_into()
+                self.inference_providers = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for inference_providers: {e}"
@@ -6364,13 +6579,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.prompt = value
-                    .try_into()
+                self.prompt = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for prompt: {e}")
                     });
@@ -6420,6 +6634,27 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: CreateAgentRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.base_harness.as_ref().err(),
+                    value.base_model.as_ref().err(),
+                    value.description.as_ref().err(),
+                    value.environment_id.as_ref().err(),
+                    value.harness_auth_secrets.as_ref().err(),
+                    value.inference_providers.as_ref().err(),
+                    value.memory_stores.as_ref().err(),
+                    value.name.as_ref().err(),
+                    value.prompt.as_ref().err(),
+                    value.secrets.as_ref().err(),
+                    value.skills.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     base_harness: value.base_harness?,
                     base_model: value.base_model?,
@@ -6505,27 +6740,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl CreateScheduledAgentRequest {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn agent_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AmbientAgentConfig>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::AmbientAgentConfig>,
             {
-                self.agent_config = value
-                    .try_into()
+                self.agent_config = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for agent_config: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn agent_uid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::uuid::Uuid>,
             {
-                self.agent_uid = value
-                    .try_into()
+                self.agent_uid = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for agent_uid: {e}")
                     });
@@ -6555,13 +6786,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn mode<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AgentRunMode>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::AgentRunMode>,
             {
-                self.mode = value
-                    .try_into()
+                self.mode = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for mode: {e}")
                     });
@@ -6579,25 +6809,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.prompt = value
-                    .try_into()
+                self.prompt = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for prompt: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn team<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<bool>,
             {
-                self.team = value
-                    .try_into()
+                self.team = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for team: {e}")
                     });
@@ -6624,6 +6852,24 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: CreateScheduledAgentRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.agent_config.as_ref().err(),
+                    value.agent_uid.as_ref().err(),
+                    value.cron_schedule.as_ref().err(),
+                    value.enabled.as_ref().err(),
+                    value.mode.as_ref().err(),
+                    value.name.as_ref().err(),
+                    value.prompt.as_ref().err(),
+                    value.team.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     agent_config: value.agent_config?,
                     agent_uid: value.agent_uid?,
@@ -6703,6 +6949,17 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: DeleteScheduledAgentResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.success.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     success: value.success?,
                     extra: value.extra?,
@@ -6776,15 +7033,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn started_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::chrono::DateTime<::chrono::offset::Utc>>,
             {
-                self.started_at = value
-                    .try_into()
+                self.started_at = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for started_at: {e}")
                     });
@@ -6847,6 +7101,22 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: EnvironmentLastTask,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.created_at.as_ref().err(),
+                    value.id.as_ref().err(),
+                    value.started_at.as_ref().err(),
+                    value.state.as_ref().err(),
+                    value.title.as_ref().err(),
+                    value.updated_at.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     created_at: value.created_at?,
                     id: value.id?,
@@ -6926,97 +7196,89 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl Error {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn detail<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.detail = value
-                    .try_into()
+                self.detail = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for detail: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn error<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.error = value
-                    .try_into()
+                self.error = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for error: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn instance<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.instance = value
-                    .try_into()
+                self.instance = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for instance: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn retryable<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<bool>,
             {
-                self.retryable = value
-                    .try_into()
+                self.retryable = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for retryable: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn status<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<i64>,
             {
-                self.status = value
-                    .try_into()
+                self.status = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for status: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.title = value
-                    .try_into()
+                self.title = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for title: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn trace_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.trace_id = value
-                    .try_into()
+                self.trace_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for trace_id: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.type_ = value
-                    .try_into()
+                self.type_ = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for type_: {e}")
                     });
@@ -7042,6 +7304,24 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: Error,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.detail.as_ref().err(),
+                    value.error.as_ref().err(),
+                    value.instance.as_ref().err(),
+                    value.retryable.as_ref().err(),
+                    value.status.as_ref().err(),
+                    value.title.as_ref().err(),
+                    value.trace_id.as_ref().err(),
+                    value.type_.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     detail: value.detail?,
                     error: value.error?,
@@ -7116,13 +7396,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.message_id = value
-                    .try_into()
+                self.message_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for message_id: {e}")
                     });
@@ -7172,6 +7451,20 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: EventContentBlock,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.data.as_ref().err(),
+                    value.message_id.as_ref().err(),
+                    value.name.as_ref().err(),
+                    value.type_.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     data: value.data?,
                     message_id: value.message_id?,
@@ -7277,6 +7570,19 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: FileArtifact,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.artifact_type.as_ref().err(),
+                    value.created_at.as_ref().err(),
+                    value.data.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     artifact_type: value.artifact_type?,
                     created_at: value.created_at?,
@@ -7352,13 +7658,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.description = value
-                    .try_into()
+                self.description = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
@@ -7400,13 +7705,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn size_bytes<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<i64>,
             {
-                self.size_bytes = value
-                    .try_into()
+                self.size_bytes = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for size_bytes: {e}")
                     });
@@ -7432,6 +7736,22 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: FileArtifactData,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.artifact_uid.as_ref().err(),
+                    value.description.as_ref().err(),
+                    value.filename.as_ref().err(),
+                    value.filepath.as_ref().err(),
+                    value.mime_type.as_ref().err(),
+                    value.size_bytes.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     artifact_uid: value.artifact_uid?,
                     description: value.description?,
@@ -7562,6 +7882,20 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: FileArtifactResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.artifact_type.as_ref().err(),
+                    value.artifact_uid.as_ref().err(),
+                    value.created_at.as_ref().err(),
+                    value.data.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     artifact_type: value.artifact_type?,
                     artifact_uid: value.artifact_uid?,
@@ -7644,13 +7978,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.description = value
-                    .try_into()
+                self.description = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
@@ -7692,25 +8025,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn filepath<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.filepath = value
-                    .try_into()
+                self.filepath = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for filepath: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn size_bytes<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<i64>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<i64>,
             {
-                self.size_bytes = value
-                    .try_into()
+                self.size_bytes = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for size_bytes: {e}")
                     });
@@ -7737,6 +8068,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: FileArtifactResponseData,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.content_type.as_ref().err(),
+                    value.description.as_ref().err(),
+                    value.download_url.as_ref().err(),
+                    value.expires_at.as_ref().err(),
+                    value.filename.as_ref().err(),
+                    value.filepath.as_ref().err(),
+                    value.size_bytes.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     content_type: value.content_type?,
                     description: value.description?,
@@ -7821,13 +8169,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn service_account_email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.service_account_email = value
-                    .try_into()
+                self.service_account_email = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for service_account_email: {e}"
@@ -7886,6 +8233,20 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: GcpProviderConfig,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.project_number.as_ref().err(),
+                    value.service_account_email.as_ref().err(),
+                    value.workload_identity_federation_pool_id.as_ref().err(),
+                    value.workload_identity_federation_provider_id.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     project_number: value.project_number?,
                     service_account_email: value.service_account_email?,
@@ -7965,6 +8326,17 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: GetRunTimelineResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.events.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     events: value.events?,
                     extra: value.extra?,
@@ -8043,6 +8415,18 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: GitHubRepo,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.owner.as_ref().err(),
+                    value.repo.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     owner: value.owner?,
                     repo: value.repo?,
@@ -8079,13 +8463,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl Harness {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::HarnessType>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::HarnessType>,
             {
-                self.type_ = value
-                    .try_into()
+                self.type_ = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for type_: {e}")
                     });
@@ -8111,6 +8494,17 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: Harness,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.type_.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     type_: value.type_?,
                     extra: value.extra?,
@@ -8150,13 +8544,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl HarnessAuthSecrets {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn claude_auth_secret_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.claude_auth_secret_name = value
-                    .try_into()
+                self.claude_auth_secret_name = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for claude_auth_secret_name: {e}"
@@ -8164,13 +8557,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn codex_auth_secret_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.codex_auth_secret_name = value
-                    .try_into()
+                self.codex_auth_secret_name = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for codex_auth_secret_name: {e}"
@@ -8198,6 +8590,18 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: HarnessAuthSecrets,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.claude_auth_secret_name.as_ref().err(),
+                    value.codex_auth_secret_name.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     claude_auth_secret_name: value.claude_auth_secret_name?,
                     codex_auth_secret_name: value.codex_auth_secret_name?,
@@ -8234,15 +8638,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl InferenceProvidersConfig {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn aws<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AwsInferenceProviderConfig>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::AwsInferenceProviderConfig>,
             {
-                self.aws = value
-                    .try_into()
+                self.aws = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for aws: {e}")
                     });
@@ -8269,6 +8670,17 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: InferenceProvidersConfig,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.aws.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     aws: value.aws?,
                     extra: value.extra?,
@@ -8337,6 +8749,17 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ListAgentIdentitiesResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.agents.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     agents: value.agents?,
                     extra: value.extra?,
@@ -8404,6 +8827,17 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ListAgentsResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.agents.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     agents: value.agents?,
                     extra: value.extra?,
@@ -8473,6 +8907,17 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ListConnectedSelfHostedWorkersResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.workers.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     workers: value.workers?,
                     extra: value.extra?,
@@ -8541,6 +8986,17 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ListEnvironmentsResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.environments.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     environments: value.environments?,
                     extra: value.extra?,
@@ -8629,6 +9085,18 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ListModelsResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.default_model_id.as_ref().err(),
+                    value.models.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     default_model_id: value.default_model_id?,
                     models: value.models?,
@@ -8711,6 +9179,18 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ListRunsResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.page_info.as_ref().err(),
+                    value.runs.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     page_info: value.page_info?,
                     runs: value.runs?,
@@ -8780,6 +9260,17 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ListScheduledAgentsResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.schedules.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     schedules: value.schedules?,
                     extra: value.extra?,
@@ -8858,13 +9349,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn command<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.command = value
-                    .try_into()
+                self.command = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for command: {e}")
                     });
@@ -8904,25 +9394,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.url = value
-                    .try_into()
+                self.url = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for url: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn warp_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.warp_id = value
-                    .try_into()
+                self.warp_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for warp_id: {e}")
                     });
@@ -8948,6 +9436,22 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: McpServerConfig,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.args.as_ref().err(),
+                    value.command.as_ref().err(),
+                    value.env.as_ref().err(),
+                    value.headers.as_ref().err(),
+                    value.url.as_ref().err(),
+                    value.warp_id.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     args: value.args?,
                     command: value.command?,
@@ -9055,6 +9559,19 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: MemoryStoreRef,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.access.as_ref().err(),
+                    value.instructions.as_ref().err(),
+                    value.uid.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     access: value.access?,
                     instructions: value.instructions?,
@@ -9119,27 +9636,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ModelInfo {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.description = value
-                    .try_into()
+                self.description = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn disable_reason<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ModelInfoDisableReason>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::ModelInfoDisableReason>,
             {
-                self.disable_reason = value
-                    .try_into()
+                self.disable_reason = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for disable_reason: {e}"
@@ -9181,13 +9694,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn reasoning_level<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.reasoning_level = value
-                    .try_into()
+                self.reasoning_level = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for reasoning_level: {e}"
@@ -9229,6 +9741,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ModelInfo,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.description.as_ref().err(),
+                    value.disable_reason.as_ref().err(),
+                    value.display_name.as_ref().err(),
+                    value.id.as_ref().err(),
+                    value.provider.as_ref().err(),
+                    value.reasoning_level.as_ref().err(),
+                    value.vision_supported.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     description: value.description?,
                     disable_reason: value.disable_reason?,
@@ -9291,13 +9820,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn next_cursor<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.next_cursor = value
-                    .try_into()
+                self.next_cursor = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for next_cursor: {e}")
                     });
@@ -9323,6 +9851,18 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: PageInfo,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.has_next_page.as_ref().err(),
+                    value.next_cursor.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     has_next_page: value.has_next_page?,
                     next_cursor: value.next_cursor?,
@@ -9424,6 +9964,19 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: PlanArtifact,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.artifact_type.as_ref().err(),
+                    value.created_at.as_ref().err(),
+                    value.data.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     artifact_type: value.artifact_type?,
                     created_at: value.created_at?,
@@ -9482,13 +10035,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl PlanArtifactData {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn artifact_uid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.artifact_uid = value
-                    .try_into()
+                self.artifact_uid = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for artifact_uid: {e}")
                     });
@@ -9506,37 +10058,34 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn notebook_uid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.notebook_uid = value
-                    .try_into()
+                self.notebook_uid = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for notebook_uid: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.title = value
-                    .try_into()
+                self.title = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for title: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.url = value
-                    .try_into()
+                self.url = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for url: {e}")
                     });
@@ -9562,6 +10111,21 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: PlanArtifactData,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.artifact_uid.as_ref().err(),
+                    value.document_uid.as_ref().err(),
+                    value.notebook_uid.as_ref().err(),
+                    value.title.as_ref().err(),
+                    value.url.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     artifact_uid: value.artifact_uid?,
                     document_uid: value.document_uid?,
@@ -9690,6 +10254,20 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: PlanArtifactResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.artifact_type.as_ref().err(),
+                    value.artifact_uid.as_ref().err(),
+                    value.created_at.as_ref().err(),
+                    value.data.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     artifact_type: value.artifact_type?,
                     artifact_uid: value.artifact_uid?,
@@ -9800,25 +10378,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.title = value
-                    .try_into()
+                self.title = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for title: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.url = value
-                    .try_into()
+                self.url = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for url: {e}")
                     });
@@ -9845,6 +10421,22 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: PlanArtifactResponseData,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.content.as_ref().err(),
+                    value.content_type.as_ref().err(),
+                    value.document_uid.as_ref().err(),
+                    value.notebook_uid.as_ref().err(),
+                    value.title.as_ref().err(),
+                    value.url.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     content: value.content?,
                     content_type: value.content_type?,
@@ -9895,29 +10487,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ProvidersConfig {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn aws<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AwsProviderConfig>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::AwsProviderConfig>,
             {
-                self.aws = value
-                    .try_into()
+                self.aws = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for aws: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn gcp<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::GcpProviderConfig>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::GcpProviderConfig>,
             {
-                self.gcp = value
-                    .try_into()
+                self.gcp = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for gcp: {e}")
                     });
@@ -9943,6 +10529,18 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ProvidersConfig,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.aws.as_ref().err(),
+                    value.gcp.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     aws: value.aws?,
                     gcp: value.gcp?,
@@ -10048,6 +10646,19 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: PullRequestArtifact,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.artifact_type.as_ref().err(),
+                    value.created_at.as_ref().err(),
+                    value.data.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     artifact_type: value.artifact_type?,
                     created_at: value.created_at?,
@@ -10130,6 +10741,18 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: PullRequestArtifactData,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.branch.as_ref().err(),
+                    value.url.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     branch: value.branch?,
                     url: value.url?,
@@ -10177,25 +10800,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl RequestUsage {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn compute_cost<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<f64>,
             {
-                self.compute_cost = value
-                    .try_into()
+                self.compute_cost = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for compute_cost: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn inference_cost<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<f64>,
             {
-                self.inference_cost = value
-                    .try_into()
+                self.inference_cost = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for inference_cost: {e}"
@@ -10203,13 +10824,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn platform_cost<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<f64>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<f64>,
             {
-                self.platform_cost = value
-                    .try_into()
+                self.platform_cost = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for platform_cost: {e}")
                     });
@@ -10235,6 +10855,19 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: RequestUsage,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.compute_cost.as_ref().err(),
+                    value.inference_cost.as_ref().err(),
+                    value.platform_cost.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     compute_cost: value.compute_cost?,
                     inference_cost: value.inference_cost?,
@@ -10323,13 +10956,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl RunAgentRequest {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn agent_identity_uid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.agent_identity_uid = value
-                    .try_into()
+                self.agent_identity_uid = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for agent_identity_uid: {e}"
@@ -10349,27 +10981,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AmbientAgentConfig>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::AmbientAgentConfig>,
             {
-                self.config = value
-                    .try_into()
+                self.config = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for config: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn conversation_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.conversation_id = value
-                    .try_into()
+                self.conversation_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for conversation_id: {e}"
@@ -10377,85 +11005,78 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn interactive<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<bool>,
             {
-                self.interactive = value
-                    .try_into()
+                self.interactive = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for interactive: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn mode<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AgentRunMode>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::AgentRunMode>,
             {
-                self.mode = value
-                    .try_into()
+                self.mode = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for mode: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn parent_run_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.parent_run_id = value
-                    .try_into()
+                self.parent_run_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for parent_run_id: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.prompt = value
-                    .try_into()
+                self.prompt = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for prompt: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn skill<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.skill = value
-                    .try_into()
+                self.skill = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for skill: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn team<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<bool>,
             {
-                self.team = value
-                    .try_into()
+                self.team = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for team: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn title<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.title = value
-                    .try_into()
+                self.title = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for title: {e}")
                     });
@@ -10481,6 +11102,27 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: RunAgentRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.agent_identity_uid.as_ref().err(),
+                    value.attachments.as_ref().err(),
+                    value.config.as_ref().err(),
+                    value.conversation_id.as_ref().err(),
+                    value.interactive.as_ref().err(),
+                    value.mode.as_ref().err(),
+                    value.parent_run_id.as_ref().err(),
+                    value.prompt.as_ref().err(),
+                    value.skill.as_ref().err(),
+                    value.team.as_ref().err(),
+                    value.title.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     agent_identity_uid: value.agent_identity_uid?,
                     attachments: value.attachments?,
@@ -10544,13 +11186,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl RunAgentResponse {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn at_capacity<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<bool>,
             {
-                self.at_capacity = value
-                    .try_into()
+                self.at_capacity = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for at_capacity: {e}")
                     });
@@ -10580,13 +11221,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn task_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.task_id = value
-                    .try_into()
+                self.task_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for task_id: {e}")
                     });
@@ -10612,6 +11252,20 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: RunAgentResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.at_capacity.as_ref().err(),
+                    value.run_id.as_ref().err(),
+                    value.state.as_ref().err(),
+                    value.task_id.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     at_capacity: value.at_capacity?,
                     run_id: value.run_id?,
@@ -10672,63 +11326,56 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl RunCreatorInfo {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn display_name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.display_name = value
-                    .try_into()
+                self.display_name = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for display_name: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn email<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.email = value
-                    .try_into()
+                self.email = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for email: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn photo_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.photo_url = value
-                    .try_into()
+                self.photo_url = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for photo_url: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn type_<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::RunCreatorInfoType>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::RunCreatorInfoType>,
             {
-                self.type_ = value
-                    .try_into()
+                self.type_ = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for type_: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn uid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.uid = value
-                    .try_into()
+                self.uid = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for uid: {e}")
                     });
@@ -10754,6 +11401,21 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: RunCreatorInfo,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.display_name.as_ref().err(),
+                    value.email.as_ref().err(),
+                    value.photo_url.as_ref().err(),
+                    value.type_.as_ref().err(),
+                    value.uid.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     display_name: value.display_name?,
                     email: value.email?,
@@ -10801,25 +11463,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl RunFollowupRequest {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.message = value
-                    .try_into()
+                self.message = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for message: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn mode<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AgentRunMode>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::AgentRunMode>,
             {
-                self.mode = value
-                    .try_into()
+                self.mode = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for mode: {e}")
                     });
@@ -10845,6 +11505,18 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: RunFollowupRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.message.as_ref().err(),
+                    value.mode.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     message: value.message?,
                     mode: value.mode?,
@@ -10994,27 +11666,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl RunItem {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn agent_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AmbientAgentConfig>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::AmbientAgentConfig>,
             {
-                self.agent_config = value
-                    .try_into()
+                self.agent_config = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for agent_config: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn agent_skill<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AgentSkill>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::AgentSkill>,
             {
-                self.agent_skill = value
-                    .try_into()
+                self.agent_skill = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for agent_skill: {e}")
                     });
@@ -11032,13 +11700,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn conversation_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.conversation_id = value
-                    .try_into()
+                self.conversation_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for conversation_id: {e}"
@@ -11058,27 +11725,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn creator<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::RunCreatorInfo>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::RunCreatorInfo>,
             {
-                self.creator = value
-                    .try_into()
+                self.creator = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for creator: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn execution_location<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::RunExecutionLocation>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::RunExecutionLocation>,
             {
-                self.execution_location = value
-                    .try_into()
+                self.execution_location = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for execution_location: {e}"
@@ -11086,25 +11749,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn executor<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::RunCreatorInfo>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::RunCreatorInfo>,
             {
-                self.executor = value
-                    .try_into()
+                self.executor = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for executor: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn is_sandbox_running<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<bool>,
             {
-                self.is_sandbox_running = value
-                    .try_into()
+                self.is_sandbox_running = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for is_sandbox_running: {e}"
@@ -11112,13 +11773,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn parent_run_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.parent_run_id = value
-                    .try_into()
+                self.parent_run_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for parent_run_id: {e}")
                     });
@@ -11136,13 +11796,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn request_usage<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::RequestUsage>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::RequestUsage>,
             {
-                self.request_usage = value
-                    .try_into()
+                self.request_usage = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for request_usage: {e}")
                     });
@@ -11160,87 +11819,78 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn run_time<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.run_time = value
-                    .try_into()
+                self.run_time = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for run_time: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn schedule<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::ScheduleInfo>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::ScheduleInfo>,
             {
-                self.schedule = value
-                    .try_into()
+                self.schedule = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for schedule: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn scope<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Scope>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::Scope>,
             {
-                self.scope = value
-                    .try_into()
+                self.scope = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for scope: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn session_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.session_id = value
-                    .try_into()
+                self.session_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for session_id: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn session_link<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.session_link = value
-                    .try_into()
+                self.session_link = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for session_link: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn source<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::RunSourceType>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::RunSourceType>,
             {
-                self.source = value
-                    .try_into()
+                self.source = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for source: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn started_at<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::chrono::DateTime<::chrono::offset::Utc>>,
             {
-                self.started_at = value
-                    .try_into()
+                self.started_at = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for started_at: {e}")
                     });
@@ -11258,15 +11908,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn status_message<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::RunStatusMessage>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::RunStatusMessage>,
             {
-                self.status_message = value
-                    .try_into()
+                self.status_message = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for status_message: {e}"
@@ -11274,13 +11921,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn task_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.task_id = value
-                    .try_into()
+                self.task_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for task_id: {e}")
                     });
@@ -11298,13 +11944,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn trigger_url<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.trigger_url = value
-                    .try_into()
+                self.trigger_url = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for trigger_url: {e}")
                     });
@@ -11342,6 +11987,42 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: RunItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.agent_config.as_ref().err(),
+                    value.agent_skill.as_ref().err(),
+                    value.artifacts.as_ref().err(),
+                    value.conversation_id.as_ref().err(),
+                    value.created_at.as_ref().err(),
+                    value.creator.as_ref().err(),
+                    value.execution_location.as_ref().err(),
+                    value.executor.as_ref().err(),
+                    value.is_sandbox_running.as_ref().err(),
+                    value.parent_run_id.as_ref().err(),
+                    value.prompt.as_ref().err(),
+                    value.request_usage.as_ref().err(),
+                    value.run_id.as_ref().err(),
+                    value.run_time.as_ref().err(),
+                    value.schedule.as_ref().err(),
+                    value.scope.as_ref().err(),
+                    value.session_id.as_ref().err(),
+                    value.session_link.as_ref().err(),
+                    value.source.as_ref().err(),
+                    value.started_at.as_ref().err(),
+                    value.state.as_ref().err(),
+                    value.status_message.as_ref().err(),
+                    value.task_id.as_ref().err(),
+                    value.title.as_ref().err(),
+                    value.trigger_url.as_ref().err(),
+                    value.updated_at.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     agent_config: value.agent_config?,
                     agent_skill: value.agent_skill?,
@@ -11433,15 +12114,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl RunStatusMessage {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn error_code<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::PlatformErrorCode>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::PlatformErrorCode>,
             {
-                self.error_code = value
-                    .try_into()
+                self.error_code = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for error_code: {e}")
                     });
@@ -11459,13 +12137,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn retryable<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<bool>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<bool>,
             {
-                self.retryable = value
-                    .try_into()
+                self.retryable = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for retryable: {e}")
                     });
@@ -11491,6 +12168,19 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: RunStatusMessage,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.error_code.as_ref().err(),
+                    value.message.as_ref().err(),
+                    value.retryable.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     error_code: value.error_code?,
                     message: value.message?,
@@ -11599,6 +12289,19 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ScheduleInfo,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.cron_schedule.as_ref().err(),
+                    value.schedule_id.as_ref().err(),
+                    value.schedule_name.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     cron_schedule: value.cron_schedule?,
                     schedule_id: value.schedule_id?,
@@ -11642,29 +12345,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ScheduledAgentHistoryItem {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn last_ran<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::chrono::DateTime<::chrono::offset::Utc>>,
             {
-                self.last_ran = value
-                    .try_into()
+                self.last_ran = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for last_ran: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn next_run<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::chrono::DateTime<::chrono::offset::Utc>>,
             {
-                self.next_run = value
-                    .try_into()
+                self.next_run = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for next_run: {e}")
                     });
@@ -11691,6 +12388,18 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ScheduledAgentHistoryItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.last_ran.as_ref().err(),
+                    value.next_run.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     last_ran: value.last_ran?,
                     next_run: value.next_run?,
@@ -11788,27 +12497,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ScheduledAgentItem {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn agent_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AmbientAgentConfig>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::AmbientAgentConfig>,
             {
-                self.agent_config = value
-                    .try_into()
+                self.agent_config = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for agent_config: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn agent_uid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::uuid::Uuid>,
             {
-                self.agent_uid = value
-                    .try_into()
+                self.agent_uid = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for agent_uid: {e}")
                     });
@@ -11826,13 +12531,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn created_by<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::RunCreatorInfo>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::RunCreatorInfo>,
             {
-                self.created_by = value
-                    .try_into()
+                self.created_by = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for created_by: {e}")
                     });
@@ -11862,29 +12566,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn environment<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::CloudEnvironmentConfig>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::CloudEnvironmentConfig>,
             {
-                self.environment = value
-                    .try_into()
+                self.environment = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for environment: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn history<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::ScheduledAgentHistoryItem>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::ScheduledAgentHistoryItem>,
             {
-                self.history = value
-                    .try_into()
+                self.history = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for history: {e}")
                     });
@@ -11900,13 +12598,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| format!("error converting supplied value for id: {e}"));
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn last_spawn_error<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.last_spawn_error = value
-                    .try_into()
+                self.last_spawn_error = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for last_spawn_error: {e}"
@@ -11938,13 +12635,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn scope<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::Scope>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::Scope>,
             {
-                self.scope = value
-                    .try_into()
+                self.scope = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for scope: {e}")
                     });
@@ -11962,13 +12658,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn updated_by<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::RunCreatorInfo>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::RunCreatorInfo>,
             {
-                self.updated_by = value
-                    .try_into()
+                self.updated_by = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for updated_by: {e}")
                     });
@@ -11994,6 +12689,31 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ScheduledAgentItem,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.agent_config.as_ref().err(),
+                    value.agent_uid.as_ref().err(),
+                    value.created_at.as_ref().err(),
+                    value.created_by.as_ref().err(),
+                    value.cron_schedule.as_ref().err(),
+                    value.enabled.as_ref().err(),
+                    value.environment.as_ref().err(),
+                    value.history.as_ref().err(),
+                    value.id.as_ref().err(),
+                    value.last_spawn_error.as_ref().err(),
+                    value.name.as_ref().err(),
+                    value.prompt.as_ref().err(),
+                    value.scope.as_ref().err(),
+                    value.updated_at.as_ref().err(),
+                    value.updated_by.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     agent_config: value.agent_config?,
                     agent_uid: value.agent_uid?,
@@ -12070,13 +12790,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn uid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.uid = value
-                    .try_into()
+                self.uid = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for uid: {e}")
                     });
@@ -12102,6 +12821,18 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: Scope,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.type_.as_ref().err(),
+                    value.uid.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     type_: value.type_?,
                     uid: value.uid?,
@@ -12206,6 +12937,19 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ScreenshotArtifact,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.artifact_type.as_ref().err(),
+                    value.created_at.as_ref().err(),
+                    value.data.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     artifact_type: value.artifact_type?,
                     created_at: value.created_at?,
@@ -12266,13 +13010,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.description = value
-                    .try_into()
+                self.description = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
@@ -12311,6 +13054,19 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ScreenshotArtifactData,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.artifact_uid.as_ref().err(),
+                    value.description.as_ref().err(),
+                    value.mime_type.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     artifact_uid: value.artifact_uid?,
                     description: value.description?,
@@ -12438,6 +13194,20 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ScreenshotArtifactResponse,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.artifact_type.as_ref().err(),
+                    value.artifact_uid.as_ref().err(),
+                    value.created_at.as_ref().err(),
+                    value.data.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     artifact_type: value.artifact_type?,
                     artifact_uid: value.artifact_uid?,
@@ -12506,13 +13276,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.description = value
-                    .try_into()
+                self.description = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
@@ -12563,6 +13332,20 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ScreenshotArtifactResponseData,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.content_type.as_ref().err(),
+                    value.description.as_ref().err(),
+                    value.download_url.as_ref().err(),
+                    value.expires_at.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     content_type: value.content_type?,
                     description: value.description?,
@@ -12633,6 +13416,17 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: SecretRef,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.name.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     name: value.name?,
                     extra: value.extra?,
@@ -12667,15 +13461,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl SessionSharingConfig {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn public_access<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::SessionSharingConfigPublicAccess>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::SessionSharingConfigPublicAccess>,
             {
-                self.public_access = value
-                    .try_into()
+                self.public_access = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for public_access: {e}")
                     });
@@ -12702,6 +13493,17 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: SessionSharingConfig,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.public_access.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     public_access: value.public_access?,
                     extra: value.extra?,
@@ -12743,13 +13545,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl TextContentBlock {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn message_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.message_id = value
-                    .try_into()
+                self.message_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for message_id: {e}")
                     });
@@ -12799,6 +13600,19 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: TextContentBlock,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.message_id.as_ref().err(),
+                    value.text.as_ref().err(),
+                    value.type_.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     message_id: value.message_id?,
                     text: value.text?,
@@ -12887,49 +13701,45 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl UpdateAgentRequest {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn base_harness<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.base_harness = value
-                    .try_into()
+                self.base_harness = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for base_harness: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn base_model<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.base_model = value
-                    .try_into()
+                self.base_model = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for base_model: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn description<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.description = value
-                    .try_into()
+                self.description = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for description: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn environment_id<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.environment_id = value
-                    .try_into()
+                self.environment_id = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for environment_id: {e}"
@@ -12937,15 +13747,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn harness_auth_secrets<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::HarnessAuthSecrets>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::HarnessAuthSecrets>,
             {
-                self.harness_auth_secrets = value
-                    .try_into()
+                self.harness_auth_secrets = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for harness_auth_secrets: {e}"
@@ -12953,15 +13760,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn inference_providers<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::InferenceProvidersConfig>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::InferenceProvidersConfig>,
             {
-                self.inference_providers = value
-                    .try_into()
+                self.inference_providers = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!(
                             "error converting supplied value for inference_providers: {e}"
@@ -12969,67 +13773,56 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn memory_stores<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::MemoryStoreRef>>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::vec::Vec<super::MemoryStoreRef>>,
             {
-                self.memory_stores = value
-                    .try_into()
+                self.memory_stores = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for memory_stores: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn name<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.name = value
-                    .try_into()
+                self.name = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for name: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.prompt = value
-                    .try_into()
+                self.prompt = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for prompt: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn secrets<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<super::SecretRef>>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::vec::Vec<super::SecretRef>>,
             {
-                self.secrets = value
-                    .try_into()
+                self.secrets = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for secrets: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn skills<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::vec::Vec<::std::string::String>>,
             {
-                self.skills = value
-                    .try_into()
+                self.skills = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for skills: {e}")
                     });
@@ -13055,6 +13848,27 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: UpdateAgentRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.base_harness.as_ref().err(),
+                    value.base_model.as_ref().err(),
+                    value.description.as_ref().err(),
+                    value.environment_id.as_ref().err(),
+                    value.harness_auth_secrets.as_ref().err(),
+                    value.inference_providers.as_ref().err(),
+                    value.memory_stores.as_ref().err(),
+                    value.name.as_ref().err(),
+                    value.prompt.as_ref().err(),
+                    value.secrets.as_ref().err(),
+                    value.skills.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     base_harness: value.base_harness?,
                     base_model: value.base_model?,
@@ -13135,27 +13949,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl UpdateScheduledAgentRequest {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn agent_config<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<
-                    ::std::option::Option<super::AmbientAgentConfig>,
-                >,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::AmbientAgentConfig>,
             {
-                self.agent_config = value
-                    .try_into()
+                self.agent_config = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for agent_config: {e}")
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn agent_uid<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::uuid::Uuid>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::uuid::Uuid>,
             {
-                self.agent_uid = value
-                    .try_into()
+                self.agent_uid = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for agent_uid: {e}")
                     });
@@ -13185,13 +13995,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn mode<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<super::AgentRunMode>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<super::AgentRunMode>,
             {
-                self.mode = value
-                    .try_into()
+                self.mode = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for mode: {e}")
                     });
@@ -13209,13 +14018,12 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     });
                 self
             }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn prompt<T>(mut self, value: T) -> Self
             where
-                T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-                T::Error: ::std::fmt::Display,
+                T: crate::Optional<::std::string::String>,
             {
-                self.prompt = value
-                    .try_into()
+                self.prompt = crate::Optional::into_optional(value)
                     .map_err(|e| {
                         format!("error converting supplied value for prompt: {e}")
                     });
@@ -13242,6 +14050,23 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: UpdateScheduledAgentRequest,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.agent_config.as_ref().err(),
+                    value.agent_uid.as_ref().err(),
+                    value.cron_schedule.as_ref().err(),
+                    value.enabled.as_ref().err(),
+                    value.mode.as_ref().err(),
+                    value.name.as_ref().err(),
+                    value.prompt.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
                 Ok(Self {
                     agent_config: value.agent_config?,
                     agent_uid: value.agent_uid?,
@@ -13267,6 +14092,869 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     prompt: Ok(value.prompt),
                     extra: Ok(value.extra),
                 }
+            }
+        }
+        impl crate::Optional<super::ActionContentBlock> for ActionContentBlock {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ActionContentBlock>,
+                ::std::string::String,
+            > {
+                super::ActionContentBlock::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ActionResultContentBlock>
+        for ActionResultContentBlock {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ActionResultContentBlock>,
+                ::std::string::String,
+            > {
+                super::ActionResultContentBlock::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::AgentListEnvironment> for AgentListEnvironment {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::AgentListEnvironment>,
+                ::std::string::String,
+            > {
+                super::AgentListEnvironment::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::AgentListItem> for AgentListItem {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::AgentListItem>,
+                ::std::string::String,
+            > {
+                super::AgentListItem::try_from(self).map(Some).map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::AgentListSource> for AgentListSource {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::AgentListSource>,
+                ::std::string::String,
+            > {
+                super::AgentListSource::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::AgentListVariant> for AgentListVariant {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::AgentListVariant>,
+                ::std::string::String,
+            > {
+                super::AgentListVariant::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::AgentResponse> for AgentResponse {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::AgentResponse>,
+                ::std::string::String,
+            > {
+                super::AgentResponse::try_from(self).map(Some).map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::AgentSkill> for AgentSkill {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::AgentSkill>,
+                ::std::string::String,
+            > {
+                super::AgentSkill::try_from(self).map(Some).map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::AiRunTimelineEvent> for AiRunTimelineEvent {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::AiRunTimelineEvent>,
+                ::std::string::String,
+            > {
+                super::AiRunTimelineEvent::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::AmbientAgentConfig> for AmbientAgentConfig {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::AmbientAgentConfig>,
+                ::std::string::String,
+            > {
+                super::AmbientAgentConfig::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::AttachmentInput> for AttachmentInput {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::AttachmentInput>,
+                ::std::string::String,
+            > {
+                super::AttachmentInput::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::AwsInferenceProviderConfig>
+        for AwsInferenceProviderConfig {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::AwsInferenceProviderConfig>,
+                ::std::string::String,
+            > {
+                super::AwsInferenceProviderConfig::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::AwsProviderConfig> for AwsProviderConfig {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::AwsProviderConfig>,
+                ::std::string::String,
+            > {
+                super::AwsProviderConfig::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::CloudEnvironment> for CloudEnvironment {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::CloudEnvironment>,
+                ::std::string::String,
+            > {
+                super::CloudEnvironment::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::CloudEnvironmentConfig> for CloudEnvironmentConfig {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::CloudEnvironmentConfig>,
+                ::std::string::String,
+            > {
+                super::CloudEnvironmentConfig::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ConnectedSelfHostedWorker>
+        for ConnectedSelfHostedWorker {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ConnectedSelfHostedWorker>,
+                ::std::string::String,
+            > {
+                super::ConnectedSelfHostedWorker::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ConversationMessage> for ConversationMessage {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ConversationMessage>,
+                ::std::string::String,
+            > {
+                super::ConversationMessage::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ConversationResponse> for ConversationResponse {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ConversationResponse>,
+                ::std::string::String,
+            > {
+                super::ConversationResponse::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ConversationStep> for ConversationStep {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ConversationStep>,
+                ::std::string::String,
+            > {
+                super::ConversationStep::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::CreateAgentRequest> for CreateAgentRequest {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::CreateAgentRequest>,
+                ::std::string::String,
+            > {
+                super::CreateAgentRequest::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::CreateScheduledAgentRequest>
+        for CreateScheduledAgentRequest {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::CreateScheduledAgentRequest>,
+                ::std::string::String,
+            > {
+                super::CreateScheduledAgentRequest::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::DeleteScheduledAgentResponse>
+        for DeleteScheduledAgentResponse {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::DeleteScheduledAgentResponse>,
+                ::std::string::String,
+            > {
+                super::DeleteScheduledAgentResponse::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::EnvironmentLastTask> for EnvironmentLastTask {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::EnvironmentLastTask>,
+                ::std::string::String,
+            > {
+                super::EnvironmentLastTask::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::Error> for Error {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::Error>,
+                ::std::string::String,
+            > {
+                super::Error::try_from(self).map(Some).map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::EventContentBlock> for EventContentBlock {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::EventContentBlock>,
+                ::std::string::String,
+            > {
+                super::EventContentBlock::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::FileArtifact> for FileArtifact {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::FileArtifact>,
+                ::std::string::String,
+            > {
+                super::FileArtifact::try_from(self).map(Some).map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::FileArtifactData> for FileArtifactData {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::FileArtifactData>,
+                ::std::string::String,
+            > {
+                super::FileArtifactData::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::FileArtifactResponse> for FileArtifactResponse {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::FileArtifactResponse>,
+                ::std::string::String,
+            > {
+                super::FileArtifactResponse::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::FileArtifactResponseData>
+        for FileArtifactResponseData {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::FileArtifactResponseData>,
+                ::std::string::String,
+            > {
+                super::FileArtifactResponseData::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::GcpProviderConfig> for GcpProviderConfig {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::GcpProviderConfig>,
+                ::std::string::String,
+            > {
+                super::GcpProviderConfig::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::GetRunTimelineResponse> for GetRunTimelineResponse {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::GetRunTimelineResponse>,
+                ::std::string::String,
+            > {
+                super::GetRunTimelineResponse::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::GitHubRepo> for GitHubRepo {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::GitHubRepo>,
+                ::std::string::String,
+            > {
+                super::GitHubRepo::try_from(self).map(Some).map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::Harness> for Harness {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::Harness>,
+                ::std::string::String,
+            > {
+                super::Harness::try_from(self).map(Some).map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::HarnessAuthSecrets> for HarnessAuthSecrets {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::HarnessAuthSecrets>,
+                ::std::string::String,
+            > {
+                super::HarnessAuthSecrets::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::InferenceProvidersConfig>
+        for InferenceProvidersConfig {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::InferenceProvidersConfig>,
+                ::std::string::String,
+            > {
+                super::InferenceProvidersConfig::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ListAgentIdentitiesResponse>
+        for ListAgentIdentitiesResponse {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ListAgentIdentitiesResponse>,
+                ::std::string::String,
+            > {
+                super::ListAgentIdentitiesResponse::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ListAgentsResponse> for ListAgentsResponse {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ListAgentsResponse>,
+                ::std::string::String,
+            > {
+                super::ListAgentsResponse::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ListConnectedSelfHostedWorkersResponse>
+        for ListConnectedSelfHostedWorkersResponse {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ListConnectedSelfHostedWorkersResponse>,
+                ::std::string::String,
+            > {
+                super::ListConnectedSelfHostedWorkersResponse::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ListEnvironmentsResponse>
+        for ListEnvironmentsResponse {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ListEnvironmentsResponse>,
+                ::std::string::String,
+            > {
+                super::ListEnvironmentsResponse::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ListModelsResponse> for ListModelsResponse {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ListModelsResponse>,
+                ::std::string::String,
+            > {
+                super::ListModelsResponse::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ListRunsResponse> for ListRunsResponse {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ListRunsResponse>,
+                ::std::string::String,
+            > {
+                super::ListRunsResponse::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ListScheduledAgentsResponse>
+        for ListScheduledAgentsResponse {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ListScheduledAgentsResponse>,
+                ::std::string::String,
+            > {
+                super::ListScheduledAgentsResponse::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::McpServerConfig> for McpServerConfig {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::McpServerConfig>,
+                ::std::string::String,
+            > {
+                super::McpServerConfig::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::MemoryStoreRef> for MemoryStoreRef {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::MemoryStoreRef>,
+                ::std::string::String,
+            > {
+                super::MemoryStoreRef::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ModelInfo> for ModelInfo {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ModelInfo>,
+                ::std::string::String,
+            > {
+                super::ModelInfo::try_from(self).map(Some).map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::PageInfo> for PageInfo {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::PageInfo>,
+                ::std::string::String,
+            > {
+                super::PageInfo::try_from(self).map(Some).map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::PlanArtifact> for PlanArtifact {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::PlanArtifact>,
+                ::std::string::String,
+            > {
+                super::PlanArtifact::try_from(self).map(Some).map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::PlanArtifactData> for PlanArtifactData {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::PlanArtifactData>,
+                ::std::string::String,
+            > {
+                super::PlanArtifactData::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::PlanArtifactResponse> for PlanArtifactResponse {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::PlanArtifactResponse>,
+                ::std::string::String,
+            > {
+                super::PlanArtifactResponse::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::PlanArtifactResponseData>
+        for PlanArtifactResponseData {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::PlanArtifactResponseData>,
+                ::std::string::String,
+            > {
+                super::PlanArtifactResponseData::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ProvidersConfig> for ProvidersConfig {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ProvidersConfig>,
+                ::std::string::String,
+            > {
+                super::ProvidersConfig::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::PullRequestArtifact> for PullRequestArtifact {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::PullRequestArtifact>,
+                ::std::string::String,
+            > {
+                super::PullRequestArtifact::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::PullRequestArtifactData>
+        for PullRequestArtifactData {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::PullRequestArtifactData>,
+                ::std::string::String,
+            > {
+                super::PullRequestArtifactData::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::RequestUsage> for RequestUsage {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::RequestUsage>,
+                ::std::string::String,
+            > {
+                super::RequestUsage::try_from(self).map(Some).map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::RunAgentRequest> for RunAgentRequest {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::RunAgentRequest>,
+                ::std::string::String,
+            > {
+                super::RunAgentRequest::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::RunAgentResponse> for RunAgentResponse {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::RunAgentResponse>,
+                ::std::string::String,
+            > {
+                super::RunAgentResponse::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::RunCreatorInfo> for RunCreatorInfo {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::RunCreatorInfo>,
+                ::std::string::String,
+            > {
+                super::RunCreatorInfo::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::RunFollowupRequest> for RunFollowupRequest {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::RunFollowupRequest>,
+                ::std::string::String,
+            > {
+                super::RunFollowupRequest::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::RunItem> for RunItem {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::RunItem>,
+                ::std::string::String,
+            > {
+                super::RunItem::try_from(self).map(Some).map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::RunStatusMessage> for RunStatusMessage {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::RunStatusMessage>,
+                ::std::string::String,
+            > {
+                super::RunStatusMessage::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ScheduleInfo> for ScheduleInfo {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ScheduleInfo>,
+                ::std::string::String,
+            > {
+                super::ScheduleInfo::try_from(self).map(Some).map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ScheduledAgentHistoryItem>
+        for ScheduledAgentHistoryItem {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ScheduledAgentHistoryItem>,
+                ::std::string::String,
+            > {
+                super::ScheduledAgentHistoryItem::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ScheduledAgentItem> for ScheduledAgentItem {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ScheduledAgentItem>,
+                ::std::string::String,
+            > {
+                super::ScheduledAgentItem::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::Scope> for Scope {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::Scope>,
+                ::std::string::String,
+            > {
+                super::Scope::try_from(self).map(Some).map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ScreenshotArtifact> for ScreenshotArtifact {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ScreenshotArtifact>,
+                ::std::string::String,
+            > {
+                super::ScreenshotArtifact::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ScreenshotArtifactData> for ScreenshotArtifactData {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ScreenshotArtifactData>,
+                ::std::string::String,
+            > {
+                super::ScreenshotArtifactData::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ScreenshotArtifactResponse>
+        for ScreenshotArtifactResponse {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ScreenshotArtifactResponse>,
+                ::std::string::String,
+            > {
+                super::ScreenshotArtifactResponse::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::ScreenshotArtifactResponseData>
+        for ScreenshotArtifactResponseData {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ScreenshotArtifactResponseData>,
+                ::std::string::String,
+            > {
+                super::ScreenshotArtifactResponseData::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::SecretRef> for SecretRef {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::SecretRef>,
+                ::std::string::String,
+            > {
+                super::SecretRef::try_from(self).map(Some).map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::SessionSharingConfig> for SessionSharingConfig {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::SessionSharingConfig>,
+                ::std::string::String,
+            > {
+                super::SessionSharingConfig::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::TextContentBlock> for TextContentBlock {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::TextContentBlock>,
+                ::std::string::String,
+            > {
+                super::TextContentBlock::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::UpdateAgentRequest> for UpdateAgentRequest {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::UpdateAgentRequest>,
+                ::std::string::String,
+            > {
+                super::UpdateAgentRequest::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
+            }
+        }
+        impl crate::Optional<super::UpdateScheduledAgentRequest>
+        for UpdateScheduledAgentRequest {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::UpdateScheduledAgentRequest>,
+                ::std::string::String,
+            > {
+                super::UpdateScheduledAgentRequest::try_from(self)
+                    .map(Some)
+                    .map_err(|e| e.to_string())
             }
         }
     }

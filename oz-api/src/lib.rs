@@ -15,7 +15,7 @@
 //!
 //! # async fn example() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::from_env()?; // WARP_API_KEY, optional OZ_API_BASE_URL
-//! let body = types::RunAgentRequest::builder().prompt(Some("Fix the flaky test in auth.go".into()));
+//! let body = types::RunAgentRequest::builder().prompt("Fix the flaky test in auth.go");
 //! let created = client.create_run().body(body).send().await?;
 //! let run = client
 //!     .wait_for_run(&created.run_id, Duration::from_secs(10), Duration::from_secs(30 * 60))
@@ -133,6 +133,7 @@ mod options;
 pub mod retry;
 #[allow(deprecated)]
 mod runs;
+mod setters;
 pub mod trace;
 
 /// The date-time types of the generated types and filters (`created_after`, ...).
@@ -147,3 +148,4 @@ pub use options::RequestOptions;
 /// The reqwest this crate is built on, for [`http_client_builder`] and [`ClientBuilder::http_client`].
 pub use reqwest;
 pub use runs::WaitError;
+pub use setters::Optional;

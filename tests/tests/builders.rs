@@ -1,0 +1,70 @@
+//! The generated type builders as a caller writes them: plain values, nested
+//! builders, every mistake reported at once and with its reason.
+
+use oz_api::types::{AmbientAgentConfig, RunAgentRequest, UpdateScheduledAgentRequest};
+use serde_json::json;
+
+#[test]
+fn optional_setters_take_plain_values_and_nested_builders() {
+    let request: RunAgentRequest = RunAgentRequest::builder()
+        .prompt("Fix the flaky test")
+        .title(String::from("flaky"))
+        .config(
+            AmbientAgentConfig::builder()
+                .model_id("auto")
+                .idle_timeout_minutes(30),
+        )
+        .try_into()
+        .unwrap();
+    assert_eq!(
+        serde_json::to_value(&request).unwrap(),
+        json!({"prompt": "Fix the flaky test", "title": "flaky",
+               "config": {"model_id": "auto", "idle_timeout_minutes": 30}})
+    );
+}
+
+#[test]
+fn the_option_style_keeps_compiling() {
+    let config: AmbientAgentConfig = AmbientAgentConfig::builder().try_into().unwrap();
+    let request: RunAgentRequest = RunAgentRequest::builder()
+        .prompt(Some("Fix the flaky test".into()))
+        .title(None)
+        .config(Some(config))
+        .try_into()
+        .unwrap();
+    assert_eq!(request.prompt.as_deref(), Some("Fix the flaky test"));
+    assert!(request.title.is_none());
+}
+
+#[test]
+fn every_missing_field_is_reported_at_once() {
+    let e = UpdateScheduledAgentRequest::try_from(UpdateScheduledAgentRequest::builder())
+        .unwrap_err()
+        .to_string();
+    for field in ["cron_schedule", "enabled", "name"] {
+        assert!(e.contains(&format!("no value supplied for {field}")), "{e}");
+    }
+    // One missing field: typify's own message, unchanged.
+    let e = UpdateScheduledAgentRequest::try_from(
+        UpdateScheduledAgentRequest::builder()
+            .name("nightly")
+            .enabled(true),
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(e, "no value supplied for cron_schedule");
+}
+
+#[test]
+fn a_bad_value_says_which_field_and_why() {
+    let e = RunAgentRequest::try_from(
+        RunAgentRequest::builder().config(AmbientAgentConfig::builder().idle_timeout_minutes(0)),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("config"), "{e}");
+    assert!(
+        e.contains("idle_timeout_minutes: must be from 1 to 4294967295, got 0"),
+        "{e}"
+    );
+}
