@@ -45,6 +45,7 @@ use crate::spec::{
 pub fn patch(spec: &Value, code: &mut syn::File) -> Result<()> {
     deprecated_operations(spec, code)?;
     lean_send(code);
+    operation_builders(code);
     constructors_private(code);
     operation_templates(spec, code);
     let types = module_items_mut(code, "types")
@@ -57,6 +58,143 @@ pub fn patch(spec: &Value, code: &mut syn::File) -> Result<()> {
     plain_value_setters(types);
     read_modify_write(spec, types);
     Ok(())
+}
+
+/// progenitor's operation builders: an optional parameter's setter takes
+/// `V: crate::Optional<X>` (`.limit(100)`, `.cursor(None)`; a value out of
+/// range says why: `limit: must be from 1 to …, got 0`), and `send` reports
+/// every parameter in error at once. Never fails: other shapes stay as
+/// progenitor wrote them.
+fn operation_builders(code: &mut syn::File) {
+    let Some(builders) = module_items_mut(code, "builder") else {
+        return;
+    };
+    for item in builders.iter_mut() {
+        let Item::Impl(block) = item else { continue };
+        if block.trait_.is_some() {
+            continue;
+        }
+        for member in &mut block.items {
+            let syn::ImplItem::Fn(f) = member else {
+                continue;
+            };
+            if f.sig.ident == "send" {
+                every_parameter_error_at_once(&mut f.block);
+            } else {
+                optional_parameter_setter(f);
+            }
+        }
+    }
+}
+
+/// `fn p<V>(mut self, value: V) -> Self where V: TryInto<X> { self.p =
+/// value.try_into().map(Some).map_err(|_| ..); self }` takes `crate::Optional<X>`.
+fn optional_parameter_setter(setter: &mut syn::ImplItemFn) {
+    let generics = &setter.sig.generics;
+    let [syn::GenericParam::Type(param)] = generics.params.iter().collect::<Vec<_>>()[..] else {
+        return;
+    };
+    let param = param.ident.clone();
+    let Some(clause) = &generics.where_clause else {
+        return;
+    };
+    let [syn::WherePredicate::Type(bound)] = clause.predicates.iter().collect::<Vec<_>>()[..]
+    else {
+        return;
+    };
+    let Some(syn::TypeParamBound::Trait(try_into)) = bound.bounds.first() else {
+        return;
+    };
+    let last = try_into.path.segments.last();
+    let Some(syn::PathArguments::AngleBracketed(args)) = last.map(|s| &s.arguments) else {
+        return;
+    };
+    let Some(syn::GenericArgument::Type(target)) = args.args.first() else {
+        return;
+    };
+    if last.is_none_or(|s| s.ident != "TryInto") {
+        return;
+    }
+    // `self.<field> = value.try_into().map(Some).map_err(..);`
+    let [syn::Stmt::Expr(syn::Expr::Assign(assign), Some(_)), _] = &setter.block.stmts[..] else {
+        return;
+    };
+    let syn::Expr::Field(field) = &*assign.left else {
+        return;
+    };
+    let syn::Member::Named(name) = &field.member else {
+        return;
+    };
+    let text = assign.right.to_token_stream().to_string().replace(' ', "");
+    if !text.starts_with("value.try_into().map(Some).map_err(") {
+        return;
+    }
+    let label = name.to_string();
+    let name = name.clone();
+    let target = target.clone();
+    setter.sig.generics.where_clause = Some(parse_quote!(where #param: crate::Optional<#target>));
+    setter.block = parse_quote!({
+        self.#name = crate::Optional::into_optional(value).map_err(|e| format!("{}: {e}", #label));
+        self
+    });
+    let doc = " Takes the value, `Some(value)` or `None`; a `&str` for text, an integer \
+               for a `NonZero` number ([`crate::Optional`]).";
+    setter.attrs.push(parse_quote!(#[doc = #doc]));
+}
+
+/// Before progenitor's `let p = <p>.map_err(Error::InvalidRequest)?;` lines
+/// (one per parameter and body, the first in error ends `send`), every one's
+/// `<p>` is computed and its error collected; several are reported together.
+fn every_parameter_error_at_once(block: &mut syn::Block) {
+    // `(name, <p>)` of `let name = <p>.map_err(Error::InvalidRequest)?;`
+    fn checked(stmt: &syn::Stmt) -> Option<(syn::Ident, syn::Expr)> {
+        let syn::Stmt::Local(local) = stmt else {
+            return None;
+        };
+        let syn::Pat::Ident(name) = &local.pat else {
+            return None;
+        };
+        let syn::Expr::Try(tried) = &*local.init.as_ref()?.expr else {
+            return None;
+        };
+        let syn::Expr::MethodCall(call) = &*tried.expr else {
+            return None;
+        };
+        let arg = call.args.to_token_stream().to_string().replace(' ', "");
+        (call.method == "map_err" && arg == "Error::InvalidRequest")
+            .then(|| (name.ident.clone(), (*call.receiver).clone()))
+    }
+    let Some(first) = block.stmts.iter().position(|s| checked(s).is_some()) else {
+        return;
+    };
+    let checks: Vec<(syn::Ident, syn::Expr)> =
+        block.stmts[first..].iter().map_while(checked).collect();
+    if checks.len() < 2 {
+        return;
+    }
+    let mut stmts: Vec<syn::Stmt> = Vec::new();
+    for (name, value) in &checks {
+        if !matches!(value, syn::Expr::Path(p) if p.path.is_ident(name)) {
+            stmts.push(parse_quote!(let #name = #value;));
+        }
+    }
+    let names = checks.iter().map(|(name, _)| name);
+    stmts.push(parse_quote! {
+        let errors: ::std::vec::Vec<&str> = [#(#names.as_ref().err()),*]
+            .into_iter()
+            .flatten()
+            .map(::std::string::String::as_str)
+            .collect();
+    });
+    stmts.push(parse_quote! {
+        if errors.len() > 1 {
+            return Err(Error::InvalidRequest(errors.join("; ")));
+        }
+    });
+    for (name, _) in &checks {
+        stmts.push(parse_quote!(let #name = #name.map_err(Error::InvalidRequest)?;));
+    }
+    block.stmts.splice(first..first + checks.len(), stmts);
 }
 
 /// `crate::operation_template("get_run")` is `"GET /agent/runs/{runId}"`: the
@@ -1222,6 +1360,46 @@ mod tests {
         );
         assert!(
             text.contains("value.name.as_ref().err(),\n") && text.contains("errors.join"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn operation_builders_take_plain_values_and_report_every_parameter_at_once() {
+        let mut code = file(quote::quote! { pub mod builder {
+            impl<'a> ListThings<'a> {
+                pub fn limit<V>(mut self, value: V) -> Self
+                where V: std::convert::TryInto<::std::num::NonZeroU64>,
+                { self.limit = value.try_into().map(Some).map_err(|_| "conversion failed".to_string()); self }
+                pub fn id<V>(mut self, value: V) -> Self
+                where V: std::convert::TryInto<::std::string::String>,
+                { self.id = value.try_into().map_err(|_| "conversion failed".to_string()); self }
+                pub async fn send(self) -> Result<(), Error<()>> {
+                    let Self { client, id, limit, body } = self;
+                    let id = id.map_err(Error::InvalidRequest)?;
+                    let limit = limit.map_err(Error::InvalidRequest)?;
+                    let body = body.and_then(|v| Thing::try_from(v).map_err(|e| e.to_string())).map_err(Error::InvalidRequest)?;
+                    Ok(())
+                }
+            }
+        }});
+        operation_builders(&mut code);
+        let text = prettyplease::unparse(&code).replace(char::is_whitespace, "");
+        assert!(
+            text.contains("V:crate::Optional<::std::num::NonZeroU64>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("V:std::convert::TryInto<::std::string::String>"),
+            "required: as it was"
+        );
+        assert!(
+            text.contains("[id.as_ref().err(),limit.as_ref().err(),body.as_ref().err(),]"),
+            "{text}"
+        );
+        assert!(text.contains("letbody=body.and_then("), "{text}");
+        assert!(
+            text.contains("letbody=body.map_err(Error::InvalidRequest)?;"),
             "{text}"
         );
     }

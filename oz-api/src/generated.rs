@@ -16805,52 +16805,40 @@ pub mod builder {
                 sort_by: Ok(None),
             }
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn include_malformed_skills<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<bool>,
+            V: crate::Optional<bool>,
         {
-            self.include_malformed_skills = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `bool` for include_malformed_skills failed"
-                        .to_string()
-                });
+            self.include_malformed_skills = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "include_malformed_skills"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn refresh<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<bool>,
+            V: crate::Optional<bool>,
         {
-            self.refresh = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| "conversion to `bool` for refresh failed".to_string());
+            self.refresh = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "refresh"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn repo<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: crate::Optional<::std::string::String>,
         {
-            self.repo = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for repo failed"
-                        .to_string()
-                });
+            self.repo = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "repo"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn sort_by<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListAgentsSortBy>,
+            V: crate::Optional<types::ListAgentsSortBy>,
         {
-            self.sort_by = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `ListAgentsSortBy` for sort_by failed".to_string()
-                });
+            self.sort_by = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "sort_by"));
             self
         }
         ///Sends a `GET` request to `/agent`
@@ -16858,6 +16846,19 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::ListAgentsResponse>, Error<types::Error>> {
             let Self { client, include_malformed_skills, refresh, repo, sort_by } = self;
+            let errors: ::std::vec::Vec<&str> = [
+                include_malformed_skills.as_ref().err(),
+                refresh.as_ref().err(),
+                repo.as_ref().err(),
+                sort_by.as_ref().err(),
+            ]
+                .into_iter()
+                .flatten()
+                .map(::std::string::String::as_str)
+                .collect();
+            if errors.len() > 1 {
+                return Err(Error::InvalidRequest(errors.join("; ")));
+            }
             let include_malformed_skills = include_malformed_skills
                 .map_err(Error::InvalidRequest)?;
             let refresh = refresh.map_err(Error::InvalidRequest)?;
@@ -17161,17 +17162,13 @@ pub mod builder {
                 sort_by: Ok(None),
             }
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn sort_by<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListEnvironmentsSortBy>,
+            V: crate::Optional<types::ListEnvironmentsSortBy>,
         {
-            self.sort_by = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `ListEnvironmentsSortBy` for sort_by failed"
-                        .to_string()
-                });
+            self.sort_by = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "sort_by"));
             self
         }
         ///Sends a `GET` request to `/agent/environments`
@@ -17518,12 +17515,20 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::AgentResponse>, Error<types::Error>> {
             let Self { client, uid, body } = self;
-            let uid = uid.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
                     types::UpdateAgentRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+                });
+            let errors: ::std::vec::Vec<&str> = [uid.as_ref().err(), body.as_ref().err()]
+                .into_iter()
+                .flatten()
+                .map(::std::string::String::as_str)
+                .collect();
+            if errors.len() > 1 {
+                return Err(Error::InvalidRequest(errors.join("; ")));
+            }
+            let uid = uid.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/agent/identities/{}", client.baseurl, encode_path(& uid.to_string()),
             );
@@ -17856,273 +17861,193 @@ pub mod builder {
                 updated_after: Ok(None),
             }
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn ancestor_run_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: crate::Optional<::std::string::String>,
         {
-            self.ancestor_run_id = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for ancestor_run_id failed"
-                        .to_string()
-                });
+            self.ancestor_run_id = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "ancestor_run_id"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn artifact_type<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListRunsArtifactType>,
+            V: crate::Optional<types::ListRunsArtifactType>,
         {
-            self.artifact_type = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `ListRunsArtifactType` for artifact_type failed"
-                        .to_string()
-                });
+            self.artifact_type = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "artifact_type"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn created_after<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+            V: crate::Optional<::chrono::DateTime<::chrono::offset::Utc>>,
         {
-            self.created_after = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: chrono :: DateTime < :: chrono :: offset :: Utc >` for created_after failed"
-                        .to_string()
-                });
+            self.created_after = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "created_after"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn created_before<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+            V: crate::Optional<::chrono::DateTime<::chrono::offset::Utc>>,
         {
-            self.created_before = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: chrono :: DateTime < :: chrono :: offset :: Utc >` for created_before failed"
-                        .to_string()
-                });
+            self.created_before = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "created_before"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn creator<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: crate::Optional<::std::string::String>,
         {
-            self.creator = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for creator failed"
-                        .to_string()
-                });
+            self.creator = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "creator"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn cursor<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: crate::Optional<::std::string::String>,
         {
-            self.cursor = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for cursor failed"
-                        .to_string()
-                });
+            self.cursor = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "cursor"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn environment_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: crate::Optional<::std::string::String>,
         {
-            self.environment_id = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for environment_id failed"
-                        .to_string()
-                });
+            self.environment_id = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "environment_id"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn execution_location<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::RunExecutionLocation>,
+            V: crate::Optional<types::RunExecutionLocation>,
         {
-            self.execution_location = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `RunExecutionLocation` for execution_location failed"
-                        .to_string()
-                });
+            self.execution_location = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "execution_location"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn executor<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: crate::Optional<::std::string::String>,
         {
-            self.executor = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for executor failed"
-                        .to_string()
-                });
+            self.executor = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "executor"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn limit<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::num::NonZeroU64>,
+            V: crate::Optional<::std::num::NonZeroU64>,
         {
-            self.limit = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: num :: NonZeroU64` for limit failed"
-                        .to_string()
-                });
+            self.limit = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "limit"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn model_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: crate::Optional<::std::string::String>,
         {
-            self.model_id = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for model_id failed"
-                        .to_string()
-                });
+            self.model_id = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "model_id"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn name<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: crate::Optional<::std::string::String>,
         {
-            self.name = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for name failed"
-                        .to_string()
-                });
+            self.name = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "name"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn q<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: crate::Optional<::std::string::String>,
         {
-            self.q = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for q failed".to_string()
-                });
+            self.q = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "q"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn schedule_id<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: crate::Optional<::std::string::String>,
         {
-            self.schedule_id = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for schedule_id failed"
-                        .to_string()
-                });
+            self.schedule_id = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "schedule_id"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn skill<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: crate::Optional<::std::string::String>,
         {
-            self.skill = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for skill failed"
-                        .to_string()
-                });
+            self.skill = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "skill"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn skill_spec<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::string::String>,
+            V: crate::Optional<::std::string::String>,
         {
-            self.skill_spec = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for skill_spec failed"
-                        .to_string()
-                });
+            self.skill_spec = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "skill_spec"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn sort_by<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListRunsSortBy>,
+            V: crate::Optional<types::ListRunsSortBy>,
         {
-            self.sort_by = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `ListRunsSortBy` for sort_by failed".to_string()
-                });
+            self.sort_by = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "sort_by"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn sort_order<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::ListRunsSortOrder>,
+            V: crate::Optional<types::ListRunsSortOrder>,
         {
-            self.sort_order = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `ListRunsSortOrder` for sort_order failed".to_string()
-                });
+            self.sort_order = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "sort_order"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn source<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<types::RunSourceType>,
+            V: crate::Optional<types::RunSourceType>,
         {
-            self.source = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `RunSourceType` for source failed".to_string()
-                });
+            self.source = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "source"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn state<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::std::vec::Vec<types::RunState>>,
+            V: crate::Optional<::std::vec::Vec<types::RunState>>,
         {
-            self.state = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: vec :: Vec < RunState >` for state failed"
-                        .to_string()
-                });
+            self.state = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "state"));
             self
         }
+        /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
         pub fn updated_after<V>(mut self, value: V) -> Self
         where
-            V: std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
+            V: crate::Optional<::chrono::DateTime<::chrono::offset::Utc>>,
         {
-            self.updated_after = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: chrono :: DateTime < :: chrono :: offset :: Utc >` for updated_after failed"
-                        .to_string()
-                });
+            self.updated_after = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "updated_after"));
             self
         }
         ///Sends a `GET` request to `/agent/runs`
@@ -18153,6 +18078,36 @@ pub mod builder {
                 state,
                 updated_after,
             } = self;
+            let errors: ::std::vec::Vec<&str> = [
+                ancestor_run_id.as_ref().err(),
+                artifact_type.as_ref().err(),
+                created_after.as_ref().err(),
+                created_before.as_ref().err(),
+                creator.as_ref().err(),
+                cursor.as_ref().err(),
+                environment_id.as_ref().err(),
+                execution_location.as_ref().err(),
+                executor.as_ref().err(),
+                limit.as_ref().err(),
+                model_id.as_ref().err(),
+                name.as_ref().err(),
+                q.as_ref().err(),
+                schedule_id.as_ref().err(),
+                skill.as_ref().err(),
+                skill_spec.as_ref().err(),
+                sort_by.as_ref().err(),
+                sort_order.as_ref().err(),
+                source.as_ref().err(),
+                state.as_ref().err(),
+                updated_after.as_ref().err(),
+            ]
+                .into_iter()
+                .flatten()
+                .map(::std::string::String::as_str)
+                .collect();
+            if errors.len() > 1 {
+                return Err(Error::InvalidRequest(errors.join("; ")));
+            }
             let ancestor_run_id = ancestor_run_id.map_err(Error::InvalidRequest)?;
             let artifact_type = artifact_type.map_err(Error::InvalidRequest)?;
             let created_after = created_after.map_err(Error::InvalidRequest)?;
@@ -18654,12 +18609,23 @@ pub mod builder {
             Error<types::Error>,
         > {
             let Self { client, run_id, body } = self;
-            let run_id = run_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
                     types::RunFollowupRequest::try_from(v).map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+                });
+            let errors: ::std::vec::Vec<&str> = [
+                run_id.as_ref().err(),
+                body.as_ref().err(),
+            ]
+                .into_iter()
+                .flatten()
+                .map(::std::string::String::as_str)
+                .collect();
+            if errors.len() > 1 {
+                return Err(Error::InvalidRequest(errors.join("; ")));
+            }
+            let run_id = run_id.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/agent/runs/{}/followups", client.baseurl, encode_path(& run_id
                 .to_string()),
@@ -19160,13 +19126,24 @@ pub mod builder {
             self,
         ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::Error>> {
             let Self { client, schedule_id, body } = self;
-            let schedule_id = schedule_id.map_err(Error::InvalidRequest)?;
             let body = body
                 .and_then(|v| {
                     types::UpdateScheduledAgentRequest::try_from(v)
                         .map_err(|e| e.to_string())
-                })
-                .map_err(Error::InvalidRequest)?;
+                });
+            let errors: ::std::vec::Vec<&str> = [
+                schedule_id.as_ref().err(),
+                body.as_ref().err(),
+            ]
+                .into_iter()
+                .flatten()
+                .map(::std::string::String::as_str)
+                .collect();
+            if errors.len() > 1 {
+                return Err(Error::InvalidRequest(errors.join("; ")));
+            }
+            let schedule_id = schedule_id.map_err(Error::InvalidRequest)?;
+            let body = body.map_err(Error::InvalidRequest)?;
             let url = format!(
                 "{}/agent/schedules/{}", client.baseurl, encode_path(& schedule_id
                 .to_string()),

@@ -38,6 +38,12 @@ impl Optional<String> for &str {
     }
 }
 
+impl<T, const N: usize> Optional<Vec<T>> for [T; N] {
+    fn into_optional(self) -> Result<Option<Vec<T>>, String> {
+        Ok(Some(self.into()))
+    }
+}
+
 impl Optional<String> for &String {
     fn into_optional(self) -> Result<Option<String>, String> {
         Ok(Some(self.clone()))

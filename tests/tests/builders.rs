@@ -68,3 +68,42 @@ fn a_bad_value_says_which_field_and_why() {
         "{e}"
     );
 }
+
+fn offline_client() -> oz_api::Client {
+    // Nothing is sent: every case below fails before a request is made.
+    oz_api::Client::builder()
+        .api_key("k")
+        .base_url("http://127.0.0.1:9")
+        .max_retries(0)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn operation_parameters_take_plain_values_and_say_what_is_wrong() {
+    let client = offline_client();
+    let e = client.list_runs().limit(0).send().await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Invalid Request: limit: must be from 1 to 18446744073709551615, got 0"
+    );
+    // Plain values and `None` compile; so does the old `NonZeroU64` style.
+    let _ = client
+        .list_runs()
+        .limit(100)
+        .cursor(None)
+        .state([oz_api::types::RunState::Failed])
+        .limit(std::num::NonZeroU64::new(5).unwrap());
+
+    let e = client.update_scheduled_agent().send().await.unwrap_err();
+    let text = e.to_string();
+    // The path parameter and the body's three required fields, at once.
+    for missing in [
+        "schedule_id was not initialized",
+        "no value supplied for cron_schedule",
+        "no value supplied for enabled",
+        "no value supplied for name",
+    ] {
+        assert!(text.contains(missing), "{text}");
+    }
+}
