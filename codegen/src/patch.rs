@@ -74,17 +74,64 @@ fn operation_builders(code: &mut syn::File) {
         if block.trait_.is_some() {
             continue;
         }
+        let mut wrapped = Vec::new();
         for member in &mut block.items {
             let syn::ImplItem::Fn(f) = member else {
                 continue;
             };
             if f.sig.ident == "send" {
                 every_parameter_error_at_once(&mut f.block);
+                wrapped.extend(wrap_send(f));
             } else {
                 optional_parameter_setter(f);
             }
         }
+        block.items.extend(wrapped);
     }
+}
+
+/// progenitor's `send` returns `Result<T, progenitor_client::Error<E>>`; it
+/// becomes the private `send_progenitor`, and `send` returns
+/// `Result<T, crate::Error>` (the request's method, path, status and problem
+/// in one error type). Returns the renamed original, or `None` (and leaves
+/// `send` as it is) for a shape it does not know.
+fn wrap_send(send: &mut syn::ImplItemFn) -> Option<syn::ImplItem> {
+    let syn::ReturnType::Type(_, output) = &send.sig.output else {
+        return None;
+    };
+    let syn::Type::Path(result) = &**output else {
+        return None;
+    };
+    let last = result.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
+    let (true, Some(syn::GenericArgument::Type(value)), 2) =
+        (last.ident == "Result", args.args.first(), args.args.len())
+    else {
+        return None;
+    };
+    let operation = send.block.stmts.iter().find_map(operation_info)?;
+    let destructures_client = send.block.stmts.first().is_some_and(|first| {
+        let text = first.to_token_stream().to_string();
+        text.starts_with("let Self {") && text.contains("client")
+    });
+    if send.sig.asyncness.is_none() || !destructures_client {
+        return None;
+    }
+    let mut original = send.clone();
+    original.sig.ident = parse_quote!(send_progenitor);
+    original.vis = syn::Visibility::Inherited;
+    original.attrs.retain(|a| !a.path().is_ident("doc"));
+    let value = value.clone();
+    send.block = parse_quote!({
+        let client = self.client;
+        self.send_progenitor()
+            .await
+            .map_err(|e| crate::Error::from_progenitor(e, &client.baseurl, #operation))
+    });
+    send.sig.output = parse_quote!(-> ::std::result::Result<#value, crate::Error>);
+    Some(syn::ImplItem::Fn(original))
 }
 
 /// `fn p<V>(mut self, value: V) -> Self where V: TryInto<X> { self.p =
@@ -1402,6 +1449,36 @@ mod tests {
             text.contains("letbody=body.map_err(Error::InvalidRequest)?;"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn send_returns_the_crates_error_and_keeps_progenitors_as_send_progenitor() {
+        let mut code = file(quote::quote! { pub mod builder {
+            impl<'a> GetThing<'a> {
+                ///Sends a `GET` request to `/things/{id}`
+                pub async fn send(self) -> Result<ResponseValue<types::Thing>, Error<types::Error>> {
+                    let Self { client, id } = self;
+                    let info = OperationInfo { operation_id: "get_thing" };
+                    todo!()
+                }
+            }
+            impl<'a> Odd<'a> {
+                pub fn send(self) -> u8 { 0 }
+            }
+        }});
+        operation_builders(&mut code);
+        let text = prettyplease::unparse(&code).replace(char::is_whitespace, "");
+        assert!(
+            text.contains("pubasyncfnsend(self,)->::std::result::Result<ResponseValue<types::Thing>,crate::Error>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("crate::Error::from_progenitor(e,&client.baseurl,\"get_thing\",)"),
+            "{text}"
+        );
+        assert!(text.contains("asyncfnsend_progenitor(self,)->Result<ResponseValue<types::Thing>,Error<types::Error>>"), "{text}");
+        // A `send` of another shape: as it was.
+        assert!(text.contains("pubfnsend(self)->u8"), "{text}");
     }
 
     #[test]

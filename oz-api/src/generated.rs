@@ -16844,6 +16844,21 @@ pub mod builder {
         ///Sends a `GET` request to `/agent`
         pub async fn send(
             self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ListAgentsResponse>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "list_agents",
+                ))
+        }
+        async fn send_progenitor(
+            self,
         ) -> Result<ResponseValue<types::ListAgentsResponse>, Error<types::Error>> {
             let Self { client, include_malformed_skills, refresh, repo, sort_by } = self;
             let errors: ::std::vec::Vec<&str> = [
@@ -16946,6 +16961,21 @@ pub mod builder {
         ///Sends a `GET` request to `/agent/artifacts/{artifactUid}`
         pub async fn send(
             self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ArtifactResponse>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "get_artifact",
+                ))
+        }
+        async fn send_progenitor(
+            self,
         ) -> Result<ResponseValue<types::ArtifactResponse>, Error<types::Error>> {
             let Self { client, artifact_uid } = self;
             let artifact_uid = artifact_uid.map_err(Error::InvalidRequest)?;
@@ -17008,6 +17038,21 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/agent/connected-self-hosted-workers`
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ListConnectedSelfHostedWorkersResponse>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "list_connected_self_hosted_workers",
+                ))
+        }
+        async fn send_progenitor(
             self,
         ) -> Result<
             ResponseValue<types::ListConnectedSelfHostedWorkersResponse>,
@@ -17098,6 +17143,21 @@ pub mod builder {
         ///Sends a `GET` request to `/agent/conversations/{conversation_id}`
         pub async fn send(
             self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ConversationResponse>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "get_conversation",
+                ))
+        }
+        async fn send_progenitor(
+            self,
         ) -> Result<ResponseValue<types::ConversationResponse>, Error<types::Error>> {
             let Self { client, conversation_id } = self;
             let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
@@ -17174,6 +17234,21 @@ pub mod builder {
         ///Sends a `GET` request to `/agent/environments`
         pub async fn send(
             self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ListEnvironmentsResponse>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "list_environments",
+                ))
+        }
+        async fn send_progenitor(
+            self,
         ) -> Result<
             ResponseValue<types::ListEnvironmentsResponse>,
             Error<types::Error>,
@@ -17237,6 +17312,21 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/agent/identities`
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ListAgentIdentitiesResponse>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "list_agent_identities",
+                ))
+        }
+        async fn send_progenitor(
             self,
         ) -> Result<
             ResponseValue<types::ListAgentIdentitiesResponse>,
@@ -17328,6 +17418,18 @@ pub mod builder {
         ///Sends a `POST` request to `/agent/identities`
         pub async fn send(
             self,
+        ) -> ::std::result::Result<ResponseValue<types::AgentResponse>, crate::Error> {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "create_agent",
+                ))
+        }
+        async fn send_progenitor(
+            self,
         ) -> Result<ResponseValue<types::AgentResponse>, Error<types::Error>> {
             let Self { client, body } = self;
             let body = body
@@ -17408,6 +17510,18 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/agent/identities/{uid}`
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<types::AgentResponse>, crate::Error> {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "get_agent",
+                ))
+        }
+        async fn send_progenitor(
             self,
         ) -> Result<ResponseValue<types::AgentResponse>, Error<types::Error>> {
             let Self { client, uid } = self;
@@ -17513,6 +17627,18 @@ pub mod builder {
         ///Sends a `PUT` request to `/agent/identities/{uid}`
         pub async fn send(
             self,
+        ) -> ::std::result::Result<ResponseValue<types::AgentResponse>, crate::Error> {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "update_agent",
+                ))
+        }
+        async fn send_progenitor(
+            self,
         ) -> Result<ResponseValue<types::AgentResponse>, Error<types::Error>> {
             let Self { client, uid, body } = self;
             let body = body
@@ -17603,7 +17729,21 @@ pub mod builder {
             self
         }
         ///Sends a `DELETE` request to `/agent/identities/{uid}`
-        pub async fn send(self) -> Result<ResponseValue<()>, Error<types::Error>> {
+        pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<()>, crate::Error> {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "delete_agent",
+                ))
+        }
+        async fn send_progenitor(
+            self,
+        ) -> Result<ResponseValue<()>, Error<types::Error>> {
             let Self { client, uid } = self;
             let uid = uid.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -17664,6 +17804,21 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/agent/models`
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ListModelsResponse>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "list_models",
+                ))
+        }
+        async fn send_progenitor(
             self,
         ) -> Result<ResponseValue<types::ListModelsResponse>, Error<types::Error>> {
             let Self { client } = self;
@@ -17751,6 +17906,21 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/agent/run`
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::RunAgentResponse>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "run_agent",
+                ))
+        }
+        async fn send_progenitor(
             self,
         ) -> Result<ResponseValue<types::RunAgentResponse>, Error<types::Error>> {
             let Self { client, body } = self;
@@ -18053,6 +18223,21 @@ pub mod builder {
         ///Sends a `GET` request to `/agent/runs`
         pub async fn send(
             self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ListRunsResponse>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "list_runs",
+                ))
+        }
+        async fn send_progenitor(
+            self,
         ) -> Result<ResponseValue<types::ListRunsResponse>, Error<types::Error>> {
             let Self {
                 client,
@@ -18261,6 +18446,21 @@ pub mod builder {
         ///Sends a `POST` request to `/agent/runs`
         pub async fn send(
             self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::RunAgentResponse>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "create_run",
+                ))
+        }
+        async fn send_progenitor(
+            self,
         ) -> Result<ResponseValue<types::RunAgentResponse>, Error<types::Error>> {
             let Self { client, body } = self;
             let body = body
@@ -18342,6 +18542,18 @@ pub mod builder {
         ///Sends a `GET` request to `/agent/runs/{runId}`
         pub async fn send(
             self,
+        ) -> ::std::result::Result<ResponseValue<types::RunItem>, crate::Error> {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "get_run",
+                ))
+        }
+        async fn send_progenitor(
+            self,
         ) -> Result<ResponseValue<types::RunItem>, Error<types::Error>> {
             let Self { client, run_id } = self;
             let run_id = run_id.map_err(Error::InvalidRequest)?;
@@ -18419,6 +18631,18 @@ pub mod builder {
         }
         ///Sends a `POST` request to `/agent/runs/{runId}/cancel`
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<::std::string::String>, crate::Error> {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "cancel_run",
+                ))
+        }
+        async fn send_progenitor(
             self,
         ) -> Result<ResponseValue<::std::string::String>, Error<types::Error>> {
             let Self { client, run_id } = self;
@@ -18498,6 +18722,21 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/agent/runs/{runId}/conversation`
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ConversationResponse>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "get_run_conversation",
+                ))
+        }
+        async fn send_progenitor(
             self,
         ) -> Result<ResponseValue<types::ConversationResponse>, Error<types::Error>> {
             let Self { client, run_id } = self;
@@ -18604,6 +18843,21 @@ pub mod builder {
         ///Sends a `POST` request to `/agent/runs/{runId}/followups`
         pub async fn send(
             self,
+        ) -> ::std::result::Result<
+            ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "submit_run_followup",
+                ))
+        }
+        async fn send_progenitor(
+            self,
         ) -> Result<
             ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
             Error<types::Error>,
@@ -18703,6 +18957,21 @@ pub mod builder {
         ///Sends a `GET` request to `/agent/runs/{runId}/timeline`
         pub async fn send(
             self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::GetRunTimelineResponse>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "get_run_timeline",
+                ))
+        }
+        async fn send_progenitor(
+            self,
         ) -> Result<ResponseValue<types::GetRunTimelineResponse>, Error<types::Error>> {
             let Self { client, run_id } = self;
             let run_id = run_id.map_err(Error::InvalidRequest)?;
@@ -18782,6 +19051,18 @@ pub mod builder {
         ///Sends a `GET` request to `/agent/runs/{runId}/transcript`
         pub async fn send(
             self,
+        ) -> ::std::result::Result<ResponseValue<ByteStream>, crate::Error> {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "get_run_transcript",
+                ))
+        }
+        async fn send_progenitor(
+            self,
         ) -> Result<ResponseValue<ByteStream>, Error<types::Error>> {
             let Self { client, run_id } = self;
             let run_id = run_id.map_err(Error::InvalidRequest)?;
@@ -18840,6 +19121,21 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/agent/schedules`
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ListScheduledAgentsResponse>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "list_scheduled_agents",
+                ))
+        }
+        async fn send_progenitor(
             self,
         ) -> Result<
             ResponseValue<types::ListScheduledAgentsResponse>,
@@ -18934,6 +19230,21 @@ pub mod builder {
         ///Sends a `POST` request to `/agent/schedules`
         pub async fn send(
             self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ScheduledAgentItem>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "create_scheduled_agent",
+                ))
+        }
+        async fn send_progenitor(
+            self,
         ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::Error>> {
             let Self { client, body } = self;
             let body = body
@@ -19015,6 +19326,21 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/agent/schedules/{scheduleId}`
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ScheduledAgentItem>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "get_scheduled_agent",
+                ))
+        }
+        async fn send_progenitor(
             self,
         ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::Error>> {
             let Self { client, schedule_id } = self;
@@ -19124,6 +19450,21 @@ pub mod builder {
         ///Sends a `PUT` request to `/agent/schedules/{scheduleId}`
         pub async fn send(
             self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ScheduledAgentItem>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "update_scheduled_agent",
+                ))
+        }
+        async fn send_progenitor(
+            self,
         ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::Error>> {
             let Self { client, schedule_id, body } = self;
             let body = body
@@ -19221,6 +19562,21 @@ pub mod builder {
         ///Sends a `DELETE` request to `/agent/schedules/{scheduleId}`
         pub async fn send(
             self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::DeleteScheduledAgentResponse>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "delete_scheduled_agent",
+                ))
+        }
+        async fn send_progenitor(
+            self,
         ) -> Result<
             ResponseValue<types::DeleteScheduledAgentResponse>,
             Error<types::Error>,
@@ -19303,6 +19659,21 @@ pub mod builder {
         ///Sends a `POST` request to `/agent/schedules/{scheduleId}/pause`
         pub async fn send(
             self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ScheduledAgentItem>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "pause_scheduled_agent",
+                ))
+        }
+        async fn send_progenitor(
+            self,
         ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::Error>> {
             let Self { client, schedule_id } = self;
             let schedule_id = schedule_id.map_err(Error::InvalidRequest)?;
@@ -19382,6 +19753,21 @@ pub mod builder {
         ///Sends a `POST` request to `/agent/schedules/{scheduleId}/resume`
         pub async fn send(
             self,
+        ) -> ::std::result::Result<
+            ResponseValue<types::ScheduledAgentItem>,
+            crate::Error,
+        > {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "resume_scheduled_agent",
+                ))
+        }
+        async fn send_progenitor(
+            self,
         ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::Error>> {
             let Self { client, schedule_id } = self;
             let schedule_id = schedule_id.map_err(Error::InvalidRequest)?;
@@ -19444,6 +19830,18 @@ pub mod builder {
         }
         ///Sends a `GET` request to `/harness-support/transcript`
         pub async fn send(
+            self,
+        ) -> ::std::result::Result<ResponseValue<ByteStream>, crate::Error> {
+            let client = self.client;
+            self.send_progenitor()
+                .await
+                .map_err(|e| crate::Error::from_progenitor(
+                    e,
+                    &client.baseurl,
+                    "get_transcript_download",
+                ))
+        }
+        async fn send_progenitor(
             self,
         ) -> Result<ResponseValue<ByteStream>, Error<types::Error>> {
             let Self { client } = self;

@@ -54,7 +54,14 @@ pub(crate) async fn json<T: DeserializeOwned, E>(
     operation: &'static str,
 ) -> Result<ResponseValue<T>, Error<E>> {
     let status = response.status();
-    let headers = detached(std::mem::take(response.headers_mut()));
+    let mut headers = detached(std::mem::take(response.headers_mut()));
+    if !status.is_success() {
+        // The request's path, for `oz_api::Error` (which removes the header).
+        let path = &response.url()[url::Position::BeforePath..];
+        if let Ok(path) = HeaderValue::from_str(path) {
+            headers.insert(crate::errors::REQUEST_HEADER, path);
+        }
+    }
     let body = response.bytes().await.map_err(Error::ResponseBodyError)?;
     match serde_json::from_slice(&body) {
         Ok(value) => Ok(ResponseValue::new(value, status, headers)),

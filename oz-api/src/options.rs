@@ -42,7 +42,7 @@ impl Client {
     /// A cheap clone: it shares the connection pool and the retry budget.
     ///
     /// ```no_run
-    /// # async fn example(client: oz_api::Client) -> Result<(), oz_api::ApiError> {
+    /// # async fn example(client: oz_api::Client) -> Result<(), oz_api::Error> {
     /// use std::time::Duration;
     /// let patient = client.with_options(|o| o.timeout(Duration::from_secs(300)).max_retries(0));
     /// let run = patient.get_run().run_id("run-1").send().await?;

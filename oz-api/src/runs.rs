@@ -5,11 +5,10 @@ use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
 
 use futures::Stream;
-use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
-use reqwest::header::LOCATION;
+use progenitor_client::{ByteStream, ClientInfo, ResponseValue};
 use tokio::time::Instant;
 
-use crate::errors::ApiError;
+use crate::errors::{Error, ErrorKind};
 use crate::types::{RunItem, RunState};
 use crate::{Client, builder, retry};
 
@@ -37,7 +36,7 @@ impl<'a> builder::ListRuns<'a> {
     /// Every run on every page, in order, with this request's filters. Pages are
     /// fetched as the stream is read. An error ends the stream after being
     /// yielded; so does a cursor the server already returned (instead of looping).
-    pub fn stream(self) -> impl Stream<Item = Result<RunItem, ApiError>> + Send + Unpin + 'a {
+    pub fn stream(self) -> impl Stream<Item = Result<RunItem, Error>> + Send + Unpin + 'a {
         let pages = Pages {
             request: self,
             cursor: Some(None),
@@ -56,11 +55,11 @@ struct Pages<'a> {
     seen: HashSet<String>,
     items: VecDeque<RunItem>,
     /// Reported once the items already fetched are out.
-    failure: Option<ApiError>,
+    failure: Option<Error>,
 }
 
 impl<'a> Pages<'a> {
-    async fn next(mut self) -> Option<(Result<RunItem, ApiError>, Self)> {
+    async fn next(mut self) -> Option<(Result<RunItem, Error>, Self)> {
         loop {
             if let Some(item) = self.items.pop_front() {
                 return Some((Ok(item), self));
@@ -73,7 +72,7 @@ impl<'a> Pages<'a> {
                 Some(cursor) => self.request.clone().cursor(cursor),
                 None => self.request.clone(),
             };
-            let page = match request.send().await {
+            let page = match request.send().await.map_err(Error::from) {
                 Ok(page) => page.into_inner(),
                 Err(e) => return Some((Err(e), self)),
             };
@@ -82,13 +81,19 @@ impl<'a> Pages<'a> {
                 match page.page_info.next_cursor {
                     Some(next) if self.seen.insert(next.clone()) => self.cursor = Some(Some(next)),
                     Some(next) => {
-                        self.failure = Some(Error::Custom(format!(
-                            "listRuns returned the cursor `{next}` twice; stopping instead of looping"
-                        )))
+                        self.failure = Some(Error::new(
+                            ErrorKind::Other(format!(
+                                "the cursor `{next}` came back twice; stopping instead of looping"
+                            )),
+                            "GET",
+                            "/agent/runs".into(),
+                        ))
                     }
                     None => {
-                        self.failure = Some(Error::Custom(
-                            "listRuns said has_next_page without a next_cursor".into(),
+                        self.failure = Some(Error::new(
+                            ErrorKind::Other("has_next_page without a next_cursor".into()),
+                            "GET",
+                            "/agent/runs".into(),
                         ))
                     }
                 }
@@ -98,12 +103,12 @@ impl<'a> Pages<'a> {
 }
 
 /// Why [`Client::wait_for_run`] returned without a run in a terminal state.
-// ApiError is large, as in every generated method's result; boxing it here only would be inconsistent.
+// Error is large, as in every generated method's result; boxing it here only would be inconsistent.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum WaitError {
     /// A request failed (after the client's retries).
-    Api(ApiError),
+    Api(Error),
     /// The run was still in `last_state` when the deadline passed; `last_run`
     /// is the run as last seen.
     Timeout {
@@ -128,8 +133,8 @@ impl std::fmt::Display for WaitError {
 
 impl std::error::Error for WaitError {}
 
-impl From<ApiError> for WaitError {
-    fn from(e: ApiError) -> Self {
+impl From<Error> for WaitError {
+    fn from(e: Error) -> Self {
         WaitError::Api(e)
     }
 }
@@ -176,7 +181,13 @@ impl Client {
         let deadline = Instant::now() + timeout;
         let mut backoff = Backoff::new(poll_interval);
         loop {
-            let run = self.get_run().run_id(run_id).send().await?.into_inner();
+            let run = self
+                .get_run()
+                .run_id(run_id)
+                .send()
+                .await
+                .map_err(Error::from)?;
+            let run = run.into_inner();
             if run.state.is_terminal() {
                 return Ok(run);
             }
@@ -197,7 +208,7 @@ impl Client {
     /// stream to stop watching.
     ///
     /// ```no_run
-    /// # async fn example(client: oz_api::Client) -> Result<(), oz_api::ApiError> {
+    /// # async fn example(client: oz_api::Client) -> Result<(), oz_api::Error> {
     /// use futures::TryStreamExt;
     /// let mut states = client.watch_run("run-1", std::time::Duration::from_secs(5));
     /// while let Some(run) = states.try_next().await? {
@@ -209,7 +220,7 @@ impl Client {
         &'a self,
         run_id: &'a str,
         poll_interval: Duration,
-    ) -> impl Stream<Item = Result<RunItem, ApiError>> + Send + Unpin + 'a {
+    ) -> impl Stream<Item = Result<RunItem, Error>> + Send + Unpin + 'a {
         struct Watch<'a> {
             client: &'a Client,
             run_id: &'a str,
@@ -235,7 +246,13 @@ impl Client {
                     let delay = watch.backoff.next(forever).unwrap_or_default();
                     tokio::time::sleep(delay).await;
                 }
-                let sent = watch.client.get_run().run_id(watch.run_id).send().await;
+                let sent = watch
+                    .client
+                    .get_run()
+                    .run_id(watch.run_id)
+                    .send()
+                    .await
+                    .map_err(Error::from);
                 let run = match sent {
                     Ok(run) => run.into_inner(),
                     Err(e) => {
@@ -254,49 +271,67 @@ impl Client {
 
     /// The time-limited download URL of a run's transcript
     /// (`GET /agent/runs/{runId}/transcript` answers with a 302 to it).
-    pub async fn run_transcript_url(&self, run_id: &str) -> Result<reqwest::Url, ApiError> {
-        redirect_target(self.get_run_transcript().run_id(run_id).send().await)
+    pub async fn run_transcript_url(&self, run_id: &str) -> Result<reqwest::Url, Error> {
+        let sent = self.get_run_transcript().run_id(run_id).send().await;
+        redirect_target(sent.map_err(Error::from), "/agent/runs/{runId}/transcript")
     }
 
     /// The signed download URL of the current task's third-party harness transcript
     /// (`GET /harness-support/transcript` answers with a 307 to it).
-    pub async fn harness_transcript_url(&self) -> Result<reqwest::Url, ApiError> {
-        redirect_target(self.get_transcript_download().send().await)
+    pub async fn harness_transcript_url(&self) -> Result<reqwest::Url, Error> {
+        let sent = self.get_transcript_download().send().await;
+        redirect_target(sent.map_err(Error::from), "/harness-support/transcript")
     }
 
     /// Downloads a signed URL (from the transcript helpers) *without* the API
     /// key: the URL carries its own authorization, and the key must not reach
     /// another host. Redirects are not followed.
-    pub async fn download(&self, url: reqwest::Url) -> Result<bytes::Bytes, ApiError> {
-        let mut request = self.client().get(url).build()?;
+    pub async fn download(&self, url: reqwest::Url) -> Result<bytes::Bytes, Error> {
+        let failed = |e: progenitor_client::Error<()>| {
+            let mut error = Error::from(e);
+            error.set_request("GET", url.path().to_string());
+            error
+        };
+        let mut request = self
+            .client()
+            .get(url.clone())
+            .build()
+            .map_err(|e| failed(progenitor_client::Error::CommunicationError(e)))?;
         self.inner.apply_timeout(&mut request);
-        let response = retry::execute(self.client(), &self.inner.retry, request).await?;
+        let response = retry::execute(self.client(), &self.inner.retry, request)
+            .await
+            .map_err(|e| failed(progenitor_client::Error::CommunicationError(e)))?;
         if !response.status().is_success() {
-            return Err(Error::UnexpectedResponse(response));
+            return Err(failed(progenitor_client::Error::UnexpectedResponse(
+                response,
+            )));
         }
-        response.bytes().await.map_err(Error::ResponseBodyError)
+        response
+            .bytes()
+            .await
+            .map_err(|e| failed(progenitor_client::Error::ResponseBodyError(e)))
     }
 }
 
 /// The `Location` of a redirect answer. The client does not follow redirects,
-/// so progenitor reports the 3xx as an unexpected response.
-#[allow(clippy::result_large_err)] // same error type as the generated methods
+/// so progenitor reports the 3xx as an answer the operation does not define.
 fn redirect_target(
-    result: Result<ResponseValue<ByteStream>, ApiError>,
-) -> Result<reqwest::Url, ApiError> {
+    result: Result<ResponseValue<ByteStream>, Error>,
+    path: &str,
+) -> Result<reqwest::Url, Error> {
     match result {
-        Err(Error::UnexpectedResponse(response)) if response.status().is_redirection() => {
-            let location = response
-                .headers()
-                .get(LOCATION)
-                .and_then(|l| l.to_str().ok())
-                .and_then(|l| response.url().join(l).ok());
-            location.ok_or(Error::UnexpectedResponse(response))
-        }
+        Err(e) if e.status().is_some_and(|s| s.is_redirection()) => match e.location() {
+            Some(location) => Ok(location.clone()),
+            None => Err(e),
+        },
         Err(e) => Err(e),
-        Ok(value) => Err(Error::Custom(format!(
-            "expected a redirect to the download URL, got {} (does the reqwest client follow redirects?)",
-            value.status()
-        ))),
+        Ok(value) => Err(Error::new(
+            ErrorKind::Other(format!(
+                "{}: expected a redirect to the download URL (does the reqwest client follow redirects?)",
+                value.status()
+            )),
+            "GET",
+            path.into(),
+        )),
     }
 }

@@ -1,5 +1,10 @@
 //! Helpers shared by the workspace tests.
 
+/// The README's Rust examples, compiled by `cargo test -p tests --doc`.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeExamples;
+
 pub mod batch;
 pub mod corpus;
 pub mod mutate;

@@ -85,7 +85,7 @@ async fn operation_parameters_take_plain_values_and_say_what_is_wrong() {
     let e = client.list_runs().limit(0).send().await.unwrap_err();
     assert_eq!(
         e.to_string(),
-        "Invalid Request: limit: must be from 1 to 18446744073709551615, got 0"
+        "GET /agent/runs: invalid request: limit: must be from 1 to 18446744073709551615, got 0"
     );
     // Plain values and `None` compile; so does the old `NonZeroU64` style.
     let _ = client

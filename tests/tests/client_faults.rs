@@ -444,7 +444,7 @@ async fn connection_reset_is_not_retried_for_create_run() {
         .await
         .unwrap_err();
     assert!(
-        matches!(error, oz_api::Error::CommunicationError(_)),
+        matches!(error.kind(), oz_api::ErrorKind::Transport(_)),
         "{error:?}"
     );
     assert_eq!(connections.load(Ordering::SeqCst), 1);
@@ -472,12 +472,7 @@ async fn a_body_slower_than_the_timeout_fails_with_a_timeout() {
             panic!("own client {own_client}: no timeout within 3 s");
         };
         let error = result.unwrap_err();
-        let timed_out = match &error {
-            oz_api::Error::CommunicationError(e) | oz_api::Error::ResponseBodyError(e) => {
-                e.is_timeout()
-            }
-            _ => false,
-        };
+        let timed_out = matches!(error.kind(), oz_api::ErrorKind::Transport(t) if t.is_timeout());
         assert!(timed_out, "own client {own_client}: {error:?}");
         assert_eq!(connections.load(Ordering::SeqCst), 1);
     }
@@ -658,7 +653,7 @@ async fn stream_fails_on_a_repeated_cursor_instead_of_looping() {
     assert_eq!(items.len(), 3, "a, a, then the error: {items:?}");
     assert!(items[0].is_ok() && items[1].is_ok());
     let error = items[2].as_ref().unwrap_err().to_string();
-    assert!(error.contains("cursor `same` twice"), "{error}");
+    assert!(error.contains("cursor `same` came back twice"), "{error}");
     assert_eq!(requests(&server).await, 2);
 }
 
@@ -922,7 +917,7 @@ async fn per_request_options_change_only_the_calls_made_through_them() {
     // Timeout: the derived client gives up, the client it came from waits.
     let e = hurried.get_run().run_id("slow").send().await.unwrap_err();
     assert!(
-        matches!(&e, oz_api::Error::CommunicationError(c) if c.is_timeout()),
+        matches!(e.kind(), oz_api::ErrorKind::Transport(c) if c.is_timeout()),
         "{e:?}"
     );
     client.get_run().run_id("slow").send().await.unwrap();
@@ -977,4 +972,73 @@ async fn an_attachment_from_bytes_is_sent_base64_encoded_with_its_mime_type() {
         .send()
         .await
         .unwrap();
+}
+
+#[tokio::test]
+async fn every_error_reads_as_one_line_naming_the_request() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/agent/runs/gone"))
+        .respond_with(ResponseTemplate::new(404).set_body_json(json!({
+            "type": "https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/resource_not_found",
+            "title": "Not found", "detail": "Run gone was not found", "trace_id": "0af7651916cd43dd"
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/agent/runs"))
+        .respond_with(
+            ResponseTemplate::new(429)
+                .insert_header("retry-after", "7")
+                .set_body_json(
+                    json!({"type": "https://proxy.example/errors/slow_down", "title": "Slow down"}),
+                ),
+        )
+        .mount(&server)
+        .await;
+    let client = client(&server.uri(), 0);
+
+    let e = client.get_run().run_id("gone").send().await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "GET /agent/runs/gone: 404 Not Found: resource_not_found: Not found: Run gone was not found (trace 0af7651916cd43dd)"
+    );
+    assert!(e.is_not_found() && !e.is_retryable() && !e.is_unauthorized());
+    assert_eq!(e.trace_id(), Some("0af7651916cd43dd"));
+    assert!(
+        !e.headers().contains_key("oz-api-request"),
+        "internal header removed"
+    );
+
+    let e = client
+        .list_runs()
+        .state([RunState::Failed])
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "GET /agent/runs?state=FAILED: 429 Too Many Requests: Slow down"
+    );
+    assert!(e.is_rate_limited() && e.is_retryable());
+    assert_eq!(e.retry_after(), Some(Duration::from_secs(7)));
+    assert_eq!(
+        e.error_code(),
+        None,
+        "a code is only read from the API's own URIs"
+    );
+
+    let nowhere = oz_api::Client::builder()
+        .api_key(KEY)
+        .base_url("http://127.0.0.1:9")
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let e = nowhere.get_run().run_id("r1").send().await.unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.starts_with("GET /agent/runs/r1: error sending request"),
+        "{text}"
+    );
+    assert!(!text.contains('\n') && e.is_retryable(), "{text}");
 }

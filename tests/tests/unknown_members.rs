@@ -143,9 +143,9 @@ async fn a_body_that_does_not_decode_names_operation_type_and_path_and_is_kept()
     ] {
         assert!(text.contains(part), "{part:?} not in {text}");
     }
-    match e {
-        oz_api::Error::InvalidResponsePayload(body, _) => {
-            assert_eq!(serde_json::from_slice::<Value>(&body).unwrap(), page)
+    match e.kind() {
+        oz_api::ErrorKind::Decode { body, .. } => {
+            assert_eq!(serde_json::from_slice::<Value>(body).unwrap(), page)
         }
         other => panic!("{other:?}"),
     }
