@@ -306,22 +306,24 @@ impl Diff {
         };
         let (before, after) = (schemas(old), schemas(new));
         for (name, schema) in &after {
+            let rust = crate::remodel::renamed(name);
             match before.get(name) {
-                None => self.push(Effect::Additive, format!("new type `types::{name}`")),
+                None => self.push(Effect::Additive, format!("new type `types::{rust}`")),
                 Some(was) => {
                     let request = self.request_side.contains(name);
-                    self.schema(&format!("`types::{name}`"), was, schema, request);
+                    self.schema(&format!("`types::{rust}`"), was, schema, request);
                     if docs(was) != docs(schema) {
                         self.push(
                             Effect::Internal,
-                            format!("`types::{name}`: documentation changed"),
+                            format!("`types::{rust}`: documentation changed"),
                         );
                     }
                 }
             }
         }
         for name in before.keys().filter(|n| !after.contains_key(*n)) {
-            self.push(Effect::Breaking, format!("type `types::{name}` removed"));
+            let rust = crate::remodel::renamed(name);
+            self.push(Effect::Breaking, format!("type `types::{rust}` removed"));
         }
     }
 

@@ -114,15 +114,15 @@ const NEEDS: &[(Need, &str)] = &[
         "oz-api/src/runs.rs `Client::harness_transcript_url`",
     ),
     (
-        Property("Error", "type", false),
+        Property("ApiProblem", "type", false),
         "oz-api/src/errors.rs `types::Error::code`",
     ),
     (
-        Property("Error", "trace_id", false),
+        Property("ApiProblem", "trace_id", false),
         "oz-api/src/errors.rs `ApiErrorExt::trace_id`",
     ),
     (
-        Property("Error", "retryable", false),
+        Property("ApiProblem", "retryable", false),
         "oz-api/src/errors.rs `ApiErrorExt::retryable`",
     ),
     (

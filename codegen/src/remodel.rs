@@ -57,7 +57,54 @@ pub fn remodel(spec: &Value, keep_unknown: bool) -> Value {
     if keep_unknown {
         keep_unknown_members(&mut spec);
     }
+    rename_error_body(&mut spec);
     spec
+}
+
+/// The API's problem body is the component `Error`; the crate's own error
+/// type is `oz_api::Error`. The body becomes `ApiProblem` (`types::ApiProblem`),
+/// every `$ref` to it following, unless the spec already has an `ApiProblem`.
+pub const ERROR_BODY: &str = "ApiProblem";
+
+/// The Rust type name of the component schema `name` after remodel.
+pub fn renamed(name: &str) -> &str {
+    if name == "Error" { ERROR_BODY } else { name }
+}
+
+fn rename_error_body(spec: &mut Value) {
+    let Some(schemas) = spec
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    if schemas.contains_key(ERROR_BODY) {
+        return;
+    }
+    let Some(body) = schemas.remove("Error") else {
+        return;
+    };
+    schemas.insert(ERROR_BODY.into(), body);
+    let target = json!(format!("#/components/schemas/{ERROR_BODY}"));
+    rewrite_refs(spec, ERROR_REF, &target);
+}
+
+fn rewrite_refs(node: &mut Value, from: &str, to: &Value) {
+    match node {
+        Value::Object(map) => {
+            for (key, child) in map.iter_mut() {
+                if key == "$ref" && child.as_str() == Some(from) {
+                    *child = to.clone();
+                } else {
+                    rewrite_refs(child, from, to);
+                }
+            }
+        }
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| rewrite_refs(item, from, to)),
+        _ => {}
+    }
 }
 
 /// Gives every object schema typify reads as a struct `additionalProperties:

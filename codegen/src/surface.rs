@@ -14,6 +14,33 @@ use crate::code::{
 use crate::naming::{method_name, type_name};
 use crate::spec::operations;
 
+/// `[T, E]` of a function returning `Result<T, E>`.
+fn result_arguments(output: &syn::ReturnType) -> Vec<&syn::Type> {
+    match output {
+        syn::ReturnType::Type(_, ty) => generic_arguments(ty),
+        syn::ReturnType::Default => Vec::new(),
+    }
+}
+
+/// The type arguments of a path type (`X<A, B>` -> `[A, B]`).
+fn generic_arguments(ty: &syn::Type) -> Vec<&syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return Vec::new();
+    };
+    let Some(syn::PathArguments::AngleBracketed(args)) =
+        path.path.segments.last().map(|s| &s.arguments)
+    else {
+        return Vec::new();
+    };
+    args.args
+        .iter()
+        .filter_map(|arg| match arg {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        })
+        .collect()
+}
+
 /// Every snapshot of the generated API: name -> text. Names are
 /// `index`, `operation__<operationId>` and `type__<RustTypeName>`.
 pub fn snapshots(spec: &Value, code: &syn::File) -> BTreeMap<String, String> {
@@ -171,31 +198,53 @@ fn operation_line(method: &str, path: &str, rust: &str, builder: &[&syn::Item]) 
                 }
             }
             syn::Item::Impl(i) => {
-                for member in &i.items {
-                    if let syn::ImplItem::Fn(f) = member
-                        && f.sig.ident == "send"
-                        && let syn::ReturnType::Type(_, ty) = &f.sig.output
-                    {
-                        // Result<ResponseValue<T>, Error<E>> -> "T, error body E"
-                        response = type_text(ty)
-                            .replacen("Result<ResponseValue<", "", 1)
-                            .replacen(">, Error<", ", error body ", 1)
-                            .trim_end_matches(">>")
-                            .to_string();
-                        let body = f.block.to_token_stream().to_string();
-                        // What patch's lean_send left as progenitor wrote it.
-                        for (left, what) in [
-                            ("header_map", "its own header map"),
-                            (
-                                "ResponseValue :: from_response",
-                                "a copy of the response headers",
-                            ),
-                            ("ResponseValue :: empty", "a copy of the response headers"),
-                        ] {
-                            if body.contains(left) && !kept.contains(&what) {
-                                kept.push(what);
-                            }
+                let sends: Vec<&syn::ImplItemFn> = i
+                    .items
+                    .iter()
+                    .filter_map(|member| match member {
+                        syn::ImplItem::Fn(f)
+                            if f.sig.ident == "send" || f.sig.ident == "send_progenitor" =>
+                        {
+                            Some(f)
                         }
+                        _ => None,
+                    })
+                    .collect();
+                let named = |name: &str| sends.iter().find(|f| f.sig.ident == name).copied();
+                let Some(send) = named("send") else { continue };
+                // `send` returns Result<ResponseValue<T>, E>: progenitor's
+                // `Error<Body>`, or `crate::Error` wrapping progenitor's
+                // (kept as `send_progenitor`, whose `Error<Body>` names the body).
+                let progenitor = named("send_progenitor").unwrap_or(send);
+                let [value, error] = result_arguments(&send.sig.output)[..] else {
+                    continue;
+                };
+                let value = generic_arguments(value)
+                    .first()
+                    .map_or_else(|| type_text(value), |t| type_text(t));
+                let body = result_arguments(&progenitor.sig.output)
+                    .get(1)
+                    .and_then(|e| generic_arguments(e).first().map(|b| type_text(b)));
+                let error = type_text(error);
+                response = match (error.as_str(), body) {
+                    ("crate::Error", Some(body)) => {
+                        format!("{value}, error oz_api::Error (body {body})")
+                    }
+                    (_, Some(body)) => format!("{value}, error body {body}"),
+                    (error, None) => format!("{value}, error {error}"),
+                };
+                let body = progenitor.block.to_token_stream().to_string();
+                // What patch's lean_send left as progenitor wrote it.
+                for (left, what) in [
+                    ("header_map", "its own header map"),
+                    (
+                        "ResponseValue :: from_response",
+                        "a copy of the response headers",
+                    ),
+                    ("ResponseValue :: empty", "a copy of the response headers"),
+                ] {
+                    if body.contains(left) && !kept.contains(&what) {
+                        kept.push(what);
                     }
                 }
             }

@@ -1,5 +1,5 @@
 //! The error of every call: [`Error`], with the API's problem body
-//! ([`types::Error`], RFC 7807) when the answer was a 4xx/5xx that carried one.
+//! ([`types::ApiProblem`], RFC 7807) when the answer was a 4xx/5xx that carried one.
 
 use std::any::Any;
 use std::fmt;
@@ -41,7 +41,7 @@ struct Inner {
 #[non_exhaustive]
 pub enum ErrorKind {
     /// The API answered with an error status; its problem body if it had one.
-    Api(Option<types::Error>),
+    Api(Option<types::ApiProblem>),
     /// The request did not complete: connection, timeout, TLS, reading the body.
     Transport(reqwest::Error),
     /// The answer's body did not decode as the operation's type (the message
@@ -95,7 +95,7 @@ impl Error {
                     inner.path = relative_path(path.to_str().unwrap_or_default(), base_url);
                 }
                 let body: Box<dyn Any> = Box::new(value.into_inner());
-                ErrorKind::Api(body.downcast::<types::Error>().ok().map(|b| *b))
+                ErrorKind::Api(body.downcast::<types::ApiProblem>().ok().map(|b| *b))
             }
             P::InvalidResponsePayload(body, source) => ErrorKind::Decode { body, source },
             P::UnexpectedResponse(response) => {
@@ -157,7 +157,7 @@ impl Error {
     }
 
     /// The API's problem body, for an error answer that carried one.
-    pub fn problem(&self) -> Option<&types::Error> {
+    pub fn problem(&self) -> Option<&types::ApiProblem> {
         match &self.0.kind {
             ErrorKind::Api(problem) => problem.as_ref(),
             _ => None,
@@ -327,7 +327,7 @@ impl<E: Any> From<progenitor_client::Error<E>> for Error {
 /// The former name of [`Error`].
 pub type ApiError = Error;
 
-impl types::Error {
+impl types::ApiProblem {
     /// The machine-readable code: the last segment of the `type` URI
     /// (`https://docs.warp.dev/.../errors/{error_code}`). A code this client
     /// does not know yet is `PlatformErrorCode::Unknown(code)`.
@@ -350,7 +350,7 @@ impl types::Error {
 /// The helpers of [`Error`] under their former names, for code written
 /// against earlier versions: they are inherent methods now.
 pub trait ApiErrorExt {
-    fn problem(&self) -> Option<&types::Error>;
+    fn problem(&self) -> Option<&types::ApiProblem>;
     fn error_code(&self) -> Option<PlatformErrorCode>;
     /// [`Error::is_retryable`].
     fn retryable(&self) -> bool;
@@ -360,7 +360,7 @@ pub trait ApiErrorExt {
 }
 
 impl ApiErrorExt for Error {
-    fn problem(&self) -> Option<&types::Error> {
+    fn problem(&self) -> Option<&types::ApiProblem> {
         Error::problem(self)
     }
     fn error_code(&self) -> Option<PlatformErrorCode> {

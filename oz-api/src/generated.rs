@@ -582,6 +582,53 @@ If not specified or set to "warp", the task runs on Warp-hosted workers.
             Default::default()
         }
     }
+    /**Error response following RFC 7807 (Problem Details for HTTP APIs).
+Includes backward-compatible extension members.
+The response uses the `application/problem+json` content type.
+Additional extension members (e.g., `auth_url`, `provider`) may be present depending on the error code.
+*/
+    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+    #[non_exhaustive]
+    pub struct ApiProblem {
+        ///A human-readable explanation specific to this occurrence of the problem (RFC 7807)
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub detail: ::std::option::Option<::std::string::String>,
+        /**Human-readable error message combining title and detail.
+Backward-compatible extension member for older clients.
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub error: ::std::option::Option<::std::string::String>,
+        ///The request path that generated this error (RFC 7807)
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub instance: ::std::option::Option<::std::string::String>,
+        /**Whether the request can be retried.
+When true, the error is transient and the request may be retried.
+When false, retrying without addressing the underlying cause will not succeed.
+*/
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub retryable: ::std::option::Option<bool>,
+        ///The HTTP status code for this occurrence of the problem (RFC 7807)
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub status: ::std::option::Option<i64>,
+        ///A short, human-readable summary of the problem type (RFC 7807)
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub title: ::std::option::Option<::std::string::String>,
+        ///OpenTelemetry trace ID for debugging and support requests
+        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+        pub trace_id: ::std::option::Option<::std::string::String>,
+        /**A URI reference that identifies the problem type (RFC 7807).
+Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{error_code}` See PlatformErrorCode for the list of possible error codes.
+*/
+        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
+        pub type_: ::std::option::Option<::std::string::String>,
+        #[serde(flatten)]
+        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+    }
+    impl ApiProblem {
+        pub fn builder() -> builder::ApiProblem {
+            Default::default()
+        }
+    }
     ///`ArtifactItem`
     #[derive(::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
@@ -1044,53 +1091,6 @@ Defaults to true for users on a single team.
     }
     impl EnvironmentLastTask {
         pub fn builder() -> builder::EnvironmentLastTask {
-            Default::default()
-        }
-    }
-    /**Error response following RFC 7807 (Problem Details for HTTP APIs).
-Includes backward-compatible extension members.
-The response uses the `application/problem+json` content type.
-Additional extension members (e.g., `auth_url`, `provider`) may be present depending on the error code.
-*/
-    #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
-    #[non_exhaustive]
-    pub struct Error {
-        ///A human-readable explanation specific to this occurrence of the problem (RFC 7807)
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub detail: ::std::option::Option<::std::string::String>,
-        /**Human-readable error message combining title and detail.
-Backward-compatible extension member for older clients.
-*/
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub error: ::std::option::Option<::std::string::String>,
-        ///The request path that generated this error (RFC 7807)
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub instance: ::std::option::Option<::std::string::String>,
-        /**Whether the request can be retried.
-When true, the error is transient and the request may be retried.
-When false, retrying without addressing the underlying cause will not succeed.
-*/
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub retryable: ::std::option::Option<bool>,
-        ///The HTTP status code for this occurrence of the problem (RFC 7807)
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub status: ::std::option::Option<i64>,
-        ///A short, human-readable summary of the problem type (RFC 7807)
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub title: ::std::option::Option<::std::string::String>,
-        ///OpenTelemetry trace ID for debugging and support requests
-        #[serde(skip_serializing_if = "::std::option::Option::is_none")]
-        pub trace_id: ::std::option::Option<::std::string::String>,
-        /**A URI reference that identifies the problem type (RFC 7807).
-Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{error_code}` See PlatformErrorCode for the list of possible error codes.
-*/
-        #[serde(rename = "type", skip_serializing_if = "::std::option::Option::is_none")]
-        pub type_: ::std::option::Option<::std::string::String>,
-        #[serde(flatten)]
-        pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-    }
-    impl Error {
-        pub fn builder() -> builder::Error {
             Default::default()
         }
     }
@@ -5115,6 +5115,215 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
+        pub struct ApiProblem {
+            detail: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            error: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            instance: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            retryable: ::std::result::Result<
+                ::std::option::Option<bool>,
+                ::std::string::String,
+            >,
+            status: ::std::result::Result<
+                ::std::option::Option<i64>,
+                ::std::string::String,
+            >,
+            title: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            trace_id: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            type_: ::std::result::Result<
+                ::std::option::Option<::std::string::String>,
+                ::std::string::String,
+            >,
+            extra: ::std::result::Result<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                ::std::string::String,
+            >,
+        }
+        impl ::std::default::Default for ApiProblem {
+            fn default() -> Self {
+                Self {
+                    detail: Ok(Default::default()),
+                    error: Ok(Default::default()),
+                    instance: Ok(Default::default()),
+                    retryable: Ok(Default::default()),
+                    status: Ok(Default::default()),
+                    title: Ok(Default::default()),
+                    trace_id: Ok(Default::default()),
+                    type_: Ok(Default::default()),
+                    extra: Ok(Default::default()),
+                }
+            }
+        }
+        impl ApiProblem {
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
+            pub fn detail<T>(mut self, value: T) -> Self
+            where
+                T: crate::Optional<::std::string::String>,
+            {
+                self.detail = crate::Optional::into_optional(value)
+                    .map_err(|e| {
+                        format!("error converting supplied value for detail: {e}")
+                    });
+                self
+            }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
+            pub fn error<T>(mut self, value: T) -> Self
+            where
+                T: crate::Optional<::std::string::String>,
+            {
+                self.error = crate::Optional::into_optional(value)
+                    .map_err(|e| {
+                        format!("error converting supplied value for error: {e}")
+                    });
+                self
+            }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
+            pub fn instance<T>(mut self, value: T) -> Self
+            where
+                T: crate::Optional<::std::string::String>,
+            {
+                self.instance = crate::Optional::into_optional(value)
+                    .map_err(|e| {
+                        format!("error converting supplied value for instance: {e}")
+                    });
+                self
+            }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
+            pub fn retryable<T>(mut self, value: T) -> Self
+            where
+                T: crate::Optional<bool>,
+            {
+                self.retryable = crate::Optional::into_optional(value)
+                    .map_err(|e| {
+                        format!("error converting supplied value for retryable: {e}")
+                    });
+                self
+            }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
+            pub fn status<T>(mut self, value: T) -> Self
+            where
+                T: crate::Optional<i64>,
+            {
+                self.status = crate::Optional::into_optional(value)
+                    .map_err(|e| {
+                        format!("error converting supplied value for status: {e}")
+                    });
+                self
+            }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
+            pub fn title<T>(mut self, value: T) -> Self
+            where
+                T: crate::Optional<::std::string::String>,
+            {
+                self.title = crate::Optional::into_optional(value)
+                    .map_err(|e| {
+                        format!("error converting supplied value for title: {e}")
+                    });
+                self
+            }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
+            pub fn trace_id<T>(mut self, value: T) -> Self
+            where
+                T: crate::Optional<::std::string::String>,
+            {
+                self.trace_id = crate::Optional::into_optional(value)
+                    .map_err(|e| {
+                        format!("error converting supplied value for trace_id: {e}")
+                    });
+                self
+            }
+            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
+            pub fn type_<T>(mut self, value: T) -> Self
+            where
+                T: crate::Optional<::std::string::String>,
+            {
+                self.type_ = crate::Optional::into_optional(value)
+                    .map_err(|e| {
+                        format!("error converting supplied value for type_: {e}")
+                    });
+                self
+            }
+            pub fn extra<T>(mut self, value: T) -> Self
+            where
+                T: ::std::convert::TryInto<
+                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+                >,
+                T::Error: ::std::fmt::Display,
+            {
+                self.extra = value
+                    .try_into()
+                    .map_err(|e| {
+                        format!("error converting supplied value for extra: {e}")
+                    });
+                self
+            }
+        }
+        impl ::std::convert::TryFrom<ApiProblem> for super::ApiProblem {
+            type Error = super::error::ConversionError;
+            fn try_from(
+                value: ApiProblem,
+            ) -> ::std::result::Result<Self, super::error::ConversionError> {
+                let errors: ::std::vec::Vec<&str> = [
+                    value.detail.as_ref().err(),
+                    value.error.as_ref().err(),
+                    value.instance.as_ref().err(),
+                    value.retryable.as_ref().err(),
+                    value.status.as_ref().err(),
+                    value.title.as_ref().err(),
+                    value.trace_id.as_ref().err(),
+                    value.type_.as_ref().err(),
+                    value.extra.as_ref().err(),
+                ]
+                    .into_iter()
+                    .flatten()
+                    .map(::std::string::String::as_str)
+                    .collect();
+                if errors.len() > 1 {
+                    return Err(errors.join("; ").into());
+                }
+                Ok(Self {
+                    detail: value.detail?,
+                    error: value.error?,
+                    instance: value.instance?,
+                    retryable: value.retryable?,
+                    status: value.status?,
+                    title: value.title?,
+                    trace_id: value.trace_id?,
+                    type_: value.type_?,
+                    extra: value.extra?,
+                })
+            }
+        }
+        impl ::std::convert::From<super::ApiProblem> for ApiProblem {
+            fn from(value: super::ApiProblem) -> Self {
+                Self {
+                    detail: Ok(value.detail),
+                    error: Ok(value.error),
+                    instance: Ok(value.instance),
+                    retryable: Ok(value.retryable),
+                    status: Ok(value.status),
+                    title: Ok(value.title),
+                    trace_id: Ok(value.trace_id),
+                    type_: Ok(value.type_),
+                    extra: Ok(value.extra),
+                }
+            }
+        }
+        #[derive(Clone, Debug)]
         pub struct AttachmentInput {
             data: ::std::result::Result<::std::string::String, ::std::string::String>,
             file_name: ::std::result::Result<
@@ -7137,215 +7346,6 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     state: Ok(value.state),
                     title: Ok(value.title),
                     updated_at: Ok(value.updated_at),
-                    extra: Ok(value.extra),
-                }
-            }
-        }
-        #[derive(Clone, Debug)]
-        pub struct Error {
-            detail: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            error: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            instance: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            retryable: ::std::result::Result<
-                ::std::option::Option<bool>,
-                ::std::string::String,
-            >,
-            status: ::std::result::Result<
-                ::std::option::Option<i64>,
-                ::std::string::String,
-            >,
-            title: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            trace_id: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            type_: ::std::result::Result<
-                ::std::option::Option<::std::string::String>,
-                ::std::string::String,
-            >,
-            extra: ::std::result::Result<
-                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                ::std::string::String,
-            >,
-        }
-        impl ::std::default::Default for Error {
-            fn default() -> Self {
-                Self {
-                    detail: Ok(Default::default()),
-                    error: Ok(Default::default()),
-                    instance: Ok(Default::default()),
-                    retryable: Ok(Default::default()),
-                    status: Ok(Default::default()),
-                    title: Ok(Default::default()),
-                    trace_id: Ok(Default::default()),
-                    type_: Ok(Default::default()),
-                    extra: Ok(Default::default()),
-                }
-            }
-        }
-        impl Error {
-            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
-            pub fn detail<T>(mut self, value: T) -> Self
-            where
-                T: crate::Optional<::std::string::String>,
-            {
-                self.detail = crate::Optional::into_optional(value)
-                    .map_err(|e| {
-                        format!("error converting supplied value for detail: {e}")
-                    });
-                self
-            }
-            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
-            pub fn error<T>(mut self, value: T) -> Self
-            where
-                T: crate::Optional<::std::string::String>,
-            {
-                self.error = crate::Optional::into_optional(value)
-                    .map_err(|e| {
-                        format!("error converting supplied value for error: {e}")
-                    });
-                self
-            }
-            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
-            pub fn instance<T>(mut self, value: T) -> Self
-            where
-                T: crate::Optional<::std::string::String>,
-            {
-                self.instance = crate::Optional::into_optional(value)
-                    .map_err(|e| {
-                        format!("error converting supplied value for instance: {e}")
-                    });
-                self
-            }
-            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
-            pub fn retryable<T>(mut self, value: T) -> Self
-            where
-                T: crate::Optional<bool>,
-            {
-                self.retryable = crate::Optional::into_optional(value)
-                    .map_err(|e| {
-                        format!("error converting supplied value for retryable: {e}")
-                    });
-                self
-            }
-            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
-            pub fn status<T>(mut self, value: T) -> Self
-            where
-                T: crate::Optional<i64>,
-            {
-                self.status = crate::Optional::into_optional(value)
-                    .map_err(|e| {
-                        format!("error converting supplied value for status: {e}")
-                    });
-                self
-            }
-            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
-            pub fn title<T>(mut self, value: T) -> Self
-            where
-                T: crate::Optional<::std::string::String>,
-            {
-                self.title = crate::Optional::into_optional(value)
-                    .map_err(|e| {
-                        format!("error converting supplied value for title: {e}")
-                    });
-                self
-            }
-            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
-            pub fn trace_id<T>(mut self, value: T) -> Self
-            where
-                T: crate::Optional<::std::string::String>,
-            {
-                self.trace_id = crate::Optional::into_optional(value)
-                    .map_err(|e| {
-                        format!("error converting supplied value for trace_id: {e}")
-                    });
-                self
-            }
-            /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
-            pub fn type_<T>(mut self, value: T) -> Self
-            where
-                T: crate::Optional<::std::string::String>,
-            {
-                self.type_ = crate::Optional::into_optional(value)
-                    .map_err(|e| {
-                        format!("error converting supplied value for type_: {e}")
-                    });
-                self
-            }
-            pub fn extra<T>(mut self, value: T) -> Self
-            where
-                T: ::std::convert::TryInto<
-                    ::serde_json::Map<::std::string::String, ::serde_json::Value>,
-                >,
-                T::Error: ::std::fmt::Display,
-            {
-                self.extra = value
-                    .try_into()
-                    .map_err(|e| {
-                        format!("error converting supplied value for extra: {e}")
-                    });
-                self
-            }
-        }
-        impl ::std::convert::TryFrom<Error> for super::Error {
-            type Error = super::error::ConversionError;
-            fn try_from(
-                value: Error,
-            ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
-                    value.detail.as_ref().err(),
-                    value.error.as_ref().err(),
-                    value.instance.as_ref().err(),
-                    value.retryable.as_ref().err(),
-                    value.status.as_ref().err(),
-                    value.title.as_ref().err(),
-                    value.trace_id.as_ref().err(),
-                    value.type_.as_ref().err(),
-                    value.extra.as_ref().err(),
-                ]
-                    .into_iter()
-                    .flatten()
-                    .map(::std::string::String::as_str)
-                    .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
-                }
-                Ok(Self {
-                    detail: value.detail?,
-                    error: value.error?,
-                    instance: value.instance?,
-                    retryable: value.retryable?,
-                    status: value.status?,
-                    title: value.title?,
-                    trace_id: value.trace_id?,
-                    type_: value.type_?,
-                    extra: value.extra?,
-                })
-            }
-        }
-        impl ::std::convert::From<super::Error> for Error {
-            fn from(value: super::Error) -> Self {
-                Self {
-                    detail: Ok(value.detail),
-                    error: Ok(value.error),
-                    instance: Ok(value.instance),
-                    retryable: Ok(value.retryable),
-                    status: Ok(value.status),
-                    title: Ok(value.title),
-                    trace_id: Ok(value.trace_id),
-                    type_: Ok(value.type_),
                     extra: Ok(value.extra),
                 }
             }
@@ -14209,6 +14209,16 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
+        impl crate::Optional<super::ApiProblem> for ApiProblem {
+            fn into_optional(
+                self,
+            ) -> ::std::result::Result<
+                ::std::option::Option<super::ApiProblem>,
+                ::std::string::String,
+            > {
+                super::ApiProblem::try_from(self).map(Some).map_err(|e| e.to_string())
+            }
+        }
         impl crate::Optional<super::AttachmentInput> for AttachmentInput {
             fn into_optional(
                 self,
@@ -14367,16 +14377,6 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 super::EnvironmentLastTask::try_from(self)
                     .map(Some)
                     .map_err(|e| e.to_string())
-            }
-        }
-        impl crate::Optional<super::Error> for Error {
-            fn into_optional(
-                self,
-            ) -> ::std::result::Result<
-                ::std::option::Option<super::Error>,
-                ::std::string::String,
-            > {
-                super::Error::try_from(self).map(Some).map_err(|e| e.to_string())
             }
         }
         impl crate::Optional<super::EventContentBlock> for EventContentBlock {
@@ -16859,7 +16859,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<types::ListAgentsResponse>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::ListAgentsResponse>, Error<types::ApiProblem>> {
             let Self { client, include_malformed_skills, refresh, repo, sort_by } = self;
             let errors: ::std::vec::Vec<&str> = [
                 include_malformed_skills.as_ref().err(),
@@ -16976,7 +16976,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<types::ArtifactResponse>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::ArtifactResponse>, Error<types::ApiProblem>> {
             let Self { client, artifact_uid } = self;
             let artifact_uid = artifact_uid.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -17056,7 +17056,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::ListConnectedSelfHostedWorkersResponse>,
-            Error<types::Error>,
+            Error<types::ApiProblem>,
         > {
             let Self { client } = self;
             let url = format!("{}/agent/connected-self-hosted-workers", client.baseurl,);
@@ -17158,7 +17158,10 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<types::ConversationResponse>, Error<types::Error>> {
+        ) -> Result<
+            ResponseValue<types::ConversationResponse>,
+            Error<types::ApiProblem>,
+        > {
             let Self { client, conversation_id } = self;
             let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -17251,7 +17254,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::ListEnvironmentsResponse>,
-            Error<types::Error>,
+            Error<types::ApiProblem>,
         > {
             let Self { client, sort_by } = self;
             let sort_by = sort_by.map_err(Error::InvalidRequest)?;
@@ -17330,7 +17333,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::ListAgentIdentitiesResponse>,
-            Error<types::Error>,
+            Error<types::ApiProblem>,
         > {
             let Self { client } = self;
             let url = format!("{}/agent/identities", client.baseurl,);
@@ -17430,7 +17433,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<types::AgentResponse>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::AgentResponse>, Error<types::ApiProblem>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -17523,7 +17526,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<types::AgentResponse>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::AgentResponse>, Error<types::ApiProblem>> {
             let Self { client, uid } = self;
             let uid = uid.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -17639,7 +17642,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<types::AgentResponse>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::AgentResponse>, Error<types::ApiProblem>> {
             let Self { client, uid, body } = self;
             let body = body
                 .and_then(|v| {
@@ -17743,7 +17746,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<()>, Error<types::Error>> {
+        ) -> Result<ResponseValue<()>, Error<types::ApiProblem>> {
             let Self { client, uid } = self;
             let uid = uid.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -17820,7 +17823,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<types::ListModelsResponse>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::ListModelsResponse>, Error<types::ApiProblem>> {
             let Self { client } = self;
             let url = format!("{}/agent/models", client.baseurl,);
             #[allow(unused_mut)]
@@ -17922,7 +17925,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<types::RunAgentResponse>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::RunAgentResponse>, Error<types::ApiProblem>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -18238,7 +18241,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<types::ListRunsResponse>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::ListRunsResponse>, Error<types::ApiProblem>> {
             let Self {
                 client,
                 ancestor_run_id,
@@ -18461,7 +18464,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<types::RunAgentResponse>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::RunAgentResponse>, Error<types::ApiProblem>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -18554,7 +18557,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<types::RunItem>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::RunItem>, Error<types::ApiProblem>> {
             let Self { client, run_id } = self;
             let run_id = run_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -18644,7 +18647,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<::std::string::String>, Error<types::Error>> {
+        ) -> Result<ResponseValue<::std::string::String>, Error<types::ApiProblem>> {
             let Self { client, run_id } = self;
             let run_id = run_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -18738,7 +18741,10 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<types::ConversationResponse>, Error<types::Error>> {
+        ) -> Result<
+            ResponseValue<types::ConversationResponse>,
+            Error<types::ApiProblem>,
+        > {
             let Self { client, run_id } = self;
             let run_id = run_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -18860,7 +18866,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-            Error<types::Error>,
+            Error<types::ApiProblem>,
         > {
             let Self { client, run_id, body } = self;
             let body = body
@@ -18972,7 +18978,10 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<types::GetRunTimelineResponse>, Error<types::Error>> {
+        ) -> Result<
+            ResponseValue<types::GetRunTimelineResponse>,
+            Error<types::ApiProblem>,
+        > {
             let Self { client, run_id } = self;
             let run_id = run_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -19063,7 +19072,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::Error>> {
+        ) -> Result<ResponseValue<ByteStream>, Error<types::ApiProblem>> {
             let Self { client, run_id } = self;
             let run_id = run_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -19139,7 +19148,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::ListScheduledAgentsResponse>,
-            Error<types::Error>,
+            Error<types::ApiProblem>,
         > {
             let Self { client } = self;
             let url = format!("{}/agent/schedules", client.baseurl,);
@@ -19245,7 +19254,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::ApiProblem>> {
             let Self { client, body } = self;
             let body = body
                 .and_then(|v| {
@@ -19342,7 +19351,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::ApiProblem>> {
             let Self { client, schedule_id } = self;
             let schedule_id = schedule_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -19465,7 +19474,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::ApiProblem>> {
             let Self { client, schedule_id, body } = self;
             let body = body
                 .and_then(|v| {
@@ -19579,7 +19588,7 @@ pub mod builder {
             self,
         ) -> Result<
             ResponseValue<types::DeleteScheduledAgentResponse>,
-            Error<types::Error>,
+            Error<types::ApiProblem>,
         > {
             let Self { client, schedule_id } = self;
             let schedule_id = schedule_id.map_err(Error::InvalidRequest)?;
@@ -19674,7 +19683,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::ApiProblem>> {
             let Self { client, schedule_id } = self;
             let schedule_id = schedule_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -19768,7 +19777,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::Error>> {
+        ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::ApiProblem>> {
             let Self { client, schedule_id } = self;
             let schedule_id = schedule_id.map_err(Error::InvalidRequest)?;
             let url = format!(
@@ -19843,7 +19852,7 @@ pub mod builder {
         }
         async fn send_progenitor(
             self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::Error>> {
+        ) -> Result<ResponseValue<ByteStream>, Error<types::ApiProblem>> {
             let Self { client } = self;
             let url = format!("{}/harness-support/transcript", client.baseurl,);
             #[allow(unused_mut)]

@@ -52,7 +52,7 @@
 //! status, the API's error code, the problem's title and detail, trace id
 //! (`GET /agent/runs/run-123: 404 Not Found: resource_not_found: Run not found
 //! (trace 0af7…)`); [`Error::kind`] and the helpers reach into it, the problem
-//! body ([`types::Error`]) included, whatever the status.
+//! body ([`types::ApiProblem`]) included, whatever the status.
 //!
 //! ```no_run
 //! use oz_api::{Client, types::PlatformErrorCode};
