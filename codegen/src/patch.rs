@@ -56,6 +56,7 @@ pub fn patch(spec: &Value, code: &mut syn::File) -> Result<()> {
     non_exhaustive(types);
     unknown_members_default_to_empty(types);
     plain_value_setters(types);
+    array_limits(spec, types);
     read_modify_write(spec, types);
     Ok(())
 }
@@ -512,6 +513,95 @@ impl VisitMut for TryIntoCalls {
         {
             *expr = parse_quote!(crate::Optional::into_optional(value));
             self.0 += 1;
+        }
+    }
+}
+
+/// typify does not check `minItems`/`maxItems`; the type builders do: the
+/// `TryFrom<builder::X> for X` of a component with such a property refuses a
+/// list out of bounds (`attachments: at most 5 items, got 6`) before anything
+/// is sent. Only for fields typify made a `Vec` or `Option<Vec>`; others are
+/// left alone (never fails).
+fn array_limits(spec: &Value, types: &mut [Item]) {
+    let mut limits = Vec::new();
+    for (schema, body) in schemas(spec) {
+        for (property, value) in body["properties"].as_object().into_iter().flatten() {
+            let bound = |key: &str| value.get(key).and_then(Value::as_u64);
+            if let (min, max) = (bound("minItems"), bound("maxItems"))
+                && (min.is_some() || max.is_some())
+            {
+                limits.push((
+                    type_name(schema),
+                    crate::naming::field_name(property),
+                    min,
+                    max,
+                ));
+            }
+        }
+    }
+    let field_types: Vec<(String, String, String)> = types
+        .iter()
+        .filter_map(|item| match item {
+            Item::Struct(s) => Some(s),
+            _ => None,
+        })
+        .flat_map(|s| {
+            s.fields.iter().filter_map(move |f| {
+                let text = f.ty.to_token_stream().to_string().replace(' ', "");
+                Some((s.ident.to_string(), f.ident.as_ref()?.to_string(), text))
+            })
+        })
+        .collect();
+    let Some(builders) = types.iter_mut().find_map(|item| match item {
+        Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        return;
+    };
+    for (schema, field, min, max) in limits {
+        let Some((_, _, ty)) = field_types
+            .iter()
+            .find(|(s, f, _)| *s == schema && *f == field)
+        else {
+            continue;
+        };
+        let ident = syn::Ident::new(&field, proc_macro2::Span::call_site());
+        let len: syn::Expr = if ty.starts_with("::std::vec::Vec<") {
+            parse_quote!(value.#ident.as_ref().ok().map(|v| v.len()))
+        } else if ty.starts_with("::std::option::Option<::std::vec::Vec<") {
+            parse_quote!(value.#ident.as_ref().ok().and_then(|v| v.as_ref()).map(|v| v.len()))
+        } else {
+            continue;
+        };
+        let (min, max) = (min.unwrap_or(0) as usize, max.unwrap_or(u64::MAX) as usize);
+        let check: syn::Stmt = parse_quote! {
+            if let Some(len) = #len
+                && (len < #min || len > #max)
+            {
+                return Err(format!("{}: from {} to {} items, got {len}", #field, #min, #max).into());
+            }
+        };
+        let Some(block) = builders.iter_mut().find_map(|item| match item {
+            Item::Impl(block)
+                if impl_trait(block).as_deref() == Some("TryFrom")
+                    && trait_type_argument(block)
+                        .and_then(crate::code::last_ident)
+                        .as_deref()
+                        == Some(schema.as_str()) =>
+            {
+                Some(block)
+            }
+            _ => None,
+        }) else {
+            continue;
+        };
+        if let Some(syn::ImplItem::Fn(f)) = block
+            .items
+            .iter_mut()
+            .find(|m| matches!(m, syn::ImplItem::Fn(f) if f.sig.ident == "try_from"))
+        {
+            let at = f.block.stmts.len().saturating_sub(1);
+            f.block.stmts.insert(at, check);
         }
     }
 }
@@ -1479,6 +1569,46 @@ mod tests {
         assert!(text.contains("asyncfnsend_progenitor(self,)->Result<ResponseValue<types::Thing>,Error<types::Error>>"), "{text}");
         // A `send` of another shape: as it was.
         assert!(text.contains("pubfnsend(self)->u8"), "{text}");
+    }
+
+    #[test]
+    fn list_bounds_are_checked_by_the_type_builders() {
+        let spec = json!({"components": {"schemas": {"Thing": {"properties": {
+            "tags": {"type": "array", "maxItems": 3},
+            "ids": {"type": "array", "minItems": 1, "nullable": true},
+            "name": {"type": "string", "maxItems": 3}
+        }}}}});
+        let mut code = file(quote::quote! { pub mod types {
+            pub struct Thing {
+                pub tags: ::std::vec::Vec<String>,
+                pub ids: ::std::option::Option<::std::vec::Vec<String>>,
+                pub name: String,
+            }
+            pub mod builder {
+                impl ::std::convert::TryFrom<Thing> for super::Thing {
+                    type Error = super::error::ConversionError;
+                    fn try_from(value: Thing) -> ::std::result::Result<Self, super::error::ConversionError> {
+                        Ok(Self { tags: value.tags?, ids: value.ids?, name: value.name? })
+                    }
+                }
+            }
+        }});
+        let types = module_items_mut(&mut code, "types").unwrap();
+        array_limits(&spec, types);
+        let text = prettyplease::unparse(&code).replace(char::is_whitespace, "");
+        assert!(
+            text.contains("value.tags.as_ref().ok().map(|v|v.len())"),
+            "{text}"
+        );
+        assert!(text.contains("\"tags\",0usize,3usize"), "{text}");
+        assert!(
+            text.contains("value.ids.as_ref().ok().and_then(|v|v.as_ref()).map(|v|v.len())"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("value.name.as_ref().ok()"),
+            "not a list: {text}"
+        );
     }
 
     #[test]

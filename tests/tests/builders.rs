@@ -107,3 +107,17 @@ async fn operation_parameters_take_plain_values_and_say_what_is_wrong() {
         assert!(text.contains(missing), "{text}");
     }
 }
+
+/// `maxItems: 5` (a fix: the spec says "max 5" in prose) is checked by the builder.
+#[test]
+fn a_sixth_attachment_is_refused_before_sending() {
+    let attachment = oz_api::types::AttachmentInput::from_bytes("a.txt", "x").unwrap();
+    let five = vec![attachment.clone(); 5];
+    RunAgentRequest::try_from(RunAgentRequest::builder().attachments(five.clone())).unwrap();
+    let mut six = five;
+    six.push(attachment);
+    let e = RunAgentRequest::try_from(RunAgentRequest::builder().attachments(six))
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "attachments: from 0 to 5 items, got 6");
+}
