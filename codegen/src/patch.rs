@@ -573,12 +573,23 @@ fn array_limits(spec: &Value, types: &mut [Item]) {
         } else {
             continue;
         };
-        let (min, max) = (min.unwrap_or(0) as usize, max.unwrap_or(u64::MAX) as usize);
+        let out_of_bounds: syn::Expr = match (min.filter(|m| *m > 0), max) {
+            (Some(min), Some(max)) => parse_quote!(len < #min as usize || len > #max as usize),
+            (Some(min), None) => parse_quote!(len < #min as usize),
+            (None, Some(max)) => parse_quote!(len > #max as usize),
+            (None, None) => continue,
+        };
+        let wanted = match (min.filter(|m| *m > 0), max) {
+            (Some(min), Some(max)) => format!("from {min} to {max} items"),
+            (Some(min), None) => format!("at least {min} items"),
+            (_, Some(max)) => format!("at most {max} items"),
+            (None, None) => continue,
+        };
         let check: syn::Stmt = parse_quote! {
             if let Some(len) = #len
-                && (len < #min || len > #max)
+                && (#out_of_bounds)
             {
-                return Err(format!("{}: from {} to {} items, got {len}", #field, #min, #max).into());
+                return Err(format!("{}: {}, got {len}", #field, #wanted).into());
             }
         };
         let Some(block) = builders.iter_mut().find_map(|item| match item {
@@ -1600,7 +1611,14 @@ mod tests {
             text.contains("value.tags.as_ref().ok().map(|v|v.len())"),
             "{text}"
         );
-        assert!(text.contains("\"tags\",0usize,3usize"), "{text}");
+        assert!(
+            text.contains("len>3u64asusize") && text.contains("\"atmost3items\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("len<1u64asusize") && text.contains("\"atleast1items\""),
+            "{text}"
+        );
         assert!(
             text.contains("value.ids.as_ref().ok().and_then(|v|v.as_ref()).map(|v|v.len())"),
             "{text}"

@@ -11124,13 +11124,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     return Err(errors.join("; ").into());
                 }
                 if let Some(len) = value.attachments.as_ref().ok().map(|v| v.len())
-                    && (len < 0usize || len > 5usize)
+                    && (len > 5u64 as usize)
                 {
                     return Err(
-                        format!(
-                            "{}: from {} to {} items, got {len}", "attachments", 0usize,
-                            5usize
-                        )
+                        format!("{}: {}, got {len}", "attachments", "at most 5 items")
                             .into(),
                     );
                 }

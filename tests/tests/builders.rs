@@ -119,5 +119,5 @@ fn a_sixth_attachment_is_refused_before_sending() {
     let e = RunAgentRequest::try_from(RunAgentRequest::builder().attachments(six))
         .unwrap_err()
         .to_string();
-    assert_eq!(e, "attachments: from 0 to 5 items, got 6");
+    assert_eq!(e, "attachments: at most 5 items, got 6");
 }
