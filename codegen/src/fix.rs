@@ -43,6 +43,10 @@ pub struct Fix {
     /// Remove this value from the array at `target`.
     #[serde(default)]
     pub remove_item: Option<Value>,
+    /// Put this value at `target`, which must not exist yet (its parent must):
+    /// a keyword the spec leaves out (`maxItems`), without pinning its siblings.
+    #[serde(default)]
+    pub add: Option<Value>,
 }
 
 /// What applying one fix found.
@@ -73,24 +77,29 @@ pub fn parse(text: &str, name: &str) -> Result<FixFile> {
                 "give every fix its own id",
             ));
         }
-        let actions = [fix.set.is_some(), fix.remove, fix.remove_item.is_some()];
+        let actions = [
+            fix.set.is_some(),
+            fix.remove,
+            fix.remove_item.is_some(),
+            fix.add.is_some(),
+        ];
         if actions.iter().filter(|a| **a).count() != 1 {
             return Err(Error::at(
                 name,
                 at,
                 format!(
-                    "fix `{}` must have exactly one of `set`, `remove: true` and `remove_item`",
+                    "fix `{}` must have exactly one of `set`, `remove: true`, `remove_item` and `add`",
                     fix.id
                 ),
                 "say what the fix does to its target",
             ));
         }
-        if fix.expect.is_some() == fix.remove_item.is_some() {
+        if fix.expect.is_some() != (fix.set.is_some() || fix.remove) {
             return Err(Error::at(
                 name,
                 at,
                 format!(
-                    "fix `{}`: `expect` goes with `set` and `remove`, never with `remove_item`",
+                    "fix `{}`: `expect` goes with `set` and `remove`, never with `remove_item` or `add`",
                     fix.id
                 ),
                 "state the value the spec has at `target` in `expect`",
@@ -128,7 +137,7 @@ pub fn apply(spec: &mut Value, fixes: &FixFile, fixes_name: &str) -> Result<Vec<
             let expected = match (&fix.expect, &fix.remove_item) {
                 (Some(expect), _) => compact(expect),
                 (None, Some(item)) => format!("an array holding {}", compact(item)),
-                (None, None) => "a value".into(),
+                (None, None) => "nothing (the fix adds it) under an existing parent".into(),
             };
             Error::at(
                 fixes_name,
@@ -172,6 +181,22 @@ fn apply_one(spec: &mut Value, fix: &Fix) -> Result<Outcome, String> {
         let (parent, _) = fix.target.rsplit_once('/').unwrap_or(("", ""));
         spec.pointer(parent).is_some()
     };
+    if let Some(value) = &fix.add {
+        return match spec.pointer(&fix.target) {
+            Some(found) if found == value => Ok(Outcome::Moot),
+            Some(found) => Err(format!("but found {}", compact(found))),
+            None => {
+                let (parent, last) = fix.target.rsplit_once('/').unwrap_or(("", ""));
+                match spec.pointer_mut(parent) {
+                    Some(Value::Object(map)) => {
+                        map.insert(crate::spec::unescape(last), value.clone());
+                        Ok(Outcome::Applied)
+                    }
+                    _ => Err("but its parent does not exist".into()),
+                }
+            }
+        };
+    }
     let Some(node) = spec.pointer_mut(&fix.target) else {
         // A removal upstream already made: the node's parent is still there.
         let removes = fix.remove || fix.remove_item.is_some();
@@ -261,6 +286,22 @@ mod tests {
     }
 
     #[test]
+    fn add_puts_a_keyword_the_spec_leaves_out() {
+        let file = fixes("fixes:\n- {id: x, why: bug, target: /a/maxItems, add: 5}\n");
+        let mut spec = json!({"a": {"type": "array", "items": {}}});
+        assert!(apply(&mut spec, &file, "f.yaml").unwrap().is_empty());
+        assert_eq!(spec["a"]["maxItems"], 5);
+        // Siblings may change; the same value upstream is moot; another is stale.
+        let mut spec = json!({"a": {"type": "array", "items": {"$ref": "#/x"}}});
+        assert!(apply(&mut spec, &file, "f.yaml").unwrap().is_empty());
+        let mut spec = json!({"a": {"maxItems": 5}});
+        assert_eq!(apply(&mut spec, &file, "f.yaml").unwrap().len(), 1);
+        let e = apply(&mut json!({"a": {"maxItems": 9}}), &file, "f.yaml").unwrap_err();
+        assert!(e.message.contains("but found 9"), "{e}");
+        assert!(apply(&mut json!({}), &file, "f.yaml").is_err());
+    }
+
+    #[test]
     fn a_fix_upstream_already_made_is_moot_not_stale() {
         for (yaml, spec) in [
             (
@@ -320,6 +361,7 @@ mod tests {
             "fixes:\n- {id: x, why: bug, target: /a, expect: 1}\n",
             "fixes:\n- {id: x, why: bug, target: /a, expect: [1], remove_item: 1}\n",
             "fixes:\n- {id: x, why: bug, target: /a, set: 2}\n",
+            "fixes:\n- {id: x, why: bug, target: /a, expect: 1, add: 2}\n",
             "fixes:\n- {id: x, why: bug, target: a, expect: 1, set: 2}\n",
             "fixes:\n- {id: x, why: bug, target: /a, expect: 1, set: 2}\n- {id: x, why: bug, target: /b, expect: 1, set: 2}\n",
         ] {
