@@ -226,19 +226,11 @@ fn every_parameter_error_at_once(block: &mut syn::Block) {
             stmts.push(parse_quote!(let #name = #value;));
         }
     }
-    let names = checks.iter().map(|(name, _)| name);
-    stmts.push(parse_quote! {
-        let errors: ::std::vec::Vec<&str> = [#(#names.as_ref().err()),*]
-            .into_iter()
-            .flatten()
-            .map(::std::string::String::as_str)
-            .collect();
-    });
-    stmts.push(parse_quote! {
-        if errors.len() > 1 {
-            return Err(Error::InvalidRequest(errors.join("; ")));
-        }
-    });
+    let results = checks.iter().map(|(name, _)| parse_quote!(#name));
+    stmts.extend(several_errors_at_once(
+        results,
+        parse_quote!(Error::InvalidRequest(errors.join("; "))),
+    ));
     for (name, _) in &checks {
         stmts.push(parse_quote!(let #name = #name.map_err(Error::InvalidRequest)?;));
     }
@@ -469,20 +461,34 @@ fn every_error_at_once(block: &mut syn::ItemImpl) {
     let Some(fields) = fields.filter(|f| f.len() > 1) else {
         return;
     };
-    let collect: syn::Stmt = parse_quote! {
-        let errors: ::std::vec::Vec<&str> = [#(value.#fields.as_ref().err()),*]
-            .into_iter()
-            .flatten()
-            .map(::std::string::String::as_str)
-            .collect();
-    };
-    let report: syn::Stmt = parse_quote! {
-        if errors.len() > 1 {
-            return Err(errors.join("; ").into());
-        }
-    };
+    let results = fields.iter().map(|field| parse_quote!(value.#field));
+    let checks = several_errors_at_once(results, parse_quote!(errors.join("; ").into()));
     let at = try_from.block.stmts.len() - 1;
-    try_from.block.stmts.splice(at..at, [collect, report]);
+    try_from.block.stmts.splice(at..at, checks);
+}
+
+/// Statements that collect the `Err(String)` of each of `results` (expressions
+/// of type `Result<_, String>`) into `errors` and, when there are several,
+/// return `Err(report)`: one error is left to the code that follows, as the
+/// generator wrote it.
+fn several_errors_at_once(
+    results: impl Iterator<Item = syn::Expr>,
+    report: syn::Expr,
+) -> [syn::Stmt; 2] {
+    [
+        parse_quote! {
+            let errors: ::std::vec::Vec<&str> = [#(#results.as_ref().err()),*]
+                .into_iter()
+                .flatten()
+                .map(::std::string::String::as_str)
+                .collect();
+        },
+        parse_quote! {
+            if errors.len() > 1 {
+                return Err(#report);
+            }
+        },
+    ]
 }
 
 /// `Y` of `Option<Y>` (any path ending in `Option`).
