@@ -19,7 +19,12 @@ pub fn module_items<'a>(code: &'a syn::File, name: &str) -> Vec<&'a Item> {
 
 /// The items of the top-level module `name`, to change them.
 pub fn module_items_mut<'a>(code: &'a mut syn::File, name: &str) -> Option<&'a mut Vec<Item>> {
-    code.items.iter_mut().find_map(|item| match item {
+    submodule_items_mut(&mut code.items, name)
+}
+
+/// The items of the module `name` among `items` (`builder` inside `types`), to change them.
+pub fn submodule_items_mut<'a>(items: &'a mut [Item], name: &str) -> Option<&'a mut Vec<Item>> {
+    items.iter_mut().find_map(|item| match item {
         Item::Mod(m) if m.ident == name => m.content.as_mut().map(|(_, items)| items),
         _ => None,
     })
@@ -66,6 +71,25 @@ pub fn last_ident(ty: &syn::Type) -> Option<String> {
         syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
         _ => None,
     }
+}
+
+/// The type arguments of a path type (`X<A, B>` -> `[A, B]`).
+pub fn generic_arguments(ty: &syn::Type) -> Vec<&syn::Type> {
+    let syn::Type::Path(path) = ty else {
+        return Vec::new();
+    };
+    let Some(syn::PathArguments::AngleBracketed(args)) =
+        path.path.segments.last().map(|s| &s.arguments)
+    else {
+        return Vec::new();
+    };
+    args.args
+        .iter()
+        .filter_map(|arg| match arg {
+            syn::GenericArgument::Type(ty) => Some(ty),
+            _ => None,
+        })
+        .collect()
 }
 
 pub fn is_type(ty: &syn::Type, name: &str) -> bool {

@@ -31,7 +31,8 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{Fields, Item, ItemEnum, parse_quote};
 
 use crate::code::{
-    has_serde, impl_trait, is_type, module_items_mut, trait_type_argument, wire_name,
+    generic_arguments, has_serde, impl_trait, is_type, module_items_mut, trait_type_argument,
+    wire_name,
 };
 use crate::error::{Error, Result};
 use crate::naming::{method_name, type_name};
@@ -100,18 +101,12 @@ fn wrap_send(send: &mut syn::ImplItemFn) -> Option<syn::ImplItem> {
     let syn::ReturnType::Type(_, output) = &send.sig.output else {
         return None;
     };
-    let syn::Type::Path(result) = &**output else {
+    let [value, _] = generic_arguments(output)[..] else {
         return None;
     };
-    let last = result.path.segments.last()?;
-    let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+    if !is_type(output, "Result") {
         return None;
-    };
-    let (true, Some(syn::GenericArgument::Type(value)), 2) =
-        (last.ident == "Result", args.args.first(), args.args.len())
-    else {
-        return None;
-    };
+    }
     let operation = send.block.stmts.iter().find_map(operation_info)?;
     let destructures_client = send.block.stmts.first().is_some_and(|first| {
         let text = first.to_token_stream().to_string();
@@ -138,29 +133,16 @@ fn wrap_send(send: &mut syn::ImplItemFn) -> Option<syn::ImplItem> {
 /// `fn p<V>(mut self, value: V) -> Self where V: TryInto<X> { self.p =
 /// value.try_into().map(Some).map_err(|_| ..); self }` takes `crate::Optional<X>`.
 fn optional_parameter_setter(setter: &mut syn::ImplItemFn) {
-    let generics = &setter.sig.generics;
-    let [syn::GenericParam::Type(param)] = generics.params.iter().collect::<Vec<_>>()[..] else {
+    let Some((param, target)) = try_into_bound(&setter.sig.generics) else {
         return;
     };
-    let param = param.ident.clone();
-    let Some(clause) = &generics.where_clause else {
-        return;
-    };
-    let [syn::WherePredicate::Type(bound)] = clause.predicates.iter().collect::<Vec<_>>()[..]
-    else {
-        return;
-    };
-    let Some(syn::TypeParamBound::Trait(try_into)) = bound.bounds.first() else {
-        return;
-    };
-    let last = try_into.path.segments.last();
-    let Some(syn::PathArguments::AngleBracketed(args)) = last.map(|s| &s.arguments) else {
-        return;
-    };
-    let Some(syn::GenericArgument::Type(target)) = args.args.first() else {
-        return;
-    };
-    if last.is_none_or(|s| s.ident != "TryInto") {
+    let one_predicate = setter
+        .sig
+        .generics
+        .where_clause
+        .as_ref()
+        .is_some_and(|clause| clause.predicates.len() == 1);
+    if !one_predicate {
         return;
     }
     // `self.<field> = value.try_into().map(Some).map_err(..);`
@@ -179,7 +161,6 @@ fn optional_parameter_setter(setter: &mut syn::ImplItemFn) {
     }
     let label = name.to_string();
     let name = name.clone();
-    let target = target.clone();
     setter.sig.generics.where_clause = Some(parse_quote!(where #param: crate::Optional<#target>));
     setter.block = parse_quote!({
         self.#name = crate::Optional::into_optional(value).map_err(|e| format!("{}: {e}", #label));
@@ -297,10 +278,7 @@ fn unknown_members_default_to_empty(types: &mut [Item]) {
             }
         }
     }
-    let Some(builders) = types.iter_mut().find_map(|item| match item {
-        Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
-        _ => None,
-    }) else {
+    let Some(builders) = crate::code::submodule_items_mut(types, "builder") else {
         return;
     };
     for block in builders.iter_mut().filter_map(|item| match item {
@@ -338,10 +316,7 @@ impl VisitMut for DefaultToEmpty {
 /// here for every builder typify converts), an integer for a `NonZero*`.
 /// Optimisation-like: a setter of another shape is left as typify wrote it.
 fn plain_value_setters(types: &mut [Item]) {
-    let Some(builders) = types.iter_mut().find_map(|item| match item {
-        Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
-        _ => None,
-    }) else {
+    let Some(builders) = crate::code::submodule_items_mut(types, "builder") else {
         return;
     };
     let mut converted = Vec::new();
@@ -384,34 +359,12 @@ fn plain_value_setters(types: &mut [Item]) {
 /// TryInto<Option<Y>>, ...` to take `T: crate::Optional<Y>`; any other shape
 /// is left alone.
 fn optional_setter(setter: &mut syn::ImplItemFn) {
-    let generics = &setter.sig.generics;
-    let [syn::GenericParam::Type(param)] = generics.params.iter().collect::<Vec<_>>()[..] else {
+    let Some((param, option)) = try_into_bound(&setter.sig.generics) else {
         return;
     };
-    let param = param.ident.clone();
-    let Some(clause) = &generics.where_clause else {
+    let Some(inner) = option_argument(&option).cloned() else {
         return;
     };
-    let Some(syn::WherePredicate::Type(bound)) = clause.predicates.first() else {
-        return;
-    };
-    let Some(syn::TypeParamBound::Trait(try_into)) = bound.bounds.first() else {
-        return;
-    };
-    let last = try_into.path.segments.last();
-    let Some(syn::PathArguments::AngleBracketed(args)) = last.map(|s| &s.arguments) else {
-        return;
-    };
-    let is_try_into = last.is_some_and(|s| s.ident == "TryInto");
-    let Some(syn::GenericArgument::Type(option)) = args.args.first() else {
-        return;
-    };
-    let Some(inner) = option_argument(option) else {
-        return;
-    };
-    if !is_try_into || !matches!(&bound.bounded_ty, syn::Type::Path(p) if p.path.is_ident(&param)) {
-        return;
-    }
     let mut calls = TryIntoCalls(0);
     let mut block = setter.block.clone();
     calls.visit_block_mut(&mut block);
@@ -493,17 +446,36 @@ fn several_errors_at_once(
 
 /// `Y` of `Option<Y>` (any path ending in `Option`).
 fn option_argument(ty: &syn::Type) -> Option<&syn::Type> {
-    let syn::Type::Path(path) = ty else {
+    let arguments = generic_arguments(ty);
+    match (is_type(ty, "Option"), arguments.first()) {
+        (true, Some(inner)) => Some(inner),
+        _ => None,
+    }
+}
+
+/// `(T, X)` of a setter generic over one type `T` whose first `where`
+/// predicate is `T: ...TryInto<X>` (typify's and progenitor's setters).
+fn try_into_bound(generics: &syn::Generics) -> Option<(syn::Ident, syn::Type)> {
+    let [syn::GenericParam::Type(param)] = generics.params.iter().collect::<Vec<_>>()[..] else {
         return None;
     };
-    let last = path.path.segments.last()?;
+    let Some(syn::WherePredicate::Type(bound)) = generics.where_clause.as_ref()?.predicates.first()
+    else {
+        return None;
+    };
+    let Some(syn::TypeParamBound::Trait(try_into)) = bound.bounds.first() else {
+        return None;
+    };
+    let last = try_into.path.segments.last()?;
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
         return None;
     };
-    match (last.ident == "Option", args.args.first()) {
-        (true, Some(syn::GenericArgument::Type(inner))) => Some(inner),
-        _ => None,
-    }
+    let Some(syn::GenericArgument::Type(target)) = args.args.first() else {
+        return None;
+    };
+    let bounds_param =
+        matches!(&bound.bounded_ty, syn::Type::Path(p) if p.path.is_ident(&param.ident));
+    (last.ident == "TryInto" && bounds_param).then(|| (param.ident.clone(), target.clone()))
 }
 
 /// Replaces `value.try_into()` with `crate::Optional::into_optional(value)`, counting.
@@ -558,10 +530,7 @@ fn array_limits(spec: &Value, types: &mut [Item]) {
             })
         })
         .collect();
-    let Some(builders) = types.iter_mut().find_map(|item| match item {
-        Item::Mod(m) if m.ident == "builder" => m.content.as_mut().map(|(_, items)| items),
-        _ => None,
-    }) else {
+    let Some(builders) = crate::code::submodule_items_mut(types, "builder") else {
         return;
     };
     for (schema, field, min, max) in limits {

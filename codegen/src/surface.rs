@@ -8,8 +8,8 @@ use quote::ToTokens;
 use serde_json::Value;
 
 use crate::code::{
-    client_methods, impl_trait, is_type, item_name, last_ident, module_items, serde_metas,
-    trait_type_argument, type_names,
+    client_methods, generic_arguments, impl_trait, is_type, item_name, last_ident, module_items,
+    serde_metas, trait_type_argument, type_names,
 };
 use crate::naming::{method_name, type_name};
 use crate::spec::operations;
@@ -20,25 +20,6 @@ fn result_arguments(output: &syn::ReturnType) -> Vec<&syn::Type> {
         syn::ReturnType::Type(_, ty) => generic_arguments(ty),
         syn::ReturnType::Default => Vec::new(),
     }
-}
-
-/// The type arguments of a path type (`X<A, B>` -> `[A, B]`).
-fn generic_arguments(ty: &syn::Type) -> Vec<&syn::Type> {
-    let syn::Type::Path(path) = ty else {
-        return Vec::new();
-    };
-    let Some(syn::PathArguments::AngleBracketed(args)) =
-        path.path.segments.last().map(|s| &s.arguments)
-    else {
-        return Vec::new();
-    };
-    args.args
-        .iter()
-        .filter_map(|arg| match arg {
-            syn::GenericArgument::Type(ty) => Some(ty),
-            _ => None,
-        })
-        .collect()
 }
 
 /// Every snapshot of the generated API: name -> text. Names are
@@ -264,14 +245,7 @@ fn operation_line(method: &str, path: &str, rust: &str, builder: &[&syn::Item]) 
 }
 
 fn first_generic(ty: &syn::Type) -> Option<String> {
-    let syn::Type::Path(p) = ty else { return None };
-    let syn::PathArguments::AngleBracketed(args) = &p.path.segments.last()?.arguments else {
-        return None;
-    };
-    match args.args.first()? {
-        syn::GenericArgument::Type(t) => Some(type_text(t)),
-        _ => None,
-    }
+    generic_arguments(ty).first().map(|t| type_text(t))
 }
 
 /// One block per type: its kind, then fields with types, or enum values / variants.

@@ -68,13 +68,8 @@ impl Error {
     ) -> Error {
         use progenitor_client::Error as P;
         let template = crate::generated::operation_template(operation_id);
+        // Both halves of the `'static` template are `'static` too.
         let (method, template) = template.split_once(' ').unwrap_or(("", template));
-        let method = [
-            "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE",
-        ]
-        .into_iter()
-        .find(|m| *m == method)
-        .unwrap_or("");
         let mut error = Error::new(ErrorKind::Other(String::new()), method, template.into());
         let relative =
             |url: &reqwest::Url| relative_path(&url[url::Position::BeforePath..], base_url);
