@@ -258,7 +258,8 @@ impl Diff {
             let setter = method_name(name);
             let Some(was) = before.get(name) else {
                 if required(param) {
-                    self.push(Effect::Breaking, format!("{subject}: new required parameter `{name}`; calls without `.{setter}(..)` fail"));
+                    // progenitor's builder checks it in `send()`: it compiles, then fails.
+                    self.push(Effect::Breaking, format!("{subject}: new required parameter `{name}`; calls without `.{setter}(..)` fail at run time"));
                 } else {
                     self.push(
                         Effect::Additive,
@@ -270,7 +271,7 @@ impl Diff {
             match (required(was), required(param)) {
                 (false, true) => self.push(
                     Effect::Breaking,
-                    format!("{subject}: parameter `{name}` is now required"),
+                    format!("{subject}: parameter `{name}` is now required; calls without `.{setter}(..)` fail at run time"),
                 ),
                 (true, false) => self.push(
                     Effect::Additive,
@@ -432,49 +433,49 @@ impl Diff {
                 .cloned()
                 .unwrap_or_default()
         };
-        let required = |s: &Value| -> BTreeSet<String> {
-            s.get("required")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect()
-        };
         let (before, after) = (props(old), props(new));
-        let (was_required, is_required) = (required(old), required(new));
+        let (was_required, is_required) = (required_fields(old), required_fields(new));
+        // Named once, with the first field that takes it away.
+        let mut loses_default = has_default(old) && !has_default(new);
         let deprecated = |p: &Value| p.get("deprecated") == Some(&Value::Bool(true));
         for (name, prop) in &after {
             let field = method_name(name);
-            // The pipeline makes deprecated properties optional.
-            let now = is_required.contains(name) && !deprecated(prop);
+            let now = is_required.contains(name);
             let Some(was) = before.get(name) else {
-                let (effect, text) = match (now, request) {
-                    (true, true) => (
+                if now {
+                    let lost = std::mem::take(&mut loses_default);
+                    self.push(
                         Effect::Breaking,
                         format!(
-                            "{subject}: new required field `{field}`; requests built without it fail"
+                            "{subject}: new required field `{field}`; {}",
+                            unset(&field, request, lost)
                         ),
-                    ),
-                    (true, false) => (self.grows(), format!("{subject}: new field `{field}`")),
-                    (false, _) => (
-                        self.grows(),
-                        format!("{subject}: new optional field `{field}`"),
-                    ),
-                };
-                let text = if effect == Effect::Breaking && !now {
-                    format!("{text} (struct literals stop compiling)")
+                    );
+                    continue;
+                }
+                let effect = self.grows();
+                let note = if effect == Effect::Breaking {
+                    " (struct literals stop compiling)"
                 } else {
-                    text
+                    ""
                 };
-                self.push(effect, text);
+                self.push(
+                    effect,
+                    format!("{subject}: new optional field `{field}`{note}"),
+                );
                 continue;
             };
-            let then = was_required.contains(name) && !deprecated(was);
-            match (then, now) {
-                (false, true) => self.push(
-                    Effect::Breaking,
-                    format!("{subject}: field `{field}` is now required (`Option<T>` becomes `T`)"),
-                ),
+            match (was_required.contains(name), now) {
+                (false, true) => {
+                    let lost = std::mem::take(&mut loses_default);
+                    self.push(
+                        Effect::Breaking,
+                        format!(
+                            "{subject}: field `{field}` is now required (`Option<T>` becomes `T`){}",
+                            if lost { LOST_DEFAULT } else { "" }
+                        ),
+                    );
+                }
                 // typify keeps an optional array a `Vec`, empty when absent.
                 (true, false) if prop.get("type").and_then(Value::as_str) == Some("array") => self
                     .push(
@@ -501,7 +502,60 @@ impl Diff {
                 format!("{subject}: field `{}` removed", method_name(name)),
             );
         }
+        // Lost for another reason (a whole-type `default` or `additionalProperties` changed).
+        if loses_default {
+            self.push(
+                Effect::Breaking,
+                format!("{subject}: no longer has `impl Default` (`::default()` stops compiling)"),
+            );
+        }
     }
+}
+
+const LOST_DEFAULT: &str = "; the type loses `impl Default` (`::default()` stops compiling)";
+
+/// What breaks when a new required field is not set. Both sides build values
+/// with typify's builders, whose `try_into()` fails at run time for an unset
+/// required field; struct literals are no way round (`#[non_exhaustive]`).
+fn unset(field: &str, request: bool, lost_default: bool) -> String {
+    let fails = if request {
+        format!("requests built without `.{field}(..)` fail at run time")
+    } else {
+        format!(
+            "code that builds one with its builder (test fixtures, mocks) fails at run time until it sets `.{field}(..)`"
+        )
+    };
+    format!("{fails}{}", if lost_default { LOST_DEFAULT } else { "" })
+}
+
+/// The properties that are required fields in the generated struct: the
+/// pipeline makes deprecated properties optional.
+fn required_fields(schema: &Value) -> BTreeSet<String> {
+    let props = schema.get("properties");
+    schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .filter(|name| {
+            props
+                .and_then(|p| p.get(*name))
+                .is_some_and(|p| p.get("deprecated") != Some(&Value::Bool(true)))
+        })
+        .map(String::from)
+        .collect()
+}
+
+/// Whether the struct typify makes of an object schema has `impl Default`: for a
+/// whole-type `default`, or when every field has one (typify-impl 0.8,
+/// `type_entry.rs`), i.e. none is required. An object that leaves out
+/// `additionalProperties` gets a required flattened `extra` map (`remodel`'s
+/// `keep_unknown_members`), so it never has one.
+fn has_default(schema: &Value) -> bool {
+    let extra_map = !matches!(schema.get("additionalProperties"), Some(Value::Bool(_)));
+    schema.get("properties").is_some()
+        && (schema.get("default").is_some() || (!extra_map && required_fields(schema).is_empty()))
 }
 
 /// `allOf: [$ref]` wrappers (that only add `nullable`/`description`) are their target.

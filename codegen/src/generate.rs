@@ -65,6 +65,19 @@ fn run_progenitor(
     openapi: &openapiv3::OpenAPI,
     settings: &GenerationSettings,
 ) -> Result<TokenStream, String> {
+    catch_progenitor(|| Generator::new(settings).generate_tokens(openapi))
+}
+
+/// progenitor's generator of typed mocks for the `httpmock` crate, which
+/// `mock` reads; the same settings as the client, so the same type names.
+pub fn httpmock_tokens(openapi: &openapiv3::OpenAPI) -> Result<TokenStream, String> {
+    catch_progenitor(|| Generator::new(&settings()).httpmock(openapi, "crate"))
+}
+
+/// Runs a progenitor generator, turning its panics into errors.
+fn catch_progenitor(
+    generate: impl FnOnce() -> std::result::Result<TokenStream, progenitor::Error>,
+) -> Result<TokenStream, String> {
     static HOOK: Once = Once::new();
     HOOK.call_once(|| {
         let previous = std::panic::take_hook();
@@ -85,9 +98,7 @@ fn run_progenitor(
         }));
     });
     CAPTURED_PANIC.with(|c| *c.borrow_mut() = Some(None));
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        Generator::new(settings).generate_tokens(openapi)
-    }));
+    let result = catch_unwind(AssertUnwindSafe(generate));
     let panic = CAPTURED_PANIC.with(|c| c.borrow_mut().take()).flatten();
     match result {
         Ok(Ok(tokens)) => Ok(tokens),

@@ -1,12 +1,13 @@
 //! The oz-api generation pipeline, one module per stage in the order data flows:
 //! `load` -> `fix` -> `normalize` -> `validate` -> `remodel` (+ `needs`) ->
-//! `generate` -> `patch` -> `format` -> [`write`].
+//! `generate` -> `patch` -> `mock` -> `format` -> [`write`].
 //!
 //! Shared models: [`spec`] (operations, pointers, `$ref`s, the schema walk),
 //! `naming` (Rust names as progenitor and typify make them), `code` (queries
 //! over the generated code). [`surface`] renders the generated API as
 //! reviewable text for the drift snapshots; [`drift`] compares two specs.
 
+pub mod changelog;
 mod code;
 pub mod drift;
 pub mod error;
@@ -14,6 +15,7 @@ mod fix;
 mod format;
 mod generate;
 pub mod load;
+pub mod mock;
 mod naming;
 mod needs;
 pub mod normalize;
@@ -126,6 +128,8 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
     lap("generate");
     patch::patch(&remodelled, &mut code)?;
     lap("patch");
+    let mock_warnings = mock::add(&openapi, &mut code);
+    lap("mock");
 
     let files = vec![
         OutputFile {
@@ -138,6 +142,12 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
         },
     ];
     lap("format");
+    // CHANGELOG.md's generated part, when the root keeps a changelog.
+    let files: Vec<OutputFile> = files
+        .into_iter()
+        .chain(changelog::output(root, &canonical)?)
+        .collect();
+    lap("changelog");
 
     let dropped = remodel::dropped_parameters(&canonical)
         .into_iter()
@@ -148,7 +158,11 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
                 error::PROGENITOR
             )
         });
-    let warnings = moot_fixes.into_iter().chain(dropped).collect();
+    let warnings = moot_fixes
+        .into_iter()
+        .chain(dropped)
+        .chain(mock_warnings)
+        .collect();
     Ok(Generated {
         files,
         code,

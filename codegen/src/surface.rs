@@ -51,6 +51,7 @@ pub fn snapshots(spec: &Value, code: &syn::File) -> BTreeMap<String, String> {
             .map(|name| items_named(&builders, name))
             .unwrap_or_default();
         text.push_str(&operation_line(op.method, op.path, &method, &builder));
+        text.push_str(&crate::mock::summary(code, &method));
         for (_, name) in dropped.iter().filter(|(of, _)| of == id) {
             text.push_str(&format!(
                 "  not generated: query parameter {name} (style deepObject, which progenitor cannot send)\n"

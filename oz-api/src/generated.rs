@@ -19945,3 +19945,2311 @@ pub(crate) fn operation_template(operation_id: &str) -> &'static str {
         _ => "",
     }
 }
+/// Typed mocks of every operation: see `crate::mock`.
+#[cfg(feature = "mock")]
+pub mod mocks {
+    use super::types;
+    use crate::mock::{Calls, MockServer, Then, When};
+    ///What a request to `list_agents` must carry to match.
+    pub struct ListAgentsWhen(When);
+    impl ListAgentsWhen {
+        ///Query parameter `include_malformed_skills` is `value` (`None`: absent).
+        pub fn include_malformed_skills<T>(self, value: T) -> Self
+        where
+            T: Into<Option<bool>>,
+        {
+            Self(self.0.query_param("include_malformed_skills", value.into()))
+        }
+        ///Query parameter `refresh` is `value` (`None`: absent).
+        pub fn refresh<T>(self, value: T) -> Self
+        where
+            T: Into<Option<bool>>,
+        {
+            Self(self.0.query_param("refresh", value.into()))
+        }
+        ///Query parameter `repo` is `value` (`None`: absent).
+        pub fn repo<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            Self(self.0.query_param("repo", value.into()))
+        }
+        ///Query parameter `sort_by` is `value` (`None`: absent).
+        pub fn sort_by<T>(self, value: T) -> Self
+        where
+            T: Into<Option<types::ListAgentsSortBy>>,
+        {
+            Self(self.0.query_param("sort_by", value.into()))
+        }
+    }
+    ///What the mock of `list_agents` answers, in order; the last one repeats.
+    pub struct ListAgentsThen(Then);
+    impl ListAgentsThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::ListAgentsResponse) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(ListAgentsWhen, ListAgentsThen);
+    impl MockServer {
+        ///Mocks [`Client::list_agents`](crate::Client::list_agents): `GET /agent`.
+        pub async fn list_agents<R>(
+            &self,
+            config: impl FnOnce(ListAgentsWhen, ListAgentsThen) -> R,
+        ) -> Calls {
+            let (when, then) = (When::new("GET", "^/agent$"), Then::default());
+            config(ListAgentsWhen(when.clone()), ListAgentsThen(then.clone()));
+            self.mount("list_agents", when, then).await
+        }
+    }
+    ///What a request to `get_artifact` must carry to match.
+    pub struct GetArtifactWhen(When);
+    impl GetArtifactWhen {
+        ///The path parameter is `value`.
+        pub fn artifact_uid(self, value: &str) -> Self {
+            Self(self.0.path_param("^/agent/artifacts/", "$", &value.to_string()))
+        }
+    }
+    ///What the mock of `get_artifact` answers, in order; the last one repeats.
+    pub struct GetArtifactThen(Then);
+    impl GetArtifactThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::ArtifactResponse) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(GetArtifactWhen, GetArtifactThen);
+    impl MockServer {
+        ///Mocks [`Client::get_artifact`](crate::Client::get_artifact): `GET /agent/artifacts/{…}`.
+        pub async fn get_artifact<R>(
+            &self,
+            config: impl FnOnce(GetArtifactWhen, GetArtifactThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("GET", "^/agent/artifacts/[^/]*$"),
+                Then::default(),
+            );
+            config(GetArtifactWhen(when.clone()), GetArtifactThen(then.clone()));
+            self.mount("get_artifact", when, then).await
+        }
+    }
+    ///What a request to `list_connected_self_hosted_workers` must carry to match.
+    pub struct ListConnectedSelfHostedWorkersWhen(When);
+    impl ListConnectedSelfHostedWorkersWhen {}
+    ///What the mock of `list_connected_self_hosted_workers` answers, in order; the last one repeats.
+    pub struct ListConnectedSelfHostedWorkersThen(Then);
+    impl ListConnectedSelfHostedWorkersThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::ListConnectedSelfHostedWorkersResponse) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(
+        ListConnectedSelfHostedWorkersWhen, ListConnectedSelfHostedWorkersThen
+    );
+    impl MockServer {
+        ///Mocks [`Client::list_connected_self_hosted_workers`](crate::Client::list_connected_self_hosted_workers): `GET /agent/connected-self-hosted-workers`.
+        pub async fn list_connected_self_hosted_workers<R>(
+            &self,
+            config: impl FnOnce(
+                ListConnectedSelfHostedWorkersWhen,
+                ListConnectedSelfHostedWorkersThen,
+            ) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("GET", "^/agent/connected\\-self\\-hosted\\-workers$"),
+                Then::default(),
+            );
+            config(
+                ListConnectedSelfHostedWorkersWhen(when.clone()),
+                ListConnectedSelfHostedWorkersThen(then.clone()),
+            );
+            self.mount("list_connected_self_hosted_workers", when, then).await
+        }
+    }
+    ///What a request to `get_conversation` must carry to match.
+    pub struct GetConversationWhen(When);
+    impl GetConversationWhen {
+        ///The path parameter is `value`.
+        pub fn conversation_id(self, value: &str) -> Self {
+            Self(self.0.path_param("^/agent/conversations/", "$", &value.to_string()))
+        }
+    }
+    ///What the mock of `get_conversation` answers, in order; the last one repeats.
+    pub struct GetConversationThen(Then);
+    impl GetConversationThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::ConversationResponse) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(GetConversationWhen, GetConversationThen);
+    impl MockServer {
+        ///Mocks [`Client::get_conversation`](crate::Client::get_conversation): `GET /agent/conversations/{…}`.
+        pub async fn get_conversation<R>(
+            &self,
+            config: impl FnOnce(GetConversationWhen, GetConversationThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("GET", "^/agent/conversations/[^/]*$"),
+                Then::default(),
+            );
+            config(GetConversationWhen(when.clone()), GetConversationThen(then.clone()));
+            self.mount("get_conversation", when, then).await
+        }
+    }
+    ///What a request to `list_environments` must carry to match.
+    pub struct ListEnvironmentsWhen(When);
+    impl ListEnvironmentsWhen {
+        ///Query parameter `sort_by` is `value` (`None`: absent).
+        pub fn sort_by<T>(self, value: T) -> Self
+        where
+            T: Into<Option<types::ListEnvironmentsSortBy>>,
+        {
+            Self(self.0.query_param("sort_by", value.into()))
+        }
+    }
+    ///What the mock of `list_environments` answers, in order; the last one repeats.
+    pub struct ListEnvironmentsThen(Then);
+    impl ListEnvironmentsThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::ListEnvironmentsResponse) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(ListEnvironmentsWhen, ListEnvironmentsThen);
+    impl MockServer {
+        ///Mocks [`Client::list_environments`](crate::Client::list_environments): `GET /agent/environments`.
+        pub async fn list_environments<R>(
+            &self,
+            config: impl FnOnce(ListEnvironmentsWhen, ListEnvironmentsThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("GET", "^/agent/environments$"),
+                Then::default(),
+            );
+            config(
+                ListEnvironmentsWhen(when.clone()),
+                ListEnvironmentsThen(then.clone()),
+            );
+            self.mount("list_environments", when, then).await
+        }
+    }
+    ///What a request to `list_agent_identities` must carry to match.
+    pub struct ListAgentIdentitiesWhen(When);
+    impl ListAgentIdentitiesWhen {}
+    ///What the mock of `list_agent_identities` answers, in order; the last one repeats.
+    pub struct ListAgentIdentitiesThen(Then);
+    impl ListAgentIdentitiesThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::ListAgentIdentitiesResponse) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(ListAgentIdentitiesWhen, ListAgentIdentitiesThen);
+    impl MockServer {
+        ///Mocks [`Client::list_agent_identities`](crate::Client::list_agent_identities): `GET /agent/identities`.
+        pub async fn list_agent_identities<R>(
+            &self,
+            config: impl FnOnce(ListAgentIdentitiesWhen, ListAgentIdentitiesThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("GET", "^/agent/identities$"),
+                Then::default(),
+            );
+            config(
+                ListAgentIdentitiesWhen(when.clone()),
+                ListAgentIdentitiesThen(then.clone()),
+            );
+            self.mount("list_agent_identities", when, then).await
+        }
+    }
+    ///What a request to `create_agent` must carry to match.
+    pub struct CreateAgentWhen(When);
+    impl CreateAgentWhen {
+        ///The JSON body equals `value`.
+        pub fn body(self, value: &types::CreateAgentRequest) -> Self {
+            Self(self.0.json_body(value))
+        }
+    }
+    ///What the mock of `create_agent` answers, in order; the last one repeats.
+    pub struct CreateAgentThen(Then);
+    impl CreateAgentThen {
+        ///Answers `201` with `value` as JSON.
+        pub fn created(self, value: &types::AgentResponse) -> Self {
+            Self(self.0.json(201u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(CreateAgentWhen, CreateAgentThen);
+    impl MockServer {
+        ///Mocks [`Client::create_agent`](crate::Client::create_agent): `POST /agent/identities`.
+        pub async fn create_agent<R>(
+            &self,
+            config: impl FnOnce(CreateAgentWhen, CreateAgentThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("POST", "^/agent/identities$"),
+                Then::default(),
+            );
+            config(CreateAgentWhen(when.clone()), CreateAgentThen(then.clone()));
+            self.mount("create_agent", when, then).await
+        }
+    }
+    ///What a request to `get_agent` must carry to match.
+    pub struct GetAgentWhen(When);
+    impl GetAgentWhen {
+        ///The path parameter is `value`.
+        pub fn uid(self, value: &str) -> Self {
+            Self(self.0.path_param("^/agent/identities/", "$", &value.to_string()))
+        }
+    }
+    ///What the mock of `get_agent` answers, in order; the last one repeats.
+    pub struct GetAgentThen(Then);
+    impl GetAgentThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::AgentResponse) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(GetAgentWhen, GetAgentThen);
+    impl MockServer {
+        ///Mocks [`Client::get_agent`](crate::Client::get_agent): `GET /agent/identities/{…}`.
+        pub async fn get_agent<R>(
+            &self,
+            config: impl FnOnce(GetAgentWhen, GetAgentThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("GET", "^/agent/identities/[^/]*$"),
+                Then::default(),
+            );
+            config(GetAgentWhen(when.clone()), GetAgentThen(then.clone()));
+            self.mount("get_agent", when, then).await
+        }
+    }
+    ///What a request to `update_agent` must carry to match.
+    pub struct UpdateAgentWhen(When);
+    impl UpdateAgentWhen {
+        ///The path parameter is `value`.
+        pub fn uid(self, value: &str) -> Self {
+            Self(self.0.path_param("^/agent/identities/", "$", &value.to_string()))
+        }
+        ///The JSON body equals `value`.
+        pub fn body(self, value: &types::UpdateAgentRequest) -> Self {
+            Self(self.0.json_body(value))
+        }
+    }
+    ///What the mock of `update_agent` answers, in order; the last one repeats.
+    pub struct UpdateAgentThen(Then);
+    impl UpdateAgentThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::AgentResponse) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(UpdateAgentWhen, UpdateAgentThen);
+    impl MockServer {
+        ///Mocks [`Client::update_agent`](crate::Client::update_agent): `PUT /agent/identities/{…}`.
+        pub async fn update_agent<R>(
+            &self,
+            config: impl FnOnce(UpdateAgentWhen, UpdateAgentThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("PUT", "^/agent/identities/[^/]*$"),
+                Then::default(),
+            );
+            config(UpdateAgentWhen(when.clone()), UpdateAgentThen(then.clone()));
+            self.mount("update_agent", when, then).await
+        }
+    }
+    ///What a request to `delete_agent` must carry to match.
+    pub struct DeleteAgentWhen(When);
+    impl DeleteAgentWhen {
+        ///The path parameter is `value`.
+        pub fn uid(self, value: &str) -> Self {
+            Self(self.0.path_param("^/agent/identities/", "$", &value.to_string()))
+        }
+    }
+    ///What the mock of `delete_agent` answers, in order; the last one repeats.
+    pub struct DeleteAgentThen(Then);
+    impl DeleteAgentThen {
+        ///Answers `204` with no body.
+        pub fn no_content(self) -> Self {
+            Self(self.0.empty(204u16))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(DeleteAgentWhen, DeleteAgentThen);
+    impl MockServer {
+        ///Mocks [`Client::delete_agent`](crate::Client::delete_agent): `DELETE /agent/identities/{…}`.
+        pub async fn delete_agent<R>(
+            &self,
+            config: impl FnOnce(DeleteAgentWhen, DeleteAgentThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("DELETE", "^/agent/identities/[^/]*$"),
+                Then::default(),
+            );
+            config(DeleteAgentWhen(when.clone()), DeleteAgentThen(then.clone()));
+            self.mount("delete_agent", when, then).await
+        }
+    }
+    ///What a request to `list_models` must carry to match.
+    pub struct ListModelsWhen(When);
+    impl ListModelsWhen {}
+    ///What the mock of `list_models` answers, in order; the last one repeats.
+    pub struct ListModelsThen(Then);
+    impl ListModelsThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::ListModelsResponse) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(ListModelsWhen, ListModelsThen);
+    impl MockServer {
+        ///Mocks [`Client::list_models`](crate::Client::list_models): `GET /agent/models`.
+        pub async fn list_models<R>(
+            &self,
+            config: impl FnOnce(ListModelsWhen, ListModelsThen) -> R,
+        ) -> Calls {
+            let (when, then) = (When::new("GET", "^/agent/models$"), Then::default());
+            config(ListModelsWhen(when.clone()), ListModelsThen(then.clone()));
+            self.mount("list_models", when, then).await
+        }
+    }
+    ///What a request to `run_agent` must carry to match.
+    pub struct RunAgentWhen(When);
+    impl RunAgentWhen {
+        ///The JSON body equals `value`.
+        pub fn body(self, value: &types::RunAgentRequest) -> Self {
+            Self(self.0.json_body(value))
+        }
+    }
+    ///What the mock of `run_agent` answers, in order; the last one repeats.
+    pub struct RunAgentThen(Then);
+    impl RunAgentThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::RunAgentResponse) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(RunAgentWhen, RunAgentThen);
+    impl MockServer {
+        ///Mocks [`Client::run_agent`](crate::Client::run_agent): `POST /agent/run`.
+        pub async fn run_agent<R>(
+            &self,
+            config: impl FnOnce(RunAgentWhen, RunAgentThen) -> R,
+        ) -> Calls {
+            let (when, then) = (When::new("POST", "^/agent/run$"), Then::default());
+            config(RunAgentWhen(when.clone()), RunAgentThen(then.clone()));
+            self.mount("run_agent", when, then).await
+        }
+    }
+    ///What a request to `list_runs` must carry to match.
+    pub struct ListRunsWhen(When);
+    impl ListRunsWhen {
+        ///Query parameter `ancestor_run_id` is `value` (`None`: absent).
+        pub fn ancestor_run_id<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            Self(self.0.query_param("ancestor_run_id", value.into()))
+        }
+        ///Query parameter `artifact_type` is `value` (`None`: absent).
+        pub fn artifact_type<T>(self, value: T) -> Self
+        where
+            T: Into<Option<types::ListRunsArtifactType>>,
+        {
+            Self(self.0.query_param("artifact_type", value.into()))
+        }
+        ///Query parameter `created_after` is `value` (`None`: absent).
+        pub fn created_after<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>>,
+        {
+            Self(self.0.query_param("created_after", value.into()))
+        }
+        ///Query parameter `created_before` is `value` (`None`: absent).
+        pub fn created_before<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>>,
+        {
+            Self(self.0.query_param("created_before", value.into()))
+        }
+        ///Query parameter `creator` is `value` (`None`: absent).
+        pub fn creator<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            Self(self.0.query_param("creator", value.into()))
+        }
+        ///Query parameter `cursor` is `value` (`None`: absent).
+        pub fn cursor<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            Self(self.0.query_param("cursor", value.into()))
+        }
+        ///Query parameter `environment_id` is `value` (`None`: absent).
+        pub fn environment_id<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            Self(self.0.query_param("environment_id", value.into()))
+        }
+        ///Query parameter `execution_location` is `value` (`None`: absent).
+        pub fn execution_location<T>(self, value: T) -> Self
+        where
+            T: Into<Option<types::RunExecutionLocation>>,
+        {
+            Self(self.0.query_param("execution_location", value.into()))
+        }
+        ///Query parameter `executor` is `value` (`None`: absent).
+        pub fn executor<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            Self(self.0.query_param("executor", value.into()))
+        }
+        ///Query parameter `limit` is `value` (`None`: absent).
+        pub fn limit<T>(self, value: T) -> Self
+        where
+            T: Into<Option<::std::num::NonZeroU64>>,
+        {
+            Self(self.0.query_param("limit", value.into()))
+        }
+        ///Query parameter `model_id` is `value` (`None`: absent).
+        pub fn model_id<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            Self(self.0.query_param("model_id", value.into()))
+        }
+        ///Query parameter `name` is `value` (`None`: absent).
+        pub fn name<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            Self(self.0.query_param("name", value.into()))
+        }
+        ///Query parameter `q` is `value` (`None`: absent).
+        pub fn q<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            Self(self.0.query_param("q", value.into()))
+        }
+        ///Query parameter `schedule_id` is `value` (`None`: absent).
+        pub fn schedule_id<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            Self(self.0.query_param("schedule_id", value.into()))
+        }
+        ///Query parameter `skill` is `value` (`None`: absent).
+        pub fn skill<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            Self(self.0.query_param("skill", value.into()))
+        }
+        ///Query parameter `skill_spec` is `value` (`None`: absent).
+        pub fn skill_spec<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a str>>,
+        {
+            Self(self.0.query_param("skill_spec", value.into()))
+        }
+        ///Query parameter `sort_by` is `value` (`None`: absent).
+        pub fn sort_by<T>(self, value: T) -> Self
+        where
+            T: Into<Option<types::ListRunsSortBy>>,
+        {
+            Self(self.0.query_param("sort_by", value.into()))
+        }
+        ///Query parameter `sort_order` is `value` (`None`: absent).
+        pub fn sort_order<T>(self, value: T) -> Self
+        where
+            T: Into<Option<types::ListRunsSortOrder>>,
+        {
+            Self(self.0.query_param("sort_order", value.into()))
+        }
+        ///Query parameter `source` is `value` (`None`: absent).
+        pub fn source<T>(self, value: T) -> Self
+        where
+            T: Into<Option<types::RunSourceType>>,
+        {
+            Self(self.0.query_param("source", value.into()))
+        }
+        ///Query parameter `state` is `value` (`None`: absent).
+        pub fn state<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a ::std::vec::Vec<types::RunState>>>,
+        {
+            Self(self.0.query_param("state", value.into()))
+        }
+        ///Query parameter `updated_after` is `value` (`None`: absent).
+        pub fn updated_after<'a, T>(self, value: T) -> Self
+        where
+            T: Into<Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>>,
+        {
+            Self(self.0.query_param("updated_after", value.into()))
+        }
+    }
+    ///What the mock of `list_runs` answers, in order; the last one repeats.
+    pub struct ListRunsThen(Then);
+    impl ListRunsThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::ListRunsResponse) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(ListRunsWhen, ListRunsThen);
+    impl MockServer {
+        ///Mocks [`Client::list_runs`](crate::Client::list_runs): `GET /agent/runs`.
+        pub async fn list_runs<R>(
+            &self,
+            config: impl FnOnce(ListRunsWhen, ListRunsThen) -> R,
+        ) -> Calls {
+            let (when, then) = (When::new("GET", "^/agent/runs$"), Then::default());
+            config(ListRunsWhen(when.clone()), ListRunsThen(then.clone()));
+            self.mount("list_runs", when, then).await
+        }
+    }
+    ///What a request to `create_run` must carry to match.
+    pub struct CreateRunWhen(When);
+    impl CreateRunWhen {
+        ///The JSON body equals `value`.
+        pub fn body(self, value: &types::RunAgentRequest) -> Self {
+            Self(self.0.json_body(value))
+        }
+    }
+    ///What the mock of `create_run` answers, in order; the last one repeats.
+    pub struct CreateRunThen(Then);
+    impl CreateRunThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::RunAgentResponse) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(CreateRunWhen, CreateRunThen);
+    impl MockServer {
+        ///Mocks [`Client::create_run`](crate::Client::create_run): `POST /agent/runs`.
+        pub async fn create_run<R>(
+            &self,
+            config: impl FnOnce(CreateRunWhen, CreateRunThen) -> R,
+        ) -> Calls {
+            let (when, then) = (When::new("POST", "^/agent/runs$"), Then::default());
+            config(CreateRunWhen(when.clone()), CreateRunThen(then.clone()));
+            self.mount("create_run", when, then).await
+        }
+    }
+    ///What a request to `get_run` must carry to match.
+    pub struct GetRunWhen(When);
+    impl GetRunWhen {
+        ///The path parameter is `value`.
+        pub fn run_id(self, value: &str) -> Self {
+            Self(self.0.path_param("^/agent/runs/", "$", &value.to_string()))
+        }
+    }
+    ///What the mock of `get_run` answers, in order; the last one repeats.
+    pub struct GetRunThen(Then);
+    impl GetRunThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::RunItem) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(GetRunWhen, GetRunThen);
+    impl MockServer {
+        ///Mocks [`Client::get_run`](crate::Client::get_run): `GET /agent/runs/{…}`.
+        pub async fn get_run<R>(
+            &self,
+            config: impl FnOnce(GetRunWhen, GetRunThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("GET", "^/agent/runs/[^/]*$"),
+                Then::default(),
+            );
+            config(GetRunWhen(when.clone()), GetRunThen(then.clone()));
+            self.mount("get_run", when, then).await
+        }
+    }
+    ///What a request to `cancel_run` must carry to match.
+    pub struct CancelRunWhen(When);
+    impl CancelRunWhen {
+        ///The path parameter is `value`.
+        pub fn run_id(self, value: &str) -> Self {
+            Self(self.0.path_param("^/agent/runs/", "/cancel$", &value.to_string()))
+        }
+    }
+    ///What the mock of `cancel_run` answers, in order; the last one repeats.
+    pub struct CancelRunThen(Then);
+    impl CancelRunThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &str) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(CancelRunWhen, CancelRunThen);
+    impl MockServer {
+        ///Mocks [`Client::cancel_run`](crate::Client::cancel_run): `POST /agent/runs/{…}/cancel`.
+        pub async fn cancel_run<R>(
+            &self,
+            config: impl FnOnce(CancelRunWhen, CancelRunThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("POST", "^/agent/runs/[^/]*/cancel$"),
+                Then::default(),
+            );
+            config(CancelRunWhen(when.clone()), CancelRunThen(then.clone()));
+            self.mount("cancel_run", when, then).await
+        }
+    }
+    ///What a request to `get_run_conversation` must carry to match.
+    pub struct GetRunConversationWhen(When);
+    impl GetRunConversationWhen {
+        ///The path parameter is `value`.
+        pub fn run_id(self, value: &str) -> Self {
+            Self(
+                self.0.path_param("^/agent/runs/", "/conversation$", &value.to_string()),
+            )
+        }
+    }
+    ///What the mock of `get_run_conversation` answers, in order; the last one repeats.
+    pub struct GetRunConversationThen(Then);
+    impl GetRunConversationThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::ConversationResponse) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(GetRunConversationWhen, GetRunConversationThen);
+    impl MockServer {
+        ///Mocks [`Client::get_run_conversation`](crate::Client::get_run_conversation): `GET /agent/runs/{…}/conversation`.
+        pub async fn get_run_conversation<R>(
+            &self,
+            config: impl FnOnce(GetRunConversationWhen, GetRunConversationThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("GET", "^/agent/runs/[^/]*/conversation$"),
+                Then::default(),
+            );
+            config(
+                GetRunConversationWhen(when.clone()),
+                GetRunConversationThen(then.clone()),
+            );
+            self.mount("get_run_conversation", when, then).await
+        }
+    }
+    ///What a request to `submit_run_followup` must carry to match.
+    pub struct SubmitRunFollowupWhen(When);
+    impl SubmitRunFollowupWhen {
+        ///The path parameter is `value`.
+        pub fn run_id(self, value: &str) -> Self {
+            Self(self.0.path_param("^/agent/runs/", "/followups$", &value.to_string()))
+        }
+        ///The JSON body equals `value`.
+        pub fn body(self, value: &types::RunFollowupRequest) -> Self {
+            Self(self.0.json_body(value))
+        }
+    }
+    ///What the mock of `submit_run_followup` answers, in order; the last one repeats.
+    pub struct SubmitRunFollowupThen(Then);
+    impl SubmitRunFollowupThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(
+            self,
+            value: &::serde_json::Map<::std::string::String, ::serde_json::Value>,
+        ) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(SubmitRunFollowupWhen, SubmitRunFollowupThen);
+    impl MockServer {
+        ///Mocks [`Client::submit_run_followup`](crate::Client::submit_run_followup): `POST /agent/runs/{…}/followups`.
+        pub async fn submit_run_followup<R>(
+            &self,
+            config: impl FnOnce(SubmitRunFollowupWhen, SubmitRunFollowupThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("POST", "^/agent/runs/[^/]*/followups$"),
+                Then::default(),
+            );
+            config(
+                SubmitRunFollowupWhen(when.clone()),
+                SubmitRunFollowupThen(then.clone()),
+            );
+            self.mount("submit_run_followup", when, then).await
+        }
+    }
+    ///What a request to `get_run_timeline` must carry to match.
+    pub struct GetRunTimelineWhen(When);
+    impl GetRunTimelineWhen {
+        ///The path parameter is `value`.
+        pub fn run_id(self, value: &str) -> Self {
+            Self(self.0.path_param("^/agent/runs/", "/timeline$", &value.to_string()))
+        }
+    }
+    ///What the mock of `get_run_timeline` answers, in order; the last one repeats.
+    pub struct GetRunTimelineThen(Then);
+    impl GetRunTimelineThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::GetRunTimelineResponse) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(GetRunTimelineWhen, GetRunTimelineThen);
+    impl MockServer {
+        ///Mocks [`Client::get_run_timeline`](crate::Client::get_run_timeline): `GET /agent/runs/{…}/timeline`.
+        pub async fn get_run_timeline<R>(
+            &self,
+            config: impl FnOnce(GetRunTimelineWhen, GetRunTimelineThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("GET", "^/agent/runs/[^/]*/timeline$"),
+                Then::default(),
+            );
+            config(GetRunTimelineWhen(when.clone()), GetRunTimelineThen(then.clone()));
+            self.mount("get_run_timeline", when, then).await
+        }
+    }
+    ///What a request to `get_run_transcript` must carry to match.
+    pub struct GetRunTranscriptWhen(When);
+    impl GetRunTranscriptWhen {
+        ///The path parameter is `value`.
+        pub fn run_id(self, value: &str) -> Self {
+            Self(self.0.path_param("^/agent/runs/", "/transcript$", &value.to_string()))
+        }
+    }
+    ///What the mock of `get_run_transcript` answers, in order; the last one repeats.
+    pub struct GetRunTranscriptThen(Then);
+    impl GetRunTranscriptThen {
+        ///Answers `302` with no body.
+        pub fn found(self) -> Self {
+            Self(self.0.empty(302u16))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn success(self, status: u16, value: ::serde_json::Value) -> Self {
+            Self(self.0.in_class(2u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(GetRunTranscriptWhen, GetRunTranscriptThen);
+    impl MockServer {
+        ///Mocks [`Client::get_run_transcript`](crate::Client::get_run_transcript): `GET /agent/runs/{…}/transcript`.
+        pub async fn get_run_transcript<R>(
+            &self,
+            config: impl FnOnce(GetRunTranscriptWhen, GetRunTranscriptThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("GET", "^/agent/runs/[^/]*/transcript$"),
+                Then::default(),
+            );
+            config(
+                GetRunTranscriptWhen(when.clone()),
+                GetRunTranscriptThen(then.clone()),
+            );
+            self.mount("get_run_transcript", when, then).await
+        }
+    }
+    ///What a request to `list_scheduled_agents` must carry to match.
+    pub struct ListScheduledAgentsWhen(When);
+    impl ListScheduledAgentsWhen {}
+    ///What the mock of `list_scheduled_agents` answers, in order; the last one repeats.
+    pub struct ListScheduledAgentsThen(Then);
+    impl ListScheduledAgentsThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::ListScheduledAgentsResponse) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(ListScheduledAgentsWhen, ListScheduledAgentsThen);
+    impl MockServer {
+        ///Mocks [`Client::list_scheduled_agents`](crate::Client::list_scheduled_agents): `GET /agent/schedules`.
+        pub async fn list_scheduled_agents<R>(
+            &self,
+            config: impl FnOnce(ListScheduledAgentsWhen, ListScheduledAgentsThen) -> R,
+        ) -> Calls {
+            let (when, then) = (When::new("GET", "^/agent/schedules$"), Then::default());
+            config(
+                ListScheduledAgentsWhen(when.clone()),
+                ListScheduledAgentsThen(then.clone()),
+            );
+            self.mount("list_scheduled_agents", when, then).await
+        }
+    }
+    ///What a request to `create_scheduled_agent` must carry to match.
+    pub struct CreateScheduledAgentWhen(When);
+    impl CreateScheduledAgentWhen {
+        ///The JSON body equals `value`.
+        pub fn body(self, value: &types::CreateScheduledAgentRequest) -> Self {
+            Self(self.0.json_body(value))
+        }
+    }
+    ///What the mock of `create_scheduled_agent` answers, in order; the last one repeats.
+    pub struct CreateScheduledAgentThen(Then);
+    impl CreateScheduledAgentThen {
+        ///Answers `201` with `value` as JSON.
+        pub fn created(self, value: &types::ScheduledAgentItem) -> Self {
+            Self(self.0.json(201u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(CreateScheduledAgentWhen, CreateScheduledAgentThen);
+    impl MockServer {
+        ///Mocks [`Client::create_scheduled_agent`](crate::Client::create_scheduled_agent): `POST /agent/schedules`.
+        pub async fn create_scheduled_agent<R>(
+            &self,
+            config: impl FnOnce(CreateScheduledAgentWhen, CreateScheduledAgentThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("POST", "^/agent/schedules$"),
+                Then::default(),
+            );
+            config(
+                CreateScheduledAgentWhen(when.clone()),
+                CreateScheduledAgentThen(then.clone()),
+            );
+            self.mount("create_scheduled_agent", when, then).await
+        }
+    }
+    ///What a request to `get_scheduled_agent` must carry to match.
+    pub struct GetScheduledAgentWhen(When);
+    impl GetScheduledAgentWhen {
+        ///The path parameter is `value`.
+        pub fn schedule_id(self, value: &str) -> Self {
+            Self(self.0.path_param("^/agent/schedules/", "$", &value.to_string()))
+        }
+    }
+    ///What the mock of `get_scheduled_agent` answers, in order; the last one repeats.
+    pub struct GetScheduledAgentThen(Then);
+    impl GetScheduledAgentThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::ScheduledAgentItem) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(GetScheduledAgentWhen, GetScheduledAgentThen);
+    impl MockServer {
+        ///Mocks [`Client::get_scheduled_agent`](crate::Client::get_scheduled_agent): `GET /agent/schedules/{…}`.
+        pub async fn get_scheduled_agent<R>(
+            &self,
+            config: impl FnOnce(GetScheduledAgentWhen, GetScheduledAgentThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("GET", "^/agent/schedules/[^/]*$"),
+                Then::default(),
+            );
+            config(
+                GetScheduledAgentWhen(when.clone()),
+                GetScheduledAgentThen(then.clone()),
+            );
+            self.mount("get_scheduled_agent", when, then).await
+        }
+    }
+    ///What a request to `update_scheduled_agent` must carry to match.
+    pub struct UpdateScheduledAgentWhen(When);
+    impl UpdateScheduledAgentWhen {
+        ///The path parameter is `value`.
+        pub fn schedule_id(self, value: &str) -> Self {
+            Self(self.0.path_param("^/agent/schedules/", "$", &value.to_string()))
+        }
+        ///The JSON body equals `value`.
+        pub fn body(self, value: &types::UpdateScheduledAgentRequest) -> Self {
+            Self(self.0.json_body(value))
+        }
+    }
+    ///What the mock of `update_scheduled_agent` answers, in order; the last one repeats.
+    pub struct UpdateScheduledAgentThen(Then);
+    impl UpdateScheduledAgentThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::ScheduledAgentItem) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(UpdateScheduledAgentWhen, UpdateScheduledAgentThen);
+    impl MockServer {
+        ///Mocks [`Client::update_scheduled_agent`](crate::Client::update_scheduled_agent): `PUT /agent/schedules/{…}`.
+        pub async fn update_scheduled_agent<R>(
+            &self,
+            config: impl FnOnce(UpdateScheduledAgentWhen, UpdateScheduledAgentThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("PUT", "^/agent/schedules/[^/]*$"),
+                Then::default(),
+            );
+            config(
+                UpdateScheduledAgentWhen(when.clone()),
+                UpdateScheduledAgentThen(then.clone()),
+            );
+            self.mount("update_scheduled_agent", when, then).await
+        }
+    }
+    ///What a request to `delete_scheduled_agent` must carry to match.
+    pub struct DeleteScheduledAgentWhen(When);
+    impl DeleteScheduledAgentWhen {
+        ///The path parameter is `value`.
+        pub fn schedule_id(self, value: &str) -> Self {
+            Self(self.0.path_param("^/agent/schedules/", "$", &value.to_string()))
+        }
+    }
+    ///What the mock of `delete_scheduled_agent` answers, in order; the last one repeats.
+    pub struct DeleteScheduledAgentThen(Then);
+    impl DeleteScheduledAgentThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::DeleteScheduledAgentResponse) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(DeleteScheduledAgentWhen, DeleteScheduledAgentThen);
+    impl MockServer {
+        ///Mocks [`Client::delete_scheduled_agent`](crate::Client::delete_scheduled_agent): `DELETE /agent/schedules/{…}`.
+        pub async fn delete_scheduled_agent<R>(
+            &self,
+            config: impl FnOnce(DeleteScheduledAgentWhen, DeleteScheduledAgentThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("DELETE", "^/agent/schedules/[^/]*$"),
+                Then::default(),
+            );
+            config(
+                DeleteScheduledAgentWhen(when.clone()),
+                DeleteScheduledAgentThen(then.clone()),
+            );
+            self.mount("delete_scheduled_agent", when, then).await
+        }
+    }
+    ///What a request to `pause_scheduled_agent` must carry to match.
+    pub struct PauseScheduledAgentWhen(When);
+    impl PauseScheduledAgentWhen {
+        ///The path parameter is `value`.
+        pub fn schedule_id(self, value: &str) -> Self {
+            Self(self.0.path_param("^/agent/schedules/", "/pause$", &value.to_string()))
+        }
+    }
+    ///What the mock of `pause_scheduled_agent` answers, in order; the last one repeats.
+    pub struct PauseScheduledAgentThen(Then);
+    impl PauseScheduledAgentThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::ScheduledAgentItem) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(PauseScheduledAgentWhen, PauseScheduledAgentThen);
+    impl MockServer {
+        ///Mocks [`Client::pause_scheduled_agent`](crate::Client::pause_scheduled_agent): `POST /agent/schedules/{…}/pause`.
+        pub async fn pause_scheduled_agent<R>(
+            &self,
+            config: impl FnOnce(PauseScheduledAgentWhen, PauseScheduledAgentThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("POST", "^/agent/schedules/[^/]*/pause$"),
+                Then::default(),
+            );
+            config(
+                PauseScheduledAgentWhen(when.clone()),
+                PauseScheduledAgentThen(then.clone()),
+            );
+            self.mount("pause_scheduled_agent", when, then).await
+        }
+    }
+    ///What a request to `resume_scheduled_agent` must carry to match.
+    pub struct ResumeScheduledAgentWhen(When);
+    impl ResumeScheduledAgentWhen {
+        ///The path parameter is `value`.
+        pub fn schedule_id(self, value: &str) -> Self {
+            Self(self.0.path_param("^/agent/schedules/", "/resume$", &value.to_string()))
+        }
+    }
+    ///What the mock of `resume_scheduled_agent` answers, in order; the last one repeats.
+    pub struct ResumeScheduledAgentThen(Then);
+    impl ResumeScheduledAgentThen {
+        ///Answers `200` with `value` as JSON.
+        pub fn ok(self, value: &types::ScheduledAgentItem) -> Self {
+            Self(self.0.json(200u16, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(ResumeScheduledAgentWhen, ResumeScheduledAgentThen);
+    impl MockServer {
+        ///Mocks [`Client::resume_scheduled_agent`](crate::Client::resume_scheduled_agent): `POST /agent/schedules/{…}/resume`.
+        pub async fn resume_scheduled_agent<R>(
+            &self,
+            config: impl FnOnce(ResumeScheduledAgentWhen, ResumeScheduledAgentThen) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("POST", "^/agent/schedules/[^/]*/resume$"),
+                Then::default(),
+            );
+            config(
+                ResumeScheduledAgentWhen(when.clone()),
+                ResumeScheduledAgentThen(then.clone()),
+            );
+            self.mount("resume_scheduled_agent", when, then).await
+        }
+    }
+    ///What a request to `get_transcript_download` must carry to match.
+    pub struct GetTranscriptDownloadWhen(When);
+    impl GetTranscriptDownloadWhen {}
+    ///What the mock of `get_transcript_download` answers, in order; the last one repeats.
+    pub struct GetTranscriptDownloadThen(Then);
+    impl GetTranscriptDownloadThen {
+        ///Answers `307` with no body.
+        pub fn temporary_redirect(self) -> Self {
+            Self(self.0.empty(307u16))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn client_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(4u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn server_error(self, status: u16, value: &types::ApiProblem) -> Self {
+            Self(self.0.in_class(5u16, status).json(status, value))
+        }
+        ///Answers `status` with `value` as JSON.
+        pub fn success(self, status: u16, value: ::serde_json::Value) -> Self {
+            Self(self.0.in_class(2u16, status).json(status, value))
+        }
+        ///Answers `400` with `value` as JSON.
+        pub fn bad_request(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(400u16, value))
+        }
+        ///Answers `401` with `value` as JSON.
+        pub fn unauthorized(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(401u16, value))
+        }
+        ///Answers `403` with `value` as JSON.
+        pub fn forbidden(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(403u16, value))
+        }
+        ///Answers `404` with `value` as JSON.
+        pub fn not_found(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(404u16, value))
+        }
+        ///Answers `409` with `value` as JSON.
+        pub fn conflict(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(409u16, value))
+        }
+        ///Answers `422` with `value` as JSON.
+        pub fn unprocessable_entity(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(422u16, value))
+        }
+        ///Answers `429` with `value` as JSON.
+        pub fn too_many_requests(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(429u16, value))
+        }
+        ///Answers `500` with `value` as JSON.
+        pub fn internal_server_error(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(500u16, value))
+        }
+        ///Answers `503` with `value` as JSON.
+        pub fn service_unavailable(self, value: &types::ApiProblem) -> Self {
+            Self(self.0.json(503u16, value))
+        }
+    }
+    crate::__mock_common!(GetTranscriptDownloadWhen, GetTranscriptDownloadThen);
+    impl MockServer {
+        ///Mocks [`Client::get_transcript_download`](crate::Client::get_transcript_download): `GET /harness-support/transcript`.
+        pub async fn get_transcript_download<R>(
+            &self,
+            config: impl FnOnce(
+                GetTranscriptDownloadWhen,
+                GetTranscriptDownloadThen,
+            ) -> R,
+        ) -> Calls {
+            let (when, then) = (
+                When::new("GET", "^/harness\\-support/transcript$"),
+                Then::default(),
+            );
+            config(
+                GetTranscriptDownloadWhen(when.clone()),
+                GetTranscriptDownloadThen(then.clone()),
+            );
+            self.mount("get_transcript_download", when, then).await
+        }
+    }
+}

@@ -132,6 +132,8 @@ mod config;
 #[allow(deprecated)]
 mod errors;
 mod hooks;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod options;
 pub mod retry;
 // `.map_err(Error::from)` after a `send`: a no-op while the pipeline wraps

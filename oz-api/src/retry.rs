@@ -254,7 +254,11 @@ pub(crate) fn retry_after(headers: &HeaderMap, now: SystemTime) -> Option<Durati
 /// The wait before retrying when the server asked for `requested`: at least
 /// that (up to `max_retry_after`), plus jitter of up to a quarter of it and
 /// 100 ms, so a herd told the same delay does not come back at one instant.
+/// A policy whose `max_retry_after` is zero never waits (tests, mocks).
 pub(crate) fn server_delay(policy: &RetryPolicy, requested: Duration) -> Duration {
+    if policy.max_retry_after.is_zero() {
+        return Duration::ZERO;
+    }
     let capped = requested.min(policy.max_retry_after);
     capped + (capped / 4 + Duration::from_millis(100)).mul_f64(fastrand::f64())
 }

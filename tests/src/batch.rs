@@ -343,9 +343,12 @@ fn workspace_manifest<'a>(real: &str, members: impl Iterator<Item = &'a String>)
     )
 }
 
-/// oz-api's manifest with the package renamed to `name`.
+/// oz-api's manifest with the package renamed to `name`, and the typed mocks
+/// (feature `mock`) on by default so that they are compiled for every spec too.
 fn rename_package(manifest: &str, name: &str) -> String {
-    manifest.replacen("name = \"oz-api\"", &format!("name = \"{name}\""), 1)
+    manifest
+        .replacen("name = \"oz-api\"", &format!("name = \"{name}\""), 1)
+        .replacen("\ndefault = [", "\ndefault = [\"mock\", ", 1)
 }
 
 /// Copies oz-api's sources into `to`, with `generated` as `generated.rs`.

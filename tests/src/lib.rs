@@ -5,6 +5,11 @@
 #[cfg(doctest)]
 pub struct ReadmeExamples;
 
+/// The published crate's README (oz-api/README.md), likewise.
+#[doc = include_str!("../../oz-api/README.md")]
+#[cfg(doctest)]
+pub struct CrateReadmeExamples;
+
 pub mod batch;
 pub mod corpus;
 pub mod mutate;

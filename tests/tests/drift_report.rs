@@ -80,7 +80,7 @@ fn moved_path_is_internal() {
 }
 
 #[test]
-fn parameters_added_removed_and_required() {
+fn parameters_added_and_removed() {
     let optional = report_after(|s| {
         s["paths"]["/agent/models"]["get"]["parameters"] =
             json!([{"name": "provider", "in": "query", "schema": {"type": "string"}}]);
@@ -91,14 +91,7 @@ fn parameters_added_removed_and_required() {
         "new optional parameter `.provider(..)`",
     );
 
-    let required = report_after(|s| {
-        s["paths"]["/agent/models"]["get"]["parameters"] = json!([{"name": "provider", "in": "query", "required": true, "schema": {"type": "string"}}]);
-    });
-    assert_single(
-        &required,
-        Effect::Breaking,
-        "new required parameter `provider`",
-    );
+    // A new required parameter: `a_new_required_query_parameter_breaks_at_run_time`.
 
     let removed = report_after(|s| {
         let params = s["paths"]["/agent/runs"]["get"]["parameters"]
@@ -128,14 +121,7 @@ fn response_fields() {
     });
     assert_single(&removed, Effect::Breaking, "field `session_link` removed");
 
-    let retyped = report_after(|s| {
-        schema(s, "RunItem")["properties"]["title"] = json!({"type": "integer"});
-    });
-    assert_single(
-        &retyped,
-        Effect::Breaking,
-        "`types::RunItem`.title: type changed from string to integer",
-    );
+    // Retyped: `a_retyped_field_breaks`; new and required: `a_new_required_response_field_breaks_builders`.
 
     let now_required = report_after(|s| {
         schema(s, "RunItem")["required"]
@@ -168,22 +154,6 @@ fn response_fields() {
         &deprecated,
         Effect::Additive,
         "field `session_link` is deprecated",
-    );
-}
-
-#[test]
-fn a_new_required_field_in_a_request_breaks_callers() {
-    let report = report_after(|s| {
-        schema(s, "CreateAgentRequest")["properties"]["team_uid"] = json!({"type": "string"});
-        schema(s, "CreateAgentRequest")["required"]
-            .as_array_mut()
-            .unwrap()
-            .push(json!("team_uid"));
-    });
-    assert_single(
-        &report,
-        Effect::Breaking,
-        "new required field `team_uid`; requests built without it fail",
     );
 }
 
@@ -368,4 +338,152 @@ fn required_array_made_optional_is_additive_a_scalar_is_breaking() {
     assert_single(&array, Effect::Additive, "stays a `Vec`");
     let scalar = report_after(|s| required_without(s, "AgentResponse", "name"));
     assert_single(&scalar, Effect::Breaking, "`T` becomes `Option<T>`");
+}
+
+/// Without a required field, `Default` goes when the unknown-members map comes
+/// back (`additionalProperties` dropped).
+#[test]
+fn default_lost_without_a_new_required_field() {
+    let mut old = current();
+    schema(&mut old, "RunAgentRequest")["additionalProperties"] = json!(false);
+    assert_single(
+        &compare(&old, &current(), GENERATED),
+        Effect::Breaking,
+        "`types::RunAgentRequest`: no longer has `impl Default`",
+    );
+}
+
+// Where cargo-semver-checks 0.51 is blind (it reports no breaking change for
+// these), the drift report decides. CI does not run cargo-semver-checks; these
+// pin the decisions.
+
+/// (a) The field keeps its name and changes its type: reads and writes of it
+/// stop compiling.
+#[test]
+fn a_retyped_field_breaks() {
+    let report = report_after(|s| {
+        schema(s, "RunItem")["properties"]["title"] = json!({"type": "integer"});
+    });
+    assert_single(
+        &report,
+        Effect::Breaking,
+        "`types::RunItem`.title: type changed from string to integer",
+    );
+}
+
+/// (b) A new field in a `#[non_exhaustive]` struct is additive to
+/// cargo-semver-checks, but requests built without it fail at run time. The
+/// message names the lost `impl Default` only where typify really derived it.
+#[test]
+fn a_new_required_request_field_breaks_and_names_the_lost_default() {
+    let require_team = |s: &mut Value, name: &str| {
+        schema(s, name)["properties"]["team_uid"] = json!({"type": "string"});
+        let required = schema(s, name)
+            .as_object_mut()
+            .unwrap()
+            .entry("required")
+            .or_insert(json!([]));
+        required.as_array_mut().unwrap().push(json!("team_uid"));
+    };
+    let report = report_after(|s| require_team(s, "CreateAgentRequest"));
+    assert_single(
+        &report,
+        Effect::Breaking,
+        "`types::CreateAgentRequest`: new required field `team_uid`; requests built without `.team_uid(..)` fail at run time",
+    );
+    assert!(!report.changes[0].text.contains("Default"), "{report:#?}");
+
+    // No required field and no unknown-members map: typify derived `Default`.
+    let mut old = current();
+    schema(&mut old, "RunAgentRequest")["additionalProperties"] = json!(false);
+    let mut new = old.clone();
+    require_team(&mut new, "RunAgentRequest");
+    assert_single(
+        &compare(&old, &new, GENERATED),
+        Effect::Breaking,
+        "requests built without `.team_uid(..)` fail at run time; the type loses `impl Default` (`::default()` stops compiling)",
+    );
+}
+
+/// As generated, `RunAgentRequest` has no required field, yet no `Default`: the
+/// pipeline gives every object a required flattened `extra` map. So a new
+/// required field takes no `Default` away.
+#[test]
+fn the_unknown_members_map_rules_out_default() {
+    let rust = std::fs::read_to_string(tests::root().join(codegen::GENERATED_RUST)).unwrap();
+    let types = &rust[..rust.find("pub mod builder").unwrap()];
+    let at = types.find("pub struct RunAgentRequest {").unwrap();
+    let derive = types[..at].rfind("#[derive(").unwrap();
+    assert!(
+        !types[derive..at].contains("Default"),
+        "{}",
+        &types[derive..at]
+    );
+    assert!(!types.contains("Default for RunAgentRequest"));
+    assert!(types[at..].contains("pub extra: ::serde_json::Map"));
+
+    let report = report_after(|s| {
+        schema(s, "RunAgentRequest")["properties"]["team_uid"] = json!({"type": "string"});
+        schema(s, "RunAgentRequest")["required"] = json!(["team_uid"]);
+    });
+    assert_single(&report, Effect::Breaking, "new required field `team_uid`");
+    assert!(!report.changes[0].text.contains("Default"), "{report:#?}");
+}
+
+/// (c) progenitor's request builder checks required parameters in `send()`:
+/// calls that do not set it still compile.
+#[test]
+fn a_new_required_query_parameter_breaks_at_run_time() {
+    let report = report_after(|s| {
+        s["paths"]["/agent/models"]["get"]["parameters"] = json!([{"name": "provider", "in": "query", "required": true, "schema": {"type": "string"}}]);
+    });
+    assert_single(
+        &report,
+        Effect::Breaking,
+        "new required parameter `provider`; calls without `.provider(..)` fail at run time",
+    );
+
+    let now_required = report_after(|s| {
+        let params = s["paths"]["/agent/runs"]["get"]["parameters"]
+            .as_array_mut()
+            .unwrap();
+        let q = params.iter_mut().find(|p| p["name"] == "q").unwrap();
+        q["required"] = json!(true);
+    });
+    assert_single(
+        &now_required,
+        Effect::Breaking,
+        "parameter `q` is now required; calls without `.q(..)` fail at run time",
+    );
+}
+
+/// (d) Code that builds a response type (test fixtures, mocks) with its builder
+/// fails at run time until it sets the new field; the same goes for a field
+/// made required (which also turns `Option<T>` into `T`, see `response_fields`)
+/// and for a type used on both sides.
+#[test]
+fn a_new_required_response_field_breaks_builders() {
+    let report = report_after(|s| {
+        schema(s, "RunItem")["properties"]["foo"] = json!({"type": "string"});
+        schema(s, "RunItem")["required"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!("foo"));
+    });
+    assert_single(
+        &report,
+        Effect::Breaking,
+        "`types::RunItem`: new required field `foo`; code that builds one with its builder (test fixtures, mocks) fails at run time until it sets `.foo(..)`",
+    );
+
+    // Sent and received: the request message, which covers builders too.
+    let both = report_after(|s| {
+        schema(s, "SessionSharingConfig")["properties"]["foo"] = json!({"type": "string"});
+        schema(s, "SessionSharingConfig")["required"] = json!(["foo"]);
+    });
+    assert_single(
+        &both,
+        Effect::Breaking,
+        "`types::SessionSharingConfig`: new required field `foo`; requests built without `.foo(..)` fail at run time",
+    );
 }

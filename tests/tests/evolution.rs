@@ -164,7 +164,17 @@ fn ours(scratch: &Scratch) -> Ours {
             located: located(&error),
             display: error.to_string(),
         },
-        Ok(Ok(generated)) => Ours::Generated(rust_of(&generated.files)),
+        Ok(Ok(generated)) => match codegen::mock::operations_without_mock(&generated.code) {
+            // Every operation gets a typed mock (oz_api::mock), whatever the spec.
+            missing if missing.is_empty() => Ours::Generated(rust_of(&generated.files)),
+            missing => Ours::Refused {
+                display: format!(
+                    "regenerated, but these operations have no mock in oz_api::mock: {}",
+                    missing.join(", ")
+                ),
+                located: false,
+            },
+        },
     }
 }
 

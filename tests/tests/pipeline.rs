@@ -41,7 +41,15 @@ fn same_spec_gives_byte_identical_files() {
     assert_eq!(first.files, second.files);
     // Another checkout location, and the spec reformatted as JSON: same bytes.
     let reformatted = generate(&published_spec_value());
-    assert_eq!(first.files, reformatted.files);
+    assert_eq!(from_spec(&first.files), reformatted.files);
+}
+
+/// The files made from the spec alone: a scratch root has no changelog.
+fn from_spec(files: &[codegen::OutputFile]) -> Vec<codegen::OutputFile> {
+    let from_spec = files
+        .iter()
+        .filter(|f| f.path != codegen::changelog::CHANGELOG);
+    from_spec.cloned().collect()
 }
 
 #[test]
@@ -53,7 +61,7 @@ fn yaml_formatting_and_line_endings_do_not_change_the_hash() {
     let root = root();
     let original = codegen::run(&root, &root.join(codegen::SPEC)).unwrap();
     assert_eq!(from_crlf.spec_sha256, original.spec_sha256);
-    assert_eq!(from_crlf.files, original.files);
+    assert_eq!(from_crlf.files, from_spec(&original.files));
 }
 
 #[test]

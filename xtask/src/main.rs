@@ -3,6 +3,7 @@
 //! - `cargo xtask regen [--check] [--spec PATH] [--root DIR]`: regenerate oz-api from the spec.
 //! - `cargo xtask diff OLD NEW [--output FILE]`: what a spec update changes for users.
 //! - `cargo xtask bench [--quick] [--only PART]`: the measurements in BENCHMARKS.md.
+//! - `cargo xtask release --date YYYY-MM-DD [--breaking]`: release oz-api from the drift report.
 //!
 //! Every command acts on the checkout it is run in, found at run time: the
 //! `CARGO_MANIFEST_DIR` that `cargo run` sets for xtask, or, when the binary is run
@@ -20,6 +21,7 @@
 //! writes nothing) or `regen --check` finds stale files, 2 on a usage error.
 
 mod bench;
+mod release;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -36,7 +38,8 @@ use clap::{Parser, Subcommand};
     about = "oz-api's workspace tasks",
     override_usage = "cargo xtask regen [--check] [--spec PATH] [--root DIR]\n       \
                       cargo xtask diff OLD NEW [--output FILE]\n       \
-                      cargo xtask bench [--quick] [--only PART]",
+                      cargo xtask bench [--quick] [--only PART]\n       \
+                      cargo xtask release --date YYYY-MM-DD [--breaking]",
     disable_help_subcommand = true
 )]
 struct Cli {
@@ -80,6 +83,16 @@ enum Command {
         #[arg(long, value_name = "PART")]
         only: Option<String>,
     },
+    /// set oz-api's version from the drift verdict, move CHANGELOG.md's
+    /// "Unreleased" under it and record the spec in spec/released/
+    Release {
+        /// the release date, written in CHANGELOG.md
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = release::date)]
+        date: String,
+        /// a hand-written change listed under "Unreleased" breaks code
+        #[arg(long)]
+        breaking: bool,
+    },
 }
 
 /// Why a command failed. `main` prints it as `error: {it}` and exits 1.
@@ -114,6 +127,7 @@ fn main() -> ExitCode {
         Command::Regen { check, spec, root } => run_regen(check, spec, root),
         Command::Diff { old, new, output } => diff(&old, &new, output.as_deref()),
         Command::Bench { quick, only } => bench(quick, only.as_deref()),
+        Command::Release { date, breaking } => release::run(&date, breaking),
     };
     match result {
         Ok(code) => code,
