@@ -105,6 +105,13 @@
 //! artifact_type `PULL_REQUEST` (PullRequestArtifact): missing field `url` at line 1 column 152
 //! ```
 //!
+//! # Testing your code
+//!
+//! Feature `mock` adds [`mock::MockServer`](https://docs.rs/oz-api/latest/oz_api/mock/):
+//! a local server with one typed mock per operation and a client pointed at
+//! it; its module docs show a downstream unit test. Without the feature none
+//! of it is compiled.
+//!
 //! # Behaviour
 //!
 //! - Auth: `Authorization: Bearer <key>`, marked sensitive; never printed by

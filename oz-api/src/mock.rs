@@ -3,11 +3,11 @@
 //!
 //! [`MockServer`] is an in-process HTTP server on 127.0.0.1 (a
 //! [wiremock](https://docs.rs/wiremock) server). It has one method per
-//! operation, named like the [`Client`](crate::Client)'s: the closure receives
+//! operation, named like the [`Client`]'s: the closure receives
 //! a `When` with a method per parameter of that operation (what the request
 //! must carry to match) and a `Then` with a method per documented response
 //! (what to answer), each taking the types the client uses.
-//! [`MockServer::client`] is a [`Client`](crate::Client) pointed at it, with
+//! [`MockServer::client`] is a [`Client`] pointed at it, with
 //! no wait between retries.
 //!
 //! Each responder called on `Then` adds a response to a script: the first
