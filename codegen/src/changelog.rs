@@ -308,20 +308,7 @@ fn generated_part(report: &Report, since: &str, released: &str) -> String {
     };
     let _ = writeln!(out, "### Generated API\n");
     let _ = writeln!(out, "Changes to the spec since {since}: **{verdict}**.\n");
-    for (effect, heading) in [
-        (Effect::Breaking, "Breaking changes"),
-        (Effect::Additive, "Additions"),
-        (Effect::Internal, "Internal changes"),
-    ] {
-        let items = report.of(effect);
-        if !items.is_empty() {
-            let _ = writeln!(out, "#### {heading}\n");
-            for item in items {
-                let _ = writeln!(out, "- {item}");
-            }
-            out.push('\n');
-        }
-    }
+    drift::write_changes(&mut out, report, "####");
     out + END + "\n"
 }
 

@@ -98,6 +98,13 @@ pub fn markdown(report: &Report, current: &str, title: &str) -> String {
         }
     };
     let _ = writeln!(out, "Verdict: {summary}\n");
+    write_changes(&mut out, report, "###");
+    out
+}
+
+/// The changes as Markdown lists, most severe first, under `level` headings
+/// (`###`); nothing for an effect without changes.
+pub fn write_changes(out: &mut String, report: &Report, level: &str) {
     for (effect, heading) in [
         (Effect::Breaking, "Breaking changes"),
         (Effect::Additive, "Additions"),
@@ -105,14 +112,13 @@ pub fn markdown(report: &Report, current: &str, title: &str) -> String {
     ] {
         let items = report.of(effect);
         if !items.is_empty() {
-            let _ = writeln!(out, "### {heading}\n");
+            let _ = writeln!(out, "{level} {heading}\n");
             for item in items {
                 let _ = writeln!(out, "- {item}");
             }
             out.push('\n');
         }
     }
-    out
 }
 
 /// Compares two fixed, normalized specs.

@@ -393,8 +393,8 @@ fn read_then(method: &ImplItemFn) -> Option<Answered> {
 }
 
 /// Names the generic methods of every `When` and `Then` take (`__mock_common!`).
-const WHEN_COMMON: [&str; 3] = ["header", "matches", "new"];
-const THEN_COMMON: [&str; 8] = [
+const WHEN_COMMON: [&str; 2] = ["header", "matches"];
+const THEN_COMMON: [&str; 7] = [
     "json",
     "empty",
     "body",
@@ -402,7 +402,6 @@ const THEN_COMMON: [&str; 8] = [
     "problem",
     "header",
     "delay",
-    "new",
 ];
 
 fn render(op: &Operation, link: bool, warnings: &mut Vec<String>) -> TokenStream {
@@ -414,27 +413,10 @@ fn render(op: &Operation, link: bool, warnings: &mut Vec<String>) -> TokenStream
         path,
         ..
     } = op;
-    let mut left_out = |kind: &str, m: &ImplItemFn| {
-        warnings.push(format!(
-            "mock of `{name}`: progenitor's {kind} method `{}` has a shape this pipeline does not know; \
-             left out (the generic methods remain)",
-            m.sig.ident
-        ));
-    };
     let mut when_methods = Vec::new();
-    for m in op
-        .when_methods
-        .iter()
-        .filter(|m| m.sig.ident != "into_inner")
-    {
-        if WHEN_COMMON.contains(&m.sig.ident.to_string().as_str()) {
-            if m.sig.ident != "new" {
-                left_out("matcher", m);
-            }
-            continue;
-        }
+    for m in rewritable(&op.when_methods, &WHEN_COMMON, "matcher", name, warnings) {
         let Some(matched) = read_when(m) else {
-            left_out("matcher", m);
+            warnings.push(left_out(name, "matcher", m));
             continue;
         };
         let (body, doc) = match matched {
@@ -474,19 +456,9 @@ fn render(op: &Operation, link: bool, warnings: &mut Vec<String>) -> TokenStream
     }
     let mut then_methods = Vec::new();
     let mut named = Vec::new();
-    for m in op
-        .then_methods
-        .iter()
-        .filter(|m| m.sig.ident != "into_inner")
-    {
-        if THEN_COMMON.contains(&m.sig.ident.to_string().as_str()) {
-            if m.sig.ident != "new" {
-                left_out("responder", m);
-            }
-            continue;
-        }
+    for m in rewritable(&op.then_methods, &THEN_COMMON, "responder", name, warnings) {
         let Some(answered) = read_then(m) else {
-            left_out("responder", m);
+            warnings.push(left_out(name, "responder", m));
             continue;
         };
         let status = match answered.status {
@@ -597,6 +569,36 @@ fn named_statuses(m: &ImplItemFn, answered: &Answered) -> Vec<(syn::Ident, Token
             )
         })
         .collect()
+}
+
+/// progenitor's methods to rewrite: not its constructor and accessor, and
+/// none named like a generic method (which wins; said in a warning).
+fn rewritable<'a>(
+    methods: &'a [ImplItemFn],
+    common: &[&str],
+    kind: &str,
+    operation: &str,
+    warnings: &mut Vec<String>,
+) -> Vec<&'a ImplItemFn> {
+    let own = methods
+        .iter()
+        .filter(|m| m.sig.ident != "new" && m.sig.ident != "into_inner");
+    own.filter(|m| {
+        let clash = common.contains(&m.sig.ident.to_string().as_str());
+        if clash {
+            warnings.push(left_out(operation, kind, m));
+        }
+        !clash
+    })
+    .collect()
+}
+
+fn left_out(operation: &str, kind: &str, m: &ImplItemFn) -> String {
+    format!(
+        "mock of `{operation}`: progenitor's {kind} method `{}` has a shape or name this pipeline \
+         does not know; left out (the generic methods remain)",
+        m.sig.ident
+    )
 }
 
 fn absent(optional: bool) -> &'static str {
