@@ -3,6 +3,8 @@
 //! - `cargo xtask regen [--check] [--spec PATH] [--root DIR]`: regenerate oz-api from the spec.
 //! - `cargo xtask diff OLD NEW [--output FILE]`: what a spec update changes for users.
 //! - `cargo xtask bench [--quick] [--only PART]`: the measurements in BENCHMARKS.md.
+//! - `cargo xtask semver [--baseline-rev REV]`: cargo-semver-checks on oz-api against
+//!   the last release (see xtask/src/semver.rs).
 //! - `cargo xtask release --date YYYY-MM-DD [--breaking]`: release oz-api from the drift report.
 //!
 //! Every command acts on the checkout it is run in, found at run time: the
@@ -22,6 +24,7 @@
 
 mod bench;
 mod release;
+mod semver;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -39,7 +42,8 @@ use clap::{Parser, Subcommand};
     override_usage = "cargo xtask regen [--check] [--spec PATH] [--root DIR]\n       \
                       cargo xtask diff OLD NEW [--output FILE]\n       \
                       cargo xtask bench [--quick] [--only PART]\n       \
-                      cargo xtask release --date YYYY-MM-DD [--breaking]",
+                      cargo xtask release --date YYYY-MM-DD [--breaking] [--no-semver]\n       \
+                      cargo xtask semver [--baseline-rev REV]",
     disable_help_subcommand = true
 )]
 struct Cli {
@@ -92,6 +96,16 @@ enum Command {
         /// a hand-written change listed under "Unreleased" breaks code
         #[arg(long)]
         breaking: bool,
+        /// do not run `cargo xtask semver` first (say why in the commit)
+        #[arg(long)]
+        no_semver: bool,
+    },
+    /// check oz-api with cargo-semver-checks against the last release
+    /// (the newest spec/released/oz-api-<version>.yaml)
+    Semver {
+        /// compare with oz-api as committed at git revision REV instead
+        #[arg(long, value_name = "REV")]
+        baseline_rev: Option<String>,
     },
 }
 
@@ -127,7 +141,12 @@ fn main() -> ExitCode {
         Command::Regen { check, spec, root } => run_regen(check, spec, root),
         Command::Diff { old, new, output } => diff(&old, &new, output.as_deref()),
         Command::Bench { quick, only } => bench(quick, only.as_deref()),
-        Command::Release { date, breaking } => release::run(&date, breaking),
+        Command::Release {
+            date,
+            breaking,
+            no_semver,
+        } => release::run(&date, breaking, !no_semver),
+        Command::Semver { baseline_rev } => semver(baseline_rev.as_deref()),
     };
     match result {
         Ok(code) => code,
@@ -285,6 +304,11 @@ fn bench(quick: bool, only: Option<&str>) -> Result<ExitCode, Error> {
     let root = workspace_root()?;
     bench::run(&root, quick, only).map_err(Error::Bench)?;
     Ok(ExitCode::SUCCESS)
+}
+
+fn semver(baseline_rev: Option<&str>) -> Result<ExitCode, Error> {
+    let root = workspace_root()?;
+    Ok(semver::run(&root, baseline_rev, None)?)
 }
 
 fn file_name(path: &Path) -> String {

@@ -18,7 +18,7 @@ pub fn date(text: &str) -> Result<String, String> {
     codegen::changelog::check_date(text).map(|()| text.to_string())
 }
 
-pub fn run(date: &str, breaking: bool) -> Result<ExitCode, crate::Error> {
+pub fn run(date: &str, breaking: bool, semver: bool) -> Result<ExitCode, crate::Error> {
     let root = crate::workspace_root()?;
     // A release records what was reviewed: regen's output, CHANGELOG.md's
     // generated part among it, must be what the spec gives.
@@ -36,10 +36,21 @@ pub fn run(date: &str, breaking: bool) -> Result<ExitCode, crate::Error> {
     }
     let release = codegen::changelog::plan_release(&root, date, breaking).map_err(unwritten)?;
 
-    // ---- `cargo xtask semver` (xtask/src/semver.rs) goes here, before anything is
-    // written: check oz-api against `release.previous` for `release.version` (semver
-    // reads the version from oz-api/Cargo.toml, which still says `release.previous`).
-    // On failure: `return Err(unwritten(..))`. ----
+    // cargo-semver-checks must agree that the changes fit the new version.
+    // oz-api/Cargo.toml still says the previous one, so the bump is given.
+    if semver {
+        let bump = release_type(&release.previous, &release.version);
+        let checked = crate::semver::run(&root, None, Some(bump)).map_err(unwritten)?;
+        if checked != ExitCode::SUCCESS {
+            return Err(unwritten(Error::new(
+                codegen::changelog::CHANGELOG,
+                Location::File,
+                format!("cargo-semver-checks finds breaking changes a {bump} release of oz-api may not make (above)"),
+                "undo them, or release with --breaking if a hand-written change breaks code",
+            ))
+            .into());
+        }
+    }
 
     write_all(&root, &release.files)?;
     let spec = match release.verdict {
@@ -61,6 +72,22 @@ pub fn run(date: &str, breaking: bool) -> Result<ExitCode, crate::Error> {
     println!("release: wrote {}", names.join(", "));
     println!("review `git diff` and commit them together");
     Ok(ExitCode::SUCCESS)
+}
+
+/// cargo-semver-checks' name for the bump from `previous` to `next`; for 0.x,
+/// a new minor is Cargo's breaking release.
+fn release_type(previous: &str, next: &str) -> &'static str {
+    let parts = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
+    let (old, new) = (parts(previous), parts(next));
+    match (
+        old.first() != new.first(),
+        old.get(1) != new.get(1),
+        old.first() == Some(&0),
+    ) {
+        (true, _, _) | (false, true, true) => "major",
+        (false, true, false) => "minor",
+        _ => "patch",
+    }
 }
 
 /// Says so in the error: every check runs before the first write.
@@ -104,4 +131,22 @@ fn write_all(root: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
         })?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::release_type;
+
+    #[test]
+    fn the_bump_as_cargo_semver_checks_names_it() {
+        for (previous, next, bump) in [
+            ("0.1.0", "0.1.1", "patch"),
+            ("0.1.3", "0.2.0", "major"), // 0.x: a new minor may break
+            ("1.2.0", "1.3.0", "minor"),
+            ("1.2.3", "2.0.0", "major"),
+            ("1.2.3", "1.2.4", "patch"),
+        ] {
+            assert_eq!(release_type(previous, next), bump, "{previous} -> {next}");
+        }
+    }
 }

@@ -178,7 +178,7 @@ fn usage_errors_exit_2() {
         ),
         (
             &[],
-            &[USAGE, "regen  generate every file from spec/oz-api.yaml"],
+            &[USAGE, "regen    generate every file from spec/oz-api.yaml"],
         ),
         (
             &["regen", "--spec"],
