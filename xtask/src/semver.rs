@@ -1,12 +1,13 @@
 //! `cargo xtask semver [--baseline-rev REV]`: cargo-semver-checks on oz-api (its
 //! default features) against the last release.
 //!
-//! The baseline is the newest `spec/released/oz-api-<version>.yaml`, generated
-//! into a scratch copy of this checkout (so only the generated code differs), or,
-//! with `--baseline-rev REV`, oz-api as committed at REV (hand-written code too).
+//! The baseline is the last release: the commit that added the newest
+//! `spec/released/oz-api-<version>.yaml` (hand-written layer included); when git
+//! knows none, that spec generated into a scratch copy of this checkout (only the
+//! generated code differs); with `--baseline-rev REV`, oz-api as committed at REV.
 //!
 //! cargo-semver-checks is pinned ([`SEMVER_CHECKS`]) and installed once into
-//! `target/tools`. Both builds share `target/semver`, so a warm run re-documents
+//! `$CARGO_HOME/oz-api-tools/`, shared by checkouts. Both builds share `target/semver`, so a warm run re-documents
 //! oz-api only.
 //!
 //! Exit status: 0 when oz-api's version allows every change, 1 when it does not
@@ -91,7 +92,7 @@ pub fn run(
     let (status, output) = run_echoing(check).map_err(|e| {
         pin_error(
             format!("cannot run {}: {e}", tool.display()),
-            "delete target/tools to reinstall it",
+            "delete $CARGO_HOME/oz-api-tools to reinstall it",
         )
     })?;
     let seconds = started.elapsed().as_secs_f64();
@@ -135,10 +136,17 @@ pub fn run(
     }
 }
 
-/// The pinned cargo-semver-checks in `<root>/target/tools`, installed unless it
-/// is there at that version.
+/// The pinned cargo-semver-checks, installed unless it is there at that version:
+/// per version under `$CARGO_HOME/oz-api-tools/` (default `~/.cargo`),
+/// shared by every checkout: a fresh clone does not compile it again.
 fn install(root: &Path) -> Result<PathBuf, Error> {
-    let tools = root.join("target").join("tools");
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
+        .unwrap_or_else(|| root.join("target"));
+    let tools = cargo_home
+        .join("oz-api-tools")
+        .join(format!("cargo-semver-checks-{SEMVER_CHECKS}"));
     let bin = tools.join("bin").join(format!(
         "cargo-semver-checks{}",
         std::env::consts::EXE_SUFFIX
