@@ -31,8 +31,8 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{Fields, Item, ItemEnum, parse_quote};
 
 use crate::code::{
-    generic_arguments, has_serde, impl_trait, is_type, module_items_mut, trait_type_argument,
-    wire_name,
+    generic_arguments, has_serde, impl_trait, is_type, module_items_mut, submodule_items_mut,
+    trait_type_argument, wire_name,
 };
 use crate::error::{Error, Result};
 use crate::naming::{method_name, type_name};
@@ -59,7 +59,101 @@ pub fn patch(spec: &Value, code: &mut syn::File) -> Result<()> {
     plain_value_setters(types);
     array_limits(spec, types);
     read_modify_write(spec, types);
+    builder_names(code);
     Ok(())
+}
+
+/// typify names a type's builder after the type (`types::builder::RunItem`),
+/// so the docs list two `RunItem`s: each builder becomes `RunItemBuilder`,
+/// wherever it is named. Never fails: no `types::builder`, nothing to do.
+fn builder_names(code: &mut syn::File) {
+    let Some(types) = module_items_mut(code, "types") else {
+        return;
+    };
+    let Some(builders) = submodule_items_mut(types, "builder") else {
+        return;
+    };
+    let names: BTreeSet<String> = builders
+        .iter()
+        .filter_map(|item| match item {
+            Item::Struct(s) => Some(s.ident.to_string()),
+            _ => None,
+        })
+        .collect();
+    // Inside `types::builder`, a builder is named alone (`X`); inside `types`,
+    // `builder::X`; anywhere, `types::builder::X`.
+    for item in builders.iter_mut() {
+        RenameBuilders {
+            names: &names,
+            prefix: &[],
+        }
+        .visit_item_mut(item);
+    }
+    for item in types
+        .iter_mut()
+        .filter(|i| !matches!(i, Item::Mod(m) if m.ident == "builder"))
+    {
+        RenameBuilders {
+            names: &names,
+            prefix: &["builder"],
+        }
+        .visit_item_mut(item);
+    }
+    RenameBuilders {
+        names: &names,
+        prefix: &["types", "builder"],
+    }
+    .visit_file_mut(code);
+}
+
+struct RenameBuilders<'a> {
+    names: &'a BTreeSet<String>,
+    /// The segments before the builder's name (a path may have more before them).
+    prefix: &'a [&'a str],
+}
+
+impl RenameBuilders<'_> {
+    fn renamed(&self, ident: &syn::Ident) -> Option<syn::Ident> {
+        let name = ident.to_string();
+        self.names
+            .contains(&name)
+            .then(|| syn::Ident::new(&format!("{name}Builder"), ident.span()))
+    }
+}
+
+impl VisitMut for RenameBuilders<'_> {
+    fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+        if self.prefix.is_empty()
+            && let Some(new) = self.renamed(&item.ident)
+        {
+            item.ident = new;
+        }
+        visit_mut::visit_item_struct_mut(self, item);
+    }
+
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        let n = path.segments.len();
+        let before: Vec<String> = path
+            .segments
+            .iter()
+            .take(n.saturating_sub(1))
+            .map(|s| s.ident.to_string())
+            .collect();
+        // Alone means alone: `X`, not `super::X` (the data type).
+        let fits = if self.prefix.is_empty() {
+            n == 1 && path.leading_colon.is_none()
+        } else {
+            before.len() >= self.prefix.len()
+                && before[before.len() - self.prefix.len()..] == *self.prefix
+        };
+        if fits
+            && let Some(last) = path.segments.last_mut()
+            && let Some(new) = self.renamed(&last.ident)
+        {
+            last.ident = new;
+        }
+        visit_mut::visit_path_mut(self, path);
+    }
 }
 
 /// progenitor's operation builders: an optional parameter's setter takes

@@ -63,7 +63,7 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ActionContentBlock {
-        pub fn builder() -> builder::ActionContentBlock {
+        pub fn builder() -> builder::ActionContentBlockBuilder {
             Default::default()
         }
     }
@@ -140,7 +140,7 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ActionResultContentBlock {
-        pub fn builder() -> builder::ActionResultContentBlock {
+        pub fn builder() -> builder::ActionResultContentBlockBuilder {
             Default::default()
         }
     }
@@ -235,7 +235,7 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AgentListEnvironment {
-        pub fn builder() -> builder::AgentListEnvironment {
+        pub fn builder() -> builder::AgentListEnvironmentBuilder {
             Default::default()
         }
     }
@@ -251,7 +251,7 @@ pub mod types {
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AgentListItem {
-        pub fn builder() -> builder::AgentListItem {
+        pub fn builder() -> builder::AgentListItemBuilder {
             Default::default()
         }
     }
@@ -274,7 +274,7 @@ Present only for skills discovered from self-hosted workers (as opposed to skill
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AgentListSource {
-        pub fn builder() -> builder::AgentListSource {
+        pub fn builder() -> builder::AgentListSourceBuilder {
             Default::default()
         }
     }
@@ -308,7 +308,7 @@ Format: "{owner}/{repo}:{skill_path}" Example: "warpdotdev/warp-server:.claude/s
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AgentListVariant {
-        pub fn builder() -> builder::AgentListVariant {
+        pub fn builder() -> builder::AgentListVariantBuilder {
             Default::default()
         }
     }
@@ -384,7 +384,7 @@ Always present; empty when no skills are attached.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AgentResponse {
-        pub fn builder() -> builder::AgentResponse {
+        pub fn builder() -> builder::AgentResponseBuilder {
             Default::default()
         }
     }
@@ -443,7 +443,7 @@ Either full_path or bundled_skill_id will be set, but not both.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AgentSkill {
-        pub fn builder() -> builder::AgentSkill {
+        pub fn builder() -> builder::AgentSkillBuilder {
             Default::default()
         }
     }
@@ -468,7 +468,7 @@ Either full_path or bundled_skill_id will be set, but not both.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AiRunTimelineEvent {
-        pub fn builder() -> builder::AiRunTimelineEvent {
+        pub fn builder() -> builder::AiRunTimelineEventBuilder {
             Default::default()
         }
     }
@@ -578,7 +578,7 @@ If not specified or set to "warp", the task runs on Warp-hosted workers.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AmbientAgentConfig {
-        pub fn builder() -> builder::AmbientAgentConfig {
+        pub fn builder() -> builder::AmbientAgentConfigBuilder {
             Default::default()
         }
     }
@@ -625,7 +625,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ApiProblem {
-        pub fn builder() -> builder::ApiProblem {
+        pub fn builder() -> builder::ApiProblemBuilder {
             Default::default()
         }
     }
@@ -703,7 +703,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AttachmentInput {
-        pub fn builder() -> builder::AttachmentInput {
+        pub fn builder() -> builder::AttachmentInputBuilder {
             Default::default()
         }
     }
@@ -725,7 +725,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AwsInferenceProviderConfig {
-        pub fn builder() -> builder::AwsInferenceProviderConfig {
+        pub fn builder() -> builder::AwsInferenceProviderConfigBuilder {
             Default::default()
         }
     }
@@ -739,7 +739,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl AwsProviderConfig {
-        pub fn builder() -> builder::AwsProviderConfig {
+        pub fn builder() -> builder::AwsProviderConfigBuilder {
             Default::default()
         }
     }
@@ -771,7 +771,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CloudEnvironment {
-        pub fn builder() -> builder::CloudEnvironment {
+        pub fn builder() -> builder::CloudEnvironmentBuilder {
             Default::default()
         }
     }
@@ -800,7 +800,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CloudEnvironmentConfig {
-        pub fn builder() -> builder::CloudEnvironmentConfig {
+        pub fn builder() -> builder::CloudEnvironmentConfigBuilder {
             Default::default()
         }
     }
@@ -820,7 +820,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ConnectedSelfHostedWorker {
-        pub fn builder() -> builder::ConnectedSelfHostedWorker {
+        pub fn builder() -> builder::ConnectedSelfHostedWorkerBuilder {
             Default::default()
         }
     }
@@ -875,7 +875,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ConversationMessage {
-        pub fn builder() -> builder::ConversationMessage {
+        pub fn builder() -> builder::ConversationMessageBuilder {
             Default::default()
         }
     }
@@ -917,7 +917,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ConversationResponse {
-        pub fn builder() -> builder::ConversationResponse {
+        pub fn builder() -> builder::ConversationResponseBuilder {
             Default::default()
         }
     }
@@ -949,7 +949,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ConversationStep {
-        pub fn builder() -> builder::ConversationStep {
+        pub fn builder() -> builder::ConversationStepBuilder {
             Default::default()
         }
     }
@@ -1012,7 +1012,7 @@ Each spec is validated and normalized at attach time using the team's GitHub cre
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateAgentRequest {
-        pub fn builder() -> builder::CreateAgentRequest {
+        pub fn builder() -> builder::CreateAgentRequestBuilder {
             Default::default()
         }
     }
@@ -1052,7 +1052,7 @@ Defaults to true for users on a single team.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl CreateScheduledAgentRequest {
-        pub fn builder() -> builder::CreateScheduledAgentRequest {
+        pub fn builder() -> builder::CreateScheduledAgentRequestBuilder {
             Default::default()
         }
     }
@@ -1066,7 +1066,7 @@ Defaults to true for users on a single team.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl DeleteScheduledAgentResponse {
-        pub fn builder() -> builder::DeleteScheduledAgentResponse {
+        pub fn builder() -> builder::DeleteScheduledAgentResponseBuilder {
             Default::default()
         }
     }
@@ -1090,7 +1090,7 @@ Defaults to true for users on a single team.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl EnvironmentLastTask {
-        pub fn builder() -> builder::EnvironmentLastTask {
+        pub fn builder() -> builder::EnvironmentLastTaskBuilder {
             Default::default()
         }
     }
@@ -1111,7 +1111,7 @@ Defaults to true for users on a single team.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl EventContentBlock {
-        pub fn builder() -> builder::EventContentBlock {
+        pub fn builder() -> builder::EventContentBlockBuilder {
             Default::default()
         }
     }
@@ -1180,7 +1180,7 @@ Defaults to true for users on a single team.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl FileArtifact {
-        pub fn builder() -> builder::FileArtifact {
+        pub fn builder() -> builder::FileArtifactBuilder {
             Default::default()
         }
     }
@@ -1258,7 +1258,7 @@ Defaults to true for users on a single team.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl FileArtifactData {
-        pub fn builder() -> builder::FileArtifactData {
+        pub fn builder() -> builder::FileArtifactDataBuilder {
             Default::default()
         }
     }
@@ -1277,7 +1277,7 @@ Defaults to true for users on a single team.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl FileArtifactResponse {
-        pub fn builder() -> builder::FileArtifactResponse {
+        pub fn builder() -> builder::FileArtifactResponseBuilder {
             Default::default()
         }
     }
@@ -1359,7 +1359,7 @@ Defaults to true for users on a single team.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl FileArtifactResponseData {
-        pub fn builder() -> builder::FileArtifactResponseData {
+        pub fn builder() -> builder::FileArtifactResponseDataBuilder {
             Default::default()
         }
     }
@@ -1380,7 +1380,7 @@ Defaults to true for users on a single team.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GcpProviderConfig {
-        pub fn builder() -> builder::GcpProviderConfig {
+        pub fn builder() -> builder::GcpProviderConfigBuilder {
             Default::default()
         }
     }
@@ -1393,7 +1393,7 @@ Defaults to true for users on a single team.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GetRunTimelineResponse {
-        pub fn builder() -> builder::GetRunTimelineResponse {
+        pub fn builder() -> builder::GetRunTimelineResponseBuilder {
             Default::default()
         }
     }
@@ -1409,7 +1409,7 @@ Defaults to true for users on a single team.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl GitHubRepo {
-        pub fn builder() -> builder::GitHubRepo {
+        pub fn builder() -> builder::GitHubRepoBuilder {
             Default::default()
         }
     }
@@ -1431,7 +1431,7 @@ Default (nil/empty) uses Warp's built-in harness.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Harness {
-        pub fn builder() -> builder::Harness {
+        pub fn builder() -> builder::HarnessBuilder {
             Default::default()
         }
     }
@@ -1457,7 +1457,7 @@ Only applicable when harness type is "codex".
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl HarnessAuthSecrets {
-        pub fn builder() -> builder::HarnessAuthSecrets {
+        pub fn builder() -> builder::HarnessAuthSecretsBuilder {
             Default::default()
         }
     }
@@ -1502,7 +1502,7 @@ Only applicable when harness type is "codex".
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl InferenceProvidersConfig {
-        pub fn builder() -> builder::InferenceProvidersConfig {
+        pub fn builder() -> builder::InferenceProvidersConfigBuilder {
             Default::default()
         }
     }
@@ -1515,7 +1515,7 @@ Only applicable when harness type is "codex".
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListAgentIdentitiesResponse {
-        pub fn builder() -> builder::ListAgentIdentitiesResponse {
+        pub fn builder() -> builder::ListAgentIdentitiesResponseBuilder {
             Default::default()
         }
     }
@@ -1529,7 +1529,7 @@ Only applicable when harness type is "codex".
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListAgentsResponse {
-        pub fn builder() -> builder::ListAgentsResponse {
+        pub fn builder() -> builder::ListAgentsResponseBuilder {
             Default::default()
         }
     }
@@ -1565,7 +1565,7 @@ Only applicable when harness type is "codex".
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListConnectedSelfHostedWorkersResponse {
-        pub fn builder() -> builder::ListConnectedSelfHostedWorkersResponse {
+        pub fn builder() -> builder::ListConnectedSelfHostedWorkersResponseBuilder {
             Default::default()
         }
     }
@@ -1579,7 +1579,7 @@ Only applicable when harness type is "codex".
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListEnvironmentsResponse {
-        pub fn builder() -> builder::ListEnvironmentsResponse {
+        pub fn builder() -> builder::ListEnvironmentsResponseBuilder {
             Default::default()
         }
     }
@@ -1622,7 +1622,7 @@ Only applicable when harness type is "codex".
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListModelsResponse {
-        pub fn builder() -> builder::ListModelsResponse {
+        pub fn builder() -> builder::ListModelsResponseBuilder {
             Default::default()
         }
     }
@@ -1662,7 +1662,7 @@ Only applicable when harness type is "codex".
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListRunsResponse {
-        pub fn builder() -> builder::ListRunsResponse {
+        pub fn builder() -> builder::ListRunsResponseBuilder {
             Default::default()
         }
     }
@@ -1734,7 +1734,7 @@ Only applicable when harness type is "codex".
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ListScheduledAgentsResponse {
-        pub fn builder() -> builder::ListScheduledAgentsResponse {
+        pub fn builder() -> builder::ListScheduledAgentsResponseBuilder {
             Default::default()
         }
     }
@@ -1778,7 +1778,7 @@ Must have exactly one of: warp_id, command, or url.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl McpServerConfig {
-        pub fn builder() -> builder::McpServerConfig {
+        pub fn builder() -> builder::McpServerConfigBuilder {
             Default::default()
         }
     }
@@ -1796,7 +1796,7 @@ Must have exactly one of: warp_id, command, or url.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl MemoryStoreRef {
-        pub fn builder() -> builder::MemoryStoreRef {
+        pub fn builder() -> builder::MemoryStoreRefBuilder {
             Default::default()
         }
     }
@@ -1847,7 +1847,7 @@ Must have exactly one of: warp_id, command, or url.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ModelInfo {
-        pub fn builder() -> builder::ModelInfo {
+        pub fn builder() -> builder::ModelInfoBuilder {
             Default::default()
         }
     }
@@ -1916,7 +1916,7 @@ Must have exactly one of: warp_id, command, or url.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PageInfo {
-        pub fn builder() -> builder::PageInfo {
+        pub fn builder() -> builder::PageInfoBuilder {
             Default::default()
         }
     }
@@ -1933,7 +1933,7 @@ Must have exactly one of: warp_id, command, or url.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PlanArtifact {
-        pub fn builder() -> builder::PlanArtifact {
+        pub fn builder() -> builder::PlanArtifactBuilder {
             Default::default()
         }
     }
@@ -2011,7 +2011,7 @@ Must have exactly one of: warp_id, command, or url.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PlanArtifactData {
-        pub fn builder() -> builder::PlanArtifactData {
+        pub fn builder() -> builder::PlanArtifactDataBuilder {
             Default::default()
         }
     }
@@ -2030,7 +2030,7 @@ Must have exactly one of: warp_id, command, or url.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PlanArtifactResponse {
-        pub fn builder() -> builder::PlanArtifactResponse {
+        pub fn builder() -> builder::PlanArtifactResponseBuilder {
             Default::default()
         }
     }
@@ -2109,7 +2109,7 @@ Must have exactly one of: warp_id, command, or url.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PlanArtifactResponseData {
-        pub fn builder() -> builder::PlanArtifactResponseData {
+        pub fn builder() -> builder::PlanArtifactResponseDataBuilder {
             Default::default()
         }
     }
@@ -2195,7 +2195,7 @@ Warp errors (run transitions to ERROR):
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ProvidersConfig {
-        pub fn builder() -> builder::ProvidersConfig {
+        pub fn builder() -> builder::ProvidersConfigBuilder {
             Default::default()
         }
     }
@@ -2212,7 +2212,7 @@ Warp errors (run transitions to ERROR):
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PullRequestArtifact {
-        pub fn builder() -> builder::PullRequestArtifact {
+        pub fn builder() -> builder::PullRequestArtifactBuilder {
             Default::default()
         }
     }
@@ -2281,7 +2281,7 @@ Warp errors (run transitions to ERROR):
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl PullRequestArtifactData {
-        pub fn builder() -> builder::PullRequestArtifactData {
+        pub fn builder() -> builder::PullRequestArtifactDataBuilder {
             Default::default()
         }
     }
@@ -2302,7 +2302,7 @@ Warp errors (run transitions to ERROR):
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl RequestUsage {
-        pub fn builder() -> builder::RequestUsage {
+        pub fn builder() -> builder::RequestUsageBuilder {
             Default::default()
         }
     }
@@ -2369,7 +2369,7 @@ Defaults to true for users on a single team.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl RunAgentRequest {
-        pub fn builder() -> builder::RunAgentRequest {
+        pub fn builder() -> builder::RunAgentRequestBuilder {
             Default::default()
         }
     }
@@ -2393,7 +2393,7 @@ Defaults to true for users on a single team.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl RunAgentResponse {
-        pub fn builder() -> builder::RunAgentResponse {
+        pub fn builder() -> builder::RunAgentResponseBuilder {
             Default::default()
         }
     }
@@ -2420,7 +2420,7 @@ Defaults to true for users on a single team.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl RunCreatorInfo {
-        pub fn builder() -> builder::RunCreatorInfo {
+        pub fn builder() -> builder::RunCreatorInfoBuilder {
             Default::default()
         }
     }
@@ -2484,7 +2484,7 @@ Defaults to true for users on a single team.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl RunFollowupRequest {
-        pub fn builder() -> builder::RunFollowupRequest {
+        pub fn builder() -> builder::RunFollowupRequestBuilder {
             Default::default()
         }
     }
@@ -2560,7 +2560,7 @@ Defaults to true for users on a single team.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl RunItem {
-        pub fn builder() -> builder::RunItem {
+        pub fn builder() -> builder::RunItemBuilder {
             Default::default()
         }
     }
@@ -2676,7 +2676,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl RunStatusMessage {
-        pub fn builder() -> builder::RunStatusMessage {
+        pub fn builder() -> builder::RunStatusMessageBuilder {
             Default::default()
         }
     }
@@ -2694,7 +2694,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ScheduleInfo {
-        pub fn builder() -> builder::ScheduleInfo {
+        pub fn builder() -> builder::ScheduleInfoBuilder {
             Default::default()
         }
     }
@@ -2712,7 +2712,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ScheduledAgentHistoryItem {
-        pub fn builder() -> builder::ScheduledAgentHistoryItem {
+        pub fn builder() -> builder::ScheduledAgentHistoryItemBuilder {
             Default::default()
         }
     }
@@ -2757,7 +2757,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ScheduledAgentItem {
-        pub fn builder() -> builder::ScheduledAgentItem {
+        pub fn builder() -> builder::ScheduledAgentItemBuilder {
             Default::default()
         }
     }
@@ -2775,7 +2775,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl Scope {
-        pub fn builder() -> builder::Scope {
+        pub fn builder() -> builder::ScopeBuilder {
             Default::default()
         }
     }
@@ -2812,7 +2812,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ScreenshotArtifact {
-        pub fn builder() -> builder::ScreenshotArtifact {
+        pub fn builder() -> builder::ScreenshotArtifactBuilder {
             Default::default()
         }
     }
@@ -2884,7 +2884,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ScreenshotArtifactData {
-        pub fn builder() -> builder::ScreenshotArtifactData {
+        pub fn builder() -> builder::ScreenshotArtifactDataBuilder {
             Default::default()
         }
     }
@@ -2903,7 +2903,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ScreenshotArtifactResponse {
-        pub fn builder() -> builder::ScreenshotArtifactResponse {
+        pub fn builder() -> builder::ScreenshotArtifactResponseBuilder {
             Default::default()
         }
     }
@@ -2977,7 +2977,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl ScreenshotArtifactResponseData {
-        pub fn builder() -> builder::ScreenshotArtifactResponseData {
+        pub fn builder() -> builder::ScreenshotArtifactResponseDataBuilder {
             Default::default()
         }
     }
@@ -2992,7 +2992,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl SecretRef {
-        pub fn builder() -> builder::SecretRef {
+        pub fn builder() -> builder::SecretRefBuilder {
             Default::default()
         }
     }
@@ -3014,7 +3014,7 @@ Subject to the workspace-level anyone-with-link sharing setting.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl SessionSharingConfig {
-        pub fn builder() -> builder::SessionSharingConfig {
+        pub fn builder() -> builder::SessionSharingConfigBuilder {
             Default::default()
         }
     }
@@ -3058,7 +3058,7 @@ Subject to the workspace-level anyone-with-link sharing setting.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl TextContentBlock {
-        pub fn builder() -> builder::TextContentBlock {
+        pub fn builder() -> builder::TextContentBlockBuilder {
             Default::default()
         }
     }
@@ -3183,7 +3183,7 @@ Omit to leave unchanged, pass an empty array to clear, or pass a non-empty array
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UpdateAgentRequest {
-        pub fn builder() -> builder::UpdateAgentRequest {
+        pub fn builder() -> builder::UpdateAgentRequestBuilder {
             Default::default()
         }
     }
@@ -3217,14 +3217,14 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
         pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
     }
     impl UpdateScheduledAgentRequest {
-        pub fn builder() -> builder::UpdateScheduledAgentRequest {
+        pub fn builder() -> builder::UpdateScheduledAgentRequestBuilder {
             Default::default()
         }
     }
     /// Types for composing complex structures.
     pub mod builder {
         #[derive(Clone, Debug)]
-        pub struct ActionContentBlock {
+        pub struct ActionContentBlockBuilder {
             category: ::std::result::Result<
                 super::ActionCategory,
                 ::std::string::String,
@@ -3248,7 +3248,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ActionContentBlock {
+        impl ::std::default::Default for ActionContentBlockBuilder {
             fn default() -> Self {
                 Self {
                     category: Err("no value supplied for category".to_string()),
@@ -3261,7 +3261,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ActionContentBlock {
+        impl ActionContentBlockBuilder {
             pub fn category<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::ActionCategory>,
@@ -3348,10 +3348,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ActionContentBlock> for super::ActionContentBlock {
+        impl ::std::convert::TryFrom<ActionContentBlockBuilder>
+        for super::ActionContentBlock {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ActionContentBlock,
+                value: ActionContentBlockBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.category.as_ref().err(),
@@ -3380,7 +3381,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::ActionContentBlock> for ActionContentBlock {
+        impl ::std::convert::From<super::ActionContentBlock>
+        for ActionContentBlockBuilder {
             fn from(value: super::ActionContentBlock) -> Self {
                 Self {
                     category: Ok(value.category),
@@ -3394,7 +3396,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ActionResultContentBlock {
+        pub struct ActionResultContentBlockBuilder {
             action_id: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -3422,7 +3424,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ActionResultContentBlock {
+        impl ::std::default::Default for ActionResultContentBlockBuilder {
             fn default() -> Self {
                 Self {
                     action_id: Err("no value supplied for action_id".to_string()),
@@ -3436,7 +3438,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ActionResultContentBlock {
+        impl ActionResultContentBlockBuilder {
             pub fn action_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -3537,11 +3539,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ActionResultContentBlock>
+        impl ::std::convert::TryFrom<ActionResultContentBlockBuilder>
         for super::ActionResultContentBlock {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ActionResultContentBlock,
+                value: ActionResultContentBlockBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.action_id.as_ref().err(),
@@ -3573,7 +3575,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::ActionResultContentBlock>
-        for ActionResultContentBlock {
+        for ActionResultContentBlockBuilder {
             fn from(value: super::ActionResultContentBlock) -> Self {
                 Self {
                     action_id: Ok(value.action_id),
@@ -3588,7 +3590,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct AgentListEnvironment {
+        pub struct AgentListEnvironmentBuilder {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             uid: ::std::result::Result<::std::string::String, ::std::string::String>,
             extra: ::std::result::Result<
@@ -3596,7 +3598,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for AgentListEnvironment {
+        impl ::std::default::Default for AgentListEnvironmentBuilder {
             fn default() -> Self {
                 Self {
                     name: Err("no value supplied for name".to_string()),
@@ -3605,7 +3607,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl AgentListEnvironment {
+        impl AgentListEnvironmentBuilder {
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -3645,11 +3647,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<AgentListEnvironment>
+        impl ::std::convert::TryFrom<AgentListEnvironmentBuilder>
         for super::AgentListEnvironment {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: AgentListEnvironment,
+                value: AgentListEnvironmentBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.name.as_ref().err(),
@@ -3670,7 +3672,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::AgentListEnvironment> for AgentListEnvironment {
+        impl ::std::convert::From<super::AgentListEnvironment>
+        for AgentListEnvironmentBuilder {
             fn from(value: super::AgentListEnvironment) -> Self {
                 Self {
                     name: Ok(value.name),
@@ -3680,7 +3683,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct AgentListItem {
+        pub struct AgentListItemBuilder {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             variants: ::std::result::Result<
                 ::std::vec::Vec<super::AgentListVariant>,
@@ -3691,7 +3694,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for AgentListItem {
+        impl ::std::default::Default for AgentListItemBuilder {
             fn default() -> Self {
                 Self {
                     name: Err("no value supplied for name".to_string()),
@@ -3700,7 +3703,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl AgentListItem {
+        impl AgentListItemBuilder {
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -3740,10 +3743,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<AgentListItem> for super::AgentListItem {
+        impl ::std::convert::TryFrom<AgentListItemBuilder> for super::AgentListItem {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: AgentListItem,
+                value: AgentListItemBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.name.as_ref().err(),
@@ -3764,7 +3767,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::AgentListItem> for AgentListItem {
+        impl ::std::convert::From<super::AgentListItem> for AgentListItemBuilder {
             fn from(value: super::AgentListItem) -> Self {
                 Self {
                     name: Ok(value.name),
@@ -3774,7 +3777,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct AgentListSource {
+        pub struct AgentListSourceBuilder {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             owner: ::std::result::Result<::std::string::String, ::std::string::String>,
             skill_path: ::std::result::Result<
@@ -3790,7 +3793,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for AgentListSource {
+        impl ::std::default::Default for AgentListSourceBuilder {
             fn default() -> Self {
                 Self {
                     name: Err("no value supplied for name".to_string()),
@@ -3801,7 +3804,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl AgentListSource {
+        impl AgentListSourceBuilder {
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -3864,10 +3867,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<AgentListSource> for super::AgentListSource {
+        impl ::std::convert::TryFrom<AgentListSourceBuilder> for super::AgentListSource {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: AgentListSource,
+                value: AgentListSourceBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.name.as_ref().err(),
@@ -3892,7 +3895,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::AgentListSource> for AgentListSource {
+        impl ::std::convert::From<super::AgentListSource> for AgentListSourceBuilder {
             fn from(value: super::AgentListSource) -> Self {
                 Self {
                     name: Ok(value.name),
@@ -3904,7 +3907,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct AgentListVariant {
+        pub struct AgentListVariantBuilder {
             base_prompt: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -3932,7 +3935,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for AgentListVariant {
+        impl ::std::default::Default for AgentListVariantBuilder {
             fn default() -> Self {
                 Self {
                     base_prompt: Err("no value supplied for base_prompt".to_string()),
@@ -3946,7 +3949,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl AgentListVariant {
+        impl AgentListVariantBuilder {
             pub fn base_prompt<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -4044,10 +4047,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<AgentListVariant> for super::AgentListVariant {
+        impl ::std::convert::TryFrom<AgentListVariantBuilder>
+        for super::AgentListVariant {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: AgentListVariant,
+                value: AgentListVariantBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.base_prompt.as_ref().err(),
@@ -4078,7 +4082,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::AgentListVariant> for AgentListVariant {
+        impl ::std::convert::From<super::AgentListVariant> for AgentListVariantBuilder {
             fn from(value: super::AgentListVariant) -> Self {
                 Self {
                     base_prompt: Ok(value.base_prompt),
@@ -4093,7 +4097,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct AgentResponse {
+        pub struct AgentResponseBuilder {
             available: ::std::result::Result<bool, ::std::string::String>,
             base_harness: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -4150,7 +4154,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for AgentResponse {
+        impl ::std::default::Default for AgentResponseBuilder {
             fn default() -> Self {
                 Self {
                     available: Err("no value supplied for available".to_string()),
@@ -4172,7 +4176,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl AgentResponse {
+        impl AgentResponseBuilder {
             pub fn available<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -4367,10 +4371,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<AgentResponse> for super::AgentResponse {
+        impl ::std::convert::TryFrom<AgentResponseBuilder> for super::AgentResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: AgentResponse,
+                value: AgentResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.available.as_ref().err(),
@@ -4417,7 +4421,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::AgentResponse> for AgentResponse {
+        impl ::std::convert::From<super::AgentResponse> for AgentResponseBuilder {
             fn from(value: super::AgentResponse) -> Self {
                 Self {
                     available: Ok(value.available),
@@ -4440,7 +4444,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct AgentSkill {
+        pub struct AgentSkillBuilder {
             bundled_skill_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -4462,7 +4466,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for AgentSkill {
+        impl ::std::default::Default for AgentSkillBuilder {
             fn default() -> Self {
                 Self {
                     bundled_skill_id: Ok(Default::default()),
@@ -4473,7 +4477,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl AgentSkill {
+        impl AgentSkillBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn bundled_skill_id<T>(mut self, value: T) -> Self
             where
@@ -4535,10 +4539,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<AgentSkill> for super::AgentSkill {
+        impl ::std::convert::TryFrom<AgentSkillBuilder> for super::AgentSkill {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: AgentSkill,
+                value: AgentSkillBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.bundled_skill_id.as_ref().err(),
@@ -4563,7 +4567,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::AgentSkill> for AgentSkill {
+        impl ::std::convert::From<super::AgentSkill> for AgentSkillBuilder {
             fn from(value: super::AgentSkill) -> Self {
                 Self {
                     bundled_skill_id: Ok(value.bundled_skill_id),
@@ -4575,7 +4579,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct AiRunTimelineEvent {
+        pub struct AiRunTimelineEventBuilder {
             event_type: ::std::result::Result<
                 super::AiRunTimelineEventType,
                 ::std::string::String,
@@ -4602,7 +4606,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for AiRunTimelineEvent {
+        impl ::std::default::Default for AiRunTimelineEventBuilder {
             fn default() -> Self {
                 Self {
                     event_type: Err("no value supplied for event_type".to_string()),
@@ -4615,7 +4619,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl AiRunTimelineEvent {
+        impl AiRunTimelineEventBuilder {
             pub fn event_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::AiRunTimelineEventType>,
@@ -4704,10 +4708,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<AiRunTimelineEvent> for super::AiRunTimelineEvent {
+        impl ::std::convert::TryFrom<AiRunTimelineEventBuilder>
+        for super::AiRunTimelineEvent {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: AiRunTimelineEvent,
+                value: AiRunTimelineEventBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.event_type.as_ref().err(),
@@ -4736,7 +4741,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::AiRunTimelineEvent> for AiRunTimelineEvent {
+        impl ::std::convert::From<super::AiRunTimelineEvent>
+        for AiRunTimelineEventBuilder {
             fn from(value: super::AiRunTimelineEvent) -> Self {
                 Self {
                     event_type: Ok(value.event_type),
@@ -4750,7 +4756,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct AmbientAgentConfig {
+        pub struct AmbientAgentConfigBuilder {
             base_prompt: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -4819,7 +4825,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for AmbientAgentConfig {
+        impl ::std::default::Default for AmbientAgentConfigBuilder {
             fn default() -> Self {
                 Self {
                     base_prompt: Ok(Default::default()),
@@ -4841,7 +4847,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl AmbientAgentConfig {
+        impl AmbientAgentConfigBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn base_prompt<T>(mut self, value: T) -> Self
             where
@@ -5042,10 +5048,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<AmbientAgentConfig> for super::AmbientAgentConfig {
+        impl ::std::convert::TryFrom<AmbientAgentConfigBuilder>
+        for super::AmbientAgentConfig {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: AmbientAgentConfig,
+                value: AmbientAgentConfigBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.base_prompt.as_ref().err(),
@@ -5092,7 +5099,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::AmbientAgentConfig> for AmbientAgentConfig {
+        impl ::std::convert::From<super::AmbientAgentConfig>
+        for AmbientAgentConfigBuilder {
             fn from(value: super::AmbientAgentConfig) -> Self {
                 Self {
                     base_prompt: Ok(value.base_prompt),
@@ -5115,7 +5123,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ApiProblem {
+        pub struct ApiProblemBuilder {
             detail: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -5153,7 +5161,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ApiProblem {
+        impl ::std::default::Default for ApiProblemBuilder {
             fn default() -> Self {
                 Self {
                     detail: Ok(Default::default()),
@@ -5168,7 +5176,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ApiProblem {
+        impl ApiProblemBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn detail<T>(mut self, value: T) -> Self
             where
@@ -5272,10 +5280,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ApiProblem> for super::ApiProblem {
+        impl ::std::convert::TryFrom<ApiProblemBuilder> for super::ApiProblem {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ApiProblem,
+                value: ApiProblemBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.detail.as_ref().err(),
@@ -5308,7 +5316,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::ApiProblem> for ApiProblem {
+        impl ::std::convert::From<super::ApiProblem> for ApiProblemBuilder {
             fn from(value: super::ApiProblem) -> Self {
                 Self {
                     detail: Ok(value.detail),
@@ -5324,7 +5332,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct AttachmentInput {
+        pub struct AttachmentInputBuilder {
             data: ::std::result::Result<::std::string::String, ::std::string::String>,
             file_name: ::std::result::Result<
                 ::std::string::String,
@@ -5339,7 +5347,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for AttachmentInput {
+        impl ::std::default::Default for AttachmentInputBuilder {
             fn default() -> Self {
                 Self {
                     data: Err("no value supplied for data".to_string()),
@@ -5349,7 +5357,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl AttachmentInput {
+        impl AttachmentInputBuilder {
             pub fn data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5401,10 +5409,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<AttachmentInput> for super::AttachmentInput {
+        impl ::std::convert::TryFrom<AttachmentInputBuilder> for super::AttachmentInput {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: AttachmentInput,
+                value: AttachmentInputBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.data.as_ref().err(),
@@ -5427,7 +5435,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::AttachmentInput> for AttachmentInput {
+        impl ::std::convert::From<super::AttachmentInput> for AttachmentInputBuilder {
             fn from(value: super::AttachmentInput) -> Self {
                 Self {
                     data: Ok(value.data),
@@ -5438,7 +5446,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct AwsInferenceProviderConfig {
+        pub struct AwsInferenceProviderConfigBuilder {
             disabled: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -5456,7 +5464,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for AwsInferenceProviderConfig {
+        impl ::std::default::Default for AwsInferenceProviderConfigBuilder {
             fn default() -> Self {
                 Self {
                     disabled: Ok(Default::default()),
@@ -5466,7 +5474,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl AwsInferenceProviderConfig {
+        impl AwsInferenceProviderConfigBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn disabled<T>(mut self, value: T) -> Self
             where
@@ -5515,11 +5523,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<AwsInferenceProviderConfig>
+        impl ::std::convert::TryFrom<AwsInferenceProviderConfigBuilder>
         for super::AwsInferenceProviderConfig {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: AwsInferenceProviderConfig,
+                value: AwsInferenceProviderConfigBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.disabled.as_ref().err(),
@@ -5543,7 +5551,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::AwsInferenceProviderConfig>
-        for AwsInferenceProviderConfig {
+        for AwsInferenceProviderConfigBuilder {
             fn from(value: super::AwsInferenceProviderConfig) -> Self {
                 Self {
                     disabled: Ok(value.disabled),
@@ -5554,7 +5562,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct AwsProviderConfig {
+        pub struct AwsProviderConfigBuilder {
             role_arn: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -5564,7 +5572,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for AwsProviderConfig {
+        impl ::std::default::Default for AwsProviderConfigBuilder {
             fn default() -> Self {
                 Self {
                     role_arn: Err("no value supplied for role_arn".to_string()),
@@ -5572,7 +5580,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl AwsProviderConfig {
+        impl AwsProviderConfigBuilder {
             pub fn role_arn<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -5600,10 +5608,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<AwsProviderConfig> for super::AwsProviderConfig {
+        impl ::std::convert::TryFrom<AwsProviderConfigBuilder>
+        for super::AwsProviderConfig {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: AwsProviderConfig,
+                value: AwsProviderConfigBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.role_arn.as_ref().err(),
@@ -5622,7 +5631,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::AwsProviderConfig> for AwsProviderConfig {
+        impl ::std::convert::From<super::AwsProviderConfig>
+        for AwsProviderConfigBuilder {
             fn from(value: super::AwsProviderConfig) -> Self {
                 Self {
                     role_arn: Ok(value.role_arn),
@@ -5631,7 +5641,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct CloudEnvironment {
+        pub struct CloudEnvironmentBuilder {
             config: ::std::result::Result<
                 super::CloudEnvironmentConfig,
                 ::std::string::String,
@@ -5667,7 +5677,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for CloudEnvironment {
+        impl ::std::default::Default for CloudEnvironmentBuilder {
             fn default() -> Self {
                 Self {
                     config: Err("no value supplied for config".to_string()),
@@ -5683,7 +5693,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl CloudEnvironment {
+        impl CloudEnvironmentBuilder {
             pub fn config<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::CloudEnvironmentConfig>,
@@ -5806,10 +5816,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<CloudEnvironment> for super::CloudEnvironment {
+        impl ::std::convert::TryFrom<CloudEnvironmentBuilder>
+        for super::CloudEnvironment {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: CloudEnvironment,
+                value: CloudEnvironmentBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.config.as_ref().err(),
@@ -5844,7 +5855,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::CloudEnvironment> for CloudEnvironment {
+        impl ::std::convert::From<super::CloudEnvironment> for CloudEnvironmentBuilder {
             fn from(value: super::CloudEnvironment) -> Self {
                 Self {
                     config: Ok(value.config),
@@ -5861,7 +5872,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct CloudEnvironmentConfig {
+        pub struct CloudEnvironmentConfigBuilder {
             description: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -5891,7 +5902,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for CloudEnvironmentConfig {
+        impl ::std::default::Default for CloudEnvironmentConfigBuilder {
             fn default() -> Self {
                 Self {
                     description: Ok(Default::default()),
@@ -5904,7 +5915,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl CloudEnvironmentConfig {
+        impl CloudEnvironmentConfigBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn description<T>(mut self, value: T) -> Self
             where
@@ -5990,11 +6001,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<CloudEnvironmentConfig>
+        impl ::std::convert::TryFrom<CloudEnvironmentConfigBuilder>
         for super::CloudEnvironmentConfig {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: CloudEnvironmentConfig,
+                value: CloudEnvironmentConfigBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.description.as_ref().err(),
@@ -6024,7 +6035,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::CloudEnvironmentConfig>
-        for CloudEnvironmentConfig {
+        for CloudEnvironmentConfigBuilder {
             fn from(value: super::CloudEnvironmentConfig) -> Self {
                 Self {
                     description: Ok(value.description),
@@ -6038,7 +6049,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ConnectedSelfHostedWorker {
+        pub struct ConnectedSelfHostedWorkerBuilder {
             connected_at: ::std::result::Result<
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
@@ -6057,7 +6068,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ConnectedSelfHostedWorker {
+        impl ::std::default::Default for ConnectedSelfHostedWorkerBuilder {
             fn default() -> Self {
                 Self {
                     connected_at: Err("no value supplied for connected_at".to_string()),
@@ -6070,7 +6081,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ConnectedSelfHostedWorker {
+        impl ConnectedSelfHostedWorkerBuilder {
             pub fn connected_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -6136,11 +6147,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ConnectedSelfHostedWorker>
+        impl ::std::convert::TryFrom<ConnectedSelfHostedWorkerBuilder>
         for super::ConnectedSelfHostedWorker {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ConnectedSelfHostedWorker,
+                value: ConnectedSelfHostedWorkerBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.connected_at.as_ref().err(),
@@ -6166,7 +6177,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::ConnectedSelfHostedWorker>
-        for ConnectedSelfHostedWorker {
+        for ConnectedSelfHostedWorkerBuilder {
             fn from(value: super::ConnectedSelfHostedWorker) -> Self {
                 Self {
                     connected_at: Ok(value.connected_at),
@@ -6178,7 +6189,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ConversationMessage {
+        pub struct ConversationMessageBuilder {
             content: ::std::result::Result<
                 ::std::vec::Vec<super::ConversationContentBlock>,
                 ::std::string::String,
@@ -6204,7 +6215,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ConversationMessage {
+        impl ::std::default::Default for ConversationMessageBuilder {
             fn default() -> Self {
                 Self {
                     content: Err("no value supplied for content".to_string()),
@@ -6216,7 +6227,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ConversationMessage {
+        impl ConversationMessageBuilder {
             pub fn content<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -6292,11 +6303,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ConversationMessage>
+        impl ::std::convert::TryFrom<ConversationMessageBuilder>
         for super::ConversationMessage {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ConversationMessage,
+                value: ConversationMessageBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.content.as_ref().err(),
@@ -6323,7 +6334,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::ConversationMessage> for ConversationMessage {
+        impl ::std::convert::From<super::ConversationMessage>
+        for ConversationMessageBuilder {
             fn from(value: super::ConversationMessage) -> Self {
                 Self {
                     content: Ok(value.content),
@@ -6336,7 +6348,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ConversationResponse {
+        pub struct ConversationResponseBuilder {
             conversation_id: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -6350,7 +6362,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ConversationResponse {
+        impl ::std::default::Default for ConversationResponseBuilder {
             fn default() -> Self {
                 Self {
                     conversation_id: Err(
@@ -6361,7 +6373,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ConversationResponse {
+        impl ConversationResponseBuilder {
             pub fn conversation_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -6403,11 +6415,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ConversationResponse>
+        impl ::std::convert::TryFrom<ConversationResponseBuilder>
         for super::ConversationResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ConversationResponse,
+                value: ConversationResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.conversation_id.as_ref().err(),
@@ -6428,7 +6440,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::ConversationResponse> for ConversationResponse {
+        impl ::std::convert::From<super::ConversationResponse>
+        for ConversationResponseBuilder {
             fn from(value: super::ConversationResponse) -> Self {
                 Self {
                     conversation_id: Ok(value.conversation_id),
@@ -6438,7 +6451,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ConversationStep {
+        pub struct ConversationStepBuilder {
             completed_at: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
@@ -6469,7 +6482,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ConversationStep {
+        impl ::std::default::Default for ConversationStepBuilder {
             fn default() -> Self {
                 Self {
                     completed_at: Ok(Default::default()),
@@ -6483,7 +6496,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ConversationStep {
+        impl ConversationStepBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn completed_at<T>(mut self, value: T) -> Self
             where
@@ -6577,10 +6590,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ConversationStep> for super::ConversationStep {
+        impl ::std::convert::TryFrom<ConversationStepBuilder>
+        for super::ConversationStep {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ConversationStep,
+                value: ConversationStepBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.completed_at.as_ref().err(),
@@ -6611,7 +6625,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::ConversationStep> for ConversationStep {
+        impl ::std::convert::From<super::ConversationStep> for ConversationStepBuilder {
             fn from(value: super::ConversationStep) -> Self {
                 Self {
                     completed_at: Ok(value.completed_at),
@@ -6626,7 +6640,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct CreateAgentRequest {
+        pub struct CreateAgentRequestBuilder {
             base_harness: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -6673,7 +6687,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for CreateAgentRequest {
+        impl ::std::default::Default for CreateAgentRequestBuilder {
             fn default() -> Self {
                 Self {
                     base_harness: Ok(Default::default()),
@@ -6691,7 +6705,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl CreateAgentRequest {
+        impl CreateAgentRequestBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn base_harness<T>(mut self, value: T) -> Self
             where
@@ -6838,10 +6852,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<CreateAgentRequest> for super::CreateAgentRequest {
+        impl ::std::convert::TryFrom<CreateAgentRequestBuilder>
+        for super::CreateAgentRequest {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: CreateAgentRequest,
+                value: CreateAgentRequestBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.base_harness.as_ref().err(),
@@ -6880,7 +6895,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::CreateAgentRequest> for CreateAgentRequest {
+        impl ::std::convert::From<super::CreateAgentRequest>
+        for CreateAgentRequestBuilder {
             fn from(value: super::CreateAgentRequest) -> Self {
                 Self {
                     base_harness: Ok(value.base_harness),
@@ -6899,7 +6915,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct CreateScheduledAgentRequest {
+        pub struct CreateScheduledAgentRequestBuilder {
             agent_config: ::std::result::Result<
                 ::std::option::Option<super::AmbientAgentConfig>,
                 ::std::string::String,
@@ -6931,7 +6947,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for CreateScheduledAgentRequest {
+        impl ::std::default::Default for CreateScheduledAgentRequestBuilder {
             fn default() -> Self {
                 Self {
                     agent_config: Ok(Default::default()),
@@ -6948,7 +6964,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl CreateScheduledAgentRequest {
+        impl CreateScheduledAgentRequestBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn agent_config<T>(mut self, value: T) -> Self
             where
@@ -7055,11 +7071,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<CreateScheduledAgentRequest>
+        impl ::std::convert::TryFrom<CreateScheduledAgentRequestBuilder>
         for super::CreateScheduledAgentRequest {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: CreateScheduledAgentRequest,
+                value: CreateScheduledAgentRequestBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.agent_config.as_ref().err(),
@@ -7093,7 +7109,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::CreateScheduledAgentRequest>
-        for CreateScheduledAgentRequest {
+        for CreateScheduledAgentRequestBuilder {
             fn from(value: super::CreateScheduledAgentRequest) -> Self {
                 Self {
                     agent_config: Ok(value.agent_config),
@@ -7109,14 +7125,14 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct DeleteScheduledAgentResponse {
+        pub struct DeleteScheduledAgentResponseBuilder {
             success: ::std::result::Result<bool, ::std::string::String>,
             extra: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for DeleteScheduledAgentResponse {
+        impl ::std::default::Default for DeleteScheduledAgentResponseBuilder {
             fn default() -> Self {
                 Self {
                     success: Err("no value supplied for success".to_string()),
@@ -7124,7 +7140,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl DeleteScheduledAgentResponse {
+        impl DeleteScheduledAgentResponseBuilder {
             pub fn success<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -7152,11 +7168,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<DeleteScheduledAgentResponse>
+        impl ::std::convert::TryFrom<DeleteScheduledAgentResponseBuilder>
         for super::DeleteScheduledAgentResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: DeleteScheduledAgentResponse,
+                value: DeleteScheduledAgentResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.success.as_ref().err(),
@@ -7176,7 +7192,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::DeleteScheduledAgentResponse>
-        for DeleteScheduledAgentResponse {
+        for DeleteScheduledAgentResponseBuilder {
             fn from(value: super::DeleteScheduledAgentResponse) -> Self {
                 Self {
                     success: Ok(value.success),
@@ -7185,7 +7201,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct EnvironmentLastTask {
+        pub struct EnvironmentLastTaskBuilder {
             created_at: ::std::result::Result<
                 ::chrono::DateTime<::chrono::offset::Utc>,
                 ::std::string::String,
@@ -7206,7 +7222,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for EnvironmentLastTask {
+        impl ::std::default::Default for EnvironmentLastTaskBuilder {
             fn default() -> Self {
                 Self {
                     created_at: Err("no value supplied for created_at".to_string()),
@@ -7219,7 +7235,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl EnvironmentLastTask {
+        impl EnvironmentLastTaskBuilder {
             pub fn created_at<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
@@ -7304,11 +7320,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<EnvironmentLastTask>
+        impl ::std::convert::TryFrom<EnvironmentLastTaskBuilder>
         for super::EnvironmentLastTask {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: EnvironmentLastTask,
+                value: EnvironmentLastTaskBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.created_at.as_ref().err(),
@@ -7337,7 +7353,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::EnvironmentLastTask> for EnvironmentLastTask {
+        impl ::std::convert::From<super::EnvironmentLastTask>
+        for EnvironmentLastTaskBuilder {
             fn from(value: super::EnvironmentLastTask) -> Self {
                 Self {
                     created_at: Ok(value.created_at),
@@ -7351,7 +7368,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct EventContentBlock {
+        pub struct EventContentBlockBuilder {
             data: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
@@ -7370,7 +7387,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for EventContentBlock {
+        impl ::std::default::Default for EventContentBlockBuilder {
             fn default() -> Self {
                 Self {
                     data: Err("no value supplied for data".to_string()),
@@ -7381,7 +7398,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl EventContentBlock {
+        impl EventContentBlockBuilder {
             pub fn data<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -7446,10 +7463,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<EventContentBlock> for super::EventContentBlock {
+        impl ::std::convert::TryFrom<EventContentBlockBuilder>
+        for super::EventContentBlock {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: EventContentBlock,
+                value: EventContentBlockBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.data.as_ref().err(),
@@ -7474,7 +7492,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::EventContentBlock> for EventContentBlock {
+        impl ::std::convert::From<super::EventContentBlock>
+        for EventContentBlockBuilder {
             fn from(value: super::EventContentBlock) -> Self {
                 Self {
                     data: Ok(value.data),
@@ -7486,7 +7505,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct FileArtifact {
+        pub struct FileArtifactBuilder {
             artifact_type: ::std::result::Result<
                 super::FileArtifactArtifactType,
                 ::std::string::String,
@@ -7501,7 +7520,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for FileArtifact {
+        impl ::std::default::Default for FileArtifactBuilder {
             fn default() -> Self {
                 Self {
                     artifact_type: Err(
@@ -7513,7 +7532,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl FileArtifact {
+        impl FileArtifactBuilder {
             pub fn artifact_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::FileArtifactArtifactType>,
@@ -7565,10 +7584,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<FileArtifact> for super::FileArtifact {
+        impl ::std::convert::TryFrom<FileArtifactBuilder> for super::FileArtifact {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: FileArtifact,
+                value: FileArtifactBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.artifact_type.as_ref().err(),
@@ -7591,7 +7610,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::FileArtifact> for FileArtifact {
+        impl ::std::convert::From<super::FileArtifact> for FileArtifactBuilder {
             fn from(value: super::FileArtifact) -> Self {
                 Self {
                     artifact_type: Ok(value.artifact_type),
@@ -7602,7 +7621,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct FileArtifactData {
+        pub struct FileArtifactDataBuilder {
             artifact_uid: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -7632,7 +7651,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for FileArtifactData {
+        impl ::std::default::Default for FileArtifactDataBuilder {
             fn default() -> Self {
                 Self {
                     artifact_uid: Err("no value supplied for artifact_uid".to_string()),
@@ -7645,7 +7664,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl FileArtifactData {
+        impl FileArtifactDataBuilder {
             pub fn artifact_uid<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -7731,10 +7750,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<FileArtifactData> for super::FileArtifactData {
+        impl ::std::convert::TryFrom<FileArtifactDataBuilder>
+        for super::FileArtifactData {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: FileArtifactData,
+                value: FileArtifactDataBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.artifact_uid.as_ref().err(),
@@ -7763,7 +7783,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::FileArtifactData> for FileArtifactData {
+        impl ::std::convert::From<super::FileArtifactData> for FileArtifactDataBuilder {
             fn from(value: super::FileArtifactData) -> Self {
                 Self {
                     artifact_uid: Ok(value.artifact_uid),
@@ -7777,7 +7797,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct FileArtifactResponse {
+        pub struct FileArtifactResponseBuilder {
             artifact_type: ::std::result::Result<
                 super::FileArtifactResponseArtifactType,
                 ::std::string::String,
@@ -7799,7 +7819,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for FileArtifactResponse {
+        impl ::std::default::Default for FileArtifactResponseBuilder {
             fn default() -> Self {
                 Self {
                     artifact_type: Err(
@@ -7812,7 +7832,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl FileArtifactResponse {
+        impl FileArtifactResponseBuilder {
             pub fn artifact_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::FileArtifactResponseArtifactType>,
@@ -7876,11 +7896,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<FileArtifactResponse>
+        impl ::std::convert::TryFrom<FileArtifactResponseBuilder>
         for super::FileArtifactResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: FileArtifactResponse,
+                value: FileArtifactResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.artifact_type.as_ref().err(),
@@ -7905,7 +7925,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::FileArtifactResponse> for FileArtifactResponse {
+        impl ::std::convert::From<super::FileArtifactResponse>
+        for FileArtifactResponseBuilder {
             fn from(value: super::FileArtifactResponse) -> Self {
                 Self {
                     artifact_type: Ok(value.artifact_type),
@@ -7917,7 +7938,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct FileArtifactResponseData {
+        pub struct FileArtifactResponseDataBuilder {
             content_type: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -7951,7 +7972,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for FileArtifactResponseData {
+        impl ::std::default::Default for FileArtifactResponseDataBuilder {
             fn default() -> Self {
                 Self {
                     content_type: Err("no value supplied for content_type".to_string()),
@@ -7965,7 +7986,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl FileArtifactResponseData {
+        impl FileArtifactResponseDataBuilder {
             pub fn content_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -8062,11 +8083,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<FileArtifactResponseData>
+        impl ::std::convert::TryFrom<FileArtifactResponseDataBuilder>
         for super::FileArtifactResponseData {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: FileArtifactResponseData,
+                value: FileArtifactResponseDataBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.content_type.as_ref().err(),
@@ -8098,7 +8119,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::FileArtifactResponseData>
-        for FileArtifactResponseData {
+        for FileArtifactResponseDataBuilder {
             fn from(value: super::FileArtifactResponseData) -> Self {
                 Self {
                     content_type: Ok(value.content_type),
@@ -8113,7 +8134,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct GcpProviderConfig {
+        pub struct GcpProviderConfigBuilder {
             project_number: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -8135,7 +8156,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for GcpProviderConfig {
+        impl ::std::default::Default for GcpProviderConfigBuilder {
             fn default() -> Self {
                 Self {
                     project_number: Err(
@@ -8154,7 +8175,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl GcpProviderConfig {
+        impl GcpProviderConfigBuilder {
             pub fn project_number<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -8228,10 +8249,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<GcpProviderConfig> for super::GcpProviderConfig {
+        impl ::std::convert::TryFrom<GcpProviderConfigBuilder>
+        for super::GcpProviderConfig {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: GcpProviderConfig,
+                value: GcpProviderConfigBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.project_number.as_ref().err(),
@@ -8258,7 +8280,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::GcpProviderConfig> for GcpProviderConfig {
+        impl ::std::convert::From<super::GcpProviderConfig>
+        for GcpProviderConfigBuilder {
             fn from(value: super::GcpProviderConfig) -> Self {
                 Self {
                     project_number: Ok(value.project_number),
@@ -8274,7 +8297,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct GetRunTimelineResponse {
+        pub struct GetRunTimelineResponseBuilder {
             events: ::std::result::Result<
                 ::std::vec::Vec<super::AiRunTimelineEvent>,
                 ::std::string::String,
@@ -8284,7 +8307,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for GetRunTimelineResponse {
+        impl ::std::default::Default for GetRunTimelineResponseBuilder {
             fn default() -> Self {
                 Self {
                     events: Err("no value supplied for events".to_string()),
@@ -8292,7 +8315,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl GetRunTimelineResponse {
+        impl GetRunTimelineResponseBuilder {
             pub fn events<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::AiRunTimelineEvent>>,
@@ -8320,11 +8343,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<GetRunTimelineResponse>
+        impl ::std::convert::TryFrom<GetRunTimelineResponseBuilder>
         for super::GetRunTimelineResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: GetRunTimelineResponse,
+                value: GetRunTimelineResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.events.as_ref().err(),
@@ -8344,7 +8367,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::GetRunTimelineResponse>
-        for GetRunTimelineResponse {
+        for GetRunTimelineResponseBuilder {
             fn from(value: super::GetRunTimelineResponse) -> Self {
                 Self {
                     events: Ok(value.events),
@@ -8353,7 +8376,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct GitHubRepo {
+        pub struct GitHubRepoBuilder {
             owner: ::std::result::Result<::std::string::String, ::std::string::String>,
             repo: ::std::result::Result<::std::string::String, ::std::string::String>,
             extra: ::std::result::Result<
@@ -8361,7 +8384,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for GitHubRepo {
+        impl ::std::default::Default for GitHubRepoBuilder {
             fn default() -> Self {
                 Self {
                     owner: Err("no value supplied for owner".to_string()),
@@ -8370,7 +8393,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl GitHubRepo {
+        impl GitHubRepoBuilder {
             pub fn owner<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -8410,10 +8433,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<GitHubRepo> for super::GitHubRepo {
+        impl ::std::convert::TryFrom<GitHubRepoBuilder> for super::GitHubRepo {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: GitHubRepo,
+                value: GitHubRepoBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.owner.as_ref().err(),
@@ -8434,7 +8457,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::GitHubRepo> for GitHubRepo {
+        impl ::std::convert::From<super::GitHubRepo> for GitHubRepoBuilder {
             fn from(value: super::GitHubRepo) -> Self {
                 Self {
                     owner: Ok(value.owner),
@@ -8444,7 +8467,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct Harness {
+        pub struct HarnessBuilder {
             type_: ::std::result::Result<
                 ::std::option::Option<super::HarnessType>,
                 ::std::string::String,
@@ -8454,7 +8477,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for Harness {
+        impl ::std::default::Default for HarnessBuilder {
             fn default() -> Self {
                 Self {
                     type_: Ok(Default::default()),
@@ -8462,7 +8485,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl Harness {
+        impl HarnessBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn type_<T>(mut self, value: T) -> Self
             where
@@ -8489,10 +8512,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<Harness> for super::Harness {
+        impl ::std::convert::TryFrom<HarnessBuilder> for super::Harness {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: Harness,
+                value: HarnessBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.type_.as_ref().err(),
@@ -8511,7 +8534,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::Harness> for Harness {
+        impl ::std::convert::From<super::Harness> for HarnessBuilder {
             fn from(value: super::Harness) -> Self {
                 Self {
                     type_: Ok(value.type_),
@@ -8520,7 +8543,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct HarnessAuthSecrets {
+        pub struct HarnessAuthSecretsBuilder {
             claude_auth_secret_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -8534,7 +8557,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for HarnessAuthSecrets {
+        impl ::std::default::Default for HarnessAuthSecretsBuilder {
             fn default() -> Self {
                 Self {
                     claude_auth_secret_name: Ok(Default::default()),
@@ -8543,7 +8566,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl HarnessAuthSecrets {
+        impl HarnessAuthSecretsBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn claude_auth_secret_name<T>(mut self, value: T) -> Self
             where
@@ -8585,10 +8608,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<HarnessAuthSecrets> for super::HarnessAuthSecrets {
+        impl ::std::convert::TryFrom<HarnessAuthSecretsBuilder>
+        for super::HarnessAuthSecrets {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: HarnessAuthSecrets,
+                value: HarnessAuthSecretsBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.claude_auth_secret_name.as_ref().err(),
@@ -8609,7 +8633,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::HarnessAuthSecrets> for HarnessAuthSecrets {
+        impl ::std::convert::From<super::HarnessAuthSecrets>
+        for HarnessAuthSecretsBuilder {
             fn from(value: super::HarnessAuthSecrets) -> Self {
                 Self {
                     claude_auth_secret_name: Ok(value.claude_auth_secret_name),
@@ -8619,7 +8644,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct InferenceProvidersConfig {
+        pub struct InferenceProvidersConfigBuilder {
             aws: ::std::result::Result<
                 ::std::option::Option<super::AwsInferenceProviderConfig>,
                 ::std::string::String,
@@ -8629,7 +8654,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for InferenceProvidersConfig {
+        impl ::std::default::Default for InferenceProvidersConfigBuilder {
             fn default() -> Self {
                 Self {
                     aws: Ok(Default::default()),
@@ -8637,7 +8662,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl InferenceProvidersConfig {
+        impl InferenceProvidersConfigBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn aws<T>(mut self, value: T) -> Self
             where
@@ -8664,11 +8689,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<InferenceProvidersConfig>
+        impl ::std::convert::TryFrom<InferenceProvidersConfigBuilder>
         for super::InferenceProvidersConfig {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: InferenceProvidersConfig,
+                value: InferenceProvidersConfigBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.aws.as_ref().err(),
@@ -8688,7 +8713,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::InferenceProvidersConfig>
-        for InferenceProvidersConfig {
+        for InferenceProvidersConfigBuilder {
             fn from(value: super::InferenceProvidersConfig) -> Self {
                 Self {
                     aws: Ok(value.aws),
@@ -8697,7 +8722,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ListAgentIdentitiesResponse {
+        pub struct ListAgentIdentitiesResponseBuilder {
             agents: ::std::result::Result<
                 ::std::vec::Vec<super::AgentResponse>,
                 ::std::string::String,
@@ -8707,7 +8732,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ListAgentIdentitiesResponse {
+        impl ::std::default::Default for ListAgentIdentitiesResponseBuilder {
             fn default() -> Self {
                 Self {
                     agents: Err("no value supplied for agents".to_string()),
@@ -8715,7 +8740,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ListAgentIdentitiesResponse {
+        impl ListAgentIdentitiesResponseBuilder {
             pub fn agents<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::AgentResponse>>,
@@ -8743,11 +8768,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ListAgentIdentitiesResponse>
+        impl ::std::convert::TryFrom<ListAgentIdentitiesResponseBuilder>
         for super::ListAgentIdentitiesResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ListAgentIdentitiesResponse,
+                value: ListAgentIdentitiesResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.agents.as_ref().err(),
@@ -8767,7 +8792,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::ListAgentIdentitiesResponse>
-        for ListAgentIdentitiesResponse {
+        for ListAgentIdentitiesResponseBuilder {
             fn from(value: super::ListAgentIdentitiesResponse) -> Self {
                 Self {
                     agents: Ok(value.agents),
@@ -8776,7 +8801,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ListAgentsResponse {
+        pub struct ListAgentsResponseBuilder {
             agents: ::std::result::Result<
                 ::std::vec::Vec<super::AgentListItem>,
                 ::std::string::String,
@@ -8786,7 +8811,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ListAgentsResponse {
+        impl ::std::default::Default for ListAgentsResponseBuilder {
             fn default() -> Self {
                 Self {
                     agents: Err("no value supplied for agents".to_string()),
@@ -8794,7 +8819,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ListAgentsResponse {
+        impl ListAgentsResponseBuilder {
             pub fn agents<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::AgentListItem>>,
@@ -8822,10 +8847,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ListAgentsResponse> for super::ListAgentsResponse {
+        impl ::std::convert::TryFrom<ListAgentsResponseBuilder>
+        for super::ListAgentsResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ListAgentsResponse,
+                value: ListAgentsResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.agents.as_ref().err(),
@@ -8844,7 +8870,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::ListAgentsResponse> for ListAgentsResponse {
+        impl ::std::convert::From<super::ListAgentsResponse>
+        for ListAgentsResponseBuilder {
             fn from(value: super::ListAgentsResponse) -> Self {
                 Self {
                     agents: Ok(value.agents),
@@ -8853,7 +8880,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ListConnectedSelfHostedWorkersResponse {
+        pub struct ListConnectedSelfHostedWorkersResponseBuilder {
             workers: ::std::result::Result<
                 ::std::vec::Vec<super::ConnectedSelfHostedWorker>,
                 ::std::string::String,
@@ -8863,7 +8890,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ListConnectedSelfHostedWorkersResponse {
+        impl ::std::default::Default for ListConnectedSelfHostedWorkersResponseBuilder {
             fn default() -> Self {
                 Self {
                     workers: Err("no value supplied for workers".to_string()),
@@ -8871,7 +8898,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ListConnectedSelfHostedWorkersResponse {
+        impl ListConnectedSelfHostedWorkersResponseBuilder {
             pub fn workers<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -8901,11 +8928,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ListConnectedSelfHostedWorkersResponse>
+        impl ::std::convert::TryFrom<ListConnectedSelfHostedWorkersResponseBuilder>
         for super::ListConnectedSelfHostedWorkersResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ListConnectedSelfHostedWorkersResponse,
+                value: ListConnectedSelfHostedWorkersResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.workers.as_ref().err(),
@@ -8925,7 +8952,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::ListConnectedSelfHostedWorkersResponse>
-        for ListConnectedSelfHostedWorkersResponse {
+        for ListConnectedSelfHostedWorkersResponseBuilder {
             fn from(value: super::ListConnectedSelfHostedWorkersResponse) -> Self {
                 Self {
                     workers: Ok(value.workers),
@@ -8934,7 +8961,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ListEnvironmentsResponse {
+        pub struct ListEnvironmentsResponseBuilder {
             environments: ::std::result::Result<
                 ::std::vec::Vec<super::CloudEnvironment>,
                 ::std::string::String,
@@ -8944,7 +8971,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ListEnvironmentsResponse {
+        impl ::std::default::Default for ListEnvironmentsResponseBuilder {
             fn default() -> Self {
                 Self {
                     environments: Err("no value supplied for environments".to_string()),
@@ -8952,7 +8979,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ListEnvironmentsResponse {
+        impl ListEnvironmentsResponseBuilder {
             pub fn environments<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::CloudEnvironment>>,
@@ -8980,11 +9007,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ListEnvironmentsResponse>
+        impl ::std::convert::TryFrom<ListEnvironmentsResponseBuilder>
         for super::ListEnvironmentsResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ListEnvironmentsResponse,
+                value: ListEnvironmentsResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.environments.as_ref().err(),
@@ -9004,7 +9031,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::ListEnvironmentsResponse>
-        for ListEnvironmentsResponse {
+        for ListEnvironmentsResponseBuilder {
             fn from(value: super::ListEnvironmentsResponse) -> Self {
                 Self {
                     environments: Ok(value.environments),
@@ -9013,7 +9040,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ListModelsResponse {
+        pub struct ListModelsResponseBuilder {
             default_model_id: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -9027,7 +9054,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ListModelsResponse {
+        impl ::std::default::Default for ListModelsResponseBuilder {
             fn default() -> Self {
                 Self {
                     default_model_id: Err(
@@ -9038,7 +9065,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ListModelsResponse {
+        impl ListModelsResponseBuilder {
             pub fn default_model_id<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -9080,10 +9107,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ListModelsResponse> for super::ListModelsResponse {
+        impl ::std::convert::TryFrom<ListModelsResponseBuilder>
+        for super::ListModelsResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ListModelsResponse,
+                value: ListModelsResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.default_model_id.as_ref().err(),
@@ -9104,7 +9132,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::ListModelsResponse> for ListModelsResponse {
+        impl ::std::convert::From<super::ListModelsResponse>
+        for ListModelsResponseBuilder {
             fn from(value: super::ListModelsResponse) -> Self {
                 Self {
                     default_model_id: Ok(value.default_model_id),
@@ -9114,7 +9143,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ListRunsResponse {
+        pub struct ListRunsResponseBuilder {
             page_info: ::std::result::Result<super::PageInfo, ::std::string::String>,
             runs: ::std::result::Result<
                 ::std::vec::Vec<super::RunItem>,
@@ -9125,7 +9154,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ListRunsResponse {
+        impl ::std::default::Default for ListRunsResponseBuilder {
             fn default() -> Self {
                 Self {
                     page_info: Err("no value supplied for page_info".to_string()),
@@ -9134,7 +9163,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ListRunsResponse {
+        impl ListRunsResponseBuilder {
             pub fn page_info<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::PageInfo>,
@@ -9174,10 +9203,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ListRunsResponse> for super::ListRunsResponse {
+        impl ::std::convert::TryFrom<ListRunsResponseBuilder>
+        for super::ListRunsResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ListRunsResponse,
+                value: ListRunsResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.page_info.as_ref().err(),
@@ -9198,7 +9228,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::ListRunsResponse> for ListRunsResponse {
+        impl ::std::convert::From<super::ListRunsResponse> for ListRunsResponseBuilder {
             fn from(value: super::ListRunsResponse) -> Self {
                 Self {
                     page_info: Ok(value.page_info),
@@ -9208,7 +9238,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ListScheduledAgentsResponse {
+        pub struct ListScheduledAgentsResponseBuilder {
             schedules: ::std::result::Result<
                 ::std::vec::Vec<super::ScheduledAgentItem>,
                 ::std::string::String,
@@ -9218,7 +9248,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ListScheduledAgentsResponse {
+        impl ::std::default::Default for ListScheduledAgentsResponseBuilder {
             fn default() -> Self {
                 Self {
                     schedules: Err("no value supplied for schedules".to_string()),
@@ -9226,7 +9256,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ListScheduledAgentsResponse {
+        impl ListScheduledAgentsResponseBuilder {
             pub fn schedules<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<super::ScheduledAgentItem>>,
@@ -9254,11 +9284,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ListScheduledAgentsResponse>
+        impl ::std::convert::TryFrom<ListScheduledAgentsResponseBuilder>
         for super::ListScheduledAgentsResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ListScheduledAgentsResponse,
+                value: ListScheduledAgentsResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.schedules.as_ref().err(),
@@ -9278,7 +9308,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::ListScheduledAgentsResponse>
-        for ListScheduledAgentsResponse {
+        for ListScheduledAgentsResponseBuilder {
             fn from(value: super::ListScheduledAgentsResponse) -> Self {
                 Self {
                     schedules: Ok(value.schedules),
@@ -9287,7 +9317,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct McpServerConfig {
+        pub struct McpServerConfigBuilder {
             args: ::std::result::Result<
                 ::std::vec::Vec<::std::string::String>,
                 ::std::string::String,
@@ -9323,7 +9353,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for McpServerConfig {
+        impl ::std::default::Default for McpServerConfigBuilder {
             fn default() -> Self {
                 Self {
                     args: Ok(Default::default()),
@@ -9336,7 +9366,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl McpServerConfig {
+        impl McpServerConfigBuilder {
             pub fn args<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
@@ -9431,10 +9461,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<McpServerConfig> for super::McpServerConfig {
+        impl ::std::convert::TryFrom<McpServerConfigBuilder> for super::McpServerConfig {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: McpServerConfig,
+                value: McpServerConfigBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.args.as_ref().err(),
@@ -9463,7 +9493,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::McpServerConfig> for McpServerConfig {
+        impl ::std::convert::From<super::McpServerConfig> for McpServerConfigBuilder {
             fn from(value: super::McpServerConfig) -> Self {
                 Self {
                     args: Ok(value.args),
@@ -9477,7 +9507,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct MemoryStoreRef {
+        pub struct MemoryStoreRefBuilder {
             access: ::std::result::Result<
                 super::MemoryStoreRefAccess,
                 ::std::string::String,
@@ -9492,7 +9522,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for MemoryStoreRef {
+        impl ::std::default::Default for MemoryStoreRefBuilder {
             fn default() -> Self {
                 Self {
                     access: Err("no value supplied for access".to_string()),
@@ -9502,7 +9532,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl MemoryStoreRef {
+        impl MemoryStoreRefBuilder {
             pub fn access<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::MemoryStoreRefAccess>,
@@ -9554,10 +9584,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<MemoryStoreRef> for super::MemoryStoreRef {
+        impl ::std::convert::TryFrom<MemoryStoreRefBuilder> for super::MemoryStoreRef {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: MemoryStoreRef,
+                value: MemoryStoreRefBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.access.as_ref().err(),
@@ -9580,7 +9610,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::MemoryStoreRef> for MemoryStoreRef {
+        impl ::std::convert::From<super::MemoryStoreRef> for MemoryStoreRefBuilder {
             fn from(value: super::MemoryStoreRef) -> Self {
                 Self {
                     access: Ok(value.access),
@@ -9591,7 +9621,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ModelInfo {
+        pub struct ModelInfoBuilder {
             description: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -9619,7 +9649,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ModelInfo {
+        impl ::std::default::Default for ModelInfoBuilder {
             fn default() -> Self {
                 Self {
                     description: Ok(Default::default()),
@@ -9635,7 +9665,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ModelInfo {
+        impl ModelInfoBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn description<T>(mut self, value: T) -> Self
             where
@@ -9736,10 +9766,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ModelInfo> for super::ModelInfo {
+        impl ::std::convert::TryFrom<ModelInfoBuilder> for super::ModelInfo {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ModelInfo,
+                value: ModelInfoBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.description.as_ref().err(),
@@ -9770,7 +9800,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::ModelInfo> for ModelInfo {
+        impl ::std::convert::From<super::ModelInfo> for ModelInfoBuilder {
             fn from(value: super::ModelInfo) -> Self {
                 Self {
                     description: Ok(value.description),
@@ -9785,7 +9815,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct PageInfo {
+        pub struct PageInfoBuilder {
             has_next_page: ::std::result::Result<bool, ::std::string::String>,
             next_cursor: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -9796,7 +9826,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for PageInfo {
+        impl ::std::default::Default for PageInfoBuilder {
             fn default() -> Self {
                 Self {
                     has_next_page: Err(
@@ -9807,7 +9837,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl PageInfo {
+        impl PageInfoBuilder {
             pub fn has_next_page<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<bool>,
@@ -9846,10 +9876,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<PageInfo> for super::PageInfo {
+        impl ::std::convert::TryFrom<PageInfoBuilder> for super::PageInfo {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: PageInfo,
+                value: PageInfoBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.has_next_page.as_ref().err(),
@@ -9870,7 +9900,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::PageInfo> for PageInfo {
+        impl ::std::convert::From<super::PageInfo> for PageInfoBuilder {
             fn from(value: super::PageInfo) -> Self {
                 Self {
                     has_next_page: Ok(value.has_next_page),
@@ -9880,7 +9910,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct PlanArtifact {
+        pub struct PlanArtifactBuilder {
             artifact_type: ::std::result::Result<
                 super::PlanArtifactArtifactType,
                 ::std::string::String,
@@ -9895,7 +9925,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for PlanArtifact {
+        impl ::std::default::Default for PlanArtifactBuilder {
             fn default() -> Self {
                 Self {
                     artifact_type: Err(
@@ -9907,7 +9937,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl PlanArtifact {
+        impl PlanArtifactBuilder {
             pub fn artifact_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::PlanArtifactArtifactType>,
@@ -9959,10 +9989,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<PlanArtifact> for super::PlanArtifact {
+        impl ::std::convert::TryFrom<PlanArtifactBuilder> for super::PlanArtifact {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: PlanArtifact,
+                value: PlanArtifactBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.artifact_type.as_ref().err(),
@@ -9985,7 +10015,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::PlanArtifact> for PlanArtifact {
+        impl ::std::convert::From<super::PlanArtifact> for PlanArtifactBuilder {
             fn from(value: super::PlanArtifact) -> Self {
                 Self {
                     artifact_type: Ok(value.artifact_type),
@@ -9996,7 +10026,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct PlanArtifactData {
+        pub struct PlanArtifactDataBuilder {
             artifact_uid: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -10022,7 +10052,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for PlanArtifactData {
+        impl ::std::default::Default for PlanArtifactDataBuilder {
             fn default() -> Self {
                 Self {
                     artifact_uid: Ok(Default::default()),
@@ -10034,7 +10064,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl PlanArtifactData {
+        impl PlanArtifactDataBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn artifact_uid<T>(mut self, value: T) -> Self
             where
@@ -10106,10 +10136,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<PlanArtifactData> for super::PlanArtifactData {
+        impl ::std::convert::TryFrom<PlanArtifactDataBuilder>
+        for super::PlanArtifactData {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: PlanArtifactData,
+                value: PlanArtifactDataBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.artifact_uid.as_ref().err(),
@@ -10136,7 +10167,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::PlanArtifactData> for PlanArtifactData {
+        impl ::std::convert::From<super::PlanArtifactData> for PlanArtifactDataBuilder {
             fn from(value: super::PlanArtifactData) -> Self {
                 Self {
                     artifact_uid: Ok(value.artifact_uid),
@@ -10149,7 +10180,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct PlanArtifactResponse {
+        pub struct PlanArtifactResponseBuilder {
             artifact_type: ::std::result::Result<
                 super::PlanArtifactResponseArtifactType,
                 ::std::string::String,
@@ -10171,7 +10202,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for PlanArtifactResponse {
+        impl ::std::default::Default for PlanArtifactResponseBuilder {
             fn default() -> Self {
                 Self {
                     artifact_type: Err(
@@ -10184,7 +10215,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl PlanArtifactResponse {
+        impl PlanArtifactResponseBuilder {
             pub fn artifact_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::PlanArtifactResponseArtifactType>,
@@ -10248,11 +10279,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<PlanArtifactResponse>
+        impl ::std::convert::TryFrom<PlanArtifactResponseBuilder>
         for super::PlanArtifactResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: PlanArtifactResponse,
+                value: PlanArtifactResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.artifact_type.as_ref().err(),
@@ -10277,7 +10308,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::PlanArtifactResponse> for PlanArtifactResponse {
+        impl ::std::convert::From<super::PlanArtifactResponse>
+        for PlanArtifactResponseBuilder {
             fn from(value: super::PlanArtifactResponse) -> Self {
                 Self {
                     artifact_type: Ok(value.artifact_type),
@@ -10289,7 +10321,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct PlanArtifactResponseData {
+        pub struct PlanArtifactResponseDataBuilder {
             content: ::std::result::Result<::std::string::String, ::std::string::String>,
             content_type: ::std::result::Result<
                 ::std::string::String,
@@ -10316,7 +10348,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for PlanArtifactResponseData {
+        impl ::std::default::Default for PlanArtifactResponseDataBuilder {
             fn default() -> Self {
                 Self {
                     content: Err("no value supplied for content".to_string()),
@@ -10329,7 +10361,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl PlanArtifactResponseData {
+        impl PlanArtifactResponseDataBuilder {
             pub fn content<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -10415,11 +10447,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<PlanArtifactResponseData>
+        impl ::std::convert::TryFrom<PlanArtifactResponseDataBuilder>
         for super::PlanArtifactResponseData {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: PlanArtifactResponseData,
+                value: PlanArtifactResponseDataBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.content.as_ref().err(),
@@ -10449,7 +10481,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::PlanArtifactResponseData>
-        for PlanArtifactResponseData {
+        for PlanArtifactResponseDataBuilder {
             fn from(value: super::PlanArtifactResponseData) -> Self {
                 Self {
                     content: Ok(value.content),
@@ -10463,7 +10495,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ProvidersConfig {
+        pub struct ProvidersConfigBuilder {
             aws: ::std::result::Result<
                 ::std::option::Option<super::AwsProviderConfig>,
                 ::std::string::String,
@@ -10477,7 +10509,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ProvidersConfig {
+        impl ::std::default::Default for ProvidersConfigBuilder {
             fn default() -> Self {
                 Self {
                     aws: Ok(Default::default()),
@@ -10486,7 +10518,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ProvidersConfig {
+        impl ProvidersConfigBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn aws<T>(mut self, value: T) -> Self
             where
@@ -10524,10 +10556,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ProvidersConfig> for super::ProvidersConfig {
+        impl ::std::convert::TryFrom<ProvidersConfigBuilder> for super::ProvidersConfig {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ProvidersConfig,
+                value: ProvidersConfigBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.aws.as_ref().err(),
@@ -10548,7 +10580,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::ProvidersConfig> for ProvidersConfig {
+        impl ::std::convert::From<super::ProvidersConfig> for ProvidersConfigBuilder {
             fn from(value: super::ProvidersConfig) -> Self {
                 Self {
                     aws: Ok(value.aws),
@@ -10558,7 +10590,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct PullRequestArtifact {
+        pub struct PullRequestArtifactBuilder {
             artifact_type: ::std::result::Result<
                 super::PullRequestArtifactArtifactType,
                 ::std::string::String,
@@ -10576,7 +10608,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for PullRequestArtifact {
+        impl ::std::default::Default for PullRequestArtifactBuilder {
             fn default() -> Self {
                 Self {
                     artifact_type: Err(
@@ -10588,7 +10620,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl PullRequestArtifact {
+        impl PullRequestArtifactBuilder {
             pub fn artifact_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::PullRequestArtifactArtifactType>,
@@ -10640,11 +10672,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<PullRequestArtifact>
+        impl ::std::convert::TryFrom<PullRequestArtifactBuilder>
         for super::PullRequestArtifact {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: PullRequestArtifact,
+                value: PullRequestArtifactBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.artifact_type.as_ref().err(),
@@ -10667,7 +10699,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::PullRequestArtifact> for PullRequestArtifact {
+        impl ::std::convert::From<super::PullRequestArtifact>
+        for PullRequestArtifactBuilder {
             fn from(value: super::PullRequestArtifact) -> Self {
                 Self {
                     artifact_type: Ok(value.artifact_type),
@@ -10678,7 +10711,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct PullRequestArtifactData {
+        pub struct PullRequestArtifactDataBuilder {
             branch: ::std::result::Result<::std::string::String, ::std::string::String>,
             url: ::std::result::Result<::std::string::String, ::std::string::String>,
             extra: ::std::result::Result<
@@ -10686,7 +10719,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for PullRequestArtifactData {
+        impl ::std::default::Default for PullRequestArtifactDataBuilder {
             fn default() -> Self {
                 Self {
                     branch: Err("no value supplied for branch".to_string()),
@@ -10695,7 +10728,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl PullRequestArtifactData {
+        impl PullRequestArtifactDataBuilder {
             pub fn branch<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -10735,11 +10768,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<PullRequestArtifactData>
+        impl ::std::convert::TryFrom<PullRequestArtifactDataBuilder>
         for super::PullRequestArtifactData {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: PullRequestArtifactData,
+                value: PullRequestArtifactDataBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.branch.as_ref().err(),
@@ -10761,7 +10794,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::PullRequestArtifactData>
-        for PullRequestArtifactData {
+        for PullRequestArtifactDataBuilder {
             fn from(value: super::PullRequestArtifactData) -> Self {
                 Self {
                     branch: Ok(value.branch),
@@ -10771,7 +10804,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct RequestUsage {
+        pub struct RequestUsageBuilder {
             compute_cost: ::std::result::Result<
                 ::std::option::Option<f64>,
                 ::std::string::String,
@@ -10789,7 +10822,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for RequestUsage {
+        impl ::std::default::Default for RequestUsageBuilder {
             fn default() -> Self {
                 Self {
                     compute_cost: Ok(Default::default()),
@@ -10799,7 +10832,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl RequestUsage {
+        impl RequestUsageBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn compute_cost<T>(mut self, value: T) -> Self
             where
@@ -10850,10 +10883,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<RequestUsage> for super::RequestUsage {
+        impl ::std::convert::TryFrom<RequestUsageBuilder> for super::RequestUsage {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: RequestUsage,
+                value: RequestUsageBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.compute_cost.as_ref().err(),
@@ -10876,7 +10909,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::RequestUsage> for RequestUsage {
+        impl ::std::convert::From<super::RequestUsage> for RequestUsageBuilder {
             fn from(value: super::RequestUsage) -> Self {
                 Self {
                     compute_cost: Ok(value.compute_cost),
@@ -10887,7 +10920,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct RunAgentRequest {
+        pub struct RunAgentRequestBuilder {
             agent_identity_uid: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -10937,7 +10970,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for RunAgentRequest {
+        impl ::std::default::Default for RunAgentRequestBuilder {
             fn default() -> Self {
                 Self {
                     agent_identity_uid: Ok(Default::default()),
@@ -10955,7 +10988,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl RunAgentRequest {
+        impl RunAgentRequestBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn agent_identity_uid<T>(mut self, value: T) -> Self
             where
@@ -11097,10 +11130,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<RunAgentRequest> for super::RunAgentRequest {
+        impl ::std::convert::TryFrom<RunAgentRequestBuilder> for super::RunAgentRequest {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: RunAgentRequest,
+                value: RunAgentRequestBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.agent_identity_uid.as_ref().err(),
@@ -11147,7 +11180,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::RunAgentRequest> for RunAgentRequest {
+        impl ::std::convert::From<super::RunAgentRequest> for RunAgentRequestBuilder {
             fn from(value: super::RunAgentRequest) -> Self {
                 Self {
                     agent_identity_uid: Ok(value.agent_identity_uid),
@@ -11166,7 +11199,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct RunAgentResponse {
+        pub struct RunAgentResponseBuilder {
             at_capacity: ::std::result::Result<
                 ::std::option::Option<bool>,
                 ::std::string::String,
@@ -11182,7 +11215,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for RunAgentResponse {
+        impl ::std::default::Default for RunAgentResponseBuilder {
             fn default() -> Self {
                 Self {
                     at_capacity: Ok(Default::default()),
@@ -11193,7 +11226,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl RunAgentResponse {
+        impl RunAgentResponseBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn at_capacity<T>(mut self, value: T) -> Self
             where
@@ -11255,10 +11288,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<RunAgentResponse> for super::RunAgentResponse {
+        impl ::std::convert::TryFrom<RunAgentResponseBuilder>
+        for super::RunAgentResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: RunAgentResponse,
+                value: RunAgentResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.at_capacity.as_ref().err(),
@@ -11283,7 +11317,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::RunAgentResponse> for RunAgentResponse {
+        impl ::std::convert::From<super::RunAgentResponse> for RunAgentResponseBuilder {
             fn from(value: super::RunAgentResponse) -> Self {
                 Self {
                     at_capacity: Ok(value.at_capacity),
@@ -11295,7 +11329,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct RunCreatorInfo {
+        pub struct RunCreatorInfoBuilder {
             display_name: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -11321,7 +11355,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for RunCreatorInfo {
+        impl ::std::default::Default for RunCreatorInfoBuilder {
             fn default() -> Self {
                 Self {
                     display_name: Ok(Default::default()),
@@ -11333,7 +11367,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl RunCreatorInfo {
+        impl RunCreatorInfoBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn display_name<T>(mut self, value: T) -> Self
             where
@@ -11404,10 +11438,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<RunCreatorInfo> for super::RunCreatorInfo {
+        impl ::std::convert::TryFrom<RunCreatorInfoBuilder> for super::RunCreatorInfo {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: RunCreatorInfo,
+                value: RunCreatorInfoBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.display_name.as_ref().err(),
@@ -11434,7 +11468,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::RunCreatorInfo> for RunCreatorInfo {
+        impl ::std::convert::From<super::RunCreatorInfo> for RunCreatorInfoBuilder {
             fn from(value: super::RunCreatorInfo) -> Self {
                 Self {
                     display_name: Ok(value.display_name),
@@ -11447,7 +11481,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct RunFollowupRequest {
+        pub struct RunFollowupRequestBuilder {
             message: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -11461,7 +11495,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for RunFollowupRequest {
+        impl ::std::default::Default for RunFollowupRequestBuilder {
             fn default() -> Self {
                 Self {
                     message: Ok(Default::default()),
@@ -11470,7 +11504,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl RunFollowupRequest {
+        impl RunFollowupRequestBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn message<T>(mut self, value: T) -> Self
             where
@@ -11508,10 +11542,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<RunFollowupRequest> for super::RunFollowupRequest {
+        impl ::std::convert::TryFrom<RunFollowupRequestBuilder>
+        for super::RunFollowupRequest {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: RunFollowupRequest,
+                value: RunFollowupRequestBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.message.as_ref().err(),
@@ -11532,7 +11567,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::RunFollowupRequest> for RunFollowupRequest {
+        impl ::std::convert::From<super::RunFollowupRequest>
+        for RunFollowupRequestBuilder {
             fn from(value: super::RunFollowupRequest) -> Self {
                 Self {
                     message: Ok(value.message),
@@ -11542,7 +11578,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct RunItem {
+        pub struct RunItemBuilder {
             agent_config: ::std::result::Result<
                 ::std::option::Option<super::AmbientAgentConfig>,
                 ::std::string::String,
@@ -11640,7 +11676,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for RunItem {
+        impl ::std::default::Default for RunItemBuilder {
             fn default() -> Self {
                 Self {
                     agent_config: Ok(Default::default()),
@@ -11673,7 +11709,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl RunItem {
+        impl RunItemBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn agent_config<T>(mut self, value: T) -> Self
             where
@@ -11990,10 +12026,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<RunItem> for super::RunItem {
+        impl ::std::convert::TryFrom<RunItemBuilder> for super::RunItem {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: RunItem,
+                value: RunItemBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.agent_config.as_ref().err(),
@@ -12062,7 +12098,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::RunItem> for RunItem {
+        impl ::std::convert::From<super::RunItem> for RunItemBuilder {
             fn from(value: super::RunItem) -> Self {
                 Self {
                     agent_config: Ok(value.agent_config),
@@ -12096,7 +12132,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct RunStatusMessage {
+        pub struct RunStatusMessageBuilder {
             error_code: ::std::result::Result<
                 ::std::option::Option<super::PlatformErrorCode>,
                 ::std::string::String,
@@ -12111,7 +12147,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for RunStatusMessage {
+        impl ::std::default::Default for RunStatusMessageBuilder {
             fn default() -> Self {
                 Self {
                     error_code: Ok(Default::default()),
@@ -12121,7 +12157,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl RunStatusMessage {
+        impl RunStatusMessageBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn error_code<T>(mut self, value: T) -> Self
             where
@@ -12171,10 +12207,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<RunStatusMessage> for super::RunStatusMessage {
+        impl ::std::convert::TryFrom<RunStatusMessageBuilder>
+        for super::RunStatusMessage {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: RunStatusMessage,
+                value: RunStatusMessageBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.error_code.as_ref().err(),
@@ -12197,7 +12234,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::RunStatusMessage> for RunStatusMessage {
+        impl ::std::convert::From<super::RunStatusMessage> for RunStatusMessageBuilder {
             fn from(value: super::RunStatusMessage) -> Self {
                 Self {
                     error_code: Ok(value.error_code),
@@ -12208,7 +12245,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ScheduleInfo {
+        pub struct ScheduleInfoBuilder {
             cron_schedule: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -12226,7 +12263,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ScheduleInfo {
+        impl ::std::default::Default for ScheduleInfoBuilder {
             fn default() -> Self {
                 Self {
                     cron_schedule: Err(
@@ -12240,7 +12277,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ScheduleInfo {
+        impl ScheduleInfoBuilder {
             pub fn cron_schedule<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -12292,10 +12329,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ScheduleInfo> for super::ScheduleInfo {
+        impl ::std::convert::TryFrom<ScheduleInfoBuilder> for super::ScheduleInfo {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ScheduleInfo,
+                value: ScheduleInfoBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.cron_schedule.as_ref().err(),
@@ -12318,7 +12355,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::ScheduleInfo> for ScheduleInfo {
+        impl ::std::convert::From<super::ScheduleInfo> for ScheduleInfoBuilder {
             fn from(value: super::ScheduleInfo) -> Self {
                 Self {
                     cron_schedule: Ok(value.cron_schedule),
@@ -12329,7 +12366,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ScheduledAgentHistoryItem {
+        pub struct ScheduledAgentHistoryItemBuilder {
             last_ran: ::std::result::Result<
                 ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
                 ::std::string::String,
@@ -12343,7 +12380,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ScheduledAgentHistoryItem {
+        impl ::std::default::Default for ScheduledAgentHistoryItemBuilder {
             fn default() -> Self {
                 Self {
                     last_ran: Ok(Default::default()),
@@ -12352,7 +12389,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ScheduledAgentHistoryItem {
+        impl ScheduledAgentHistoryItemBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn last_ran<T>(mut self, value: T) -> Self
             where
@@ -12390,11 +12427,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ScheduledAgentHistoryItem>
+        impl ::std::convert::TryFrom<ScheduledAgentHistoryItemBuilder>
         for super::ScheduledAgentHistoryItem {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ScheduledAgentHistoryItem,
+                value: ScheduledAgentHistoryItemBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.last_ran.as_ref().err(),
@@ -12416,7 +12453,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::ScheduledAgentHistoryItem>
-        for ScheduledAgentHistoryItem {
+        for ScheduledAgentHistoryItemBuilder {
             fn from(value: super::ScheduledAgentHistoryItem) -> Self {
                 Self {
                     last_ran: Ok(value.last_ran),
@@ -12426,7 +12463,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ScheduledAgentItem {
+        pub struct ScheduledAgentItemBuilder {
             agent_config: ::std::result::Result<
                 ::std::option::Option<super::AmbientAgentConfig>,
                 ::std::string::String,
@@ -12480,7 +12517,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ScheduledAgentItem {
+        impl ::std::default::Default for ScheduledAgentItemBuilder {
             fn default() -> Self {
                 Self {
                     agent_config: Ok(Default::default()),
@@ -12504,7 +12541,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ScheduledAgentItem {
+        impl ScheduledAgentItemBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn agent_config<T>(mut self, value: T) -> Self
             where
@@ -12692,10 +12729,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ScheduledAgentItem> for super::ScheduledAgentItem {
+        impl ::std::convert::TryFrom<ScheduledAgentItemBuilder>
+        for super::ScheduledAgentItem {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ScheduledAgentItem,
+                value: ScheduledAgentItemBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.agent_config.as_ref().err(),
@@ -12742,7 +12780,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::ScheduledAgentItem> for ScheduledAgentItem {
+        impl ::std::convert::From<super::ScheduledAgentItem>
+        for ScheduledAgentItemBuilder {
             fn from(value: super::ScheduledAgentItem) -> Self {
                 Self {
                     agent_config: Ok(value.agent_config),
@@ -12765,7 +12804,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct Scope {
+        pub struct ScopeBuilder {
             type_: ::std::result::Result<super::ScopeType, ::std::string::String>,
             uid: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
@@ -12776,7 +12815,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for Scope {
+        impl ::std::default::Default for ScopeBuilder {
             fn default() -> Self {
                 Self {
                     type_: Err("no value supplied for type_".to_string()),
@@ -12785,7 +12824,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl Scope {
+        impl ScopeBuilder {
             pub fn type_<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::ScopeType>,
@@ -12824,10 +12863,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<Scope> for super::Scope {
+        impl ::std::convert::TryFrom<ScopeBuilder> for super::Scope {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: Scope,
+                value: ScopeBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.type_.as_ref().err(),
@@ -12848,7 +12887,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::Scope> for Scope {
+        impl ::std::convert::From<super::Scope> for ScopeBuilder {
             fn from(value: super::Scope) -> Self {
                 Self {
                     type_: Ok(value.type_),
@@ -12858,7 +12897,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ScreenshotArtifact {
+        pub struct ScreenshotArtifactBuilder {
             artifact_type: ::std::result::Result<
                 super::ScreenshotArtifactArtifactType,
                 ::std::string::String,
@@ -12876,7 +12915,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ScreenshotArtifact {
+        impl ::std::default::Default for ScreenshotArtifactBuilder {
             fn default() -> Self {
                 Self {
                     artifact_type: Err(
@@ -12888,7 +12927,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ScreenshotArtifact {
+        impl ScreenshotArtifactBuilder {
             pub fn artifact_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<super::ScreenshotArtifactArtifactType>,
@@ -12940,10 +12979,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ScreenshotArtifact> for super::ScreenshotArtifact {
+        impl ::std::convert::TryFrom<ScreenshotArtifactBuilder>
+        for super::ScreenshotArtifact {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ScreenshotArtifact,
+                value: ScreenshotArtifactBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.artifact_type.as_ref().err(),
@@ -12966,7 +13006,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::ScreenshotArtifact> for ScreenshotArtifact {
+        impl ::std::convert::From<super::ScreenshotArtifact>
+        for ScreenshotArtifactBuilder {
             fn from(value: super::ScreenshotArtifact) -> Self {
                 Self {
                     artifact_type: Ok(value.artifact_type),
@@ -12977,7 +13018,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ScreenshotArtifactData {
+        pub struct ScreenshotArtifactDataBuilder {
             artifact_uid: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -12995,7 +13036,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ScreenshotArtifactData {
+        impl ::std::default::Default for ScreenshotArtifactDataBuilder {
             fn default() -> Self {
                 Self {
                     artifact_uid: Err("no value supplied for artifact_uid".to_string()),
@@ -13005,7 +13046,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ScreenshotArtifactData {
+        impl ScreenshotArtifactDataBuilder {
             pub fn artifact_uid<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -13056,11 +13097,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ScreenshotArtifactData>
+        impl ::std::convert::TryFrom<ScreenshotArtifactDataBuilder>
         for super::ScreenshotArtifactData {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ScreenshotArtifactData,
+                value: ScreenshotArtifactDataBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.artifact_uid.as_ref().err(),
@@ -13084,7 +13125,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::ScreenshotArtifactData>
-        for ScreenshotArtifactData {
+        for ScreenshotArtifactDataBuilder {
             fn from(value: super::ScreenshotArtifactData) -> Self {
                 Self {
                     artifact_uid: Ok(value.artifact_uid),
@@ -13095,7 +13136,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ScreenshotArtifactResponse {
+        pub struct ScreenshotArtifactResponseBuilder {
             artifact_type: ::std::result::Result<
                 super::ScreenshotArtifactResponseArtifactType,
                 ::std::string::String,
@@ -13117,7 +13158,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ScreenshotArtifactResponse {
+        impl ::std::default::Default for ScreenshotArtifactResponseBuilder {
             fn default() -> Self {
                 Self {
                     artifact_type: Err(
@@ -13130,7 +13171,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ScreenshotArtifactResponse {
+        impl ScreenshotArtifactResponseBuilder {
             pub fn artifact_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<
@@ -13196,11 +13237,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ScreenshotArtifactResponse>
+        impl ::std::convert::TryFrom<ScreenshotArtifactResponseBuilder>
         for super::ScreenshotArtifactResponse {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ScreenshotArtifactResponse,
+                value: ScreenshotArtifactResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.artifact_type.as_ref().err(),
@@ -13226,7 +13267,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::ScreenshotArtifactResponse>
-        for ScreenshotArtifactResponse {
+        for ScreenshotArtifactResponseBuilder {
             fn from(value: super::ScreenshotArtifactResponse) -> Self {
                 Self {
                     artifact_type: Ok(value.artifact_type),
@@ -13238,7 +13279,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct ScreenshotArtifactResponseData {
+        pub struct ScreenshotArtifactResponseDataBuilder {
             content_type: ::std::result::Result<
                 ::std::string::String,
                 ::std::string::String,
@@ -13260,7 +13301,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for ScreenshotArtifactResponseData {
+        impl ::std::default::Default for ScreenshotArtifactResponseDataBuilder {
             fn default() -> Self {
                 Self {
                     content_type: Err("no value supplied for content_type".to_string()),
@@ -13271,7 +13312,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl ScreenshotArtifactResponseData {
+        impl ScreenshotArtifactResponseDataBuilder {
             pub fn content_type<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -13334,11 +13375,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<ScreenshotArtifactResponseData>
+        impl ::std::convert::TryFrom<ScreenshotArtifactResponseDataBuilder>
         for super::ScreenshotArtifactResponseData {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: ScreenshotArtifactResponseData,
+                value: ScreenshotArtifactResponseDataBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.content_type.as_ref().err(),
@@ -13364,7 +13405,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::ScreenshotArtifactResponseData>
-        for ScreenshotArtifactResponseData {
+        for ScreenshotArtifactResponseDataBuilder {
             fn from(value: super::ScreenshotArtifactResponseData) -> Self {
                 Self {
                     content_type: Ok(value.content_type),
@@ -13376,14 +13417,14 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct SecretRef {
+        pub struct SecretRefBuilder {
             name: ::std::result::Result<::std::string::String, ::std::string::String>,
             extra: ::std::result::Result<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for SecretRef {
+        impl ::std::default::Default for SecretRefBuilder {
             fn default() -> Self {
                 Self {
                     name: Err("no value supplied for name".to_string()),
@@ -13391,7 +13432,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl SecretRef {
+        impl SecretRefBuilder {
             pub fn name<T>(mut self, value: T) -> Self
             where
                 T: ::std::convert::TryInto<::std::string::String>,
@@ -13419,10 +13460,10 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<SecretRef> for super::SecretRef {
+        impl ::std::convert::TryFrom<SecretRefBuilder> for super::SecretRef {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: SecretRef,
+                value: SecretRefBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.name.as_ref().err(),
@@ -13441,7 +13482,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::SecretRef> for SecretRef {
+        impl ::std::convert::From<super::SecretRef> for SecretRefBuilder {
             fn from(value: super::SecretRef) -> Self {
                 Self {
                     name: Ok(value.name),
@@ -13450,7 +13491,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct SessionSharingConfig {
+        pub struct SessionSharingConfigBuilder {
             public_access: ::std::result::Result<
                 ::std::option::Option<super::SessionSharingConfigPublicAccess>,
                 ::std::string::String,
@@ -13460,7 +13501,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for SessionSharingConfig {
+        impl ::std::default::Default for SessionSharingConfigBuilder {
             fn default() -> Self {
                 Self {
                     public_access: Ok(Default::default()),
@@ -13468,7 +13509,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl SessionSharingConfig {
+        impl SessionSharingConfigBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn public_access<T>(mut self, value: T) -> Self
             where
@@ -13495,11 +13536,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<SessionSharingConfig>
+        impl ::std::convert::TryFrom<SessionSharingConfigBuilder>
         for super::SessionSharingConfig {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: SessionSharingConfig,
+                value: SessionSharingConfigBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.public_access.as_ref().err(),
@@ -13518,7 +13559,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::SessionSharingConfig> for SessionSharingConfig {
+        impl ::std::convert::From<super::SessionSharingConfig>
+        for SessionSharingConfigBuilder {
             fn from(value: super::SessionSharingConfig) -> Self {
                 Self {
                     public_access: Ok(value.public_access),
@@ -13527,7 +13569,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct TextContentBlock {
+        pub struct TextContentBlockBuilder {
             message_id: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -13542,7 +13584,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for TextContentBlock {
+        impl ::std::default::Default for TextContentBlockBuilder {
             fn default() -> Self {
                 Self {
                     message_id: Ok(Default::default()),
@@ -13552,7 +13594,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl TextContentBlock {
+        impl TextContentBlockBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn message_id<T>(mut self, value: T) -> Self
             where
@@ -13603,10 +13645,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<TextContentBlock> for super::TextContentBlock {
+        impl ::std::convert::TryFrom<TextContentBlockBuilder>
+        for super::TextContentBlock {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: TextContentBlock,
+                value: TextContentBlockBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.message_id.as_ref().err(),
@@ -13629,7 +13672,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::TextContentBlock> for TextContentBlock {
+        impl ::std::convert::From<super::TextContentBlock> for TextContentBlockBuilder {
             fn from(value: super::TextContentBlock) -> Self {
                 Self {
                     message_id: Ok(value.message_id),
@@ -13640,7 +13683,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct UpdateAgentRequest {
+        pub struct UpdateAgentRequestBuilder {
             base_harness: ::std::result::Result<
                 ::std::option::Option<::std::string::String>,
                 ::std::string::String,
@@ -13690,7 +13733,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for UpdateAgentRequest {
+        impl ::std::default::Default for UpdateAgentRequestBuilder {
             fn default() -> Self {
                 Self {
                     base_harness: Ok(Default::default()),
@@ -13708,7 +13751,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl UpdateAgentRequest {
+        impl UpdateAgentRequestBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn base_harness<T>(mut self, value: T) -> Self
             where
@@ -13851,10 +13894,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<UpdateAgentRequest> for super::UpdateAgentRequest {
+        impl ::std::convert::TryFrom<UpdateAgentRequestBuilder>
+        for super::UpdateAgentRequest {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: UpdateAgentRequest,
+                value: UpdateAgentRequestBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.base_harness.as_ref().err(),
@@ -13893,7 +13937,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 })
             }
         }
-        impl ::std::convert::From<super::UpdateAgentRequest> for UpdateAgentRequest {
+        impl ::std::convert::From<super::UpdateAgentRequest>
+        for UpdateAgentRequestBuilder {
             fn from(value: super::UpdateAgentRequest) -> Self {
                 Self {
                     base_harness: Ok(value.base_harness),
@@ -13912,7 +13957,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         #[derive(Clone, Debug)]
-        pub struct UpdateScheduledAgentRequest {
+        pub struct UpdateScheduledAgentRequestBuilder {
             agent_config: ::std::result::Result<
                 ::std::option::Option<super::AmbientAgentConfig>,
                 ::std::string::String,
@@ -13940,7 +13985,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 ::std::string::String,
             >,
         }
-        impl ::std::default::Default for UpdateScheduledAgentRequest {
+        impl ::std::default::Default for UpdateScheduledAgentRequestBuilder {
             fn default() -> Self {
                 Self {
                     agent_config: Ok(Default::default()),
@@ -13956,7 +14001,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl UpdateScheduledAgentRequest {
+        impl UpdateScheduledAgentRequestBuilder {
             /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number, a builder for a nested type ([`crate::Optional`]).
             pub fn agent_config<T>(mut self, value: T) -> Self
             where
@@ -14052,11 +14097,11 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 self
             }
         }
-        impl ::std::convert::TryFrom<UpdateScheduledAgentRequest>
+        impl ::std::convert::TryFrom<UpdateScheduledAgentRequestBuilder>
         for super::UpdateScheduledAgentRequest {
             type Error = super::error::ConversionError;
             fn try_from(
-                value: UpdateScheduledAgentRequest,
+                value: UpdateScheduledAgentRequestBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
                 let errors: ::std::vec::Vec<&str> = [
                     value.agent_config.as_ref().err(),
@@ -14088,7 +14133,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl ::std::convert::From<super::UpdateScheduledAgentRequest>
-        for UpdateScheduledAgentRequest {
+        for UpdateScheduledAgentRequestBuilder {
             fn from(value: super::UpdateScheduledAgentRequest) -> Self {
                 Self {
                     agent_config: Ok(value.agent_config),
@@ -14102,7 +14147,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 }
             }
         }
-        impl crate::Optional<super::ActionContentBlock> for ActionContentBlock {
+        impl crate::Optional<super::ActionContentBlock> for ActionContentBlockBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14115,7 +14160,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl crate::Optional<super::ActionResultContentBlock>
-        for ActionResultContentBlock {
+        for ActionResultContentBlockBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14127,7 +14172,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::AgentListEnvironment> for AgentListEnvironment {
+        impl crate::Optional<super::AgentListEnvironment>
+        for AgentListEnvironmentBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14139,7 +14185,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::AgentListItem> for AgentListItem {
+        impl crate::Optional<super::AgentListItem> for AgentListItemBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14149,7 +14195,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 super::AgentListItem::try_from(self).map(Some).map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::AgentListSource> for AgentListSource {
+        impl crate::Optional<super::AgentListSource> for AgentListSourceBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14161,7 +14207,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::AgentListVariant> for AgentListVariant {
+        impl crate::Optional<super::AgentListVariant> for AgentListVariantBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14173,7 +14219,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::AgentResponse> for AgentResponse {
+        impl crate::Optional<super::AgentResponse> for AgentResponseBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14183,7 +14229,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 super::AgentResponse::try_from(self).map(Some).map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::AgentSkill> for AgentSkill {
+        impl crate::Optional<super::AgentSkill> for AgentSkillBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14193,7 +14239,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 super::AgentSkill::try_from(self).map(Some).map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::AiRunTimelineEvent> for AiRunTimelineEvent {
+        impl crate::Optional<super::AiRunTimelineEvent> for AiRunTimelineEventBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14205,7 +14251,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::AmbientAgentConfig> for AmbientAgentConfig {
+        impl crate::Optional<super::AmbientAgentConfig> for AmbientAgentConfigBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14217,7 +14263,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::ApiProblem> for ApiProblem {
+        impl crate::Optional<super::ApiProblem> for ApiProblemBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14227,7 +14273,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 super::ApiProblem::try_from(self).map(Some).map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::AttachmentInput> for AttachmentInput {
+        impl crate::Optional<super::AttachmentInput> for AttachmentInputBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14240,7 +14286,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl crate::Optional<super::AwsInferenceProviderConfig>
-        for AwsInferenceProviderConfig {
+        for AwsInferenceProviderConfigBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14252,7 +14298,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::AwsProviderConfig> for AwsProviderConfig {
+        impl crate::Optional<super::AwsProviderConfig> for AwsProviderConfigBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14264,7 +14310,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::CloudEnvironment> for CloudEnvironment {
+        impl crate::Optional<super::CloudEnvironment> for CloudEnvironmentBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14276,7 +14322,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::CloudEnvironmentConfig> for CloudEnvironmentConfig {
+        impl crate::Optional<super::CloudEnvironmentConfig>
+        for CloudEnvironmentConfigBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14289,7 +14336,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl crate::Optional<super::ConnectedSelfHostedWorker>
-        for ConnectedSelfHostedWorker {
+        for ConnectedSelfHostedWorkerBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14301,7 +14348,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::ConversationMessage> for ConversationMessage {
+        impl crate::Optional<super::ConversationMessage> for ConversationMessageBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14313,7 +14360,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::ConversationResponse> for ConversationResponse {
+        impl crate::Optional<super::ConversationResponse>
+        for ConversationResponseBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14325,7 +14373,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::ConversationStep> for ConversationStep {
+        impl crate::Optional<super::ConversationStep> for ConversationStepBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14337,7 +14385,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::CreateAgentRequest> for CreateAgentRequest {
+        impl crate::Optional<super::CreateAgentRequest> for CreateAgentRequestBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14350,7 +14398,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl crate::Optional<super::CreateScheduledAgentRequest>
-        for CreateScheduledAgentRequest {
+        for CreateScheduledAgentRequestBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14363,7 +14411,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl crate::Optional<super::DeleteScheduledAgentResponse>
-        for DeleteScheduledAgentResponse {
+        for DeleteScheduledAgentResponseBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14375,7 +14423,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::EnvironmentLastTask> for EnvironmentLastTask {
+        impl crate::Optional<super::EnvironmentLastTask> for EnvironmentLastTaskBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14387,7 +14435,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::EventContentBlock> for EventContentBlock {
+        impl crate::Optional<super::EventContentBlock> for EventContentBlockBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14399,7 +14447,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::FileArtifact> for FileArtifact {
+        impl crate::Optional<super::FileArtifact> for FileArtifactBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14409,7 +14457,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 super::FileArtifact::try_from(self).map(Some).map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::FileArtifactData> for FileArtifactData {
+        impl crate::Optional<super::FileArtifactData> for FileArtifactDataBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14421,7 +14469,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::FileArtifactResponse> for FileArtifactResponse {
+        impl crate::Optional<super::FileArtifactResponse>
+        for FileArtifactResponseBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14434,7 +14483,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl crate::Optional<super::FileArtifactResponseData>
-        for FileArtifactResponseData {
+        for FileArtifactResponseDataBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14446,7 +14495,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::GcpProviderConfig> for GcpProviderConfig {
+        impl crate::Optional<super::GcpProviderConfig> for GcpProviderConfigBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14458,7 +14507,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::GetRunTimelineResponse> for GetRunTimelineResponse {
+        impl crate::Optional<super::GetRunTimelineResponse>
+        for GetRunTimelineResponseBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14470,7 +14520,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::GitHubRepo> for GitHubRepo {
+        impl crate::Optional<super::GitHubRepo> for GitHubRepoBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14480,7 +14530,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 super::GitHubRepo::try_from(self).map(Some).map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::Harness> for Harness {
+        impl crate::Optional<super::Harness> for HarnessBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14490,7 +14540,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 super::Harness::try_from(self).map(Some).map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::HarnessAuthSecrets> for HarnessAuthSecrets {
+        impl crate::Optional<super::HarnessAuthSecrets> for HarnessAuthSecretsBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14503,7 +14553,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl crate::Optional<super::InferenceProvidersConfig>
-        for InferenceProvidersConfig {
+        for InferenceProvidersConfigBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14516,7 +14566,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl crate::Optional<super::ListAgentIdentitiesResponse>
-        for ListAgentIdentitiesResponse {
+        for ListAgentIdentitiesResponseBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14528,7 +14578,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::ListAgentsResponse> for ListAgentsResponse {
+        impl crate::Optional<super::ListAgentsResponse> for ListAgentsResponseBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14541,7 +14591,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl crate::Optional<super::ListConnectedSelfHostedWorkersResponse>
-        for ListConnectedSelfHostedWorkersResponse {
+        for ListConnectedSelfHostedWorkersResponseBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14554,7 +14604,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl crate::Optional<super::ListEnvironmentsResponse>
-        for ListEnvironmentsResponse {
+        for ListEnvironmentsResponseBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14566,7 +14616,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::ListModelsResponse> for ListModelsResponse {
+        impl crate::Optional<super::ListModelsResponse> for ListModelsResponseBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14578,7 +14628,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::ListRunsResponse> for ListRunsResponse {
+        impl crate::Optional<super::ListRunsResponse> for ListRunsResponseBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14591,7 +14641,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl crate::Optional<super::ListScheduledAgentsResponse>
-        for ListScheduledAgentsResponse {
+        for ListScheduledAgentsResponseBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14603,7 +14653,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::McpServerConfig> for McpServerConfig {
+        impl crate::Optional<super::McpServerConfig> for McpServerConfigBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14615,7 +14665,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::MemoryStoreRef> for MemoryStoreRef {
+        impl crate::Optional<super::MemoryStoreRef> for MemoryStoreRefBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14627,7 +14677,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::ModelInfo> for ModelInfo {
+        impl crate::Optional<super::ModelInfo> for ModelInfoBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14637,7 +14687,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 super::ModelInfo::try_from(self).map(Some).map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::PageInfo> for PageInfo {
+        impl crate::Optional<super::PageInfo> for PageInfoBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14647,7 +14697,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 super::PageInfo::try_from(self).map(Some).map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::PlanArtifact> for PlanArtifact {
+        impl crate::Optional<super::PlanArtifact> for PlanArtifactBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14657,7 +14707,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 super::PlanArtifact::try_from(self).map(Some).map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::PlanArtifactData> for PlanArtifactData {
+        impl crate::Optional<super::PlanArtifactData> for PlanArtifactDataBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14669,7 +14719,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::PlanArtifactResponse> for PlanArtifactResponse {
+        impl crate::Optional<super::PlanArtifactResponse>
+        for PlanArtifactResponseBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14682,7 +14733,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl crate::Optional<super::PlanArtifactResponseData>
-        for PlanArtifactResponseData {
+        for PlanArtifactResponseDataBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14694,7 +14745,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::ProvidersConfig> for ProvidersConfig {
+        impl crate::Optional<super::ProvidersConfig> for ProvidersConfigBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14706,7 +14757,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::PullRequestArtifact> for PullRequestArtifact {
+        impl crate::Optional<super::PullRequestArtifact> for PullRequestArtifactBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14719,7 +14770,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl crate::Optional<super::PullRequestArtifactData>
-        for PullRequestArtifactData {
+        for PullRequestArtifactDataBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14731,7 +14782,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::RequestUsage> for RequestUsage {
+        impl crate::Optional<super::RequestUsage> for RequestUsageBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14741,7 +14792,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 super::RequestUsage::try_from(self).map(Some).map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::RunAgentRequest> for RunAgentRequest {
+        impl crate::Optional<super::RunAgentRequest> for RunAgentRequestBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14753,7 +14804,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::RunAgentResponse> for RunAgentResponse {
+        impl crate::Optional<super::RunAgentResponse> for RunAgentResponseBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14765,7 +14816,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::RunCreatorInfo> for RunCreatorInfo {
+        impl crate::Optional<super::RunCreatorInfo> for RunCreatorInfoBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14777,7 +14828,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::RunFollowupRequest> for RunFollowupRequest {
+        impl crate::Optional<super::RunFollowupRequest> for RunFollowupRequestBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14789,7 +14840,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::RunItem> for RunItem {
+        impl crate::Optional<super::RunItem> for RunItemBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14799,7 +14850,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 super::RunItem::try_from(self).map(Some).map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::RunStatusMessage> for RunStatusMessage {
+        impl crate::Optional<super::RunStatusMessage> for RunStatusMessageBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14811,7 +14862,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::ScheduleInfo> for ScheduleInfo {
+        impl crate::Optional<super::ScheduleInfo> for ScheduleInfoBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14822,7 +14873,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl crate::Optional<super::ScheduledAgentHistoryItem>
-        for ScheduledAgentHistoryItem {
+        for ScheduledAgentHistoryItemBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14834,7 +14885,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::ScheduledAgentItem> for ScheduledAgentItem {
+        impl crate::Optional<super::ScheduledAgentItem> for ScheduledAgentItemBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14846,7 +14897,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::Scope> for Scope {
+        impl crate::Optional<super::Scope> for ScopeBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14856,7 +14907,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 super::Scope::try_from(self).map(Some).map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::ScreenshotArtifact> for ScreenshotArtifact {
+        impl crate::Optional<super::ScreenshotArtifact> for ScreenshotArtifactBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14868,7 +14919,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::ScreenshotArtifactData> for ScreenshotArtifactData {
+        impl crate::Optional<super::ScreenshotArtifactData>
+        for ScreenshotArtifactDataBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14881,7 +14933,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl crate::Optional<super::ScreenshotArtifactResponse>
-        for ScreenshotArtifactResponse {
+        for ScreenshotArtifactResponseBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14894,7 +14946,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl crate::Optional<super::ScreenshotArtifactResponseData>
-        for ScreenshotArtifactResponseData {
+        for ScreenshotArtifactResponseDataBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14906,7 +14958,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::SecretRef> for SecretRef {
+        impl crate::Optional<super::SecretRef> for SecretRefBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14916,7 +14968,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                 super::SecretRef::try_from(self).map(Some).map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::SessionSharingConfig> for SessionSharingConfig {
+        impl crate::Optional<super::SessionSharingConfig>
+        for SessionSharingConfigBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14928,7 +14981,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::TextContentBlock> for TextContentBlock {
+        impl crate::Optional<super::TextContentBlock> for TextContentBlockBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14940,7 +14993,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .map_err(|e| e.to_string())
             }
         }
-        impl crate::Optional<super::UpdateAgentRequest> for UpdateAgentRequest {
+        impl crate::Optional<super::UpdateAgentRequest> for UpdateAgentRequestBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -14953,7 +15006,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             }
         }
         impl crate::Optional<super::UpdateScheduledAgentRequest>
-        for UpdateScheduledAgentRequest {
+        for UpdateScheduledAgentRequestBuilder {
             fn into_optional(
                 self,
             ) -> ::std::result::Result<
@@ -17393,7 +17446,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CreateAgent<'a> {
         client: &'a super::Client,
-        body: Result<types::builder::CreateAgentRequest, String>,
+        body: Result<types::builder::CreateAgentRequestBuilder, String>,
     }
     impl<'a> CreateAgent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -17420,8 +17473,8 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::CreateAgentRequest,
-            ) -> types::builder::CreateAgentRequest,
+                types::builder::CreateAgentRequestBuilder,
+            ) -> types::builder::CreateAgentRequestBuilder,
         {
             self.body = self.body.map(f);
             self
@@ -17589,7 +17642,7 @@ pub mod builder {
     pub struct UpdateAgent<'a> {
         client: &'a super::Client,
         uid: Result<::std::string::String, String>,
-        body: Result<types::builder::UpdateAgentRequest, String>,
+        body: Result<types::builder::UpdateAgentRequestBuilder, String>,
     }
     impl<'a> UpdateAgent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -17629,8 +17682,8 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::UpdateAgentRequest,
-            ) -> types::builder::UpdateAgentRequest,
+                types::builder::UpdateAgentRequestBuilder,
+            ) -> types::builder::UpdateAgentRequestBuilder,
         {
             self.body = self.body.map(f);
             self
@@ -17882,7 +17935,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct RunAgent<'a> {
         client: &'a super::Client,
-        body: Result<types::builder::RunAgentRequest, String>,
+        body: Result<types::builder::RunAgentRequestBuilder, String>,
     }
     impl<'a> RunAgent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -17909,8 +17962,8 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::RunAgentRequest,
-            ) -> types::builder::RunAgentRequest,
+                types::builder::RunAgentRequestBuilder,
+            ) -> types::builder::RunAgentRequestBuilder,
         {
             self.body = self.body.map(f);
             self
@@ -18421,7 +18474,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CreateRun<'a> {
         client: &'a super::Client,
-        body: Result<types::builder::RunAgentRequest, String>,
+        body: Result<types::builder::RunAgentRequestBuilder, String>,
     }
     impl<'a> CreateRun<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -18448,8 +18501,8 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::RunAgentRequest,
-            ) -> types::builder::RunAgentRequest,
+                types::builder::RunAgentRequestBuilder,
+            ) -> types::builder::RunAgentRequestBuilder,
         {
             self.body = self.body.map(f);
             self
@@ -18808,7 +18861,7 @@ pub mod builder {
     pub struct SubmitRunFollowup<'a> {
         client: &'a super::Client,
         run_id: Result<::std::string::String, String>,
-        body: Result<types::builder::RunFollowupRequest, String>,
+        body: Result<types::builder::RunFollowupRequestBuilder, String>,
     }
     impl<'a> SubmitRunFollowup<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -18848,8 +18901,8 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::RunFollowupRequest,
-            ) -> types::builder::RunFollowupRequest,
+                types::builder::RunFollowupRequestBuilder,
+            ) -> types::builder::RunFollowupRequestBuilder,
         {
             self.body = self.body.map(f);
             self
@@ -19208,7 +19261,7 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CreateScheduledAgent<'a> {
         client: &'a super::Client,
-        body: Result<types::builder::CreateScheduledAgentRequest, String>,
+        body: Result<types::builder::CreateScheduledAgentRequestBuilder, String>,
     }
     impl<'a> CreateScheduledAgent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -19238,8 +19291,8 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::CreateScheduledAgentRequest,
-            ) -> types::builder::CreateScheduledAgentRequest,
+                types::builder::CreateScheduledAgentRequestBuilder,
+            ) -> types::builder::CreateScheduledAgentRequestBuilder,
         {
             self.body = self.body.map(f);
             self
@@ -19415,7 +19468,7 @@ pub mod builder {
     pub struct UpdateScheduledAgent<'a> {
         client: &'a super::Client,
         schedule_id: Result<::std::string::String, String>,
-        body: Result<types::builder::UpdateScheduledAgentRequest, String>,
+        body: Result<types::builder::UpdateScheduledAgentRequestBuilder, String>,
     }
     impl<'a> UpdateScheduledAgent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -19458,8 +19511,8 @@ pub mod builder {
         pub fn body_map<F>(mut self, f: F) -> Self
         where
             F: std::ops::FnOnce(
-                types::builder::UpdateScheduledAgentRequest,
-            ) -> types::builder::UpdateScheduledAgentRequest,
+                types::builder::UpdateScheduledAgentRequestBuilder,
+            ) -> types::builder::UpdateScheduledAgentRequestBuilder,
         {
             self.body = self.body.map(f);
             self

@@ -121,3 +121,29 @@ fn a_sixth_attachment_is_refused_before_sending() {
         .to_string();
     assert_eq!(e, "attachments: at most 5 items, got 6");
 }
+
+/// The docs never list two items of one name: a type's builder is `XBuilder`
+/// (typify names it `X`; patch `builder_names`), and no operation builder,
+/// type or mock shares a name either.
+#[test]
+fn no_two_generated_structs_share_a_name() {
+    let _: oz_api::types::builder::RunItemBuilder = oz_api::types::RunItem::builder();
+    let code = std::fs::read_to_string(tests::root().join(codegen::GENERATED_RUST)).unwrap();
+    let mut names: Vec<&str> = code
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("pub struct "))
+        .map(|rest| {
+            rest.split(|c: char| !c.is_alphanumeric() && c != '_')
+                .next()
+                .unwrap()
+        })
+        .collect();
+    assert!(names.len() > 100, "{names:?}");
+    names.sort_unstable();
+    let twice: Vec<&&str> = names
+        .windows(2)
+        .filter(|w| w[0] == w[1])
+        .map(|w| &w[0])
+        .collect();
+    assert!(twice.is_empty(), "structs of one name: {twice:?}");
+}
