@@ -59,8 +59,38 @@ pub fn patch(spec: &Value, code: &mut syn::File) -> Result<()> {
     plain_value_setters(types);
     array_limits(spec, types);
     read_modify_write(spec, types);
+    PatternMessages.visit_items(types);
     builder_names(code);
     Ok(())
+}
+
+/// typify refuses a string that does not match its schema's `pattern` with
+/// "doesn't match pattern \"…\"": the message names the value too
+/// (`"image/bmp" doesn't match pattern "…"`). Other messages stay as written.
+struct PatternMessages;
+
+impl PatternMessages {
+    fn visit_items(mut self, items: &mut [Item]) {
+        items.iter_mut().for_each(|item| self.visit_item_mut(item));
+    }
+}
+
+impl VisitMut for PatternMessages {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        if let syn::Expr::MethodCall(call) = expr
+            && call.method == "into"
+            && let syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(message),
+                ..
+            }) = &*call.receiver
+            && let Some(pattern) = message.value().strip_prefix("doesn't match pattern ")
+        {
+            let pattern = pattern.to_string();
+            *expr = parse_quote!(format!("{value:?} doesn't match pattern {}", #pattern).into());
+            return;
+        }
+        visit_mut::visit_expr_mut(self, expr);
+    }
 }
 
 /// typify names a type's builder after the type (`types::builder::RunItem`),

@@ -98,7 +98,7 @@ mod tests {
     fn base64_and_mime_type_are_done_for_you() {
         let png = b"\x89PNG\r\n\x1a\nrest";
         let a = AttachmentInput::from_bytes("shot.bin", png).unwrap();
-        assert_eq!(a.mime_type, "image/png", "by content, not by name");
+        assert_eq!(a.mime_type.as_str(), "image/png", "by content, not by name");
         assert_eq!(a.file_name, "shot.bin");
         assert_eq!(a.data, STANDARD.encode(png));
         assert_eq!(a.bytes().unwrap(), png);

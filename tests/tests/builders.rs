@@ -147,3 +147,24 @@ fn no_two_generated_structs_share_a_name() {
         .collect();
     assert!(twice.is_empty(), "structs of one name: {twice:?}");
 }
+
+/// Fix `attachment-image-types`: the image types the spec lists in prose are
+/// checked before sending; other types pass.
+#[test]
+fn unsupported_image_types_are_refused_before_sending() {
+    let attachment = |mime: &str| -> Result<oz_api::types::AttachmentInput, _> {
+        oz_api::types::AttachmentInput::builder()
+            .file_name("a")
+            .mime_type(mime)
+            .data("AA==")
+            .try_into()
+    };
+    for fine in ["image/png", "image/webp", "application/pdf", "text/plain"] {
+        assert!(attachment(fine).is_ok(), "{fine}");
+    }
+    let refused = attachment("image/bmp").unwrap_err().to_string();
+    assert!(
+        refused.contains("mime_type") && refused.contains("\"image/bmp\""),
+        "{refused}"
+    );
+}
