@@ -109,8 +109,9 @@
 //!
 //! Feature `mock` adds [`mock::MockServer`](https://docs.rs/oz-api/latest/oz_api/mock/):
 //! a local server with one typed mock per operation and a client pointed at
-//! it; its module docs show a downstream unit test. Without the feature none
-//! of it is compiled.
+//! it; its module docs show a downstream unit test, and the example
+//! `testing_with_mocks` code under test with its unit tests. Without the
+//! feature none of it is compiled.
 //!
 //! # Behaviour
 //!

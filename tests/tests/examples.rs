@@ -24,6 +24,11 @@ mod wait_for_artifacts;
 #[path = "../../oz-api/examples/reschedule.rs"]
 mod reschedule;
 
+// Its own unit tests (a downstream crate's, written with the mocks) run here.
+#[allow(dead_code)]
+#[path = "../../oz-api/examples/testing_with_mocks.rs"]
+mod testing_with_mocks;
+
 fn client(server: &MockServer) -> Client {
     Client::builder()
         .api_key("example-key")
