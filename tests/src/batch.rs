@@ -343,11 +343,21 @@ fn workspace_manifest<'a>(real: &str, members: impl Iterator<Item = &'a String>)
     )
 }
 
-/// oz-api's manifest with the package renamed to `name`, and the typed mocks
-/// (feature `mock`) on by default so that they are compiled for every spec too.
+/// oz-api's manifest with the package renamed to `name`, the typed mocks
+/// (feature `mock`) on by default so that they are compiled for every spec too,
+/// and no `[[example]]` tables (a member has `src/` only).
 fn rename_package(manifest: &str, name: &str) -> String {
-    manifest
-        .replacen("name = \"oz-api\"", &format!("name = \"{name}\""), 1)
+    let mut out = String::new();
+    let mut in_example = false;
+    for line in manifest.split_inclusive('\n') {
+        if line.starts_with('[') {
+            in_example = line.trim_end() == "[[example]]";
+        }
+        if !in_example {
+            out.push_str(line);
+        }
+    }
+    out.replacen("name = \"oz-api\"", &format!("name = \"{name}\""), 1)
         .replacen("\ndefault = [", "\ndefault = [\"mock\", ", 1)
 }
 
@@ -488,5 +498,18 @@ mod tests {
         );
         assert_eq!(member_name("v", "01-New_field.x"), "v-01-new-field-x");
         assert_eq!(code_of("// a\n// b\nmod x;\n// c\n"), "mod x;\n// c\n");
+    }
+
+    #[test]
+    fn a_member_manifest_is_renamed_with_mocks_and_without_examples() {
+        let real = std::fs::read_to_string(crate::root().join("oz-api/Cargo.toml")).unwrap();
+        let member = rename_package(&real, "v-x");
+        assert!(member.contains("name = \"v-x\""), "{member}");
+        assert!(member.contains("\ndefault = [\"mock\", "), "{member}");
+        assert!(!member.contains("[[example]]"), "{member}");
+        assert!(
+            member.contains("[dependencies]") && member.contains("[lints]"),
+            "{member}"
+        );
     }
 }
