@@ -162,19 +162,18 @@ impl VisitMut for RenameBuilders<'_> {
     }
 
     fn visit_path_mut(&mut self, path: &mut syn::Path) {
-        let n = path.segments.len();
-        let before: Vec<String> = path
-            .segments
-            .iter()
-            .take(n.saturating_sub(1))
-            .map(|s| s.ident.to_string())
-            .collect();
+        let (n, k) = (path.segments.len(), self.prefix.len());
         // Alone means alone: `X`, not `super::X` (the data type).
-        let fits = if self.prefix.is_empty() {
+        let fits = if k == 0 {
             n == 1 && path.leading_colon.is_none()
         } else {
-            before.len() >= self.prefix.len()
-                && before[before.len() - self.prefix.len()..] == *self.prefix
+            n > k
+                && path
+                    .segments
+                    .iter()
+                    .skip(n - 1 - k)
+                    .zip(self.prefix)
+                    .all(|(s, p)| s.ident == p)
         };
         if fits
             && let Some(last) = path.segments.last_mut()
