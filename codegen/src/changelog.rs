@@ -239,8 +239,9 @@ fn no_release() -> Error {
     )
 }
 
-/// The newest release in spec/released/: its version and spec file.
-fn newest_release(root: &Path) -> Result<Option<(String, String)>> {
+/// The newest release in spec/released/: its version and spec file (`None`:
+/// no such directory, or no release in it).
+pub fn newest_release(root: &Path) -> Result<Option<(String, String)>> {
     let entries = match std::fs::read_dir(root.join(RELEASED)) {
         Ok(entries) => entries,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -273,7 +274,8 @@ fn newest_release(root: &Path) -> Result<Option<(String, String)>> {
     }))
 }
 
-fn parse_version(text: &str) -> Option<(u64, u64, u64)> {
+/// `X.Y.Z` (digits only) as numbers.
+pub fn parse_version(text: &str) -> Option<(u64, u64, u64)> {
     let mut parts = text.split('.').map(|p| {
         (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
             .then(|| p.parse().ok())

@@ -31,24 +31,27 @@ pub fn check(root: &Path, files: &[OutputFile]) -> Vec<Stale> {
         .collect()
 }
 
-/// Writes the files that changed: each to a temporary file beside its target
-/// first, then all are renamed into place, so an error leaves the tree as it was.
-/// Returns the paths that changed.
+/// Writes the files that changed ([`write_staged`]). Returns their paths.
 pub fn write_all(root: &Path, files: &[OutputFile]) -> Result<Vec<&'static str>> {
     let changed: Vec<&OutputFile> = files
         .iter()
         .filter(|f| std::fs::read_to_string(root.join(f.path)).ok().as_deref() != Some(&f.contents))
         .collect();
+    let staged: Vec<(&str, &[u8])> = changed
+        .iter()
+        .map(|f| (f.path, f.contents.as_bytes()))
+        .collect();
+    write_staged(root, &staged)?;
+    Ok(changed.iter().map(|f| f.path).collect())
+}
+
+/// Writes `files` (paths relative to `root`): each to a temporary file beside
+/// its target first, then all are renamed into place, so a failed write leaves
+/// the tree as it was.
+pub fn write_staged(root: &Path, files: &[(&str, &[u8])]) -> Result<()> {
     let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    let io_error = |path: &Path, e: std::io::Error| {
-        Error::io(
-            path.display().to_string(),
-            format!("cannot write: {e}"),
-            "check permissions and free disk space; nothing was changed",
-        )
-    };
-    for file in &changed {
-        let target = root.join(file.path);
+    for (path, contents) in files {
+        let target = root.join(path);
         let temp = target.with_file_name(format!(
             ".{}.regen-tmp",
             target.file_name().unwrap_or_default().to_string_lossy()
@@ -56,18 +59,28 @@ pub fn write_all(root: &Path, files: &[OutputFile]) -> Result<Vec<&'static str>>
         let written = target
             .parent()
             .map_or(Ok(()), std::fs::create_dir_all)
-            .and_then(|()| std::fs::write(&temp, &file.contents));
+            .and_then(|()| std::fs::write(&temp, contents));
         if let Err(e) = written {
             let _ = std::fs::remove_file(&temp);
             for (temp, _) in &staged {
                 let _ = std::fs::remove_file(temp);
             }
-            return Err(io_error(&target, e));
+            return Err(Error::io(
+                target.display().to_string(),
+                format!("cannot write: {e}"),
+                "check permissions and free disk space; nothing was changed",
+            ));
         }
         staged.push((temp, target));
     }
     for (temp, target) in &staged {
-        std::fs::rename(temp, target).map_err(|e| io_error(target, e))?;
+        std::fs::rename(temp, target).map_err(|e| {
+            Error::io(
+                target.display().to_string(),
+                format!("cannot write: {e}"),
+                "some files may already be replaced: `git checkout` them, then run it again",
+            )
+        })?;
     }
-    Ok(changed.iter().map(|f| f.path).collect())
+    Ok(())
 }

@@ -7,7 +7,6 @@
 //! `set_lock_version`) instead of running `cargo update --workspace --offline`:
 //! the same result, with no registry index, and nothing else in the lock can move.
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use codegen::drift::Effect;
@@ -52,7 +51,12 @@ pub fn run(date: &str, breaking: bool, semver: bool) -> Result<ExitCode, crate::
         }
     }
 
-    write_all(&root, &release.files)?;
+    let files: Vec<(&str, &[u8])> = release
+        .files
+        .iter()
+        .map(|(path, contents)| (path.as_str(), contents.as_slice()))
+        .collect();
+    codegen::write::write_staged(&root, &files)?;
     let spec = match release.verdict {
         None => "no change to the generated API",
         Some(Effect::Breaking) => "breaking spec changes",
@@ -77,16 +81,14 @@ pub fn run(date: &str, breaking: bool, semver: bool) -> Result<ExitCode, crate::
 /// cargo-semver-checks' name for the bump from `previous` to `next`; for 0.x,
 /// a new minor is Cargo's breaking release.
 fn release_type(previous: &str, next: &str) -> &'static str {
-    let parts = |v: &str| -> Vec<u64> { v.split('.').map(|p| p.parse().unwrap_or(0)).collect() };
-    let (old, new) = (parts(previous), parts(next));
-    match (
-        old.first() != new.first(),
-        old.get(1) != new.get(1),
-        old.first() == Some(&0),
-    ) {
-        (true, _, _) | (false, true, true) => "major",
-        (false, true, false) => "minor",
-        _ => "patch",
+    let version = |v: &str| codegen::changelog::parse_version(v).unwrap_or_default();
+    let ((major, minor, _), (next_major, next_minor, _)) = (version(previous), version(next));
+    if major != next_major || (major == 0 && minor != next_minor) {
+        "major"
+    } else if minor != next_minor {
+        "minor"
+    } else {
+        "patch"
     }
 }
 
@@ -97,40 +99,6 @@ fn unwritten(e: Error) -> Error {
         hint => format!("{hint}; nothing was written"),
     };
     Error { hint, ..e }
-}
-
-/// Each file to a temporary file beside it first, then all renamed into place.
-fn write_all(root: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Error> {
-    let mut staged: Vec<(PathBuf, PathBuf)> = Vec::new();
-    for (path, contents) in files {
-        let target = root.join(path);
-        let temp = target.with_file_name(format!(
-            ".{}.release-tmp",
-            target.file_name().unwrap_or_default().to_string_lossy()
-        ));
-        if let Err(e) = std::fs::write(&temp, contents) {
-            let _ = std::fs::remove_file(&temp);
-            for (temp, _) in &staged {
-                let _ = std::fs::remove_file(temp);
-            }
-            return Err(unwritten(Error::io(
-                path.as_str(),
-                format!("cannot write: {e}"),
-                "check permissions and free disk space",
-            )));
-        }
-        staged.push((temp, target));
-    }
-    for (temp, target) in &staged {
-        std::fs::rename(temp, target).map_err(|e| {
-            Error::io(
-                target.display().to_string(),
-                format!("cannot write: {e}"),
-                "some files were written: `git checkout` them, then release again",
-            )
-        })?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

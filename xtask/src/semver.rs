@@ -29,9 +29,6 @@ pub const SEMVER_CHECKS: &str = "0.51.0";
 /// Named in errors about the pin.
 const THIS_FILE: &str = "xtask/src/semver.rs";
 
-/// Where the spec of each release is kept, as `oz-api-<version>.yaml`.
-const RELEASED: &str = "spec/released";
-
 /// `release_type` (`major`, `minor`, `patch`): the bump to check the changes
 /// against, instead of the difference between oz-api's version and the baseline's.
 pub fn run(
@@ -68,21 +65,24 @@ pub fn run(
         }
         // The commit that recorded the last release's spec: oz-api as released,
         // hand-written layer included (which the drift report does not see).
-        None => match release_commit(root)? {
-            Some((rev, spec)) => {
-                check.args(["--baseline-rev", &rev]);
-                format!(
-                    "the release commit {} (which added {spec})",
-                    &rev[..rev.len().min(12)]
-                )
+        None => {
+            let spec = newest_release(root)?;
+            match release_commit(root, &spec) {
+                Some(rev) => {
+                    check.args(["--baseline-rev", &rev]);
+                    format!(
+                        "the release commit {} (which added {spec})",
+                        &rev[..rev.len().min(12)]
+                    )
+                }
+                None => {
+                    let scratch = released_baseline(root, &spec)?;
+                    check.arg("--baseline-root").arg(&scratch.0);
+                    _scratch = scratch;
+                    format!("{spec}, regenerated with today's hand-written layer")
+                }
             }
-            None => {
-                let (scratch, spec) = released_baseline(root)?;
-                check.arg("--baseline-root").arg(&scratch.0);
-                _scratch = scratch;
-                format!("{spec}, regenerated with today's hand-written layer")
-            }
-        },
+        }
     };
     if std::io::stderr().is_terminal() && std::env::var_os("CARGO_TERM_COLOR").is_none() {
         // Its output is piped to us (to read errors), which would turn colours off.
@@ -189,10 +189,9 @@ fn install(root: &Path) -> Result<PathBuf, Error> {
     }
 }
 
-/// A scratch copy of the checkout with oz-api generated from the newest released
-/// spec. Returns it and the spec's path.
-fn released_baseline(root: &Path) -> Result<(Scratch, String), Error> {
-    let spec = newest_release(root)?;
+/// A scratch copy of the checkout with oz-api generated from the released
+/// `spec` (a path relative to `root`).
+fn released_baseline(root: &Path, spec: &str) -> Result<Scratch, Error> {
     let scratch =
         Scratch(std::env::temp_dir().join(format!("oz-api-semver-{}", std::process::id())));
     // The working tree's files, untracked ones included: the same sources the
@@ -233,48 +232,37 @@ fn released_baseline(root: &Path) -> Result<(Scratch, String), Error> {
                 )
             })?;
     }
-    let generated = codegen::run(&scratch.0, &scratch.0.join(&spec))?;
+    let generated = codegen::run(&scratch.0, &scratch.0.join(spec))?;
     codegen::write::write_all(&scratch.0, &generated.files)?;
-    Ok((scratch, spec))
+    Ok(scratch)
 }
 
-/// `spec/released/oz-api-<version>.yaml` with the highest version.
-/// The commit (on HEAD's history) that added the newest released spec, if git knows one.
-fn release_commit(root: &Path) -> Result<Option<(String, String)>, Error> {
-    let spec = newest_release(root)?;
+/// The commit (on HEAD's history) that added the released `spec`, if git knows one.
+fn release_commit(root: &Path, spec: &str) -> Option<String> {
     let log = Command::new("git")
         .current_dir(root)
-        .args(["log", "--diff-filter=A", "--format=%H", "-1", "--", &spec])
+        .args(["log", "--diff-filter=A", "--format=%H", "-1", "--", spec])
         .output();
-    let rev = log
-        .ok()
+    log.ok()
         .filter(|o| o.status.success())
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .filter(|rev| !rev.is_empty());
-    Ok(rev.map(|rev| (rev, spec)))
+        .filter(|rev| !rev.is_empty())
 }
 
+/// The newest released spec (`spec/released/oz-api-<version>.yaml`, by version),
+/// as the changelog finds it.
 fn newest_release(root: &Path) -> Result<String, Error> {
-    let missing = |why: String| {
-        Error::new(
-            RELEASED,
-            Location::File,
-            format!("no released spec to compare with: {why}"),
-            "keep the spec of each release as spec/released/oz-api-<version>.yaml, \
-             or compare with a git revision: --baseline-rev REV",
-        )
-    };
-    let entries = std::fs::read_dir(root.join(RELEASED)).map_err(|e| missing(e.to_string()))?;
-    let version = |name: &str| -> Option<Vec<u64>> {
-        let version = name.strip_prefix("oz-api-")?.strip_suffix(".yaml")?;
-        version.split('.').map(|n| n.parse().ok()).collect()
-    };
-    entries
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter_map(|name| Some((version(&name)?, name)))
-        .max()
-        .map(|(_, name)| format!("{RELEASED}/{name}"))
-        .ok_or_else(|| missing("no oz-api-<version>.yaml in it".into()))
+    codegen::changelog::newest_release(root)?
+        .map(|(_, spec)| spec)
+        .ok_or_else(|| {
+            Error::new(
+                codegen::changelog::RELEASED,
+                Location::File,
+                "no released spec to compare with: no oz-api-<version>.yaml in it",
+                "keep the spec of each release as spec/released/oz-api-<version>.yaml, \
+                 or compare with a git revision: --baseline-rev REV",
+            )
+        })
 }
 
 /// Runs `command` with its stdout and stderr merged (its report on one stream,
