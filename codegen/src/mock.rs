@@ -49,7 +49,7 @@ pub fn add(openapi: &openapiv3::OpenAPI, code: &mut syn::File) -> Vec<String> {
 
 /// The client's operations that have no mock in `code` (empty when each has one).
 pub fn operations_without_mock(code: &syn::File) -> Vec<String> {
-    let mocked: Vec<String> = methods_of(code, "MockServer")
+    let mocked: Vec<String> = methods_of(code, "mocks", "MockServer")
         .map(|f| f.sig.ident.to_string())
         .collect();
     crate::code::client_methods(code)
@@ -61,7 +61,8 @@ pub fn operations_without_mock(code: &syn::File) -> Vec<String> {
 
 /// One line for the operation's snapshot: the mock's typed matchers and responders.
 pub(crate) fn summary(code: &syn::File, operation: &str) -> String {
-    let Some(mock) = methods_of(code, "MockServer").find(|f| f.sig.ident == operation) else {
+    let Some(mock) = methods_of(code, "mocks", "MockServer").find(|f| f.sig.ident == operation)
+    else {
         return "  mock: NONE (every operation must have one)\n".into();
     };
     // `config: impl FnOnce(XWhen, XThen) -> R`
@@ -81,7 +82,7 @@ pub(crate) fn summary(code: &syn::File, operation: &str) -> String {
     let list = |ty: Option<&String>| -> String {
         let names: Vec<String> = ty
             .map(|ty| {
-                methods_of(code, ty)
+                methods_of(code, "mocks", ty)
                     .map(|f| f.sig.ident.to_string())
                     .collect()
             })
@@ -99,17 +100,19 @@ pub(crate) fn summary(code: &syn::File, operation: &str) -> String {
     )
 }
 
-/// The methods of the inherent impls of `ty` in the `mocks` module.
-fn methods_of<'a>(code: &'a syn::File, ty: &'a str) -> impl Iterator<Item = &'a ImplItemFn> + 'a {
-    code.items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Mod(m) if m.ident == "mocks" => m.content.as_ref(),
-            _ => None,
-        })
-        .flat_map(|(_, items)| items)
+/// The methods of the inherent impls of `ty` in the module `module` of `code`.
+fn methods_of<'a>(
+    code: &'a syn::File,
+    module: &str,
+    ty: &'a str,
+) -> impl Iterator<Item = &'a ImplItemFn> + 'a {
+    crate::code::module_items(code, module)
+        .into_iter()
         .filter_map(move |item| match item {
-            Item::Impl(i) if matches!(&*i.self_ty, syn::Type::Path(p) if p.path.is_ident(ty)) => {
+            Item::Impl(i)
+                if i.trait_.is_none()
+                    && matches!(&*i.self_ty, syn::Type::Path(p) if p.path.is_ident(ty)) =>
+            {
                 Some(&i.items)
             }
             _ => None,
@@ -170,29 +173,9 @@ struct Operation {
 }
 
 fn read_operations(file: &syn::File) -> Vec<Operation> {
-    let impls: Vec<&syn::ItemImpl> = file
-        .items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Mod(m) if m.ident == "operations" => m.content.as_ref(),
-            _ => None,
-        })
-        .flat_map(|(_, items)| items)
-        .filter_map(|item| match item {
-            Item::Impl(i) if i.trait_.is_none() => Some(i),
-            _ => None,
-        })
-        .collect();
-    let methods_of = |ty: &syn::Ident| -> Vec<ImplItemFn> {
-        impls
-            .iter()
-            .filter(|i| matches!(&*i.self_ty, syn::Type::Path(p) if p.path.is_ident(ty)))
-            .flat_map(|i| &i.items)
-            .filter_map(|item| match item {
-                ImplItem::Fn(f) => Some(f.clone()),
-                _ => None,
-            })
-            .collect()
+    let methods = |ty: &syn::Ident| -> Vec<ImplItemFn> {
+        let ty = ty.to_string();
+        methods_of(file, "operations", &ty).cloned().collect()
     };
     let trait_fns = file.items.iter().filter_map(|item| match item {
         Item::Trait(t) if t.ident == "MockServerExt" => Some(&t.items),
@@ -204,7 +187,7 @@ fn read_operations(file: &syn::File) -> Vec<Operation> {
         let Some((when, then)) = closure_arguments(&f.sig) else {
             continue;
         };
-        let when_methods = methods_of(&when);
+        let when_methods = methods(&when);
         let Some((method, path)) = when_methods
             .iter()
             .find(|m| m.sig.ident == "new")
@@ -212,7 +195,7 @@ fn read_operations(file: &syn::File) -> Vec<Operation> {
         else {
             continue;
         };
-        let then_methods = methods_of(&then);
+        let then_methods = methods(&then);
         operations.push(Operation {
             name: f.sig.ident.to_string(),
             when,
@@ -361,12 +344,7 @@ fn read_then(method: &ImplItemFn) -> Option<Answered> {
     let calls = calls(quote!(#block));
     let (_, status) = calls.iter().find(|(n, _)| n == "status")?;
     let status = match status.clone().into_iter().next()? {
-        TokenTree::Literal(l) => Some(
-            syn::parse_str::<syn::LitInt>(&l.to_string())
-                .ok()?
-                .base10_parse()
-                .ok()?,
-        ),
+        TokenTree::Literal(l) => Some(int_literal(&l)?),
         TokenTree::Ident(i) if i == "status" => None,
         _ => return None,
     };
@@ -375,10 +353,7 @@ fn read_then(method: &ImplItemFn) -> Option<Answered> {
         .find(|(n, _)| n == "assert_eq")
         .and_then(|(_, args)| {
             flatten(args.clone()).iter().rev().find_map(|t| match t {
-                TokenTree::Literal(l) => syn::parse_str::<syn::LitInt>(&l.to_string())
-                    .ok()?
-                    .base10_parse()
-                    .ok(),
+                TokenTree::Literal(l) => int_literal(l),
                 _ => None,
             })
         });
@@ -638,6 +613,14 @@ fn flatten(tokens: TokenStream) -> Vec<TokenTree> {
             other => vec![other],
         })
         .collect()
+}
+
+/// An integer literal's value (`200u16`).
+fn int_literal(literal: &proc_macro2::Literal) -> Option<u16> {
+    syn::parse_str::<syn::LitInt>(&literal.to_string())
+        .ok()?
+        .base10_parse()
+        .ok()
 }
 
 /// The first string literal among `tokens` (nested ones included).

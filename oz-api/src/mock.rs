@@ -187,7 +187,6 @@ pub struct When(Arc<Mutex<Matcher>>);
 #[derive(Clone, Default)]
 struct Matcher {
     method: String,
-    path: String,
     /// Each must match the whole path (percent-encoded, as sent).
     paths: Vec<regex::Regex>,
     /// Name, and the values it must have in order (none: must be absent).
@@ -211,7 +210,6 @@ impl When {
         let when = When::default();
         when.edit(|m| {
             m.method = method.to_string();
-            m.path = path.to_string();
             m.paths
                 .push(regex::Regex::new(path).expect("generated path patterns are valid"));
         });
