@@ -199,58 +199,191 @@ fn operation_builders(code: &mut syn::File) {
         if block.trait_.is_some() {
             continue;
         }
-        let mut wrapped = Vec::new();
         for member in &mut block.items {
             let syn::ImplItem::Fn(f) = member else {
                 continue;
             };
             if f.sig.ident == "send" {
                 every_parameter_error_at_once(&mut f.block);
-                wrapped.extend(wrap_send(f));
+                direct_send(f);
             } else {
                 optional_parameter_setter(f);
             }
         }
-        block.items.extend(wrapped);
     }
 }
 
 /// progenitor's `send` returns `Result<T, progenitor_client::Error<E>>`; it
-/// becomes the private `send_progenitor`, and `send` returns
-/// `Result<T, crate::Error>` (the request's method, path, status and problem
-/// in one error type). Returns the renamed original, or `None` (and leaves
-/// `send` as it is) for a shape it does not know.
-fn wrap_send(send: &mut syn::ImplItemFn) -> Option<syn::ImplItem> {
+/// is rewritten in place to return `Result<T, crate::Error>` (the request's
+/// method, path, status and problem in one error type): every `?` and
+/// `return` converts its error, a JSON success is read by `crate::hooks::body`
+/// and decoded by `crate::hooks::decode` (so the value is made where `send`
+/// returns it, and not moved out of one more future), any other arm converts
+/// its result. Returns `false` (and leaves `send` as it is) for a shape it
+/// does not know.
+fn direct_send(send: &mut syn::ImplItemFn) -> bool {
     let syn::ReturnType::Type(_, output) = &send.sig.output else {
-        return None;
+        return false;
     };
-    let [value, _] = generic_arguments(output)[..] else {
-        return None;
+    let [value, error] = generic_arguments(output)[..] else {
+        return false;
     };
-    if !is_type(output, "Result") {
-        return None;
+    if !is_type(output, "Result") || !is_type(error, "Error") {
+        return false;
     }
-    let operation = send.block.stmts.iter().find_map(operation_info)?;
+    let Some(operation) = send.block.stmts.iter().find_map(operation_info) else {
+        return false;
+    };
     let destructures_client = send.block.stmts.first().is_some_and(|first| {
         let text = first.to_token_stream().to_string();
         text.starts_with("let Self {") && text.contains("client")
     });
+    let Some(syn::Stmt::Expr(_, None)) = send.block.stmts.last() else {
+        return false;
+    };
     if send.sig.asyncness.is_none() || !destructures_client {
-        return None;
+        return false;
     }
-    let mut original = send.clone();
-    original.sig.ident = parse_quote!(send_progenitor);
-    original.vis = syn::Visibility::Inherited;
-    original.attrs.retain(|a| !a.path().is_ident("doc"));
-    let value = value.clone();
-    send.block = parse_quote!({
-        let client = self.client;
-        self.send_progenitor()
-            .await
-            .map_err(|e| crate::Error::from_progenitor(e, &client.baseurl, #operation))
-    });
+    let (value, error) = (value.clone(), error.clone());
+    let mut direct = DirectSend {
+        operation: operation.clone(),
+        error: error.clone(),
+    };
+    if let Some(syn::Stmt::Expr(tail, None)) = send.block.stmts.last_mut() {
+        direct.tail(tail);
+    }
+    for stmt in &mut send.block.stmts {
+        direct.visit_stmt_mut(stmt);
+    }
+    let fail: syn::Stmt = parse_quote!(
+        let __fail = |e: #error| crate::Error::from_progenitor(e, &client.baseurl, #operation);
+    );
+    send.block.stmts.insert(1, fail);
     send.sig.output = parse_quote!(-> ::std::result::Result<#value, crate::Error>);
-    Some(syn::ImplItem::Fn(original))
+    true
+}
+
+/// The rewrites of [`direct_send`], inside one `send`'s body.
+struct DirectSend {
+    operation: syn::LitStr,
+    /// progenitor's `Error<E>`.
+    error: syn::Type,
+}
+
+impl DirectSend {
+    /// An arm's (or the body's) value: `Result<T, progenitor's Error>` made
+    /// `Result<T, crate::Error>`.
+    fn tail(&self, expr: &mut syn::Expr) {
+        match expr {
+            syn::Expr::Match(m) => {
+                for arm in &mut m.arms {
+                    self.tail(&mut arm.body);
+                }
+            }
+            syn::Expr::Block(b)
+                if b.block
+                    .stmts
+                    .last()
+                    .is_some_and(|s| matches!(s, syn::Stmt::Expr(_, None))) =>
+            {
+                if let Some(syn::Stmt::Expr(tail, None)) = b.block.stmts.last_mut() {
+                    self.tail(tail);
+                }
+            }
+            syn::Expr::Call(call) if path_ends(&call.func, &["Ok"]) => {}
+            syn::Expr::Call(call) if path_ends(&call.func, &["Err"]) && call.args.len() == 1 => {
+                let inner = &call.args[0];
+                call.args[0] = parse_quote!(__fail(#inner));
+            }
+            _ => match json_success(expr) {
+                Some(response) => {
+                    let operation = &self.operation;
+                    *expr = parse_quote!(crate::hooks::decode(
+                        crate::hooks::body(#response).await?,
+                        #operation,
+                    ));
+                }
+                None => map_err(expr, parse_quote!(__fail)),
+            },
+        }
+    }
+}
+
+impl VisitMut for DirectSend {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        match expr {
+            // Their `?` and `return` are their own.
+            syn::Expr::Closure(_) | syn::Expr::Async(_) => {}
+            // `x?` converted its error with `From` into progenitor's error:
+            // `x.map_err(<Error<E>>::from).map_err(__fail)?` (a path, not a
+            // closure, so that the error's type may be inferred later, as `?`
+            // allowed: `value.to_string().try_into()?` of header parameters).
+            syn::Expr::Try(tried) => {
+                self.visit_expr_mut(&mut tried.expr);
+                let error = &self.error;
+                map_err(&mut tried.expr, parse_quote!(<#error>::from));
+                map_err(&mut tried.expr, parse_quote!(__fail));
+            }
+            syn::Expr::Return(ret) => {
+                if let Some(value) = &mut ret.expr {
+                    self.tail(value);
+                    self.visit_expr_mut(value);
+                }
+            }
+            // An error's body (successes were rewritten by `tail`): boxed, so
+            // that `send`'s future does not hold room for it beside the
+            // success's (rustc lays out the two apart).
+            syn::Expr::Await(awaited) if json_call(&awaited.base) => {
+                let call = &awaited.base;
+                *awaited.base = parse_quote!(::std::boxed::Box::pin(#call));
+            }
+            _ => visit_mut::visit_expr_mut(self, expr),
+        }
+    }
+
+    fn visit_item_mut(&mut self, _: &mut Item) {}
+}
+
+/// `expr` becomes `expr.map_err(f)`.
+fn map_err(expr: &mut syn::Expr, f: syn::Expr) {
+    let mut call: syn::ExprMethodCall = parse_quote!(x.map_err(#f));
+    call.receiver = Box::new(std::mem::replace(
+        expr,
+        syn::Expr::Verbatim(Default::default()),
+    ));
+    *expr = syn::Expr::MethodCall(call);
+}
+
+/// `response` of `crate::hooks::json(response, "op").await` (a JSON success,
+/// as `lean_send` wrote it).
+fn json_success(expr: &syn::Expr) -> Option<&syn::Expr> {
+    let syn::Expr::Await(awaited) = expr else {
+        return None;
+    };
+    let syn::Expr::Call(call) = &*awaited.base else {
+        return None;
+    };
+    json_call(&awaited.base).then(|| &call.args[0])
+}
+
+/// Whether `expr` is `crate::hooks::json(response, "op")`.
+fn json_call(expr: &syn::Expr) -> bool {
+    matches!(expr, syn::Expr::Call(call)
+        if path_ends(&call.func, &["hooks", "json"]) && call.args.len() == 2)
+}
+
+/// Whether `expr` is a path ending in `names`.
+fn path_ends(expr: &syn::Expr, names: &[&str]) -> bool {
+    let syn::Expr::Path(path) = expr else {
+        return false;
+    };
+    let segments: Vec<_> = path
+        .path
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    segments.ends_with(&names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
 }
 
 /// `fn p<V>(mut self, value: V) -> Self where V: TryInto<X> { self.p =
@@ -876,7 +1009,11 @@ fn deprecated_operations(spec: &Value, code: &mut syn::File) -> Result<()> {
 /// - a header map holding only `api-version`, allocated and then merged into
 ///   the request: the header is set on the request builder instead;
 /// - `ResponseValue::from_response` / `ResponseValue::empty` copy the
-///   response's headers: oz-api's `hooks::json` / `hooks::empty` take them.
+///   response's headers: oz-api's `hooks::json` / `hooks::empty` take them;
+/// - `encode_path(&p.to_string())` copies each path parameter twice:
+///   `hooks::PathSegment(&p)` writes it encoded into the URL (the same text);
+/// - `HeaderName::from_static("…")` / `HeaderValue::from_static("…")` check
+///   their text on every call: `const { … }` checks it once, when compiling.
 ///
 /// A method whose header map holds more (header parameters), or whose shape
 /// is new, keeps progenitor's code; the surface snapshot says which.
@@ -959,6 +1096,21 @@ fn mentions(tokens: proc_macro2::TokenStream, ident: &str) -> usize {
 }
 
 impl VisitMut for LeanSend {
+    /// `format!("{}/runs/{}", client.baseurl, encode_path(..))`: its arguments
+    /// are tokens to syn; they are visited as expressions.
+    fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+        if !mac.path.is_ident("format") {
+            return;
+        }
+        let Ok(mut args) = mac.parse_body_with(Args::parse_terminated) else {
+            return;
+        };
+        for arg in args.iter_mut() {
+            self.visit_expr_mut(arg);
+        }
+        mac.tokens = args.to_token_stream();
+    }
+
     fn visit_block_mut(&mut self, block: &mut syn::Block) {
         if let Some(id) = block.stmts.iter().find_map(operation_info) {
             self.operation = Some(id);
@@ -989,6 +1141,9 @@ impl VisitMut for LeanSend {
                 if let Some(args) = self.api_version.take() {
                     call.method = parse_quote!(header);
                     call.args = args;
+                    for arg in &mut call.args {
+                        self.visit_expr_mut(arg);
+                    }
                 }
             }
             syn::Expr::Call(call) => {
@@ -1002,6 +1157,32 @@ impl VisitMut for LeanSend {
                     .map(|s| s.ident.to_string())
                     .collect();
                 let replacement: syn::Expr = match names.as_slice() {
+                    // `from_static` is a `const fn` that checks its text:
+                    // computed once, at compile time, not on every call.
+                    [.., ty, f]
+                        if (ty == "HeaderName" || ty == "HeaderValue")
+                            && f == "from_static"
+                            && matches!(&call.args.first(), Some(syn::Expr::Lit(_)))
+                            && call.args.len() == 1 =>
+                    {
+                        *expr = parse_quote!(const { #expr });
+                        return;
+                    }
+                    // `encode_path(&p.to_string())`: `PathSegment(&p)`.
+                    [.., f] if f == "encode_path" && call.args.len() == 1 => {
+                        let Some(syn::Expr::Reference(arg)) = call.args.first() else {
+                            return;
+                        };
+                        let syn::Expr::MethodCall(to_string) = &*arg.expr else {
+                            return;
+                        };
+                        if to_string.method != "to_string" || !to_string.args.is_empty() {
+                            return;
+                        }
+                        let value = &to_string.receiver;
+                        *expr = parse_quote!(crate::hooks::PathSegment(&#value));
+                        return;
+                    }
                     [.., ty, f] if ty == "ResponseValue" && f == "from_response" => {
                         let operation = self.operation.clone();
                         let operation = operation
@@ -1651,14 +1832,26 @@ mod tests {
     }
 
     #[test]
-    fn send_returns_the_crates_error_and_keeps_progenitors_as_send_progenitor() {
+    fn send_returns_the_crates_error_converting_every_exit() {
         let mut code = file(quote::quote! { pub mod builder {
             impl<'a> GetThing<'a> {
                 ///Sends a `GET` request to `/things/{id}`
                 pub async fn send(self) -> Result<ResponseValue<types::Thing>, Error<types::Error>> {
                     let Self { client, id } = self;
+                    let id = id.map_err(Error::InvalidRequest)?;
+                    if id.is_empty() {
+                        return Err(Error::InvalidRequest("empty".into()));
+                    }
                     let info = OperationInfo { operation_id: "get_thing" };
-                    todo!()
+                    let response = client.exec(request, &info).await?;
+                    let check = |x: u8| -> Result<u8, ()> { Ok(x?) };
+                    match response.status().as_u16() {
+                        200u16 => crate::hooks::json(response, "get_thing").await,
+                        201u16 => ResponseValue::stream(response),
+                        204u16 => Ok(crate::hooks::empty(response)),
+                        400u16..=499u16 => Err(Error::ErrorResponse(crate::hooks::json(response, "get_thing").await?)),
+                        _ => Err(Error::UnexpectedResponse(response)),
+                    }
                 }
             }
             impl<'a> Odd<'a> {
@@ -1667,17 +1860,31 @@ mod tests {
         }});
         operation_builders(&mut code);
         let text = prettyplease::unparse(&code).replace(char::is_whitespace, "");
-        assert!(
-            text.contains("pubasyncfnsend(self,)->::std::result::Result<ResponseValue<types::Thing>,crate::Error>"),
-            "{text}"
-        );
-        assert!(
-            text.contains("crate::Error::from_progenitor(e,&client.baseurl,\"get_thing\",)"),
-            "{text}"
-        );
-        assert!(text.contains("asyncfnsend_progenitor(self,)->Result<ResponseValue<types::Thing>,Error<types::Error>>"), "{text}");
-        // A `send` of another shape: as it was.
-        assert!(text.contains("pubfnsend(self)->u8"), "{text}");
+        for expected in [
+            "pubasyncfnsend(self,)->::std::result::Result<ResponseValue<types::Thing>,crate::Error>",
+            // The conversion, declared once.
+            "let__fail=|e:Error<types::Error>|crate::Error::from_progenitor(e,&client.baseurl,\"get_thing\",);",
+            // Every `?` and `return`.
+            "letid=id.map_err(Error::InvalidRequest).map_err(<Error<types::Error>>::from).map_err(__fail)?;",
+            "returnErr(__fail(Error::InvalidRequest(\"empty\".into())));",
+            "client.exec(request,&info).await.map_err(<Error<types::Error>>::from).map_err(__fail)?;",
+            // A closure's `?` is its own.
+            "Ok(x?)",
+            // A JSON success is decoded where `send` returns it.
+            "200u16=>{crate::hooks::decode(crate::hooks::body(response).await.map_err(<Error<types::Error>>::from).map_err(__fail)?,\"get_thing\",)}",
+            // An arm of a shape it does not know: its result converted.
+            "201u16=>ResponseValue::stream(response).map_err(__fail)",
+            "204u16=>Ok(crate::hooks::empty(response))",
+            // An error's body: boxed, then converted.
+            "Err(__fail(Error::ErrorResponse(::std::boxed::Box::pin(",
+            "crate::hooks::json(response,\"get_thing\"),).await.map_err(<Error<types::Error>>::from).map_err(__fail)?",
+            "_=>Err(__fail(Error::UnexpectedResponse(response)))",
+            // A `send` of another shape: as it was.
+            "pubfnsend(self)->u8",
+        ] {
+            assert!(text.contains(expected), "{expected}\nin\n{text}");
+        }
+        assert!(!text.contains("send_progenitor"), "{text}");
     }
 
     #[test]

@@ -180,33 +180,30 @@ fn operation_line(method: &str, path: &str, rust: &str, builder: &[&syn::Item]) 
                 }
             }
             syn::Item::Impl(i) => {
-                let sends: Vec<&syn::ImplItemFn> = i
-                    .items
-                    .iter()
-                    .filter_map(|member| match member {
-                        syn::ImplItem::Fn(f)
-                            if f.sig.ident == "send" || f.sig.ident == "send_progenitor" =>
-                        {
-                            Some(f)
-                        }
-                        _ => None,
-                    })
-                    .collect();
-                let named = |name: &str| sends.iter().find(|f| f.sig.ident == name).copied();
-                let Some(send) = named("send") else { continue };
+                let Some(send) = i.items.iter().find_map(|member| match member {
+                    syn::ImplItem::Fn(f) if f.sig.ident == "send" => Some(f),
+                    _ => None,
+                }) else {
+                    continue;
+                };
                 // `send` returns Result<ResponseValue<T>, E>: progenitor's
-                // `Error<Body>`, or `crate::Error` wrapping progenitor's
-                // (kept as `send_progenitor`, whose `Error<Body>` names the body).
-                let progenitor = named("send_progenitor").unwrap_or(send);
+                // `Error<Body>`, or `crate::Error` converted from progenitor's
+                // (by `__fail`, whose argument `Error<Body>` names the body).
                 let [value, error] = result_arguments(&send.sig.output)[..] else {
                     continue;
                 };
                 let value = generic_arguments(value)
                     .first()
                     .map_or_else(|| type_text(value), |t| type_text(t));
-                let body = result_arguments(&progenitor.sig.output)
-                    .get(1)
-                    .and_then(|e| generic_arguments(e).first().map(|b| type_text(b)));
+                let progenitor_error = send
+                    .block
+                    .stmts
+                    .iter()
+                    .find_map(fail_argument)
+                    .unwrap_or(error);
+                let body = generic_arguments(progenitor_error)
+                    .first()
+                    .map(|b| type_text(b));
                 let error = type_text(error);
                 response = match (error.as_str(), body) {
                     ("crate::Error", Some(body)) => {
@@ -215,7 +212,7 @@ fn operation_line(method: &str, path: &str, rust: &str, builder: &[&syn::Item]) 
                     (_, Some(body)) => format!("{value}, error body {body}"),
                     (error, None) => format!("{value}, error {error}"),
                 };
-                let body = progenitor.block.to_token_stream().to_string();
+                let body = send.block.to_token_stream().to_string();
                 // What patch's lean_send left as progenitor wrote it.
                 for (left, what) in [
                     ("header_map", "its own header map"),
@@ -405,4 +402,20 @@ fn render(items: Vec<syn::Item>) -> String {
         attrs: Vec::new(),
         items,
     })
+}
+/// `Error<Body>` of patch's `let __fail = |e: Error<Body>| ...;` in a `send`.
+fn fail_argument(stmt: &syn::Stmt) -> Option<&syn::Type> {
+    let syn::Stmt::Local(local) = stmt else {
+        return None;
+    };
+    let syn::Pat::Ident(name) = &local.pat else {
+        return None;
+    };
+    let syn::Expr::Closure(closure) = &*local.init.as_ref()?.expr else {
+        return None;
+    };
+    match closure.inputs.first()? {
+        syn::Pat::Type(typed) if name.ident == "__fail" => Some(&typed.ty),
+        _ => None,
+    }
 }

@@ -16975,19 +16975,12 @@ pub mod builder {
             ResponseValue<types::ListAgentsResponse>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "list_agents",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<types::ListAgentsResponse>, Error<types::ApiProblem>> {
             let Self { client, include_malformed_skills, refresh, repo, sort_by } = self;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "list_agents",
+            );
             let errors: ::std::vec::Vec<&str> = [
                 include_malformed_skills.as_ref().err(),
                 refresh.as_ref().err(),
@@ -16999,13 +16992,24 @@ pub mod builder {
                 .map(::std::string::String::as_str)
                 .collect();
             if errors.len() > 1 {
-                return Err(Error::InvalidRequest(errors.join("; ")));
+                return Err(__fail(Error::InvalidRequest(errors.join("; "))));
             }
             let include_malformed_skills = include_malformed_skills
-                .map_err(Error::InvalidRequest)?;
-            let refresh = refresh.map_err(Error::InvalidRequest)?;
-            let repo = repo.map_err(Error::InvalidRequest)?;
-            let sort_by = sort_by.map_err(Error::InvalidRequest)?;
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let refresh = refresh
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let repo = repo
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let sort_by = sort_by
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!("{}/agent", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
@@ -17013,7 +17017,9 @@ pub mod builder {
                 .get(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .query(
                     &progenitor_client::QueryParam::new(
@@ -17025,36 +17031,70 @@ pub mod builder {
                 .query(&progenitor_client::QueryParam::new("repo", &repo))
                 .query(&progenitor_client::QueryParam::new("sort_by", &sort_by))
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "list_agents",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "list_agents").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "list_agents",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "list_agents").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "list_agents"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "list_agents").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "list_agents"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -17092,23 +17132,19 @@ pub mod builder {
             ResponseValue<types::ArtifactResponse>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "get_artifact",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<types::ArtifactResponse>, Error<types::ApiProblem>> {
             let Self { client, artifact_uid } = self;
-            let artifact_uid = artifact_uid.map_err(Error::InvalidRequest)?;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "get_artifact",
+            );
+            let artifact_uid = artifact_uid
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!(
-                "{}/agent/artifacts/{}", client.baseurl, encode_path(& artifact_uid
-                .to_string()),
+                "{}/agent/artifacts/{}", client.baseurl, crate ::hooks::PathSegment(&
+                artifact_uid),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -17116,39 +17152,75 @@ pub mod builder {
                 .get(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "get_artifact",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "get_artifact").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "get_artifact",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "get_artifact").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "get_artifact"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "get_artifact").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "get_artifact"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -17170,22 +17242,12 @@ pub mod builder {
             ResponseValue<types::ListConnectedSelfHostedWorkersResponse>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "list_connected_self_hosted_workers",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<
-            ResponseValue<types::ListConnectedSelfHostedWorkersResponse>,
-            Error<types::ApiProblem>,
-        > {
             let Self { client } = self;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "list_connected_self_hosted_workers",
+            );
             let url = format!("{}/agent/connected-self-hosted-workers", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
@@ -17193,50 +17255,81 @@ pub mod builder {
                 .get(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "list_connected_self_hosted_workers",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
                 200u16 => {
-                    crate::hooks::json(response, "list_connected_self_hosted_workers")
-                        .await
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "list_connected_self_hosted_workers",
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(
-                                    response,
-                                    "list_connected_self_hosted_workers",
-                                )
-                                .await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(
+                                            response,
+                                            "list_connected_self_hosted_workers",
+                                        ),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(
-                                    response,
-                                    "list_connected_self_hosted_workers",
-                                )
-                                .await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(
+                                            response,
+                                            "list_connected_self_hosted_workers",
+                                        ),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -17274,26 +17367,19 @@ pub mod builder {
             ResponseValue<types::ConversationResponse>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "get_conversation",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<
-            ResponseValue<types::ConversationResponse>,
-            Error<types::ApiProblem>,
-        > {
             let Self { client, conversation_id } = self;
-            let conversation_id = conversation_id.map_err(Error::InvalidRequest)?;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "get_conversation",
+            );
+            let conversation_id = conversation_id
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!(
-                "{}/agent/conversations/{}", client.baseurl, encode_path(&
-                conversation_id.to_string()),
+                "{}/agent/conversations/{}", client.baseurl, crate ::hooks::PathSegment(&
+                conversation_id),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -17301,39 +17387,75 @@ pub mod builder {
                 .get(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "get_conversation",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "get_conversation").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "get_conversation",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "get_conversation").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "get_conversation"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "get_conversation").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "get_conversation"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -17368,23 +17490,16 @@ pub mod builder {
             ResponseValue<types::ListEnvironmentsResponse>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "list_environments",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<
-            ResponseValue<types::ListEnvironmentsResponse>,
-            Error<types::ApiProblem>,
-        > {
             let Self { client, sort_by } = self;
-            let sort_by = sort_by.map_err(Error::InvalidRequest)?;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "list_environments",
+            );
+            let sort_by = sort_by
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!("{}/agent/environments", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
@@ -17392,40 +17507,76 @@ pub mod builder {
                 .get(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .query(&progenitor_client::QueryParam::new("sort_by", &sort_by))
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "list_environments",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "list_environments").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "list_environments",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "list_environments").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "list_environments"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "list_environments").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "list_environments"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -17447,22 +17598,12 @@ pub mod builder {
             ResponseValue<types::ListAgentIdentitiesResponse>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "list_agent_identities",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<
-            ResponseValue<types::ListAgentIdentitiesResponse>,
-            Error<types::ApiProblem>,
-        > {
             let Self { client } = self;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "list_agent_identities",
+            );
             let url = format!("{}/agent/identities", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
@@ -17470,39 +17611,75 @@ pub mod builder {
                 .get(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "list_agent_identities",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "list_agent_identities").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "list_agent_identities",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "list_agent_identities").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "list_agent_identities"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "list_agent_identities").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "list_agent_identities"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -17549,24 +17726,19 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> ::std::result::Result<ResponseValue<types::AgentResponse>, crate::Error> {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "create_agent",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<types::AgentResponse>, Error<types::ApiProblem>> {
             let Self { client, body } = self;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "create_agent",
+            );
             let body = body
                 .and_then(|v| {
                     types::CreateAgentRequest::try_from(v).map_err(|e| e.to_string())
                 })
-                .map_err(Error::InvalidRequest)?;
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!("{}/agent/identities", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
@@ -17574,40 +17746,76 @@ pub mod builder {
                 .post(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .json(&body)
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "create_agent",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                201u16 => crate::hooks::json(response, "create_agent").await,
+                201u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "create_agent",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "create_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "create_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "create_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "create_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -17642,22 +17850,19 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> ::std::result::Result<ResponseValue<types::AgentResponse>, crate::Error> {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "get_agent",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<types::AgentResponse>, Error<types::ApiProblem>> {
             let Self { client, uid } = self;
-            let uid = uid.map_err(Error::InvalidRequest)?;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "get_agent",
+            );
+            let uid = uid
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!(
-                "{}/agent/identities/{}", client.baseurl, encode_path(& uid.to_string()),
+                "{}/agent/identities/{}", client.baseurl, crate ::hooks::PathSegment(&
+                uid),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -17665,39 +17870,75 @@ pub mod builder {
                 .get(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "get_agent",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "get_agent").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "get_agent",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "get_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "get_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "get_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "get_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -17758,19 +17999,12 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> ::std::result::Result<ResponseValue<types::AgentResponse>, crate::Error> {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "update_agent",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<types::AgentResponse>, Error<types::ApiProblem>> {
             let Self { client, uid, body } = self;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "update_agent",
+            );
             let body = body
                 .and_then(|v| {
                     types::UpdateAgentRequest::try_from(v).map_err(|e| e.to_string())
@@ -17781,12 +18015,19 @@ pub mod builder {
                 .map(::std::string::String::as_str)
                 .collect();
             if errors.len() > 1 {
-                return Err(Error::InvalidRequest(errors.join("; ")));
+                return Err(__fail(Error::InvalidRequest(errors.join("; "))));
             }
-            let uid = uid.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
+            let uid = uid
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let body = body
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!(
-                "{}/agent/identities/{}", client.baseurl, encode_path(& uid.to_string()),
+                "{}/agent/identities/{}", client.baseurl, crate ::hooks::PathSegment(&
+                uid),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -17794,40 +18035,76 @@ pub mod builder {
                 .put(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .json(&body)
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "update_agent",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "update_agent").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "update_agent",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "update_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "update_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "update_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "update_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -17862,22 +18139,19 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> ::std::result::Result<ResponseValue<()>, crate::Error> {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "delete_agent",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<()>, Error<types::ApiProblem>> {
             let Self { client, uid } = self;
-            let uid = uid.map_err(Error::InvalidRequest)?;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "delete_agent",
+            );
+            let uid = uid
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!(
-                "{}/agent/identities/{}", client.baseurl, encode_path(& uid.to_string()),
+                "{}/agent/identities/{}", client.baseurl, crate ::hooks::PathSegment(&
+                uid),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -17885,39 +18159,67 @@ pub mod builder {
                 .delete(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "delete_agent",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
                 204u16 => Ok(crate::hooks::empty(response)),
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "delete_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "delete_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "delete_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "delete_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -17939,19 +18241,12 @@ pub mod builder {
             ResponseValue<types::ListModelsResponse>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "list_models",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<types::ListModelsResponse>, Error<types::ApiProblem>> {
             let Self { client } = self;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "list_models",
+            );
             let url = format!("{}/agent/models", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
@@ -17959,39 +18254,75 @@ pub mod builder {
                 .get(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "list_models",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "list_models").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "list_models",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "list_models").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "list_models"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "list_models").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "list_models"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -18041,24 +18372,19 @@ pub mod builder {
             ResponseValue<types::RunAgentResponse>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "run_agent",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<types::RunAgentResponse>, Error<types::ApiProblem>> {
             let Self { client, body } = self;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "run_agent",
+            );
             let body = body
                 .and_then(|v| {
                     types::RunAgentRequest::try_from(v).map_err(|e| e.to_string())
                 })
-                .map_err(Error::InvalidRequest)?;
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!("{}/agent/run", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
@@ -18066,40 +18392,76 @@ pub mod builder {
                 .post(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .json(&body)
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "run_agent",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "run_agent").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "run_agent",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "run_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "run_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "run_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "run_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -18357,18 +18719,6 @@ pub mod builder {
             ResponseValue<types::ListRunsResponse>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "list_runs",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<types::ListRunsResponse>, Error<types::ApiProblem>> {
             let Self {
                 client,
                 ancestor_run_id,
@@ -18393,6 +18743,11 @@ pub mod builder {
                 state,
                 updated_after,
             } = self;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "list_runs",
+            );
             let errors: ::std::vec::Vec<&str> = [
                 ancestor_run_id.as_ref().err(),
                 artifact_type.as_ref().err(),
@@ -18421,29 +18776,92 @@ pub mod builder {
                 .map(::std::string::String::as_str)
                 .collect();
             if errors.len() > 1 {
-                return Err(Error::InvalidRequest(errors.join("; ")));
+                return Err(__fail(Error::InvalidRequest(errors.join("; "))));
             }
-            let ancestor_run_id = ancestor_run_id.map_err(Error::InvalidRequest)?;
-            let artifact_type = artifact_type.map_err(Error::InvalidRequest)?;
-            let created_after = created_after.map_err(Error::InvalidRequest)?;
-            let created_before = created_before.map_err(Error::InvalidRequest)?;
-            let creator = creator.map_err(Error::InvalidRequest)?;
-            let cursor = cursor.map_err(Error::InvalidRequest)?;
-            let environment_id = environment_id.map_err(Error::InvalidRequest)?;
-            let execution_location = execution_location.map_err(Error::InvalidRequest)?;
-            let executor = executor.map_err(Error::InvalidRequest)?;
-            let limit = limit.map_err(Error::InvalidRequest)?;
-            let model_id = model_id.map_err(Error::InvalidRequest)?;
-            let name = name.map_err(Error::InvalidRequest)?;
-            let q = q.map_err(Error::InvalidRequest)?;
-            let schedule_id = schedule_id.map_err(Error::InvalidRequest)?;
-            let skill = skill.map_err(Error::InvalidRequest)?;
-            let skill_spec = skill_spec.map_err(Error::InvalidRequest)?;
-            let sort_by = sort_by.map_err(Error::InvalidRequest)?;
-            let sort_order = sort_order.map_err(Error::InvalidRequest)?;
-            let source = source.map_err(Error::InvalidRequest)?;
-            let state = state.map_err(Error::InvalidRequest)?;
-            let updated_after = updated_after.map_err(Error::InvalidRequest)?;
+            let ancestor_run_id = ancestor_run_id
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let artifact_type = artifact_type
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let created_after = created_after
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let created_before = created_before
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let creator = creator
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let cursor = cursor
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let environment_id = environment_id
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let execution_location = execution_location
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let executor = executor
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let limit = limit
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let model_id = model_id
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let name = name
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let q = q
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let schedule_id = schedule_id
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let skill = skill
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let skill_spec = skill_spec
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let sort_by = sort_by
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let sort_order = sort_order
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let source = source
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let state = state
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let updated_after = updated_after
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!("{}/agent/runs", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
@@ -18451,7 +18869,9 @@ pub mod builder {
                 .get(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .query(
                     &progenitor_client::QueryParam::new(
@@ -18501,36 +18921,70 @@ pub mod builder {
                     &progenitor_client::QueryParam::new("updated_after", &updated_after),
                 )
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "list_runs",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "list_runs").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "list_runs",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "list_runs").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "list_runs"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "list_runs").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "list_runs"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -18580,24 +19034,19 @@ pub mod builder {
             ResponseValue<types::RunAgentResponse>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "create_run",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<types::RunAgentResponse>, Error<types::ApiProblem>> {
             let Self { client, body } = self;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "create_run",
+            );
             let body = body
                 .and_then(|v| {
                     types::RunAgentRequest::try_from(v).map_err(|e| e.to_string())
                 })
-                .map_err(Error::InvalidRequest)?;
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!("{}/agent/runs", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
@@ -18605,40 +19054,76 @@ pub mod builder {
                 .post(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .json(&body)
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "create_run",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "create_run").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "create_run",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "create_run").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "create_run"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "create_run").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "create_run"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -18673,22 +19158,18 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> ::std::result::Result<ResponseValue<types::RunItem>, crate::Error> {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "get_run",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<types::RunItem>, Error<types::ApiProblem>> {
             let Self { client, run_id } = self;
-            let run_id = run_id.map_err(Error::InvalidRequest)?;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "get_run",
+            );
+            let run_id = run_id
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!(
-                "{}/agent/runs/{}", client.baseurl, encode_path(& run_id.to_string()),
+                "{}/agent/runs/{}", client.baseurl, crate ::hooks::PathSegment(& run_id),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -18696,39 +19177,75 @@ pub mod builder {
                 .get(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "get_run",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "get_run").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "get_run",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "get_run").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "get_run"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "get_run").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "get_run"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -18763,23 +19280,19 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> ::std::result::Result<ResponseValue<::std::string::String>, crate::Error> {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "cancel_run",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<::std::string::String>, Error<types::ApiProblem>> {
             let Self { client, run_id } = self;
-            let run_id = run_id.map_err(Error::InvalidRequest)?;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "cancel_run",
+            );
+            let run_id = run_id
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!(
-                "{}/agent/runs/{}/cancel", client.baseurl, encode_path(& run_id
-                .to_string()),
+                "{}/agent/runs/{}/cancel", client.baseurl, crate ::hooks::PathSegment(&
+                run_id),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -18787,39 +19300,75 @@ pub mod builder {
                 .post(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "cancel_run",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "cancel_run").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "cancel_run",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "cancel_run").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "cancel_run"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "cancel_run").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "cancel_run"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -18857,26 +19406,19 @@ pub mod builder {
             ResponseValue<types::ConversationResponse>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "get_run_conversation",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<
-            ResponseValue<types::ConversationResponse>,
-            Error<types::ApiProblem>,
-        > {
             let Self { client, run_id } = self;
-            let run_id = run_id.map_err(Error::InvalidRequest)?;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "get_run_conversation",
+            );
+            let run_id = run_id
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!(
-                "{}/agent/runs/{}/conversation", client.baseurl, encode_path(& run_id
-                .to_string()),
+                "{}/agent/runs/{}/conversation", client.baseurl, crate
+                ::hooks::PathSegment(& run_id),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -18884,39 +19426,75 @@ pub mod builder {
                 .get(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "get_run_conversation",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "get_run_conversation").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "get_run_conversation",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "get_run_conversation").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "get_run_conversation"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "get_run_conversation").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "get_run_conversation"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -18980,22 +19558,12 @@ pub mod builder {
             ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "submit_run_followup",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<
-            ResponseValue<::serde_json::Map<::std::string::String, ::serde_json::Value>>,
-            Error<types::ApiProblem>,
-        > {
             let Self { client, run_id, body } = self;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "submit_run_followup",
+            );
             let body = body
                 .and_then(|v| {
                     types::RunFollowupRequest::try_from(v).map_err(|e| e.to_string())
@@ -19009,13 +19577,19 @@ pub mod builder {
                 .map(::std::string::String::as_str)
                 .collect();
             if errors.len() > 1 {
-                return Err(Error::InvalidRequest(errors.join("; ")));
+                return Err(__fail(Error::InvalidRequest(errors.join("; "))));
             }
-            let run_id = run_id.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
+            let run_id = run_id
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let body = body
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!(
-                "{}/agent/runs/{}/followups", client.baseurl, encode_path(& run_id
-                .to_string()),
+                "{}/agent/runs/{}/followups", client.baseurl, crate
+                ::hooks::PathSegment(& run_id),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -19023,40 +19597,76 @@ pub mod builder {
                 .post(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .json(&body)
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "submit_run_followup",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "submit_run_followup").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "submit_run_followup",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "submit_run_followup").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "submit_run_followup"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "submit_run_followup").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "submit_run_followup"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -19094,26 +19704,19 @@ pub mod builder {
             ResponseValue<types::GetRunTimelineResponse>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "get_run_timeline",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<
-            ResponseValue<types::GetRunTimelineResponse>,
-            Error<types::ApiProblem>,
-        > {
             let Self { client, run_id } = self;
-            let run_id = run_id.map_err(Error::InvalidRequest)?;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "get_run_timeline",
+            );
+            let run_id = run_id
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!(
-                "{}/agent/runs/{}/timeline", client.baseurl, encode_path(& run_id
-                .to_string()),
+                "{}/agent/runs/{}/timeline", client.baseurl, crate ::hooks::PathSegment(&
+                run_id),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -19121,39 +19724,75 @@ pub mod builder {
                 .get(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "get_run_timeline",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "get_run_timeline").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "get_run_timeline",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "get_run_timeline").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "get_run_timeline"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "get_run_timeline").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "get_run_timeline"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -19188,59 +19827,81 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> ::std::result::Result<ResponseValue<ByteStream>, crate::Error> {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "get_run_transcript",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::ApiProblem>> {
             let Self { client, run_id } = self;
-            let run_id = run_id.map_err(Error::InvalidRequest)?;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "get_run_transcript",
+            );
+            let run_id = run_id
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!(
-                "{}/agent/runs/{}/transcript", client.baseurl, encode_path(& run_id
-                .to_string()),
+                "{}/agent/runs/{}/transcript", client.baseurl, crate
+                ::hooks::PathSegment(& run_id),
             );
             #[allow(unused_mut)]
             let mut request = client
                 .client
                 .get(url)
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "get_run_transcript",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
                 200..=299 => Ok(ResponseValue::stream(response)),
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "get_run_transcript").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "get_run_transcript"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "get_run_transcript").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "get_run_transcript"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -19262,22 +19923,12 @@ pub mod builder {
             ResponseValue<types::ListScheduledAgentsResponse>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "list_scheduled_agents",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<
-            ResponseValue<types::ListScheduledAgentsResponse>,
-            Error<types::ApiProblem>,
-        > {
             let Self { client } = self;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "list_scheduled_agents",
+            );
             let url = format!("{}/agent/schedules", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
@@ -19285,39 +19936,75 @@ pub mod builder {
                 .get(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "list_scheduled_agents",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "list_scheduled_agents").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "list_scheduled_agents",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "list_scheduled_agents").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "list_scheduled_agents"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "list_scheduled_agents").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "list_scheduled_agents"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -19370,25 +20057,20 @@ pub mod builder {
             ResponseValue<types::ScheduledAgentItem>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "create_scheduled_agent",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::ApiProblem>> {
             let Self { client, body } = self;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "create_scheduled_agent",
+            );
             let body = body
                 .and_then(|v| {
                     types::CreateScheduledAgentRequest::try_from(v)
                         .map_err(|e| e.to_string())
                 })
-                .map_err(Error::InvalidRequest)?;
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!("{}/agent/schedules", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
@@ -19396,40 +20078,76 @@ pub mod builder {
                 .post(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .json(&body)
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "create_scheduled_agent",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                201u16 => crate::hooks::json(response, "create_scheduled_agent").await,
+                201u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "create_scheduled_agent",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "create_scheduled_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "create_scheduled_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "create_scheduled_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "create_scheduled_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -19467,23 +20185,19 @@ pub mod builder {
             ResponseValue<types::ScheduledAgentItem>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "get_scheduled_agent",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::ApiProblem>> {
             let Self { client, schedule_id } = self;
-            let schedule_id = schedule_id.map_err(Error::InvalidRequest)?;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "get_scheduled_agent",
+            );
+            let schedule_id = schedule_id
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!(
-                "{}/agent/schedules/{}", client.baseurl, encode_path(& schedule_id
-                .to_string()),
+                "{}/agent/schedules/{}", client.baseurl, crate ::hooks::PathSegment(&
+                schedule_id),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -19491,39 +20205,75 @@ pub mod builder {
                 .get(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "get_scheduled_agent",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "get_scheduled_agent").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "get_scheduled_agent",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "get_scheduled_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "get_scheduled_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "get_scheduled_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "get_scheduled_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -19590,19 +20340,12 @@ pub mod builder {
             ResponseValue<types::ScheduledAgentItem>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "update_scheduled_agent",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::ApiProblem>> {
             let Self { client, schedule_id, body } = self;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "update_scheduled_agent",
+            );
             let body = body
                 .and_then(|v| {
                     types::UpdateScheduledAgentRequest::try_from(v)
@@ -19617,13 +20360,19 @@ pub mod builder {
                 .map(::std::string::String::as_str)
                 .collect();
             if errors.len() > 1 {
-                return Err(Error::InvalidRequest(errors.join("; ")));
+                return Err(__fail(Error::InvalidRequest(errors.join("; "))));
             }
-            let schedule_id = schedule_id.map_err(Error::InvalidRequest)?;
-            let body = body.map_err(Error::InvalidRequest)?;
+            let schedule_id = schedule_id
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let body = body
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!(
-                "{}/agent/schedules/{}", client.baseurl, encode_path(& schedule_id
-                .to_string()),
+                "{}/agent/schedules/{}", client.baseurl, crate ::hooks::PathSegment(&
+                schedule_id),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -19631,40 +20380,76 @@ pub mod builder {
                 .put(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .json(&body)
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "update_scheduled_agent",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "update_scheduled_agent").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "update_scheduled_agent",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "update_scheduled_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "update_scheduled_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "update_scheduled_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "update_scheduled_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -19702,26 +20487,19 @@ pub mod builder {
             ResponseValue<types::DeleteScheduledAgentResponse>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "delete_scheduled_agent",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<
-            ResponseValue<types::DeleteScheduledAgentResponse>,
-            Error<types::ApiProblem>,
-        > {
             let Self { client, schedule_id } = self;
-            let schedule_id = schedule_id.map_err(Error::InvalidRequest)?;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "delete_scheduled_agent",
+            );
+            let schedule_id = schedule_id
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!(
-                "{}/agent/schedules/{}", client.baseurl, encode_path(& schedule_id
-                .to_string()),
+                "{}/agent/schedules/{}", client.baseurl, crate ::hooks::PathSegment(&
+                schedule_id),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -19729,39 +20507,75 @@ pub mod builder {
                 .delete(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "delete_scheduled_agent",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "delete_scheduled_agent").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "delete_scheduled_agent",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "delete_scheduled_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "delete_scheduled_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "delete_scheduled_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "delete_scheduled_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -19799,23 +20613,19 @@ pub mod builder {
             ResponseValue<types::ScheduledAgentItem>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "pause_scheduled_agent",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::ApiProblem>> {
             let Self { client, schedule_id } = self;
-            let schedule_id = schedule_id.map_err(Error::InvalidRequest)?;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "pause_scheduled_agent",
+            );
+            let schedule_id = schedule_id
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!(
-                "{}/agent/schedules/{}/pause", client.baseurl, encode_path(& schedule_id
-                .to_string()),
+                "{}/agent/schedules/{}/pause", client.baseurl, crate
+                ::hooks::PathSegment(& schedule_id),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -19823,39 +20633,75 @@ pub mod builder {
                 .post(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "pause_scheduled_agent",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "pause_scheduled_agent").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "pause_scheduled_agent",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "pause_scheduled_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "pause_scheduled_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "pause_scheduled_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "pause_scheduled_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -19893,23 +20739,19 @@ pub mod builder {
             ResponseValue<types::ScheduledAgentItem>,
             crate::Error,
         > {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "resume_scheduled_agent",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<types::ScheduledAgentItem>, Error<types::ApiProblem>> {
             let Self { client, schedule_id } = self;
-            let schedule_id = schedule_id.map_err(Error::InvalidRequest)?;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "resume_scheduled_agent",
+            );
+            let schedule_id = schedule_id
+                .map_err(Error::InvalidRequest)
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let url = format!(
-                "{}/agent/schedules/{}/resume", client.baseurl, encode_path(& schedule_id
-                .to_string()),
+                "{}/agent/schedules/{}/resume", client.baseurl, crate
+                ::hooks::PathSegment(& schedule_id),
             );
             #[allow(unused_mut)]
             let mut request = client
@@ -19917,39 +20759,75 @@ pub mod builder {
                 .post(url)
                 .header(
                     ::reqwest::header::ACCEPT,
-                    ::reqwest::header::HeaderValue::from_static("application/json"),
+                    const {
+                        ::reqwest::header::HeaderValue::from_static("application/json")
+                    },
                 )
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "resume_scheduled_agent",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
-                200u16 => crate::hooks::json(response, "resume_scheduled_agent").await,
+                200u16 => {
+                    crate::hooks::decode(
+                        crate::hooks::body(response)
+                            .await
+                            .map_err(<Error<types::ApiProblem>>::from)
+                            .map_err(__fail)?,
+                        "resume_scheduled_agent",
+                    )
+                }
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "resume_scheduled_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "resume_scheduled_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "resume_scheduled_agent").await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "resume_scheduled_agent"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }
@@ -19968,57 +20846,74 @@ pub mod builder {
         pub async fn send(
             self,
         ) -> ::std::result::Result<ResponseValue<ByteStream>, crate::Error> {
-            let client = self.client;
-            self.send_progenitor()
-                .await
-                .map_err(|e| crate::Error::from_progenitor(
-                    e,
-                    &client.baseurl,
-                    "get_transcript_download",
-                ))
-        }
-        async fn send_progenitor(
-            self,
-        ) -> Result<ResponseValue<ByteStream>, Error<types::ApiProblem>> {
             let Self { client } = self;
+            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
+                e,
+                &client.baseurl,
+                "get_transcript_download",
+            );
             let url = format!("{}/harness-support/transcript", client.baseurl,);
             #[allow(unused_mut)]
             let mut request = client
                 .client
                 .get(url)
                 .header(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
+                    const { ::reqwest::header::HeaderName::from_static("api-version") },
                     ::reqwest::header::HeaderValue::from_static(
                         super::Client::api_version(),
                     ),
                 )
-                .build()?;
+                .build()
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let info = OperationInfo {
                 operation_id: "get_transcript_download",
             };
-            client.pre(&mut request, &info).await?;
+            client
+                .pre(&mut request, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             let result = client.exec(request, &info).await;
-            client.post(&result, &info).await?;
-            let response = result?;
+            client
+                .post(&result, &info)
+                .await
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
+            let response = result
+                .map_err(<Error<types::ApiProblem>>::from)
+                .map_err(__fail)?;
             match response.status().as_u16() {
                 200..=299 => Ok(ResponseValue::stream(response)),
                 400u16..=499u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "get_transcript_download")
-                                .await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "get_transcript_download"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
                 500u16..=599u16 => {
                     Err(
-                        Error::ErrorResponse(
-                            crate::hooks::json(response, "get_transcript_download")
-                                .await?,
+                        __fail(
+                            Error::ErrorResponse(
+                                ::std::boxed::Box::pin(
+                                        crate::hooks::json(response, "get_transcript_download"),
+                                    )
+                                    .await
+                                    .map_err(<Error<types::ApiProblem>>::from)
+                                    .map_err(__fail)?,
+                            ),
                         ),
                     )
                 }
-                _ => Err(Error::UnexpectedResponse(response)),
+                _ => Err(__fail(Error::UnexpectedResponse(response))),
             }
         }
     }

@@ -54,6 +54,8 @@
 
 use std::time::{Duration, SystemTime};
 
+use futures::FutureExt;
+use futures::future::Either;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Method, Request, Response, StatusCode};
 use tower::retry::budget::{Budget, TpsBudget};
@@ -79,25 +81,25 @@ pub(crate) async fn execute(
 ///
 /// Nearly every request ends after one attempt, so that path is kept apart:
 /// the retry loop is a boxed future of its own, and this one, created and moved
-/// on every call, stays small. Its only budget work is the deposit (a mutex
-/// and an atomic add, no allocation).
-pub(crate) async fn send(
-    client: &reqwest::Client,
-    policy: &RetryPolicy,
-    budget: Option<&TpsBudget>,
+/// on every call, stays small: the first attempt is started here, before the
+/// future exists, so the request is never part of it (only its spare copy).
+/// Its only budget work is the deposit (a mutex and an atomic add, no allocation).
+pub(crate) fn send<'a>(
+    client: &'a reqwest::Client,
+    policy: &'a RetryPolicy,
+    budget: Option<&'a TpsBudget>,
     request: Request,
-) -> reqwest::Result<Response> {
+) -> impl Future<Output = reqwest::Result<Response>> + Send + 'a {
     let spare = (policy.max_retries > 0).then(|| copy(&request)).flatten();
     if let Some(budget) = budget {
         budget.deposit();
     }
-    let first = client.execute(request).await;
-    match spare {
+    client.execute(request).then(move |first| match spare {
         Some(spare) if !matches!(&first, Ok(response) if !is_error(response.status())) => {
-            Box::pin(retry(client, policy, budget, spare, first)).await
+            Either::Left(Box::pin(retry(client, policy, budget, spare, first)))
         }
-        _ => first,
-    }
+        _ => Either::Right(std::future::ready(first)),
+    })
 }
 
 /// The attempts after a failed one: `failed` is its result, `request` a copy of it.

@@ -18,28 +18,42 @@
 
 #[cfg(feature = "tracing")]
 mod on {
+    use std::pin::Pin;
     use std::time::Instant;
 
-    use progenitor_client::OperationInfo;
+    use futures::future::Either;
     use reqwest::{Method, Response};
     use tracing::Instrument;
     use tracing::field::Empty;
 
-    /// Runs `send` (the attempts of one call) inside the call's span.
-    pub(crate) async fn call(
-        info: &OperationInfo,
+    /// Runs `send` (the attempts of one call) inside the call's span. With no
+    /// subscriber listening, `send` itself is returned: no wrapper is polled or
+    /// moved on every call.
+    pub(crate) fn call<'a, F>(
+        operation: &'static str,
         method: &Method,
+        send: F,
+    ) -> Either<F, Pin<Box<dyn Future<Output = reqwest::Result<Response>> + Send + 'a>>>
+    where
+        F: Future<Output = reqwest::Result<Response>> + Send + 'a,
+    {
+        if !tracing::enabled!(target: "oz_api", tracing::Level::DEBUG) {
+            return Either::Left(send);
+        }
+        Either::Right(Box::pin(traced(operation, method.clone(), send)))
+    }
+
+    async fn traced(
+        operation: &'static str,
+        method: Method,
         send: impl Future<Output = reqwest::Result<Response>>,
     ) -> reqwest::Result<Response> {
-        if !tracing::enabled!(target: "oz_api", tracing::Level::DEBUG) {
-            return send.await;
-        }
-        let template = crate::generated::operation_template(info.operation_id);
+        let template = crate::generated::operation_template(operation);
         let path = template.split_once(' ').map_or("", |(_, path)| path);
         let span = tracing::debug_span!(
             target: "oz_api",
             "oz_api.call",
-            operation = info.operation_id,
+            operation,
             method = %method,
             path,
             status = Empty,
@@ -96,16 +110,15 @@ pub(crate) use on::*;
 
 #[cfg(not(feature = "tracing"))]
 mod off {
-    use progenitor_client::OperationInfo;
     use reqwest::{Method, Response};
 
     #[inline(always)]
-    pub(crate) async fn call(
-        _: &OperationInfo,
+    pub(crate) fn call<F: Future<Output = reqwest::Result<Response>>>(
+        _: &'static str,
         _: &Method,
-        send: impl Future<Output = reqwest::Result<Response>>,
-    ) -> reqwest::Result<Response> {
-        send.await
+        send: F,
+    ) -> F {
+        send
     }
 
     #[inline(always)]

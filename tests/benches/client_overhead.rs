@@ -160,8 +160,15 @@ async fn compare(
 /// tab-separated line per request (name, body KiB, raw s, oz-api s, noise floor).
 const MEASURE: &str = "OZ_BENCH_MEASURE";
 
+/// `OZ_BENCH_PROFILE=oz:2000` (or `raw:2000`): only that many `getRun`s of one
+/// path, for `valgrind --tool=callgrind`; two counts apart cancel the set-up.
+const PROFILE: &str = "OZ_BENCH_PROFILE";
+
 fn main() {
     let quick = std::env::args().any(|a| a == "--quick");
+    if let Ok(profile) = std::env::var(PROFILE) {
+        return self::profile(&profile);
+    }
     if std::env::var_os(MEASURE).is_some() {
         return measure(quick);
     }
@@ -388,6 +395,44 @@ fn measure(quick: bool) {
                 oz_time.as_secs_f64(),
                 raw_b.as_secs_f64() / raw_a.as_secs_f64() - 1.0,
             );
+        }
+    });
+}
+
+fn profile(what: &str) {
+    let (path, calls) = what
+        .split_once(':')
+        .expect("OZ_BENCH_PROFILE=oz:N or raw:N");
+    let calls: usize = calls.parse().expect("a number of calls");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let one = serde_json::to_vec(&run_json(1)).unwrap();
+        let last_head = Arc::new(Mutex::new(String::new()));
+        let url = serve(http_response(&one), Vec::new(), last_head.clone()).await;
+        let oz = Client::builder()
+            .api_key("bench-key")
+            .base_url(&url)
+            .build()
+            .unwrap();
+        let raw = ClientInfo::client(&oz).clone();
+        oz.get_run().run_id("run-1").send().await.unwrap();
+        let headers = header_lines(&last_head.lock().unwrap());
+        for _ in 0..calls {
+            if path == "oz" {
+                let run = oz.get_run().run_id("run-1").send().await.unwrap();
+                std::hint::black_box(run.run_id.len());
+            } else {
+                let mut request = raw.get(format!("{url}/agent/runs/run-1"));
+                for (name, value) in &headers {
+                    request = request.header(name.clone(), value.clone());
+                }
+                let body = request.send().await.unwrap().bytes().await.unwrap();
+                let run = serde_json::from_slice::<types::RunItem>(&body).unwrap();
+                std::hint::black_box(run.run_id.len());
+            }
         }
     });
 }
