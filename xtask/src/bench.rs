@@ -171,23 +171,34 @@ fn scaling(root: &Path, runs: usize) -> Result<(), String> {
 }
 
 fn client_overhead(root: &Path, quick: bool) -> Result<(), String> {
-    let mut command = Command::new(crate::cargo());
-    command.current_dir(root).args([
-        "bench",
-        "--quiet",
-        "-p",
-        "tests",
-        "--bench",
-        "client_overhead",
-    ]);
-    if quick {
-        command.args(["--", "--quick"]);
+    // oz-api's default features (`tracing` on, no subscriber), then without `tracing`.
+    for (label, features) in [
+        ("default features", None),
+        (
+            "without the `tracing` feature",
+            Some("--no-default-features"),
+        ),
+    ] {
+        println!("### {label}\n");
+        let mut command = Command::new(crate::cargo());
+        command.current_dir(root).args([
+            "bench",
+            "--quiet",
+            "-p",
+            "tests",
+            "--bench",
+            "client_overhead",
+        ]);
+        command.args(features);
+        if quick {
+            command.args(["--", "--quick"]);
+        }
+        let status = command.status().map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err(format!("the client overhead benchmark ({label}) failed"));
+        }
     }
-    let status = command.status().map_err(|e| e.to_string())?;
-    status
-        .success()
-        .then_some(())
-        .ok_or_else(|| "the client overhead benchmark failed".into())
+    Ok(())
 }
 
 /// Decoding a 500-run page into the generated types against the same types
