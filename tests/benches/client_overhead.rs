@@ -280,12 +280,25 @@ impl Row {
     }
 }
 
-fn measure(quick: bool) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
+/// One thread runs the client and the server alike.
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .unwrap();
-    runtime.block_on(async {
+        .unwrap()
+}
+
+/// The client measured: oz-api's defaults (retries on, 60 s timeout, tracing as built).
+fn client(url: &str) -> Client {
+    Client::builder()
+        .api_key("bench-key")
+        .base_url(url)
+        .build()
+        .unwrap()
+}
+
+fn measure(quick: bool) {
+    runtime().block_on(async {
         let one = serde_json::to_vec(&run_json(1)).unwrap();
         let page = serde_json::to_vec(&json!({
             "runs": (0..500).map(run_json).collect::<Vec<_>>(),
@@ -294,11 +307,7 @@ fn measure(quick: bool) {
         .unwrap();
         let last_head = Arc::new(Mutex::new(String::new()));
         let url = serve(http_response(&one), http_response(&page), last_head.clone()).await;
-        let oz = Client::builder()
-            .api_key("bench-key")
-            .base_url(&url)
-            .build()
-            .unwrap();
+        let oz = client(&url);
         let raw = ClientInfo::client(&oz).clone();
         let scale = if quick { 3 } else { 11 };
         for (name, is_page, iterations) in
@@ -404,19 +413,11 @@ fn profile(what: &str) {
         .split_once(':')
         .expect("OZ_BENCH_PROFILE=oz:N or raw:N");
     let calls: usize = calls.parse().expect("a number of calls");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
+    runtime().block_on(async {
         let one = serde_json::to_vec(&run_json(1)).unwrap();
         let last_head = Arc::new(Mutex::new(String::new()));
         let url = serve(http_response(&one), Vec::new(), last_head.clone()).await;
-        let oz = Client::builder()
-            .api_key("bench-key")
-            .base_url(&url)
-            .build()
-            .unwrap();
+        let oz = client(&url);
         let raw = ClientInfo::client(&oz).clone();
         oz.get_run().run_id("run-1").send().await.unwrap();
         let headers = header_lines(&last_head.lock().unwrap());
