@@ -403,6 +403,7 @@ fn render(items: Vec<syn::Item>) -> String {
         items,
     })
 }
+
 /// `Error<Body>` of patch's `let __fail = |e: Error<Body>| ...;` in a `send`.
 fn fail_argument(stmt: &syn::Stmt) -> Option<&syn::Type> {
     let syn::Stmt::Local(local) = stmt else {

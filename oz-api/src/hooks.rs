@@ -56,29 +56,14 @@ impl ClientHooks<Policy> for Client {
 /// and [`body`] then [`decode`] for successes). `operation` is the method's
 /// name, for decode errors.
 pub(crate) async fn json<T: DeserializeOwned, E>(
-    mut response: reqwest::Response,
+    response: reqwest::Response,
     operation: &'static str,
 ) -> Result<ResponseValue<T>, Error<E>> {
-    let status = response.status();
-    let mut headers = detached(std::mem::take(response.headers_mut()));
-    if !status.is_success() {
-        // The request's path, for `oz_api::Error` (which removes the header).
-        let path = &response.url()[url::Position::BeforePath..];
-        if let Ok(path) = HeaderValue::from_str(path) {
-            headers.insert(crate::errors::REQUEST_HEADER, path);
-        }
-    }
-    let body = response.bytes().await.map_err(Error::ResponseBodyError)?;
-    match serde_json::from_slice(&body) {
-        Ok(value) => Ok(ResponseValue::new(value, status, headers)),
-        Err(e) => {
-            let e = decode_error::<T>(operation, &body, e);
-            Err(Error::InvalidResponsePayload(body, e))
-        }
-    }
+    let body = body(response).await.map_err(Error::ResponseBodyError)?;
+    value(body, operation, Error::InvalidResponsePayload)
 }
 
-/// A success's status, headers and body, read; [`decode`] makes its value.
+/// A response's status, headers and body, read; [`decode`] makes its value.
 /// Apart so that the decoded value, which can be large, is made where the
 /// generated `send` returns it rather than moved out of another future.
 pub(crate) struct Body {
@@ -91,7 +76,14 @@ pub(crate) struct Body {
 /// twice in its state (argument and body future), which `send` would carry.
 pub(crate) fn body(mut response: reqwest::Response) -> impl Future<Output = reqwest::Result<Body>> {
     let status = response.status();
-    let headers = detached(std::mem::take(response.headers_mut()));
+    let mut headers = detached(std::mem::take(response.headers_mut()));
+    if !status.is_success() {
+        // The request's path, for `oz_api::Error` (which removes the header).
+        let path = &response.url()[url::Position::BeforePath..];
+        if let Ok(path) = HeaderValue::from_str(path) {
+            headers.insert(crate::errors::REQUEST_HEADER, path);
+        }
+    }
     response.bytes().map(move |bytes| {
         Ok(Body {
             status,
@@ -107,12 +99,25 @@ pub(crate) fn decode<T: DeserializeOwned>(
     body: Body,
     operation: &'static str,
 ) -> Result<ResponseValue<T>, crate::Error> {
+    value(body, operation, |bytes, e| {
+        let e = Error::<()>::InvalidResponsePayload(bytes, e);
+        crate::Error::from_progenitor(e, "", operation)
+    })
+}
+
+/// `body` decoded as `T`; a body that does not decode is handed to `fail`
+/// with the error that names operation, type and path.
+#[inline]
+fn value<T: DeserializeOwned, F>(
+    body: Body,
+    operation: &'static str,
+    fail: impl FnOnce(bytes::Bytes, serde_json::Error) -> F,
+) -> Result<ResponseValue<T>, F> {
     match serde_json::from_slice(&body.bytes) {
         Ok(value) => Ok(ResponseValue::new(value, body.status, body.headers)),
         Err(e) => {
             let e = decode_error::<T>(operation, &body.bytes, e);
-            let e = Error::<()>::InvalidResponsePayload(body.bytes, e);
-            Err(crate::Error::from_progenitor(e, "", operation))
+            Err(fail(body.bytes, e))
         }
     }
 }

@@ -341,12 +341,7 @@ fn measure(quick: bool) {
             let oz_head = last_head.lock().unwrap().clone();
             let headers = header_lines(&oz_head);
             let raw_once = async || {
-                // As a caller would: the URL built per request.
-                let mut request = raw.get(format!("{url}{path}"));
-                for (name, value) in &headers {
-                    request = request.header(name.clone(), value.clone());
-                }
-                let body = request.send().await.unwrap().bytes().await.unwrap();
+                let body = raw_get(&raw, &format!("{url}{path}"), &headers).await;
                 if is_page {
                     std::hint::black_box(
                         serde_json::from_slice::<types::ListRunsResponse>(&body)
@@ -371,13 +366,7 @@ fn measure(quick: bool) {
             );
             let (raw_time, oz_time) = compare(iterations, raw_once, oz_once).await;
             let (raw_a, raw_b) = compare(iterations, raw_once, raw_once).await;
-            let raw_body = async || {
-                let mut request = raw.get(format!("{url}{path}"));
-                for (name, value) in &headers {
-                    request = request.header(name.clone(), value.clone());
-                }
-                request.send().await.unwrap().bytes().await.unwrap()
-            };
+            let raw_body = async || raw_get(&raw, &format!("{url}{path}"), &headers).await;
             let ((raw_held, raw_allocations), (oz_held, oz_allocations)) = if is_page {
                 let limit = std::num::NonZeroU64::new(500).unwrap();
                 (
@@ -426,16 +415,26 @@ fn profile(what: &str) {
                 let run = oz.get_run().run_id("run-1").send().await.unwrap();
                 std::hint::black_box(run.run_id.len());
             } else {
-                let mut request = raw.get(format!("{url}/agent/runs/run-1"));
-                for (name, value) in &headers {
-                    request = request.header(name.clone(), value.clone());
-                }
-                let body = request.send().await.unwrap().bytes().await.unwrap();
+                let body = raw_get(&raw, &format!("{url}/agent/runs/run-1"), &headers).await;
                 let run = serde_json::from_slice::<types::RunItem>(&body).unwrap();
                 std::hint::black_box(run.run_id.len());
             }
         }
     });
+}
+
+/// The raw path: a GET with oz-api's headers, as a caller would send it (the
+/// URL built per request), and its body.
+async fn raw_get(
+    raw: &oz_api::reqwest::Client,
+    url: &str,
+    headers: &[(HeaderName, HeaderValue)],
+) -> bytes::Bytes {
+    let mut request = raw.get(url);
+    for (name, value) in headers {
+        request = request.header(name.clone(), value.clone());
+    }
+    request.send().await.unwrap().bytes().await.unwrap()
 }
 
 fn median(mut samples: Vec<Duration>) -> Duration {
