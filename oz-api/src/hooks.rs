@@ -3,7 +3,10 @@
 
 use futures::FutureExt;
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue};
-use reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
+use reqwest::header::{
+    AUTHORIZATION, CONNECTION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, DATE, HeaderMap,
+    HeaderName, HeaderValue, TRANSFER_ENCODING, USER_AGENT,
+};
 use serde::de::DeserializeOwned;
 
 use crate::{Client, Policy, retry, trace};
@@ -76,7 +79,7 @@ pub(crate) struct Body {
 /// twice in its state (argument and body future), which `send` would carry.
 pub(crate) fn body(mut response: reqwest::Response) -> impl Future<Output = reqwest::Result<Body>> {
     let status = response.status();
-    let mut headers = detached(std::mem::take(response.headers_mut()));
+    let mut headers = detached(std::mem::take(response.headers_mut()), status);
     if !status.is_success() {
         // The request's path, for `oz_api::Error` (which removes the header).
         let path = &response.url()[url::Position::BeforePath..];
@@ -124,23 +127,40 @@ fn value<T: DeserializeOwned, F>(
 
 /// An empty response: `ResponseValue::empty`, taking the headers instead of copying them.
 pub(crate) fn empty(mut response: reqwest::Response) -> ResponseValue<()> {
-    let headers = detached(std::mem::take(response.headers_mut()));
-    ResponseValue::new((), response.status(), headers)
+    let status = response.status();
+    let headers = detached(std::mem::take(response.headers_mut()), status);
+    ResponseValue::new((), status, headers)
 }
 
-/// The headers, copied out of hyper's read buffer. The values hyper parsed
-/// point into that buffer, which may also hold the start of the body: kept,
-/// they would keep all of it alive for as long as the caller keeps the
-/// result (409 KiB for a 500-run page). One allocation holds every value,
+/// The headers a result keeps, copied out of hyper's read buffer. The values
+/// hyper parsed point into that buffer, which may also hold the start of the
+/// body: kept, they would keep all of it alive for as long as the caller keeps
+/// the result (409 KiB for a 500-run page). One allocation holds every value,
 /// in a new map sized for them (hyper's has room for more: replacing its
 /// values in place would be cheaper but hold 0.7 KiB more per answer).
-fn detached(headers: HeaderMap) -> HeaderMap {
-    let mut bytes = Vec::with_capacity(headers.iter().map(|(_, v)| v.len()).sum());
-    for value in headers.values() {
+///
+/// A success (2xx) leaves out the headers that only describe the message
+/// ([`describes_the_message`]); an answer that carries nothing else costs
+/// no copy and its result holds no more than its value. Other answers keep
+/// every header (an error's are its evidence; a 302's `location` is its point).
+fn detached(headers: HeaderMap, status: reqwest::StatusCode) -> HeaderMap {
+    let keep = |name: &HeaderName| !status.is_success() || !describes_the_message(name);
+    let kept = || {
+        headers
+            .iter()
+            .filter(|(name, _)| keep(name))
+            .map(|(_, value)| value)
+    };
+    let count = kept().count();
+    if count == 0 {
+        return HeaderMap::new();
+    }
+    let mut bytes = Vec::with_capacity(kept().map(HeaderValue::len).sum());
+    for value in kept() {
         bytes.extend_from_slice(value.as_bytes());
     }
     let bytes = bytes::Bytes::from(bytes);
-    let mut copy = HeaderMap::with_capacity(headers.len());
+    let mut copy = HeaderMap::with_capacity(count);
     let mut at = 0;
     let mut name = None;
     for (key, value) in headers {
@@ -150,15 +170,33 @@ fn detached(headers: HeaderMap) -> HeaderMap {
         if key.is_some() {
             name = key;
         }
+        let Some(name) = name.as_ref().filter(|name| keep(name)) else {
+            continue;
+        };
         let end = at + value.len();
         let shared = HeaderValue::from_maybe_shared(bytes.slice(at..end));
         at = end;
-        if let (Some(name), Ok(mut shared)) = (&name, shared) {
+        if let Ok(mut shared) = shared {
             shared.set_sensitive(value.is_sensitive());
             copy.append(name.clone(), shared);
         }
     }
     copy
+}
+
+/// Headers about how an answer's bytes were framed and sent rather than what
+/// the API answered: its length, media type and encoding (the body they
+/// describe is decoded and gone), the connection's hop-by-hop headers, and
+/// `date`, the moment the server sent it (which hyper-based servers add to
+/// every answer).
+fn describes_the_message(name: &HeaderName) -> bool {
+    name == CONTENT_LENGTH
+        || name == CONTENT_TYPE
+        || name == CONTENT_ENCODING
+        || name == TRANSFER_ENCODING
+        || name == CONNECTION
+        || name == DATE
+        || name.as_str() == "keep-alive"
 }
 
 /// A path parameter as the URL has it: its text percent-encoded as
@@ -292,13 +330,47 @@ mod tests {
     fn detached_headers_keep_every_value_and_repeated_name() {
         let mut headers = HeaderMap::new();
         headers.insert("content-type", HeaderValue::from_static("application/json"));
+        headers.insert(
+            "date",
+            HeaderValue::from_static("Tue, 01 Dec 2026 10:00:00 GMT"),
+        );
         headers.append("x-trace", HeaderValue::from_static("a"));
         headers.append("x-trace", HeaderValue::from_static("b"));
         let mut secret = HeaderValue::from_static("s");
         secret.set_sensitive(true);
         headers.insert("set-cookie", secret);
-        let copy = detached(headers.clone());
-        assert_eq!(copy, headers);
+        let not_found = reqwest::StatusCode::NOT_FOUND;
+        let copy = detached(headers.clone(), not_found);
+        assert_eq!(copy, headers, "an error keeps every header");
         assert!(copy["set-cookie"].is_sensitive());
+
+        let copy = detached(headers.clone(), reqwest::StatusCode::OK);
+        let mut kept = headers.clone();
+        kept.remove("content-type");
+        kept.remove("date");
+        assert_eq!(
+            copy, kept,
+            "a success leaves out what describes the message"
+        );
+        assert!(copy["set-cookie"].is_sensitive());
+    }
+
+    #[test]
+    fn a_success_that_carries_only_framing_keeps_an_empty_map() {
+        let mut headers = HeaderMap::new();
+        for (name, value) in [
+            ("content-type", "application/json"),
+            ("content-length", "2"),
+            ("content-encoding", "identity"),
+            ("transfer-encoding", "chunked"),
+            ("connection", "keep-alive"),
+            ("keep-alive", "timeout=5"),
+            ("date", "Tue, 01 Dec 2026 10:00:00 GMT"),
+        ] {
+            headers.insert(name, HeaderValue::from_static(value));
+        }
+        let copy = detached(headers, reqwest::StatusCode::NO_CONTENT);
+        assert!(copy.is_empty());
+        assert_eq!(copy.capacity(), 0, "nothing allocated");
     }
 }

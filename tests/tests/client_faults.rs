@@ -77,9 +77,12 @@ async fn sends_bearer_key_user_agent_and_api_version() {
         .await
         .unwrap();
     assert_eq!(run.state, RunState::Queued);
-    // The response's status and headers come with the value.
+    // The response's status and headers come with the value, less those
+    // that only described the message (its length and media type).
     assert_eq!(run.status().as_u16(), 200);
     assert_eq!(run.headers()["x-request-id"], "req-1");
+    assert!(!run.headers().contains_key("content-type"));
+    assert!(!run.headers().contains_key("content-length"));
 }
 
 #[tokio::test]
