@@ -21,7 +21,8 @@
 //!   the resource is read as to the update request, carrying unknown members
 //!   across ([`read_modify_write_pairs`]);
 //! - optimisation: leaner `send` methods, the same requests and responses with
-//!   less work per call (measured in BENCHMARKS.md, client overhead).
+//!   less work per call (measured in BENCHMARKS.md, client overhead), among
+//!   them a request built again for a retry instead of copied for every call.
 
 use std::collections::BTreeSet;
 
@@ -205,7 +206,9 @@ fn operation_builders(code: &mut syn::File) {
             };
             if f.sig.ident == "send" {
                 every_parameter_error_at_once(&mut f.block);
-                direct_send(f);
+                if direct_send(f) {
+                    rebuilt_for_retries(&mut f.block);
+                }
             } else {
                 optional_parameter_setter(f);
             }
@@ -261,6 +264,140 @@ fn direct_send(send: &mut syn::ImplItemFn) -> bool {
     send.block.stmts.insert(1, fail);
     send.sig.output = parse_quote!(-> ::std::result::Result<#value, crate::Error>);
     true
+}
+
+/// The request is built in a closure, `__build`, called once for the first
+/// attempt and again only for a retry (`crate::hooks::exec_rebuilding`), so
+/// a call that succeeds does not copy its request in case it fails. The
+/// closure sees the parameters by reference (`let id = &id;`), so it can run
+/// more than once. Recognised: the statements from `let url = format!(..)`
+/// to `let mut request = ..;` (header map statements between), a request
+/// chain of methods that only borrow the parameters, then `let info = ..`,
+/// `client.pre(..)`, `let result = client.exec(request, &info).await`.
+/// Anything else (a binary body, which moves its bytes) stays as it is: its
+/// retries send a copy made before the first attempt.
+fn rebuilt_for_retries(block: &mut syn::Block) -> bool {
+    let stmts = &block.stmts;
+    let Some(info_at) = stmts.iter().position(|s| operation_info(s).is_some()) else {
+        return false;
+    };
+    let (Some(request_at), Some(syn::Stmt::Local(request_stmt))) = (
+        info_at.checked_sub(1),
+        info_at.checked_sub(1).map(|i| &stmts[i]),
+    ) else {
+        return false;
+    };
+    let syn::Pat::Ident(request) = &request_stmt.pat else {
+        return false;
+    };
+    let request = request.ident.clone();
+    let Some(init) = &request_stmt.init else {
+        return false;
+    };
+    if init.diverge.is_some() || !borrowing_request_chain(&init.expr) {
+        return false;
+    }
+    let text = |at: usize| {
+        stmts
+            .get(at)
+            .map(|s| s.to_token_stream().to_string())
+            .unwrap_or_default()
+    };
+    let pre = format!("client . pre (& mut {request} , & info) . await");
+    let exec = format!("let result = client . exec ({request} , & info) . await ;");
+    if !text(info_at + 1).starts_with(&pre) || text(info_at + 2) != exec {
+        return false;
+    }
+    let Some(url_at) = stmts[..request_at].iter().rposition(|s| {
+        matches!(s, syn::Stmt::Local(syn::Local { init: Some(init), .. })
+            if matches!(&*init.expr, syn::Expr::Macro(m) if m.mac.path.is_ident("format")))
+    }) else {
+        return false;
+    };
+    let header_map_only = stmts[url_at + 1..request_at]
+        .iter()
+        .all(|s| mentions(s.to_token_stream(), "header_map") > 0);
+    if !header_map_only {
+        return false;
+    }
+    // The parameters the request is built from, seen by reference.
+    let region: proc_macro2::TokenStream = stmts[url_at..=request_at]
+        .iter()
+        .map(|s| s.to_token_stream())
+        .collect();
+    let mut borrowed = BTreeSet::new();
+    for stmt in &stmts[..url_at] {
+        let syn::Stmt::Local(local) = stmt else {
+            continue;
+        };
+        let mut names = Vec::new();
+        bound_names(&local.pat, &mut names);
+        for name in names {
+            if name != "client"
+                && name != "__fail"
+                && mentions(region.clone(), &name.to_string()) > 0
+            {
+                borrowed.insert(name);
+            }
+        }
+    }
+    let borrowed = borrowed.iter();
+    let built: Vec<syn::Stmt> = block.stmts.drain(url_at..=request_at).collect();
+    let at = url_at;
+    let build: syn::Stmt = parse_quote! {
+        let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+            #(let #borrowed = &#borrowed;)*
+            #(#built)*
+            crate::hooks::prepare(client, &mut #request);
+            Ok(#request)
+        };
+    };
+    let first: syn::Stmt = parse_quote!(let #request = __build()?;);
+    block.stmts.splice(at..at, [build, first]);
+    // `info` is now at `at + 2`; `pre` (in `__build`) and `exec` follow.
+    block.stmts.remove(at + 3);
+    block.stmts[at + 3] = parse_quote! {
+        let result = crate::hooks::exec_rebuilding(client, #request, &info, &__build).await;
+    };
+    true
+}
+
+/// Whether `expr` is `client.client.<method>(url)` followed only by request
+/// builder methods that borrow what they are given (and their error handling).
+fn borrowing_request_chain(expr: &syn::Expr) -> bool {
+    const BORROWING: [&str; 7] = [
+        "header",
+        "headers",
+        "query",
+        "json",
+        "form_urlencoded",
+        "build",
+        "map_err",
+    ];
+    const METHODS: [&str; 6] = ["get", "post", "put", "patch", "delete", "head"];
+    match expr {
+        syn::Expr::Try(t) => borrowing_request_chain(&t.expr),
+        syn::Expr::MethodCall(call) if BORROWING.contains(&call.method.to_string().as_str()) => {
+            borrowing_request_chain(&call.receiver)
+        }
+        syn::Expr::MethodCall(call) => {
+            METHODS.contains(&call.method.to_string().as_str())
+                && call.receiver.to_token_stream().to_string() == "client . client"
+                && call.args.len() == 1
+        }
+        _ => false,
+    }
+}
+
+/// The names a `let` pattern binds (`let Self { client, id } = self;`, `let id = ..`).
+fn bound_names(pat: &syn::Pat, names: &mut Vec<syn::Ident>) {
+    match pat {
+        syn::Pat::Ident(p) => names.push(p.ident.clone()),
+        syn::Pat::Type(t) => bound_names(&t.pat, names),
+        syn::Pat::Struct(s) => s.fields.iter().for_each(|f| bound_names(&f.pat, names)),
+        syn::Pat::Tuple(t) => t.elems.iter().for_each(|p| bound_names(p, names)),
+        _ => {}
+    }
 }
 
 /// The rewrites of [`direct_send`], inside one `send`'s body.
@@ -1885,6 +2022,74 @@ mod tests {
             assert!(text.contains(expected), "{expected}\nin\n{text}");
         }
         assert!(!text.contains("send_progenitor"), "{text}");
+    }
+
+    #[test]
+    fn a_request_that_only_borrows_its_parameters_is_built_again_for_a_retry() {
+        let send = |name: proc_macro2::TokenStream, body: proc_macro2::TokenStream| {
+            quote::quote! {
+                impl<'a> #name<'a> {
+                    pub async fn send(self) -> Result<ResponseValue<types::Thing>, Error<types::Error>> {
+                        let Self { client, id, limit, trace, body } = self;
+                        let id = id.map_err(Error::InvalidRequest)?;
+                        let limit = limit.map_err(Error::InvalidRequest)?;
+                        let trace = trace.map_err(Error::InvalidRequest)?;
+                        let body = body.map_err(Error::InvalidRequest)?;
+                        let url = format!("{}/things/{}", client.baseurl, crate::hooks::PathSegment(&id));
+                        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+                        if let Some(value) = trace {
+                            header_map.append("x-trace", value.to_string().try_into()?);
+                        }
+                        #[allow(unused_mut)]
+                        let mut request = client.client.put(url)#body
+                            .query(&progenitor_client::QueryParam::new("limit", &limit))
+                            .headers(header_map)
+                            .build()?;
+                        let info = OperationInfo { operation_id: "put_thing" };
+                        client.pre(&mut request, &info).await?;
+                        let result = client.exec(request, &info).await;
+                        client.post(&result, &info).await?;
+                        let response = result?;
+                        match response.status().as_u16() {
+                            200u16 => crate::hooks::json(response, "put_thing").await,
+                            _ => Err(Error::UnexpectedResponse(response)),
+                        }
+                    }
+                }
+            }
+        };
+        let json = send(quote::quote!(PutThing), quote::quote!(.json(&body)));
+        let binary = send(quote::quote!(Upload), quote::quote!(.body(body)));
+        let mut code = file(quote::quote! { pub mod builder { #json #binary } });
+        operation_builders(&mut code);
+        let text = prettyplease::unparse(&code).replace(char::is_whitespace, "");
+        let (put, upload) = text.split_once("impl<'a>Upload<'a>").unwrap();
+        for expected in [
+            // Parameters by reference: the closure can run again.
+            "let__build=||->::std::result::Result<::reqwest::Request,crate::Error>{\
+             letbody=&body;letid=&id;letlimit=&limit;lettrace=&trace;\
+             leturl=format!(",
+            "ifletSome(value)=trace{",
+            ".build().map_err(<Error<types::Error>>::from).map_err(__fail)?;\
+             crate::hooks::prepare(client,&mutrequest);Ok(request)};\
+             letrequest=__build()?;letinfo=OperationInfo{operation_id:\"put_thing\",};\
+             letresult=crate::hooks::exec_rebuilding(client,request,&info,&__build).await;\
+             client.post(&result,&info)",
+        ] {
+            assert!(put.contains(expected), "{expected}\nin\n{put}");
+        }
+        assert!(
+            !put.contains("client.pre(") && !put.contains("client.exec("),
+            "{put}"
+        );
+        // A binary body moves its bytes into the request: sent as before,
+        // its retries send a copy.
+        assert!(!upload.contains("__build"), "{upload}");
+        assert!(
+            upload.contains("client.exec(request,&info).await;"),
+            "{upload}"
+        );
+        assert!(upload.contains("client.pre(&mutrequest,&info)"), "{upload}");
     }
 
     #[test]

@@ -17010,44 +17010,53 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!("{}/agent", client.baseurl,);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "include_malformed_skills",
-                        &include_malformed_skills,
-                    ),
-                )
-                .query(&progenitor_client::QueryParam::new("refresh", &refresh))
-                .query(&progenitor_client::QueryParam::new("repo", &repo))
-                .query(&progenitor_client::QueryParam::new("sort_by", &sort_by))
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let include_malformed_skills = &include_malformed_skills;
+                let refresh = &refresh;
+                let repo = &repo;
+                let sort_by = &sort_by;
+                let url = format!("{}/agent", client.baseurl,);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "include_malformed_skills",
+                            &include_malformed_skills,
+                        ),
+                    )
+                    .query(&progenitor_client::QueryParam::new("refresh", &refresh))
+                    .query(&progenitor_client::QueryParam::new("repo", &repo))
+                    .query(&progenitor_client::QueryParam::new("sort_by", &sort_by))
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "list_agents",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -17142,38 +17151,44 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!(
-                "{}/agent/artifacts/{}", client.baseurl, crate ::hooks::PathSegment(&
-                artifact_uid),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let artifact_uid = &artifact_uid;
+                let url = format!(
+                    "{}/agent/artifacts/{}", client.baseurl, crate ::hooks::PathSegment(&
+                    artifact_uid),
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "get_artifact",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -17248,35 +17263,42 @@ pub mod builder {
                 &client.baseurl,
                 "list_connected_self_hosted_workers",
             );
-            let url = format!("{}/agent/connected-self-hosted-workers", client.baseurl,);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let url = format!(
+                    "{}/agent/connected-self-hosted-workers", client.baseurl,
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "list_connected_self_hosted_workers",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -17377,38 +17399,44 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!(
-                "{}/agent/conversations/{}", client.baseurl, crate ::hooks::PathSegment(&
-                conversation_id),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let conversation_id = &conversation_id;
+                let url = format!(
+                    "{}/agent/conversations/{}", client.baseurl, crate
+                    ::hooks::PathSegment(& conversation_id),
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "get_conversation",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -17500,36 +17528,42 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!("{}/agent/environments", client.baseurl,);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .query(&progenitor_client::QueryParam::new("sort_by", &sort_by))
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let sort_by = &sort_by;
+                let url = format!("{}/agent/environments", client.baseurl,);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .query(&progenitor_client::QueryParam::new("sort_by", &sort_by))
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "list_environments",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -17604,35 +17638,40 @@ pub mod builder {
                 &client.baseurl,
                 "list_agent_identities",
             );
-            let url = format!("{}/agent/identities", client.baseurl,);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let url = format!("{}/agent/identities", client.baseurl,);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "list_agent_identities",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -17739,36 +17778,42 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!("{}/agent/identities", client.baseurl,);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let body = &body;
+                let url = format!("{}/agent/identities", client.baseurl,);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "create_agent",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -17860,38 +17905,44 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!(
-                "{}/agent/identities/{}", client.baseurl, crate ::hooks::PathSegment(&
-                uid),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let uid = &uid;
+                let url = format!(
+                    "{}/agent/identities/{}", client.baseurl, crate
+                    ::hooks::PathSegment(& uid),
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "get_agent",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -18025,39 +18076,46 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!(
-                "{}/agent/identities/{}", client.baseurl, crate ::hooks::PathSegment(&
-                uid),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let body = &body;
+                let uid = &uid;
+                let url = format!(
+                    "{}/agent/identities/{}", client.baseurl, crate
+                    ::hooks::PathSegment(& uid),
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "update_agent",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -18149,38 +18207,44 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!(
-                "{}/agent/identities/{}", client.baseurl, crate ::hooks::PathSegment(&
-                uid),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let uid = &uid;
+                let url = format!(
+                    "{}/agent/identities/{}", client.baseurl, crate
+                    ::hooks::PathSegment(& uid),
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "delete_agent",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -18247,35 +18311,40 @@ pub mod builder {
                 &client.baseurl,
                 "list_models",
             );
-            let url = format!("{}/agent/models", client.baseurl,);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let url = format!("{}/agent/models", client.baseurl,);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "list_models",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -18385,36 +18454,42 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!("{}/agent/run", client.baseurl,);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let body = &body;
+                let url = format!("{}/agent/run", client.baseurl,);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "run_agent",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -18862,82 +18937,123 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!("{}/agent/runs", client.baseurl,);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "ancestor_run_id",
-                        &ancestor_run_id,
-                    ),
-                )
-                .query(
-                    &progenitor_client::QueryParam::new("artifact_type", &artifact_type),
-                )
-                .query(
-                    &progenitor_client::QueryParam::new("created_after", &created_after),
-                )
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "created_before",
-                        &created_before,
-                    ),
-                )
-                .query(&progenitor_client::QueryParam::new("creator", &creator))
-                .query(&progenitor_client::QueryParam::new("cursor", &cursor))
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "environment_id",
-                        &environment_id,
-                    ),
-                )
-                .query(
-                    &progenitor_client::QueryParam::new(
-                        "execution_location",
-                        &execution_location,
-                    ),
-                )
-                .query(&progenitor_client::QueryParam::new("executor", &executor))
-                .query(&progenitor_client::QueryParam::new("limit", &limit))
-                .query(&progenitor_client::QueryParam::new("model_id", &model_id))
-                .query(&progenitor_client::QueryParam::new("name", &name))
-                .query(&progenitor_client::QueryParam::new("q", &q))
-                .query(&progenitor_client::QueryParam::new("schedule_id", &schedule_id))
-                .query(&progenitor_client::QueryParam::new("skill", &skill))
-                .query(&progenitor_client::QueryParam::new("skill_spec", &skill_spec))
-                .query(&progenitor_client::QueryParam::new("sort_by", &sort_by))
-                .query(&progenitor_client::QueryParam::new("sort_order", &sort_order))
-                .query(&progenitor_client::QueryParam::new("source", &source))
-                .query(&progenitor_client::QueryParam::new("state", &state))
-                .query(
-                    &progenitor_client::QueryParam::new("updated_after", &updated_after),
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let ancestor_run_id = &ancestor_run_id;
+                let artifact_type = &artifact_type;
+                let created_after = &created_after;
+                let created_before = &created_before;
+                let creator = &creator;
+                let cursor = &cursor;
+                let environment_id = &environment_id;
+                let execution_location = &execution_location;
+                let executor = &executor;
+                let limit = &limit;
+                let model_id = &model_id;
+                let name = &name;
+                let q = &q;
+                let schedule_id = &schedule_id;
+                let skill = &skill;
+                let skill_spec = &skill_spec;
+                let sort_by = &sort_by;
+                let sort_order = &sort_order;
+                let source = &source;
+                let state = &state;
+                let updated_after = &updated_after;
+                let url = format!("{}/agent/runs", client.baseurl,);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "ancestor_run_id",
+                            &ancestor_run_id,
+                        ),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "artifact_type",
+                            &artifact_type,
+                        ),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "created_after",
+                            &created_after,
+                        ),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "created_before",
+                            &created_before,
+                        ),
+                    )
+                    .query(&progenitor_client::QueryParam::new("creator", &creator))
+                    .query(&progenitor_client::QueryParam::new("cursor", &cursor))
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "environment_id",
+                            &environment_id,
+                        ),
+                    )
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "execution_location",
+                            &execution_location,
+                        ),
+                    )
+                    .query(&progenitor_client::QueryParam::new("executor", &executor))
+                    .query(&progenitor_client::QueryParam::new("limit", &limit))
+                    .query(&progenitor_client::QueryParam::new("model_id", &model_id))
+                    .query(&progenitor_client::QueryParam::new("name", &name))
+                    .query(&progenitor_client::QueryParam::new("q", &q))
+                    .query(
+                        &progenitor_client::QueryParam::new("schedule_id", &schedule_id),
+                    )
+                    .query(&progenitor_client::QueryParam::new("skill", &skill))
+                    .query(
+                        &progenitor_client::QueryParam::new("skill_spec", &skill_spec),
+                    )
+                    .query(&progenitor_client::QueryParam::new("sort_by", &sort_by))
+                    .query(
+                        &progenitor_client::QueryParam::new("sort_order", &sort_order),
+                    )
+                    .query(&progenitor_client::QueryParam::new("source", &source))
+                    .query(&progenitor_client::QueryParam::new("state", &state))
+                    .query(
+                        &progenitor_client::QueryParam::new(
+                            "updated_after",
+                            &updated_after,
+                        ),
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "list_runs",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -19047,36 +19163,42 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!("{}/agent/runs", client.baseurl,);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let body = &body;
+                let url = format!("{}/agent/runs", client.baseurl,);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "create_run",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -19168,37 +19290,44 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!(
-                "{}/agent/runs/{}", client.baseurl, crate ::hooks::PathSegment(& run_id),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let run_id = &run_id;
+                let url = format!(
+                    "{}/agent/runs/{}", client.baseurl, crate ::hooks::PathSegment(&
+                    run_id),
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "get_run",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -19290,38 +19419,44 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!(
-                "{}/agent/runs/{}/cancel", client.baseurl, crate ::hooks::PathSegment(&
-                run_id),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let run_id = &run_id;
+                let url = format!(
+                    "{}/agent/runs/{}/cancel", client.baseurl, crate
+                    ::hooks::PathSegment(& run_id),
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "cancel_run",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -19416,38 +19551,44 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!(
-                "{}/agent/runs/{}/conversation", client.baseurl, crate
-                ::hooks::PathSegment(& run_id),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let run_id = &run_id;
+                let url = format!(
+                    "{}/agent/runs/{}/conversation", client.baseurl, crate
+                    ::hooks::PathSegment(& run_id),
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "get_run_conversation",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -19587,39 +19728,46 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!(
-                "{}/agent/runs/{}/followups", client.baseurl, crate
-                ::hooks::PathSegment(& run_id),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let body = &body;
+                let run_id = &run_id;
+                let url = format!(
+                    "{}/agent/runs/{}/followups", client.baseurl, crate
+                    ::hooks::PathSegment(& run_id),
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "submit_run_followup",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -19714,38 +19862,44 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!(
-                "{}/agent/runs/{}/timeline", client.baseurl, crate ::hooks::PathSegment(&
-                run_id),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let run_id = &run_id;
+                let url = format!(
+                    "{}/agent/runs/{}/timeline", client.baseurl, crate
+                    ::hooks::PathSegment(& run_id),
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "get_run_timeline",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -19837,32 +19991,36 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!(
-                "{}/agent/runs/{}/transcript", client.baseurl, crate
-                ::hooks::PathSegment(& run_id),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let run_id = &run_id;
+                let url = format!(
+                    "{}/agent/runs/{}/transcript", client.baseurl, crate
+                    ::hooks::PathSegment(& run_id),
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "get_run_transcript",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -19929,35 +20087,40 @@ pub mod builder {
                 &client.baseurl,
                 "list_scheduled_agents",
             );
-            let url = format!("{}/agent/schedules", client.baseurl,);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let url = format!("{}/agent/schedules", client.baseurl,);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "list_scheduled_agents",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -20071,36 +20234,42 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!("{}/agent/schedules", client.baseurl,);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let body = &body;
+                let url = format!("{}/agent/schedules", client.baseurl,);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "create_scheduled_agent",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -20195,38 +20364,44 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!(
-                "{}/agent/schedules/{}", client.baseurl, crate ::hooks::PathSegment(&
-                schedule_id),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let schedule_id = &schedule_id;
+                let url = format!(
+                    "{}/agent/schedules/{}", client.baseurl, crate ::hooks::PathSegment(&
+                    schedule_id),
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "get_scheduled_agent",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -20370,39 +20545,46 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!(
-                "{}/agent/schedules/{}", client.baseurl, crate ::hooks::PathSegment(&
-                schedule_id),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .put(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .json(&body)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let body = &body;
+                let schedule_id = &schedule_id;
+                let url = format!(
+                    "{}/agent/schedules/{}", client.baseurl, crate ::hooks::PathSegment(&
+                    schedule_id),
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .put(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .json(&body)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "update_scheduled_agent",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -20497,38 +20679,44 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!(
-                "{}/agent/schedules/{}", client.baseurl, crate ::hooks::PathSegment(&
-                schedule_id),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .delete(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let schedule_id = &schedule_id;
+                let url = format!(
+                    "{}/agent/schedules/{}", client.baseurl, crate ::hooks::PathSegment(&
+                    schedule_id),
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .delete(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "delete_scheduled_agent",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -20623,38 +20811,44 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!(
-                "{}/agent/schedules/{}/pause", client.baseurl, crate
-                ::hooks::PathSegment(& schedule_id),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let schedule_id = &schedule_id;
+                let url = format!(
+                    "{}/agent/schedules/{}/pause", client.baseurl, crate
+                    ::hooks::PathSegment(& schedule_id),
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "pause_scheduled_agent",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -20749,38 +20943,44 @@ pub mod builder {
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
                 .map_err(__fail)?;
-            let url = format!(
-                "{}/agent/schedules/{}/resume", client.baseurl, crate
-                ::hooks::PathSegment(& schedule_id),
-            );
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .post(url)
-                .header(
-                    ::reqwest::header::ACCEPT,
-                    const {
-                        ::reqwest::header::HeaderValue::from_static("application/json")
-                    },
-                )
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let schedule_id = &schedule_id;
+                let url = format!(
+                    "{}/agent/schedules/{}/resume", client.baseurl, crate
+                    ::hooks::PathSegment(& schedule_id),
+                );
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .post(url)
+                    .header(
+                        ::reqwest::header::ACCEPT,
+                        const {
+                            ::reqwest::header::HeaderValue::from_static(
+                                "application/json",
+                            )
+                        },
+                    )
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "resume_scheduled_agent",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await
@@ -20852,29 +21052,32 @@ pub mod builder {
                 &client.baseurl,
                 "get_transcript_download",
             );
-            let url = format!("{}/harness-support/transcript", client.baseurl,);
-            #[allow(unused_mut)]
-            let mut request = client
-                .client
-                .get(url)
-                .header(
-                    const { ::reqwest::header::HeaderName::from_static("api-version") },
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                )
-                .build()
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+                let url = format!("{}/harness-support/transcript", client.baseurl,);
+                #[allow(unused_mut)]
+                let mut request = client
+                    .client
+                    .get(url)
+                    .header(
+                        const {
+                            ::reqwest::header::HeaderName::from_static("api-version")
+                        },
+                        ::reqwest::header::HeaderValue::from_static(
+                            super::Client::api_version(),
+                        ),
+                    )
+                    .build()
+                    .map_err(<Error<types::ApiProblem>>::from)
+                    .map_err(__fail)?;
+                crate::hooks::prepare(client, &mut request);
+                Ok(request)
+            };
+            let request = __build()?;
             let info = OperationInfo {
                 operation_id: "get_transcript_download",
             };
-            client
-                .pre(&mut request, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let result = client.exec(request, &info).await;
+            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
+                .await;
             client
                 .post(&result, &info)
                 .await

@@ -16,42 +16,71 @@ use crate::{Client, Policy, retry, trace};
 /// in a future that the generated `send` then moves again (an `async fn` holds
 /// its arguments in its state).
 impl ClientHooks<Policy> for Client {
-    /// Auth and user agent go on every request here (not as client defaults),
-    /// so a caller's own `reqwest::Client` gets them too; so does the timeout,
-    /// which our own client already has.
     fn pre<E>(
         &self,
         request: &mut reqwest::Request,
         _info: &OperationInfo,
     ) -> impl Future<Output = Result<(), Error<E>>> {
-        let headers = request.headers_mut();
-        headers.insert(USER_AGENT, self.inner.user_agent.clone());
-        if let Some(extra) = &self.inner.headers {
-            for (name, value) in extra.iter() {
-                headers.insert(name, value.clone());
-            }
-        }
-        // Last: no extra header replaces the key.
-        headers.insert(AUTHORIZATION, self.inner.authorization.clone());
-        self.inner.apply_timeout(request);
+        prepare(self, request);
         std::future::ready(Ok(()))
     }
 
+    /// For a `send` that codegen's `patch` could not give [`exec_rebuilding`]:
+    /// a retry sends a copy of the request, made before the first attempt.
     fn exec(
         &self,
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
-        let policy = &self.inner;
-        let method = request.method().clone();
-        let send = retry::send(
-            self.client(),
-            &policy.retry,
-            policy.retry_budget.as_deref(),
-            request,
-        );
-        trace::call(info.operation_id, &method, send)
+        exec_with(self, request, info, retry::copy)
     }
+}
+
+/// What `pre` does, also called by the generated code where it builds a
+/// request (codegen's `patch`). Auth and user agent go on every request here
+/// (not as client defaults), so a caller's own `reqwest::Client` gets them
+/// too; so does the timeout, which our own client already has.
+pub(crate) fn prepare(client: &Client, request: &mut reqwest::Request) {
+    let headers = request.headers_mut();
+    headers.insert(USER_AGENT, client.inner.user_agent.clone());
+    if let Some(extra) = &client.inner.headers {
+        for (name, value) in extra.iter() {
+            headers.insert(name, value.clone());
+        }
+    }
+    // Last: no extra header replaces the key.
+    headers.insert(AUTHORIZATION, client.inner.authorization.clone());
+    client.inner.apply_timeout(request);
+}
+
+/// `exec` for a `send` that can build its request again (codegen's `patch`
+/// makes the generated code call this): a retry's request is built by
+/// `rebuild` when it is needed, so a call that succeeds copies nothing.
+pub(crate) fn exec_rebuilding<'a>(
+    client: &'a Client,
+    request: reqwest::Request,
+    info: &OperationInfo,
+    rebuild: &'a retry::Rebuild<'a>,
+) -> impl Future<Output = reqwest::Result<reqwest::Response>> + 'a {
+    exec_with(client, request, info, move |_| rebuild)
+}
+
+fn exec_with<'a, A: retry::Again + 'a>(
+    client: &'a Client,
+    request: reqwest::Request,
+    info: &OperationInfo,
+    again: impl FnOnce(&reqwest::Request) -> A,
+) -> impl Future<Output = reqwest::Result<reqwest::Response>> + 'a {
+    let policy = &client.inner;
+    let method = request.method().clone();
+    let send = retry::send(
+        client.client(),
+        &policy.retry,
+        policy.retry_budget.as_deref(),
+        request,
+        again,
+    );
+    trace::call(info.operation_id, &method, send)
 }
 
 /// A JSON error response's value: `ResponseValue::from_response` without its

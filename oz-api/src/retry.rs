@@ -74,43 +74,76 @@ pub(crate) async fn execute(
     policy: &RetryPolicy,
     request: Request,
 ) -> reqwest::Result<Response> {
-    send(client, policy, None, request).await
+    send(client, policy, None, request, copy).await
 }
 
-/// Sends `request`, retrying as the policy, the table above and `budget` say.
+/// The request built again by the generated `send` (codegen's `patch`), for
+/// a retry: a call that succeeds copies nothing.
+pub(crate) type Rebuild<'a> = dyn Fn() -> Result<Request, crate::Error> + Send + Sync + 'a;
+
+/// Where a retry's request comes from.
+pub(crate) trait Again: Send {
+    /// The request for the next attempt (`None`: it cannot be made again);
+    /// `more`: whether another attempt may follow that one.
+    fn next(&mut self, more: bool) -> Option<Request>;
+}
+
+/// A copy made before the first attempt, and before each retry that may be
+/// followed by another (the request is consumed by each attempt).
+impl Again for Option<Request> {
+    fn next(&mut self, more: bool) -> Option<Request> {
+        let request = self.take()?;
+        if more {
+            *self = copy(&request);
+        }
+        Some(request)
+    }
+}
+
+/// Built again, only when a retry needs it.
+impl Again for &Rebuild<'_> {
+    fn next(&mut self, _more: bool) -> Option<Request> {
+        self().ok()
+    }
+}
+
+/// Sends `request`, retrying as the policy, the table above and `budget` say;
+/// `again` gives what makes a retry's request (a copy, or a rebuild).
 ///
 /// Nearly every request ends after one attempt, so that path is kept apart:
 /// the retry loop is a boxed future of its own, and this one, created and moved
 /// on every call, stays small: the first attempt is started here, before the
-/// future exists, so the request is never part of it (only its spare copy).
+/// future exists, so the request is never part of it.
 /// Its only budget work is the deposit (a mutex and an atomic add, no allocation).
-pub(crate) fn send<'a>(
+pub(crate) fn send<'a, A: Again + 'a>(
     client: &'a reqwest::Client,
     policy: &'a RetryPolicy,
     budget: Option<&'a TpsBudget>,
     request: Request,
+    again: impl FnOnce(&Request) -> A,
 ) -> impl Future<Output = reqwest::Result<Response>> + Send + 'a {
-    let spare = (policy.max_retries > 0).then(|| copy(&request)).flatten();
+    let again = (policy.max_retries > 0).then(|| (request.method().clone(), again(&request)));
     if let Some(budget) = budget {
         budget.deposit();
     }
-    client.execute(request).then(move |first| match spare {
-        Some(spare) if !matches!(&first, Ok(response) if !is_error(response.status())) => {
-            Either::Left(Box::pin(retry(client, policy, budget, spare, first)))
+    client.execute(request).then(move |first| match again {
+        Some((method, again)) if !matches!(&first, Ok(response) if !is_error(response.status())) => {
+            Either::Left(Box::pin(retry(client, policy, budget, method, again, first)))
         }
         _ => Either::Right(std::future::ready(first)),
     })
 }
 
-/// The attempts after a failed one: `failed` is its result, `request` a copy of it.
+/// The attempts after a failed one: `failed` is its result.
 async fn retry(
     client: &reqwest::Client,
     policy: &RetryPolicy,
     budget: Option<&TpsBudget>,
-    mut request: Request,
+    method: Method,
+    mut again: impl Again,
     mut failed: reqwest::Result<Response>,
 ) -> reqwest::Result<Response> {
-    let idempotent = is_idempotent(request.method());
+    let idempotent = is_idempotent(&method);
     let mut attempt = 0;
     loop {
         let (failed_now, retry_after) = match failed {
@@ -124,6 +157,9 @@ async fn retry(
                 (Err(e), None)
             }
             Err(e) => return Err(e),
+        };
+        let Some(request) = again.next(attempt + 1 < policy.max_retries) else {
+            return failed_now;
         };
         if let Some(budget) = budget
             && !server_paced(&failed_now, retry_after)
@@ -140,21 +176,19 @@ async fn retry(
         drop(failed_now);
         tokio::time::sleep(delay).await;
         attempt += 1;
-        let spare = (attempt < policy.max_retries)
-            .then(|| copy(&request))
-            .flatten();
         failed = client.execute(request).await;
         trace::attempt(attempt + 1);
-        let Some(spare) = spare else { return failed };
-        request = spare;
+        if attempt == policy.max_retries {
+            return failed;
+        }
     }
 }
 
 /// A copy of `request` for the next attempt; `None` for a streaming body, which
 /// cannot be copied (such a request is sent once). Bodiless requests without a
 /// per-request timeout skip `Request::try_clone`, which always allocates and
-/// clones an extensions map: this runs before every first attempt.
-fn copy(request: &Request) -> Option<Request> {
+/// clones an extensions map.
+pub(crate) fn copy(request: &Request) -> Option<Request> {
     if request.body().is_some() || request.timeout().is_some() {
         return request.try_clone();
     }

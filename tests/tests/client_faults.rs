@@ -371,14 +371,26 @@ async fn create_run_is_retried_when_the_server_says_retryable_or_429() {
         .mount(&server)
         .await;
     let body = types::RunAgentRequest::builder().prompt(Some("hi".to_string()));
-    let created = client(&server.uri(), 2)
-        .create_run()
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let tagged = client(&server.uri(), 2).with_options(|o| {
+        o.header(
+            oz_api::reqwest::header::HeaderName::from_static("x-request-tag"),
+            oz_api::reqwest::header::HeaderValue::from_static("nightly"),
+        )
+    });
+    let created = tagged.create_run().body(body).send().await.unwrap();
     assert_eq!(created.run_id, "r9");
     assert_eq!(requests(&server).await, 3);
+    // A retry's request is built again (not copied): the same request, its
+    // headers (the key, the per-call one) and body included.
+    let seen = server.received_requests().await.unwrap();
+    assert_eq!(seen[0].headers["x-request-tag"], "nightly");
+    assert_eq!(seen[0].headers["authorization"], format!("Bearer {KEY}"));
+    for retry in &seen[1..] {
+        assert_eq!(retry.method, seen[0].method);
+        assert_eq!(retry.url, seen[0].url);
+        assert_eq!(retry.headers, seen[0].headers);
+        assert_eq!(retry.body, seen[0].body);
+    }
 }
 
 /// A raw HTTP server: each connection gets the next of `script`'s answers;
