@@ -1,5 +1,7 @@
 //! Hand-written code the generated code calls: the `ClientHooks` it requires
-//! (`HooksMode::Expected`) and, patched in by codegen, its response decoding.
+//! (`HooksMode::Expected`) and, patched in by codegen, the request's
+//! preparation and sending for a `send` that can build its request again, and
+//! the response decoding.
 
 use futures::FutureExt;
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue};

@@ -1,4 +1,5 @@
-//! Retries, in the hand-written `ClientHooks::exec` (never in generated code).
+//! Retries, in the hand-written `ClientHooks::exec` and `hooks::exec_rebuilding`
+//! (never in generated code).
 //!
 //! What is retried, up to [`RetryPolicy::max_retries`] times:
 //!
@@ -451,6 +452,28 @@ mod tests {
         assert!(RetryBudget::unlimited().tps_budget().unwrap().is_none());
         assert!(RetryBudget::unlimited().is_unlimited());
         assert!(!valid.is_unlimited());
+    }
+
+    #[test]
+    fn a_copied_request_is_copied_again_only_while_another_attempt_may_follow() {
+        let mut request = Request::new(Method::GET, "http://127.0.0.1/runs?x=1".parse().unwrap());
+        request
+            .headers_mut()
+            .insert("x-tag", HeaderValue::from_static("a"));
+        let mut again = copy(&request);
+        let first = again.next(true).unwrap();
+        assert_eq!(first.url(), request.url());
+        assert_eq!(first.headers(), request.headers());
+        assert!(again.is_some(), "kept for one more attempt");
+        let second = again.next(false).unwrap();
+        assert_eq!(second.headers(), request.headers());
+        assert!(again.is_none() && again.next(true).is_none());
+
+        // A streaming body cannot be copied: that request is sent once.
+        let mut streaming = Request::new(Method::PUT, "http://127.0.0.1/f".parse().unwrap());
+        let chunks = futures::stream::iter([Ok::<_, std::io::Error>(bytes::Bytes::from("x"))]);
+        *streaming.body_mut() = Some(reqwest::Body::wrap_stream(chunks));
+        assert!(copy(&streaming).is_none());
     }
 
     #[test]
