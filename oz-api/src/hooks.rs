@@ -27,7 +27,7 @@ impl ClientHooks<Policy> for Client {
         std::future::ready(Ok(()))
     }
 
-    /// For a `send` that codegen's `patch` could not give [`exec_rebuilding`]:
+    /// For a `send` that codegen's `patch` could not give `exec_rebuilding`:
     /// a retry sends a copy of the request, made before the first attempt.
     fn exec(
         &self,
