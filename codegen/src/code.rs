@@ -65,6 +65,17 @@ pub fn client_methods(code: &syn::File) -> BTreeMap<String, &syn::ImplItemFn> {
     out
 }
 
+/// The name and value of `let name = value;` (`mut` and attributes allowed).
+pub fn let_binding(stmt: &syn::Stmt) -> Option<(&syn::Ident, &syn::Expr)> {
+    let syn::Stmt::Local(local) = stmt else {
+        return None;
+    };
+    let syn::Pat::Ident(name) = &local.pat else {
+        return None;
+    };
+    Some((&name.ident, &local.init.as_ref()?.expr))
+}
+
 /// The last path segment of a type (`types::RunItem` -> `RunItem`).
 pub fn last_ident(ty: &syn::Type) -> Option<String> {
     match ty {

@@ -32,8 +32,8 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{Fields, Item, ItemEnum, parse_quote};
 
 use crate::code::{
-    generic_arguments, has_serde, impl_trait, is_type, module_items_mut, submodule_items_mut,
-    trait_type_argument, wire_name,
+    generic_arguments, has_serde, impl_trait, is_type, let_binding, module_items_mut,
+    submodule_items_mut, trait_type_argument, wire_name,
 };
 use crate::error::{Error, Result};
 use crate::naming::{method_name, type_name};
@@ -276,26 +276,20 @@ fn direct_send(send: &mut syn::ImplItemFn) -> bool {
 /// `client.pre(..)`, `let result = client.exec(request, &info).await`.
 /// Anything else (a binary body, which moves its bytes) stays as it is: its
 /// retries send a copy made before the first attempt.
-fn rebuilt_for_retries(block: &mut syn::Block) -> bool {
+fn rebuilt_for_retries(block: &mut syn::Block) {
     let stmts = &block.stmts;
     let Some(info_at) = stmts.iter().position(|s| operation_info(s).is_some()) else {
-        return false;
+        return;
     };
-    let (Some(request_at), Some(syn::Stmt::Local(request_stmt))) = (
-        info_at.checked_sub(1),
-        info_at.checked_sub(1).map(|i| &stmts[i]),
-    ) else {
-        return false;
+    let Some((request, init)) = info_at
+        .checked_sub(1)
+        .and_then(|request_at| let_binding(&stmts[request_at]))
+    else {
+        return;
     };
-    let syn::Pat::Ident(request) = &request_stmt.pat else {
-        return false;
-    };
-    let request = request.ident.clone();
-    let Some(init) = &request_stmt.init else {
-        return false;
-    };
-    if init.diverge.is_some() || !borrowing_request_chain(&init.expr) {
-        return false;
+    let (request_at, request) = (info_at - 1, request.clone());
+    if !borrowing_request_chain(init) {
+        return;
     }
     let text = |at: usize| {
         stmts
@@ -306,19 +300,18 @@ fn rebuilt_for_retries(block: &mut syn::Block) -> bool {
     let pre = format!("client . pre (& mut {request} , & info) . await");
     let exec = format!("let result = client . exec ({request} , & info) . await ;");
     if !text(info_at + 1).starts_with(&pre) || text(info_at + 2) != exec {
-        return false;
+        return;
     }
     let Some(url_at) = stmts[..request_at].iter().rposition(|s| {
-        matches!(s, syn::Stmt::Local(syn::Local { init: Some(init), .. })
-            if matches!(&*init.expr, syn::Expr::Macro(m) if m.mac.path.is_ident("format")))
+        matches!(let_binding(s), Some((_, syn::Expr::Macro(m))) if m.mac.path.is_ident("format"))
     }) else {
-        return false;
+        return;
     };
     let header_map_only = stmts[url_at + 1..request_at]
         .iter()
         .all(|s| mentions(s.to_token_stream(), "header_map") > 0);
     if !header_map_only {
-        return false;
+        return;
     }
     // The parameters the request is built from, seen by reference.
     let region: proc_macro2::TokenStream = stmts[url_at..=request_at]
@@ -343,7 +336,6 @@ fn rebuilt_for_retries(block: &mut syn::Block) -> bool {
     }
     let borrowed = borrowed.iter();
     let built: Vec<syn::Stmt> = block.stmts.drain(url_at..=request_at).collect();
-    let at = url_at;
     let build: syn::Stmt = parse_quote! {
         let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
             #(let #borrowed = &#borrowed;)*
@@ -353,13 +345,12 @@ fn rebuilt_for_retries(block: &mut syn::Block) -> bool {
         };
     };
     let first: syn::Stmt = parse_quote!(let #request = __build()?;);
-    block.stmts.splice(at..at, [build, first]);
-    // `info` is now at `at + 2`; `pre` (in `__build`) and `exec` follow.
-    block.stmts.remove(at + 3);
-    block.stmts[at + 3] = parse_quote! {
+    block.stmts.splice(url_at..url_at, [build, first]);
+    // `info` is now at `url_at + 2`; `pre` (in `__build`) and `exec` follow.
+    block.stmts.remove(url_at + 3);
+    block.stmts[url_at + 3] = parse_quote! {
         let result = crate::hooks::exec_rebuilding(client, #request, &info, &__build).await;
     };
-    true
 }
 
 /// Whether `expr` is `client.client.<method>(url)` followed only by request
@@ -514,13 +505,13 @@ fn path_ends(expr: &syn::Expr, names: &[&str]) -> bool {
     let syn::Expr::Path(path) = expr else {
         return false;
     };
-    let segments: Vec<_> = path
-        .path
-        .segments
-        .iter()
-        .map(|s| s.ident.to_string())
-        .collect();
-    segments.ends_with(&names.iter().map(|n| n.to_string()).collect::<Vec<_>>())
+    let segments = &path.path.segments;
+    segments.len() >= names.len()
+        && segments
+            .iter()
+            .rev()
+            .zip(names.iter().rev())
+            .all(|(segment, name)| segment.ident == name)
 }
 
 /// `fn p<V>(mut self, value: V) -> Self where V: TryInto<X> { self.p =
@@ -570,13 +561,7 @@ fn optional_parameter_setter(setter: &mut syn::ImplItemFn) {
 fn every_parameter_error_at_once(block: &mut syn::Block) {
     // `(name, <p>)` of `let name = <p>.map_err(Error::InvalidRequest)?;`
     fn checked(stmt: &syn::Stmt) -> Option<(syn::Ident, syn::Expr)> {
-        let syn::Stmt::Local(local) = stmt else {
-            return None;
-        };
-        let syn::Pat::Ident(name) = &local.pat else {
-            return None;
-        };
-        let syn::Expr::Try(tried) = &*local.init.as_ref()?.expr else {
+        let (name, syn::Expr::Try(tried)) = let_binding(stmt)? else {
             return None;
         };
         let syn::Expr::MethodCall(call) = &*tried.expr else {
@@ -584,7 +569,7 @@ fn every_parameter_error_at_once(block: &mut syn::Block) {
         };
         let arg = call.args.to_token_stream().to_string().replace(' ', "");
         (call.method == "map_err" && arg == "Error::InvalidRequest")
-            .then(|| (name.ident.clone(), (*call.receiver).clone()))
+            .then(|| (name.clone(), (*call.receiver).clone()))
     }
     let Some(first) = block.stmts.iter().position(|s| checked(s).is_some()) else {
         return;
@@ -1171,16 +1156,10 @@ struct LeanSend {
 
 /// The `operation_id` of a `let info = OperationInfo { operation_id: "…" };`.
 fn operation_info(stmt: &syn::Stmt) -> Option<syn::LitStr> {
-    let syn::Stmt::Local(local) = stmt else {
+    let (name, syn::Expr::Struct(info)) = let_binding(stmt)? else {
         return None;
     };
-    let syn::Pat::Ident(name) = &local.pat else {
-        return None;
-    };
-    let syn::Expr::Struct(info) = &*local.init.as_ref()?.expr else {
-        return None;
-    };
-    if name.ident != "info" || !info.path.is_ident("OperationInfo") {
+    if name != "info" || !info.path.is_ident("OperationInfo") {
         return None;
     }
     info.fields
@@ -1201,10 +1180,8 @@ fn operation_info(stmt: &syn::Stmt) -> Option<syn::LitStr> {
 /// `header_map.append(<"api-version">, value);`, when nothing else in the
 /// block uses the map but one `.headers(header_map)`.
 fn api_version_only_map(block: &syn::Block) -> Option<(usize, Args)> {
-    let binds = |stmt: &syn::Stmt| {
-        matches!(stmt, syn::Stmt::Local(local)
-            if matches!(&local.pat, syn::Pat::Ident(p) if p.ident == "header_map"))
-    };
+    let binds =
+        |stmt: &syn::Stmt| matches!(let_binding(stmt), Some((name, _)) if name == "header_map");
     let at = block.stmts.iter().position(binds)?;
     let syn::Stmt::Expr(syn::Expr::MethodCall(append), _) = block.stmts.get(at + 1)? else {
         return None;

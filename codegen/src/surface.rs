@@ -8,8 +8,8 @@ use quote::ToTokens;
 use serde_json::Value;
 
 use crate::code::{
-    client_methods, generic_arguments, impl_trait, is_type, item_name, last_ident, module_items,
-    serde_metas, trait_type_argument, type_names,
+    client_methods, generic_arguments, impl_trait, is_type, item_name, last_ident, let_binding,
+    module_items, serde_metas, trait_type_argument, type_names,
 };
 use crate::naming::{method_name, type_name};
 use crate::spec::operations;
@@ -406,17 +406,11 @@ fn render(items: Vec<syn::Item>) -> String {
 
 /// `Error<Body>` of patch's `let __fail = |e: Error<Body>| ...;` in a `send`.
 fn fail_argument(stmt: &syn::Stmt) -> Option<&syn::Type> {
-    let syn::Stmt::Local(local) = stmt else {
-        return None;
-    };
-    let syn::Pat::Ident(name) = &local.pat else {
-        return None;
-    };
-    let syn::Expr::Closure(closure) = &*local.init.as_ref()?.expr else {
+    let (name, syn::Expr::Closure(closure)) = let_binding(stmt)? else {
         return None;
     };
     match closure.inputs.first()? {
-        syn::Pat::Type(typed) if name.ident == "__fail" => Some(&typed.ty),
+        syn::Pat::Type(typed) if name == "__fail" => Some(&typed.ty),
         _ => None,
     }
 }
