@@ -427,7 +427,7 @@ impl DirectSend {
                 Some(response) => {
                     let operation = &self.operation;
                     *expr = parse_quote!(crate::hooks::decode(
-                        crate::hooks::body(#response).await?,
+                        crate::hooks::body(client, #response).await?,
                         #operation,
                     ));
                 }
@@ -482,8 +482,8 @@ fn map_err(expr: &mut syn::Expr, f: syn::Expr) {
     *expr = syn::Expr::MethodCall(call);
 }
 
-/// `response` of `crate::hooks::json(response, "op").await` (a JSON success,
-/// as `lean_send` wrote it).
+/// `response` of `crate::hooks::json(client, response, "op").await` (a JSON
+/// success, as `lean_send` wrote it).
 fn json_success(expr: &syn::Expr) -> Option<&syn::Expr> {
     let syn::Expr::Await(awaited) = expr else {
         return None;
@@ -491,13 +491,13 @@ fn json_success(expr: &syn::Expr) -> Option<&syn::Expr> {
     let syn::Expr::Call(call) = &*awaited.base else {
         return None;
     };
-    json_call(&awaited.base).then(|| &call.args[0])
+    json_call(&awaited.base).then(|| &call.args[1])
 }
 
-/// Whether `expr` is `crate::hooks::json(response, "op")`.
+/// Whether `expr` is `crate::hooks::json(client, response, "op")`.
 fn json_call(expr: &syn::Expr) -> bool {
     matches!(expr, syn::Expr::Call(call)
-        if path_ends(&call.func, &["hooks", "json"]) && call.args.len() == 2)
+        if path_ends(&call.func, &["hooks", "json"]) && call.args.len() == 3)
 }
 
 /// Whether `expr` is a path ending in `names`.
@@ -1209,6 +1209,15 @@ fn mentions(tokens: proc_macro2::TokenStream, ident: &str) -> usize {
         .sum()
 }
 
+impl LeanSend {
+    /// The `operation_id` of the `send` being visited, as a literal.
+    fn operation_name(&self) -> proc_macro2::TokenStream {
+        self.operation
+            .as_ref()
+            .map_or_else(|| "?".to_token_stream(), |o| o.to_token_stream())
+    }
+}
+
 impl VisitMut for LeanSend {
     /// `format!("{}/runs/{}", client.baseurl, encode_path(..))`: its arguments
     /// are tokens to syn; they are visited as expressions.
@@ -1293,14 +1302,20 @@ impl VisitMut for LeanSend {
                         if to_string.method != "to_string" || !to_string.args.is_empty() {
                             return;
                         }
+                        // Checked: a value that is empty, `.` or `..` is
+                        // refused, as it would address another path.
                         let value = &to_string.receiver;
-                        *expr = parse_quote!(crate::hooks::PathSegment(&#value));
+                        let parameter = value.to_token_stream().to_string();
+                        let operation = self.operation_name();
+                        *expr = parse_quote!(
+                            crate::hooks::PathSegment::checked(&#value, #parameter, #operation)?
+                        );
                         return;
                     }
+                    // Read within the client's body limit.
                     [.., ty, f] if ty == "ResponseValue" && f == "from_response" => {
-                        let operation = self.operation.clone();
-                        let operation = operation
-                            .map_or_else(|| "?".to_token_stream(), |o| o.to_token_stream());
+                        let operation = self.operation_name();
+                        call.args.insert(0, parse_quote!(client));
                         call.args.push(parse_quote!(#operation));
                         parse_quote!(crate::hooks::json)
                     }
@@ -1960,10 +1975,10 @@ mod tests {
                     let response = client.exec(request, &info).await?;
                     let check = |x: u8| -> Result<u8, ()> { Ok(x?) };
                     match response.status().as_u16() {
-                        200u16 => crate::hooks::json(response, "get_thing").await,
+                        200u16 => crate::hooks::json(client, response, "get_thing").await,
                         201u16 => ResponseValue::stream(response),
                         204u16 => Ok(crate::hooks::empty(response)),
-                        400u16..=499u16 => Err(Error::ErrorResponse(crate::hooks::json(response, "get_thing").await?)),
+                        400u16..=499u16 => Err(Error::ErrorResponse(crate::hooks::json(client, response, "get_thing").await?)),
                         _ => Err(Error::UnexpectedResponse(response)),
                     }
                 }
@@ -1985,13 +2000,13 @@ mod tests {
             // A closure's `?` is its own.
             "Ok(x?)",
             // A JSON success is decoded where `send` returns it.
-            "200u16=>{crate::hooks::decode(crate::hooks::body(response).await.map_err(<Error<types::Error>>::from).map_err(__fail)?,\"get_thing\",)}",
+            "200u16=>{crate::hooks::decode(crate::hooks::body(client,response).await.map_err(<Error<types::Error>>::from).map_err(__fail)?,\"get_thing\",)}",
             // An arm of a shape it does not know: its result converted.
             "201u16=>ResponseValue::stream(response).map_err(__fail)",
             "204u16=>Ok(crate::hooks::empty(response))",
             // An error's body: boxed, then converted.
             "Err(__fail(Error::ErrorResponse(::std::boxed::Box::pin(",
-            "crate::hooks::json(response,\"get_thing\"),).await.map_err(<Error<types::Error>>::from).map_err(__fail)?",
+            "crate::hooks::json(client,response,\"get_thing\"),).await.map_err(<Error<types::Error>>::from).map_err(__fail)?",
             "_=>Err(__fail(Error::UnexpectedResponse(response)))",
             // A `send` of another shape: as it was.
             "pubfnsend(self)->u8",
@@ -2028,7 +2043,7 @@ mod tests {
                         client.post(&result, &info).await?;
                         let response = result?;
                         match response.status().as_u16() {
-                            200u16 => crate::hooks::json(response, "put_thing").await,
+                            200u16 => crate::hooks::json(client, response, "put_thing").await,
                             _ => Err(Error::UnexpectedResponse(response)),
                         }
                     }
@@ -2239,7 +2254,7 @@ mod tests {
         let text = prettyplease::unparse(&code);
         assert!(
             text.contains(".headers(header_map)")
-                && text.contains("crate::hooks::json(response, \"get_thing\")"),
+                && text.contains("crate::hooks::json(client, response, \"get_thing\")"),
             "{text}"
         );
         // api-version alone: set on the request builder.
@@ -2248,6 +2263,32 @@ mod tests {
         let text = prettyplease::unparse(&code);
         assert!(!text.contains("header_map"), "{text}");
         assert!(text.contains(".header(\n"), "{text}");
+    }
+
+    #[test]
+    fn every_path_parameter_is_checked_and_encoded_whatever_the_send_around_it() {
+        let mut code = file(quote::quote! {
+            impl Odd {
+                pub async fn send(self) {
+                    let info = OperationInfo { operation_id: "get_thing" };
+                    let url = format!(
+                        "{}/things/{}/parts/{}",
+                        client.baseurl,
+                        encode_path(&id.to_string()),
+                        encode_path(&part_id.to_string()),
+                    );
+                }
+            }
+        });
+        lean_send(&mut code);
+        let text = prettyplease::unparse(&code).replace(char::is_whitespace, "");
+        for parameter in ["id", "part_id"] {
+            let expected = format!(
+                "crate::hooks::PathSegment::checked(&{parameter},\"{parameter}\",\"get_thing\")?"
+            );
+            assert!(text.contains(&expected), "{expected}\nin\n{text}");
+        }
+        assert!(!text.contains("encode_path"), "{text}");
     }
 
     #[test]

@@ -16,6 +16,13 @@ pub const API_KEY_ENV: &str = "WARP_API_KEY";
 /// Environment variable overriding the base URL.
 pub const BASE_URL_ENV: &str = "OZ_API_BASE_URL";
 
+/// The default cap on a body the client reads whole (a JSON answer, an error
+/// body, a [`Client::download`]): 64 MiB. The largest answers of this API, a
+/// page of runs or a conversation, are a few MiB; a body past the limit fails
+/// the call ([`ErrorKind::BodyTooLarge`](crate::ErrorKind::BodyTooLarge))
+/// instead of filling memory. Streamed answers (`ByteStream`) are not capped.
+pub const DEFAULT_MAX_BODY_BYTES: u64 = 64 * 1024 * 1024;
+
 const USER_AGENT: &str = concat!("oz-api/", env!("CARGO_PKG_VERSION"), " (Rust)");
 
 /// When and how a failed request is retried. See [`crate::retry`] for the rules.
@@ -166,9 +173,11 @@ pub struct Policy {
     /// reqwest an extensions map per request (and per retry copy).
     pub(crate) timeout_per_request: bool,
     pub(crate) retry: RetryPolicy,
-    /// Shared by the clones of a [`Client`]; `None` when unlimited or when
-    /// retrying is disabled.
+    /// Shared by the clones of a [`Client`] (and those of
+    /// [`Client::with_options`], whatever their retries); `None` when unlimited.
     pub(crate) retry_budget: Option<Arc<TpsBudget>>,
+    /// The most a body read whole may hold ([`DEFAULT_MAX_BODY_BYTES`]).
+    pub(crate) max_body_bytes: u64,
     /// Sent on every request ([`ClientBuilder::default_header`],
     /// [`RequestOptions::header`](crate::RequestOptions::header)); `None`, not an
     /// empty map, when there are none, so a request pays nothing for them.
@@ -193,6 +202,7 @@ impl fmt::Debug for Policy {
             .field("timeout", &self.timeout)
             .field("retry", &self.retry)
             .field("retry_budget", &self.retry_budget)
+            .field("max_body_bytes", &self.max_body_bytes)
             .field("headers", &self.headers)
             .finish()
     }
@@ -213,6 +223,10 @@ pub enum BuildError {
     InvalidRetryBudget(String),
     /// reqwest could not build its client.
     Http(String),
+    /// A caller's `reqwest::Client` ([`ClientBuilder::http_client`]) with a
+    /// plain-http base URL: it may use a proxy, which would see the key in
+    /// cleartext (the URL).
+    HttpClientOverPlainHttp(String),
 }
 
 impl fmt::Display for BuildError {
@@ -235,6 +249,12 @@ impl fmt::Display for BuildError {
             ),
             BuildError::InvalidRetryBudget(reason) => write!(f, "invalid retry budget: {reason}"),
             BuildError::Http(e) => write!(f, "cannot build the HTTP client: {e}"),
+            BuildError::HttpClientOverPlainHttp(url) => write!(
+                f,
+                "refusing a caller's reqwest::Client with the plain-http base URL `{url}`: \
+                 it may send the key through a proxy in cleartext; use \
+                 ClientBuilder::configure_http instead (the client then uses no proxy), or https"
+            ),
         }
     }
 }
@@ -253,7 +273,11 @@ pub struct ClientBuilder {
     retry_budget: RetryBudget,
     headers: reqwest::header::HeaderMap,
     http_client: Option<reqwest::Client>,
+    configure_http: Option<ConfigureHttp>,
+    max_body_bytes: Option<u64>,
 }
+
+type ConfigureHttp = Box<dyn FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send>;
 
 impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -266,6 +290,8 @@ impl fmt::Debug for ClientBuilder {
             .field("retry_budget", &self.retry_budget)
             .field("headers", &self.headers)
             .field("http_client", &self.http_client.is_some())
+            .field("configure_http", &self.configure_http.is_some())
+            .field("max_body_bytes", &self.max_body_bytes)
             .finish()
     }
 }
@@ -304,7 +330,9 @@ impl ClientBuilder {
         self
     }
 
-    /// Connect timeout (default 5 s); not applied to a client given with [`ClientBuilder::http_client`].
+    /// Connect timeout (default 5 s); not applied to a client given with
+    /// [`ClientBuilder::http_client`] (it is the default that
+    /// [`ClientBuilder::configure_http`] starts from).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = Some(timeout);
         self
@@ -333,8 +361,35 @@ impl ClientBuilder {
     /// timeout and retries still apply. Start from [`http_client_builder`]: it
     /// makes TLS work and disables redirects, which the transcript helpers need
     /// to see and which must not lead the client to another host.
+    ///
+    /// With a plain-http base URL (loopback only) the build fails
+    /// ([`BuildError::HttpClientOverPlainHttp`]): the client might send the
+    /// key through a proxy in cleartext. Use [`ClientBuilder::configure_http`].
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
+        self
+    }
+
+    /// Sends requests through a `reqwest::Client` built from
+    /// [`http_client_builder`] as `configure` changes it (default headers, a
+    /// proxy, TLS roots, ...). Auth, user agent, timeout and retries still
+    /// apply, as with [`ClientBuilder::http_client`]. With a plain-http
+    /// (loopback) base URL the client uses no proxy, whatever `configure` says:
+    /// a proxy would see the key in cleartext.
+    pub fn configure_http(
+        mut self,
+        configure: impl FnOnce(reqwest::ClientBuilder) -> reqwest::ClientBuilder + Send + 'static,
+    ) -> Self {
+        self.configure_http = Some(Box::new(configure));
+        self
+    }
+
+    /// The most a body read whole may hold, in bytes (default
+    /// [`DEFAULT_MAX_BODY_BYTES`]); a larger one fails the call with
+    /// [`ErrorKind::BodyTooLarge`](crate::ErrorKind::BodyTooLarge). Per call:
+    /// [`RequestOptions::max_body_bytes`](crate::RequestOptions::max_body_bytes).
+    pub fn max_body_bytes(mut self, limit: u64) -> Self {
+        self.max_body_bytes = Some(limit);
         self
     }
 
@@ -357,21 +412,39 @@ impl ClientBuilder {
         let base_url = self
             .base_url
             .unwrap_or_else(|| DEFAULT_BASE_URL.to_string());
-        check_base_url(&base_url)?;
+        let plain_http = check_base_url(&base_url)?;
+        // Kept even when this client does not retry: a client made from it by
+        // `with_options` may, and must spend from the same budget.
         let retry_budget = self
             .retry_budget
             .tps_budget()
             .map_err(BuildError::InvalidRetryBudget)?
-            .filter(|_| self.retry.max_retries > 0)
             .map(Arc::new);
         let timeout = self.timeout.unwrap_or(Duration::from_secs(60));
-        let timeout_per_request = self.http_client.is_some();
-        let http_client = match self.http_client {
-            Some(client) => client,
-            None => new_http_client(
-                self.connect_timeout.unwrap_or(Duration::from_secs(5)),
-                timeout,
-            )?,
+        let connect_timeout = self.connect_timeout.unwrap_or(Duration::from_secs(5));
+        let timeout_per_request = self.http_client.is_some() || self.configure_http.is_some();
+        // The key in cleartext goes to loopback only: never through a proxy.
+        let no_proxy = |builder: reqwest::ClientBuilder| match plain_http {
+            true => builder.no_proxy(),
+            false => builder,
+        };
+        let http_client = match (self.http_client, self.configure_http) {
+            (Some(_), _) if plain_http => {
+                return Err(BuildError::HttpClientOverPlainHttp(base_url));
+            }
+            (Some(client), _) => client,
+            (None, Some(configure)) => no_proxy(configure(
+                http_client_builder().connect_timeout(connect_timeout),
+            ))
+                .build()
+                .map_err(|e| BuildError::Http(e.to_string()))?,
+            (None, None) => no_proxy(
+                http_client_builder()
+                    .connect_timeout(connect_timeout)
+                    .timeout(timeout),
+            )
+            .build()
+            .map_err(|e| BuildError::Http(e.to_string()))?,
         };
         let policy = Policy {
             authorization,
@@ -380,6 +453,7 @@ impl ClientBuilder {
             timeout_per_request,
             retry: self.retry,
             retry_budget,
+            max_body_bytes: self.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
             headers: (!self.headers.is_empty()).then(|| Arc::new(self.headers)),
         };
         Ok(Client::new_with_client(
@@ -390,12 +464,13 @@ impl ClientBuilder {
     }
 }
 
-fn check_base_url(base_url: &str) -> Result<(), BuildError> {
+/// Whether `base_url` is plain http (to loopback; elsewhere it is refused).
+fn check_base_url(base_url: &str) -> Result<bool, BuildError> {
     let url =
         reqwest::Url::parse(base_url).map_err(|_| BuildError::InvalidBaseUrl(base_url.into()))?;
     match url.scheme() {
-        "https" => Ok(()),
-        "http" if is_loopback(&url) => Ok(()),
+        "https" => Ok(false),
+        "http" if is_loopback(&url) => Ok(true),
         "http" => Err(BuildError::InsecureBaseUrl(base_url.into())),
         _ => Err(BuildError::InvalidBaseUrl(base_url.into())),
     }
@@ -428,17 +503,6 @@ pub fn http_client_builder() -> reqwest::ClientBuilder {
     #[cfg(feature = "native-tls")]
     let builder = builder.tls_backend_native();
     builder
-}
-
-fn new_http_client(
-    connect_timeout: Duration,
-    timeout: Duration,
-) -> Result<reqwest::Client, BuildError> {
-    http_client_builder()
-        .connect_timeout(connect_timeout)
-        .timeout(timeout)
-        .build()
-        .map_err(|e| BuildError::Http(e.to_string()))
 }
 
 impl Client {

@@ -52,6 +52,11 @@ pub enum ErrorKind {
     },
     /// A parameter or the body was invalid; nothing was sent.
     InvalidRequest(String),
+    /// The answer's body was larger than the client's limit
+    /// ([`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes),
+    /// per call [`RequestOptions::max_body_bytes`](crate::RequestOptions::max_body_bytes));
+    /// it was not read past the limit.
+    BodyTooLarge { limit: u64 },
     /// An answer the operation does not define (a redirect, an undeclared status).
     UnexpectedResponse,
     /// Anything else (a helper's own failure).
@@ -81,7 +86,15 @@ impl Error {
                 if let Some(url) = e.url() {
                     inner.path = relative(url);
                 }
-                ErrorKind::Transport(e)
+                match BodyTooLarge::of(&e) {
+                    Some(too_large) => {
+                        inner.status = Some(too_large.status);
+                        ErrorKind::BodyTooLarge {
+                            limit: too_large.limit,
+                        }
+                    }
+                    None => ErrorKind::Transport(e),
+                }
             }
             P::ErrorResponse(value) => {
                 inner.status = Some(value.status());
@@ -280,6 +293,11 @@ impl fmt::Display for Error {
             }
             ErrorKind::Decode { source, .. } => write!(f, "{colon}{source}"),
             ErrorKind::InvalidRequest(message) => write!(f, "{colon}invalid request: {message}"),
+            ErrorKind::BodyTooLarge { limit } => write!(
+                f,
+                "{colon}the body is larger than the client's limit of {limit} bytes \
+                 (max_body_bytes); it was not read further"
+            ),
             ErrorKind::UnexpectedResponse => {
                 write!(f, "{colon}an answer the operation does not define")
             }
@@ -318,6 +336,55 @@ impl<E: Any> From<progenitor_client::Error<E>> for Error {
         Error::from_progenitor(e, "", "")
     }
 }
+
+/// The body of an answer larger than the client's limit, as the source of a
+/// `reqwest::Error` (the error type of the reads that find it; reqwest has no
+/// public constructor, so one is made by a body that fails with this).
+#[derive(Debug)]
+pub(crate) struct BodyTooLarge {
+    limit: u64,
+    status: StatusCode,
+}
+
+impl BodyTooLarge {
+    /// The `reqwest::Error` a read returns when the body passes `limit`.
+    #[cold]
+    pub(crate) fn error(limit: u64, status: StatusCode, url: &reqwest::Url) -> reqwest::Error {
+        use futures::FutureExt;
+        let failing = futures::stream::once(std::future::ready(Err::<bytes::Bytes, _>(
+            BodyTooLarge { limit, status },
+        )));
+        let response = reqwest::Response::from(http::Response::new(reqwest::Body::wrap_stream(
+            failing,
+        )));
+        // The stream is ready: collecting it completes in one poll.
+        let read = response.bytes().now_or_never();
+        let Some(Err(e)) = read else {
+            unreachable!("a body whose only chunk is an error fails at once")
+        };
+        e.with_url(url.clone())
+    }
+
+    /// The limit `e` reports, if it is this error.
+    fn of(e: &reqwest::Error) -> Option<&BodyTooLarge> {
+        let mut source = std::error::Error::source(e);
+        while let Some(cause) = source {
+            if let Some(too_large) = cause.downcast_ref::<BodyTooLarge>() {
+                return Some(too_large);
+            }
+            source = cause.source();
+        }
+        None
+    }
+}
+
+impl fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the body is larger than the limit of {} bytes", self.limit)
+    }
+}
+
+impl std::error::Error for BodyTooLarge {}
 
 /// The former name of [`Error`].
 pub type ApiError = Error;

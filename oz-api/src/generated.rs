@@ -17068,7 +17068,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -17080,7 +17080,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "list_agents"),
+                                        crate::hooks::json(client, response, "list_agents"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -17094,7 +17094,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "list_agents"),
+                                        crate::hooks::json(client, response, "list_agents"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -17154,8 +17154,9 @@ pub mod builder {
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let artifact_uid = &artifact_uid;
                 let url = format!(
-                    "{}/agent/artifacts/{}", client.baseurl, crate ::hooks::PathSegment(&
-                    artifact_uid),
+                    "{}/agent/artifacts/{}", client.baseurl, crate
+                    ::hooks::PathSegment::checked(& artifact_uid, "artifact_uid",
+                    "get_artifact") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = client
@@ -17200,7 +17201,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -17212,7 +17213,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "get_artifact"),
+                                        crate::hooks::json(client, response, "get_artifact"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -17226,7 +17227,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "get_artifact"),
+                                        crate::hooks::json(client, response, "get_artifact"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -17310,7 +17311,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -17323,6 +17324,7 @@ pub mod builder {
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
                                         crate::hooks::json(
+                                            client,
                                             response,
                                             "list_connected_self_hosted_workers",
                                         ),
@@ -17340,6 +17342,7 @@ pub mod builder {
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
                                         crate::hooks::json(
+                                            client,
                                             response,
                                             "list_connected_self_hosted_workers",
                                         ),
@@ -17403,7 +17406,8 @@ pub mod builder {
                 let conversation_id = &conversation_id;
                 let url = format!(
                     "{}/agent/conversations/{}", client.baseurl, crate
-                    ::hooks::PathSegment(& conversation_id),
+                    ::hooks::PathSegment::checked(& conversation_id, "conversation_id",
+                    "get_conversation") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = client
@@ -17448,7 +17452,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -17460,7 +17464,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "get_conversation"),
+                                        crate::hooks::json(client, response, "get_conversation"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -17474,7 +17478,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "get_conversation"),
+                                        crate::hooks::json(client, response, "get_conversation"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -17575,7 +17579,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -17587,7 +17591,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "list_environments"),
+                                        crate::hooks::json(client, response, "list_environments"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -17601,7 +17605,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "list_environments"),
+                                        crate::hooks::json(client, response, "list_environments"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -17683,7 +17687,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -17695,7 +17699,11 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "list_agent_identities"),
+                                        crate::hooks::json(
+                                            client,
+                                            response,
+                                            "list_agent_identities",
+                                        ),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -17709,7 +17717,11 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "list_agent_identities"),
+                                        crate::hooks::json(
+                                            client,
+                                            response,
+                                            "list_agent_identities",
+                                        ),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -17825,7 +17837,7 @@ pub mod builder {
             match response.status().as_u16() {
                 201u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -17837,7 +17849,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "create_agent"),
+                                        crate::hooks::json(client, response, "create_agent"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -17851,7 +17863,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "create_agent"),
+                                        crate::hooks::json(client, response, "create_agent"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -17909,7 +17921,7 @@ pub mod builder {
                 let uid = &uid;
                 let url = format!(
                     "{}/agent/identities/{}", client.baseurl, crate
-                    ::hooks::PathSegment(& uid),
+                    ::hooks::PathSegment::checked(& uid, "uid", "get_agent") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = client
@@ -17954,7 +17966,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -17966,7 +17978,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "get_agent"),
+                                        crate::hooks::json(client, response, "get_agent"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -17980,7 +17992,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "get_agent"),
+                                        crate::hooks::json(client, response, "get_agent"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -18081,7 +18093,7 @@ pub mod builder {
                 let uid = &uid;
                 let url = format!(
                     "{}/agent/identities/{}", client.baseurl, crate
-                    ::hooks::PathSegment(& uid),
+                    ::hooks::PathSegment::checked(& uid, "uid", "update_agent") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = client
@@ -18127,7 +18139,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -18139,7 +18151,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "update_agent"),
+                                        crate::hooks::json(client, response, "update_agent"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -18153,7 +18165,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "update_agent"),
+                                        crate::hooks::json(client, response, "update_agent"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -18211,7 +18223,7 @@ pub mod builder {
                 let uid = &uid;
                 let url = format!(
                     "{}/agent/identities/{}", client.baseurl, crate
-                    ::hooks::PathSegment(& uid),
+                    ::hooks::PathSegment::checked(& uid, "uid", "delete_agent") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = client
@@ -18260,7 +18272,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "delete_agent"),
+                                        crate::hooks::json(client, response, "delete_agent"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -18274,7 +18286,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "delete_agent"),
+                                        crate::hooks::json(client, response, "delete_agent"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -18356,7 +18368,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -18368,7 +18380,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "list_models"),
+                                        crate::hooks::json(client, response, "list_models"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -18382,7 +18394,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "list_models"),
+                                        crate::hooks::json(client, response, "list_models"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -18501,7 +18513,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -18513,7 +18525,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "run_agent"),
+                                        crate::hooks::json(client, response, "run_agent"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -18527,7 +18539,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "run_agent"),
+                                        crate::hooks::json(client, response, "run_agent"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -19065,7 +19077,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -19077,7 +19089,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "list_runs"),
+                                        crate::hooks::json(client, response, "list_runs"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -19091,7 +19103,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "list_runs"),
+                                        crate::hooks::json(client, response, "list_runs"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -19210,7 +19222,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -19222,7 +19234,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "create_run"),
+                                        crate::hooks::json(client, response, "create_run"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -19236,7 +19248,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "create_run"),
+                                        crate::hooks::json(client, response, "create_run"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -19293,8 +19305,8 @@ pub mod builder {
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let run_id = &run_id;
                 let url = format!(
-                    "{}/agent/runs/{}", client.baseurl, crate ::hooks::PathSegment(&
-                    run_id),
+                    "{}/agent/runs/{}", client.baseurl, crate
+                    ::hooks::PathSegment::checked(& run_id, "run_id", "get_run") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = client
@@ -19339,7 +19351,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -19351,7 +19363,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "get_run"),
+                                        crate::hooks::json(client, response, "get_run"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -19365,7 +19377,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "get_run"),
+                                        crate::hooks::json(client, response, "get_run"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -19423,7 +19435,7 @@ pub mod builder {
                 let run_id = &run_id;
                 let url = format!(
                     "{}/agent/runs/{}/cancel", client.baseurl, crate
-                    ::hooks::PathSegment(& run_id),
+                    ::hooks::PathSegment::checked(& run_id, "run_id", "cancel_run") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = client
@@ -19468,7 +19480,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -19480,7 +19492,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "cancel_run"),
+                                        crate::hooks::json(client, response, "cancel_run"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -19494,7 +19506,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "cancel_run"),
+                                        crate::hooks::json(client, response, "cancel_run"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -19555,7 +19567,8 @@ pub mod builder {
                 let run_id = &run_id;
                 let url = format!(
                     "{}/agent/runs/{}/conversation", client.baseurl, crate
-                    ::hooks::PathSegment(& run_id),
+                    ::hooks::PathSegment::checked(& run_id, "run_id",
+                    "get_run_conversation") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = client
@@ -19600,7 +19613,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -19612,7 +19625,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "get_run_conversation"),
+                                        crate::hooks::json(client, response, "get_run_conversation"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -19626,7 +19639,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "get_run_conversation"),
+                                        crate::hooks::json(client, response, "get_run_conversation"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -19733,7 +19746,8 @@ pub mod builder {
                 let run_id = &run_id;
                 let url = format!(
                     "{}/agent/runs/{}/followups", client.baseurl, crate
-                    ::hooks::PathSegment(& run_id),
+                    ::hooks::PathSegment::checked(& run_id, "run_id",
+                    "submit_run_followup") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = client
@@ -19779,7 +19793,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -19791,7 +19805,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "submit_run_followup"),
+                                        crate::hooks::json(client, response, "submit_run_followup"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -19805,7 +19819,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "submit_run_followup"),
+                                        crate::hooks::json(client, response, "submit_run_followup"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -19866,7 +19880,8 @@ pub mod builder {
                 let run_id = &run_id;
                 let url = format!(
                     "{}/agent/runs/{}/timeline", client.baseurl, crate
-                    ::hooks::PathSegment(& run_id),
+                    ::hooks::PathSegment::checked(& run_id, "run_id", "get_run_timeline")
+                    ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = client
@@ -19911,7 +19926,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -19923,7 +19938,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "get_run_timeline"),
+                                        crate::hooks::json(client, response, "get_run_timeline"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -19937,7 +19952,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "get_run_timeline"),
+                                        crate::hooks::json(client, response, "get_run_timeline"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -19995,7 +20010,8 @@ pub mod builder {
                 let run_id = &run_id;
                 let url = format!(
                     "{}/agent/runs/{}/transcript", client.baseurl, crate
-                    ::hooks::PathSegment(& run_id),
+                    ::hooks::PathSegment::checked(& run_id, "run_id",
+                    "get_run_transcript") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = client
@@ -20036,7 +20052,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "get_run_transcript"),
+                                        crate::hooks::json(client, response, "get_run_transcript"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -20050,7 +20066,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "get_run_transcript"),
+                                        crate::hooks::json(client, response, "get_run_transcript"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -20132,7 +20148,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -20144,7 +20160,11 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "list_scheduled_agents"),
+                                        crate::hooks::json(
+                                            client,
+                                            response,
+                                            "list_scheduled_agents",
+                                        ),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -20158,7 +20178,11 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "list_scheduled_agents"),
+                                        crate::hooks::json(
+                                            client,
+                                            response,
+                                            "list_scheduled_agents",
+                                        ),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -20281,7 +20305,7 @@ pub mod builder {
             match response.status().as_u16() {
                 201u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -20293,7 +20317,11 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "create_scheduled_agent"),
+                                        crate::hooks::json(
+                                            client,
+                                            response,
+                                            "create_scheduled_agent",
+                                        ),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -20307,7 +20335,11 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "create_scheduled_agent"),
+                                        crate::hooks::json(
+                                            client,
+                                            response,
+                                            "create_scheduled_agent",
+                                        ),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -20367,8 +20399,9 @@ pub mod builder {
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let schedule_id = &schedule_id;
                 let url = format!(
-                    "{}/agent/schedules/{}", client.baseurl, crate ::hooks::PathSegment(&
-                    schedule_id),
+                    "{}/agent/schedules/{}", client.baseurl, crate
+                    ::hooks::PathSegment::checked(& schedule_id, "schedule_id",
+                    "get_scheduled_agent") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = client
@@ -20413,7 +20446,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -20425,7 +20458,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "get_scheduled_agent"),
+                                        crate::hooks::json(client, response, "get_scheduled_agent"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -20439,7 +20472,7 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "get_scheduled_agent"),
+                                        crate::hooks::json(client, response, "get_scheduled_agent"),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -20549,8 +20582,9 @@ pub mod builder {
                 let body = &body;
                 let schedule_id = &schedule_id;
                 let url = format!(
-                    "{}/agent/schedules/{}", client.baseurl, crate ::hooks::PathSegment(&
-                    schedule_id),
+                    "{}/agent/schedules/{}", client.baseurl, crate
+                    ::hooks::PathSegment::checked(& schedule_id, "schedule_id",
+                    "update_scheduled_agent") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = client
@@ -20596,7 +20630,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -20608,7 +20642,11 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "update_scheduled_agent"),
+                                        crate::hooks::json(
+                                            client,
+                                            response,
+                                            "update_scheduled_agent",
+                                        ),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -20622,7 +20660,11 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "update_scheduled_agent"),
+                                        crate::hooks::json(
+                                            client,
+                                            response,
+                                            "update_scheduled_agent",
+                                        ),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -20682,8 +20724,9 @@ pub mod builder {
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let schedule_id = &schedule_id;
                 let url = format!(
-                    "{}/agent/schedules/{}", client.baseurl, crate ::hooks::PathSegment(&
-                    schedule_id),
+                    "{}/agent/schedules/{}", client.baseurl, crate
+                    ::hooks::PathSegment::checked(& schedule_id, "schedule_id",
+                    "delete_scheduled_agent") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = client
@@ -20728,7 +20771,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -20740,7 +20783,11 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "delete_scheduled_agent"),
+                                        crate::hooks::json(
+                                            client,
+                                            response,
+                                            "delete_scheduled_agent",
+                                        ),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -20754,7 +20801,11 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "delete_scheduled_agent"),
+                                        crate::hooks::json(
+                                            client,
+                                            response,
+                                            "delete_scheduled_agent",
+                                        ),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -20815,7 +20866,8 @@ pub mod builder {
                 let schedule_id = &schedule_id;
                 let url = format!(
                     "{}/agent/schedules/{}/pause", client.baseurl, crate
-                    ::hooks::PathSegment(& schedule_id),
+                    ::hooks::PathSegment::checked(& schedule_id, "schedule_id",
+                    "pause_scheduled_agent") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = client
@@ -20860,7 +20912,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -20872,7 +20924,11 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "pause_scheduled_agent"),
+                                        crate::hooks::json(
+                                            client,
+                                            response,
+                                            "pause_scheduled_agent",
+                                        ),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -20886,7 +20942,11 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "pause_scheduled_agent"),
+                                        crate::hooks::json(
+                                            client,
+                                            response,
+                                            "pause_scheduled_agent",
+                                        ),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -20947,7 +21007,8 @@ pub mod builder {
                 let schedule_id = &schedule_id;
                 let url = format!(
                     "{}/agent/schedules/{}/resume", client.baseurl, crate
-                    ::hooks::PathSegment(& schedule_id),
+                    ::hooks::PathSegment::checked(& schedule_id, "schedule_id",
+                    "resume_scheduled_agent") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = client
@@ -20992,7 +21053,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(response)
+                        crate::hooks::body(client, response)
                             .await
                             .map_err(<Error<types::ApiProblem>>::from)
                             .map_err(__fail)?,
@@ -21004,7 +21065,11 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "resume_scheduled_agent"),
+                                        crate::hooks::json(
+                                            client,
+                                            response,
+                                            "resume_scheduled_agent",
+                                        ),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -21018,7 +21083,11 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "resume_scheduled_agent"),
+                                        crate::hooks::json(
+                                            client,
+                                            response,
+                                            "resume_scheduled_agent",
+                                        ),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -21093,7 +21162,11 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "get_transcript_download"),
+                                        crate::hooks::json(
+                                            client,
+                                            response,
+                                            "get_transcript_download",
+                                        ),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)
@@ -21107,7 +21180,11 @@ pub mod builder {
                         __fail(
                             Error::ErrorResponse(
                                 ::std::boxed::Box::pin(
-                                        crate::hooks::json(response, "get_transcript_download"),
+                                        crate::hooks::json(
+                                            client,
+                                            response,
+                                            "get_transcript_download",
+                                        ),
                                     )
                                     .await
                                     .map_err(<Error<types::ApiProblem>>::from)

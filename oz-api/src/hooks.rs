@@ -79,21 +79,25 @@ fn exec_with<'a, A: retry::Again + 'a>(
         client.client(),
         &policy.retry,
         policy.retry_budget.as_deref(),
+        policy.max_body_bytes,
         request,
         again,
     );
-    trace::call(info.operation_id, &method, send)
+    trace::call(info.operation_id, &method, policy.max_body_bytes, send)
 }
 
 /// A JSON error response's value: `ResponseValue::from_response` without its
-/// copy of the headers (codegen's `patch` makes the generated code call this,
-/// and [`body`] then [`decode`] for successes). `operation` is the method's
-/// name, for decode errors.
+/// copy of the headers, its body read within the client's limit (codegen's
+/// `patch` makes the generated code call this, and [`body`] then [`decode`]
+/// for successes). `operation` is the method's name, for decode errors.
 pub(crate) async fn json<T: DeserializeOwned, E>(
+    client: &Client,
     response: reqwest::Response,
     operation: &'static str,
 ) -> Result<ResponseValue<T>, Error<E>> {
-    let body = body(response).await.map_err(Error::ResponseBodyError)?;
+    let body = body(client, response)
+        .await
+        .map_err(Error::ResponseBodyError)?;
     value(body, operation, Error::InvalidResponsePayload)
 }
 
@@ -106,9 +110,11 @@ pub(crate) struct Body {
     bytes: bytes::Bytes,
 }
 
-/// A plain function around `bytes()`: an `async fn` would keep the response
-/// twice in its state (argument and body future), which `send` would carry.
-pub(crate) fn body(mut response: reqwest::Response) -> impl Future<Output = reqwest::Result<Body>> {
+/// Reads a response within the client's body limit ([`read_limited`]).
+pub(crate) fn body(
+    client: &Client,
+    mut response: reqwest::Response,
+) -> impl Future<Output = reqwest::Result<Body>> + use<> {
     let status = response.status();
     let mut headers = detached(std::mem::take(response.headers_mut()), status);
     if !status.is_success() {
@@ -118,13 +124,53 @@ pub(crate) fn body(mut response: reqwest::Response) -> impl Future<Output = reqw
             headers.insert(crate::errors::REQUEST_HEADER, path);
         }
     }
-    response.bytes().map(move |bytes| {
+    read_limited(response, client.inner.max_body_bytes).map(move |bytes| {
         Ok(Body {
             status,
             headers,
             bytes: bytes?,
         })
     })
+}
+
+/// A body read whole, but never more than `limit` bytes of it: a declared
+/// length over the limit fails before reading, and an endless or lying body
+/// fails once the limit is passed, so memory stays within the limit plus one
+/// chunk. The usual body, one chunk, is returned as it came (no copy).
+pub(crate) async fn read_limited(
+    mut response: reqwest::Response,
+    limit: u64,
+) -> reqwest::Result<bytes::Bytes> {
+    let too_large = |response: &reqwest::Response| {
+        crate::errors::BodyTooLarge::error(limit, response.status(), response.url())
+    };
+    if response.content_length().is_some_and(|length| length > limit) {
+        return Err(too_large(&response));
+    }
+    let Some(first) = response.chunk().await? else {
+        return Ok(bytes::Bytes::new());
+    };
+    let mut read = first.len() as u64;
+    if read > limit {
+        return Err(too_large(&response));
+    }
+    let Some(mut chunk) = response.chunk().await? else {
+        return Ok(first);
+    };
+    let expected = response.content_length().unwrap_or(0).min(limit);
+    let mut all = bytes::BytesMut::with_capacity((expected as usize).max(first.len() + chunk.len()));
+    all.extend_from_slice(&first);
+    loop {
+        read = read.saturating_add(chunk.len() as u64);
+        if read > limit {
+            return Err(too_large(&response));
+        }
+        all.extend_from_slice(&chunk);
+        match response.chunk().await? {
+            Some(next) => chunk = next,
+            None => return Ok(all.freeze()),
+        }
+    }
 }
 
 /// The value of a JSON success; `operation` is the method's name, for decode errors.
@@ -230,25 +276,104 @@ fn describes_the_message(name: &HeaderName) -> bool {
         || name.as_str() == "keep-alive"
 }
 
-/// A path parameter as the URL has it: its text percent-encoded as
-/// progenitor's `encode_path(&value.to_string())` does (codegen's `patch`
-/// makes the generated code use this), but written straight into the URL:
-/// no copy of the value, no string in between.
+/// A path parameter as the URL has it: its text percent-encoded, every byte
+/// but RFC 3986's unreserved characters (so `/`, `\`, `?`, `#`, `%`, `;` and
+/// the rest cannot end or leave the segment), written straight into the URL
+/// (codegen's `patch` makes the generated code use this): no copy of the value.
 pub(crate) struct PathSegment<'a, T: ?Sized>(pub(crate) &'a T);
 
-/// progenitor-client's `PATH_SET` (https://url.spec.whatwg.org/#url-path-segment-string).
-const PATH_SET: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'`')
-    .add(b'{')
-    .add(b'}')
-    .add(b'/')
-    .add(b'%');
+/// Everything but `A-Z a-z 0-9 - . _ ~` (RFC 3986, section 2.3).
+const PATH_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+impl<'a, T: std::fmt::Display + ?Sized> PathSegment<'a, T> {
+    /// The segment for `value`, or an error if it would not be one segment of
+    /// its own: empty, `.` or `..` (also as `%2e`), which the URL would
+    /// resolve to another path. `parameter` and `operation` name it in the error.
+    #[inline]
+    pub(crate) fn checked(
+        value: &'a T,
+        parameter: &'static str,
+        operation: &'static str,
+    ) -> Result<Self, InvalidSegment> {
+        match dot_segment(value) {
+            Some(text) => Err(InvalidSegment {
+                parameter,
+                operation,
+                value: text,
+            }),
+            None => Ok(PathSegment(value)),
+        }
+    }
+}
+
+/// `value`'s text if it is empty, `.` or `..` once percent-decoded (at most
+/// 6 bytes: `%2e%2e`); longer text is not looked at past its 7th byte.
+fn dot_segment(value: &(impl std::fmt::Display + ?Sized)) -> Option<String> {
+    struct Start {
+        bytes: [u8; 7],
+        len: usize,
+    }
+    impl std::fmt::Write for Start {
+        fn write_str(&mut self, text: &str) -> std::fmt::Result {
+            for &byte in text.as_bytes() {
+                if self.len == self.bytes.len() {
+                    return Err(std::fmt::Error);
+                }
+                self.bytes[self.len] = byte;
+                self.len += 1;
+            }
+            Ok(())
+        }
+    }
+    let mut start = Start {
+        bytes: [0; 7],
+        len: 0,
+    };
+    std::fmt::write(&mut start, format_args!("{value}")).ok()?;
+    let text = &start.bytes[..start.len];
+    let decoded: Vec<u8> = percent_encoding::percent_decode(text).collect();
+    matches!(&decoded[..], b"" | b"." | b"..").then(|| String::from_utf8_lossy(text).into_owned())
+}
+
+/// A path parameter that would not stay in its segment; nothing was sent.
+#[derive(Debug)]
+pub(crate) struct InvalidSegment {
+    parameter: &'static str,
+    operation: &'static str,
+    value: String,
+}
+
+impl std::fmt::Display for InvalidSegment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: path parameter `{}` is `{}`: a path segment cannot be empty, `.` or `..` \
+             (nor `%2e` forms of them), which would address another path",
+            self.operation,
+            self.parameter,
+            self.value.escape_debug()
+        )
+    }
+}
+
+/// In a `send` that returns `oz_api::Error`.
+impl From<InvalidSegment> for crate::Error {
+    fn from(e: InvalidSegment) -> Self {
+        let message = e.to_string();
+        crate::Error::from_progenitor(Error::<()>::InvalidRequest(message), "", e.operation)
+    }
+}
+
+/// In a `send` as progenitor wrote it.
+impl<E> From<InvalidSegment> for Error<E> {
+    fn from(e: InvalidSegment) -> Self {
+        Error::InvalidRequest(e.to_string())
+    }
+}
 
 impl<T: std::fmt::Display + ?Sized> std::fmt::Display for PathSegment<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -341,20 +466,38 @@ mod tests {
     }
 
     #[test]
-    fn path_segments_are_encoded_as_progenitor_encodes_them() {
-        for text in ["run-1", "a b/c?d#e%f", "ünï{c}`ode`<>\"", "", "%2F"] {
-            assert_eq!(
-                PathSegment(text).to_string(),
-                progenitor_client::encode_path(text),
-                "{text}"
-            );
+    fn path_segments_encode_all_but_unreserved_characters() {
+        for (text, encoded) in [
+            ("run-1", "run-1"),
+            ("a b/c?d#e%f", "a%20b%2Fc%3Fd%23e%25f"),
+            ("..\\x", "..%5Cx"),
+            ("a;b=c&d:e@f+g", "a%3Bb%3Dc%26d%3Ae%40f%2Bg"),
+            ("ü", "%C3%BC"),
+            ("A.z_0~", "A.z_0~"),
+        ] {
+            assert_eq!(PathSegment(text).to_string(), encoded, "{text}");
         }
-        let id = uuid::Uuid::nil();
-        assert_eq!(
-            PathSegment(&id).to_string(),
-            progenitor_client::encode_path(&id.to_string())
-        );
         assert_eq!(PathSegment(&42u64).to_string(), "42");
+    }
+
+    #[test]
+    fn dot_and_empty_segments_are_refused() {
+        for text in ["", ".", "..", "%2e", "%2E", "%2e%2E", ".%2e", "%2e."] {
+            let e = PathSegment::checked(text, "run_id", "get_run").err();
+            assert!(e.is_some(), "{text:?} accepted");
+        }
+        for text in ["...", "a", ".a", "%2e%2e%2e", "%252e", "%2", "run-1234567", " "] {
+            assert!(PathSegment::checked(text, "run_id", "get_run").is_ok(), "{text:?}");
+        }
+        let Err(e) = PathSegment::checked("..", "run_id", "get_run") else {
+            panic!("`..` accepted")
+        };
+        assert_eq!(
+            crate::Error::from(e).to_string(),
+            "GET /agent/runs/{runId}: invalid request: get_run: path parameter `run_id` is `..`: \
+             a path segment cannot be empty, `.` or `..` (nor `%2e` forms of them), which would \
+             address another path"
+        );
     }
 
     #[test]

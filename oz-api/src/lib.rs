@@ -155,7 +155,8 @@ pub mod trace;
 /// The date-time types of the generated types and filters (`created_after`, ...).
 pub use chrono;
 pub use config::{
-    API_KEY_ENV, BASE_URL_ENV, BuildError, ClientBuilder, DEFAULT_BASE_URL, Policy, RetryBudget,
+    API_KEY_ENV, BASE_URL_ENV, BuildError, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES,
+    Policy, RetryBudget,
     RetryPolicy, http_client_builder,
 };
 pub use errors::{ApiError, ApiErrorExt, Error, ErrorKind};

@@ -232,7 +232,7 @@ impl When {
     /// is `value`, encoded as the client encodes it.
     #[doc(hidden)]
     pub fn path_param(self, prefix: &str, suffix: &str, value: &str) -> When {
-        let encoded = regex::escape(&progenitor_client::encode_path(value));
+        let encoded = regex::escape(&crate::hooks::PathSegment(value).to_string());
         match regex::Regex::new(&format!("{prefix}{encoded}{suffix}")) {
             Ok(pattern) => self.edit(|m| m.paths.push(pattern)),
             Err(_) => self,

@@ -13,6 +13,7 @@ use crate::Client;
 pub struct RequestOptions {
     timeout: Option<Duration>,
     max_retries: Option<u32>,
+    max_body_bytes: Option<u64>,
     headers: HeaderMap,
 }
 
@@ -26,6 +27,13 @@ impl RequestOptions {
     /// Retries after the first attempt; 0 sends each request once.
     pub fn max_retries(mut self, retries: u32) -> Self {
         self.max_retries = Some(retries);
+        self
+    }
+
+    /// The most a body read whole may hold, in bytes (see
+    /// [`ClientBuilder::max_body_bytes`](crate::ClientBuilder::max_body_bytes)).
+    pub fn max_body_bytes(mut self, limit: u64) -> Self {
+        self.max_body_bytes = Some(limit);
         self
     }
 
@@ -59,6 +67,9 @@ impl Client {
         }
         if let Some(retries) = options.max_retries {
             policy.retry.max_retries = retries;
+        }
+        if let Some(limit) = options.max_body_bytes {
+            policy.max_body_bytes = limit;
         }
         if !options.headers.is_empty() {
             let mut headers = policy.headers.as_deref().cloned().unwrap_or_default();

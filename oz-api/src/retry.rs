@@ -73,9 +73,10 @@ pub const RETRY_BUDGET_HEADER: &str = "oz-retry-budget";
 pub(crate) async fn execute(
     client: &reqwest::Client,
     policy: &RetryPolicy,
+    max_body_bytes: u64,
     request: Request,
 ) -> reqwest::Result<Response> {
-    send(client, policy, None, request, copy).await
+    send(client, policy, None, max_body_bytes, request, copy).await
 }
 
 /// The request built again by the generated `send` (codegen's `patch`), for
@@ -109,7 +110,8 @@ impl Again for &Rebuild<'_> {
 }
 
 /// Sends `request`, retrying as the policy, the table above and `budget` say;
-/// `again` gives what makes a retry's request (a copy, or a rebuild).
+/// `again` gives what makes a retry's request (a copy, or a rebuild). An error
+/// body read to find `retryable` is read within `max_body_bytes`.
 ///
 /// Nearly every request ends after one attempt, so that path is kept apart:
 /// the retry loop is a boxed future of its own, and this one, created and moved
@@ -120,6 +122,7 @@ pub(crate) fn send<'a, A: Again + 'a>(
     client: &'a reqwest::Client,
     policy: &'a RetryPolicy,
     budget: Option<&'a TpsBudget>,
+    max_body_bytes: u64,
     request: Request,
     again: impl FnOnce(&Request) -> A,
 ) -> impl Future<Output = reqwest::Result<Response>> + Send + 'a {
@@ -129,7 +132,15 @@ pub(crate) fn send<'a, A: Again + 'a>(
     }
     client.execute(request).then(move |first| match again {
         Some((method, again)) if !matches!(&first, Ok(response) if !is_error(response.status())) => {
-            Either::Left(Box::pin(retry(client, policy, budget, method, again, first)))
+            Either::Left(Box::pin(retry(
+                client,
+                policy,
+                budget,
+                max_body_bytes,
+                method,
+                again,
+                first,
+            )))
         }
         _ => Either::Right(std::future::ready(first)),
     })
@@ -140,6 +151,7 @@ async fn retry(
     client: &reqwest::Client,
     policy: &RetryPolicy,
     budget: Option<&TpsBudget>,
+    max_body_bytes: u64,
     method: Method,
     mut again: impl Again,
     mut failed: reqwest::Result<Response>,
@@ -149,7 +161,7 @@ async fn retry(
     loop {
         let (failed_now, retry_after) = match failed {
             Ok(response) if !is_error(response.status()) => return Ok(response),
-            Ok(response) => match classify(response, idempotent).await? {
+            Ok(response) => match classify(response, idempotent, max_body_bytes).await? {
                 (response, None) => return Ok(response),
                 (response, Some(retry_after)) => (Ok(response), retry_after),
             },
@@ -236,13 +248,14 @@ fn mark_exhausted(mut response: Response) -> Response {
 async fn classify(
     response: Response,
     idempotent: bool,
+    max_body_bytes: u64,
 ) -> reqwest::Result<(Response, Option<Option<Duration>>)> {
     let status = response.status();
     let retry_after = retry_after(response.headers(), SystemTime::now());
     if retryable_status(status, idempotent) {
         return Ok((response, Some(retry_after)));
     }
-    let (response, body) = buffer(response).await?;
+    let (response, body) = buffer(response, max_body_bytes).await?;
     let says_retryable = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
         .and_then(|v| v.get("retryable")?.as_bool())
@@ -259,15 +272,21 @@ pub(crate) fn retryable_status(status: StatusCode, idempotent: bool) -> bool {
     }
 }
 
-/// Reads a response's body and rebuilds the response around it.
-pub(crate) async fn buffer(response: Response) -> reqwest::Result<(Response, bytes::Bytes)> {
+/// Reads a response's body (within `max_body_bytes`) and rebuilds the
+/// response around it, its URL included.
+pub(crate) async fn buffer(
+    response: Response,
+    max_body_bytes: u64,
+) -> reqwest::Result<(Response, bytes::Bytes)> {
+    use reqwest::ResponseBuilderExt;
     let mut rebuilt = http::Response::builder()
         .status(response.status())
-        .version(response.version());
+        .version(response.version())
+        .url(response.url().clone());
     if let Some(headers) = rebuilt.headers_mut() {
         *headers = response.headers().clone();
     }
-    let body = response.bytes().await?;
+    let body = crate::hooks::read_limited(response, max_body_bytes).await?;
     let rebuilt = rebuilt
         .body(body.clone())
         .expect("status, version and headers come from a valid response");
@@ -297,7 +316,15 @@ pub(crate) fn server_delay(policy: &RetryPolicy, requested: Duration) -> Duratio
         return Duration::ZERO;
     }
     let capped = requested.min(policy.max_retry_after);
-    capped + (capped / 4 + Duration::from_millis(100)).mul_f64(fastrand::f64())
+    let jitter = (capped / 4).saturating_add(Duration::from_millis(100));
+    capped.saturating_add(fraction(jitter, fastrand::f64()))
+}
+
+/// `duration × factor` for a factor in [0, 1], saturating instead of
+/// panicking as `Duration::mul_f64` does past `Duration::MAX`.
+fn fraction(duration: Duration, factor: f64) -> Duration {
+    Duration::try_from_secs_f64(duration.as_secs_f64() * factor.clamp(0.0, 1.0))
+        .unwrap_or(duration)
 }
 
 /// Exponential backoff with jitter for retry number `attempt` (0-based).
@@ -305,9 +332,10 @@ pub(crate) fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
     let exponential = policy
         .initial_backoff
         .saturating_mul(2u32.saturating_pow(attempt));
-    exponential
-        .min(policy.max_backoff)
-        .mul_f64(1.0 - 0.25 * fastrand::f64())
+    fraction(
+        exponential.min(policy.max_backoff),
+        1.0 - 0.25 * fastrand::f64(),
+    )
 }
 
 #[cfg(test)]

@@ -161,7 +161,7 @@ impl Backoff {
             return None;
         }
         let delay = self.next.min(left);
-        self.next = self.next.mul_f64(1.5).min(self.max);
+        self.next = self.next.saturating_add(self.next / 2).min(self.max);
         Some(delay)
     }
 }
@@ -178,7 +178,10 @@ impl Client {
         poll_interval: Duration,
         timeout: Duration,
     ) -> Result<RunItem, WaitError> {
-        let deadline = Instant::now() + timeout;
+        // A timeout past what the clock can hold waits for ever, without panicking.
+        let deadline = Instant::now()
+            .checked_add(timeout)
+            .unwrap_or_else(|| Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600));
         let mut backoff = Backoff::new(poll_interval);
         loop {
             let run = self
@@ -285,7 +288,9 @@ impl Client {
 
     /// Downloads a signed URL (from the transcript helpers) *without* the API
     /// key: the URL carries its own authorization, and the key must not reach
-    /// another host. Redirects are not followed.
+    /// another host. Redirects are not followed. The body is read within the
+    /// client's [`max_body_bytes`](crate::ClientBuilder::max_body_bytes)
+    /// (a declared length past it fails before anything is read).
     pub async fn download(&self, url: reqwest::Url) -> Result<bytes::Bytes, Error> {
         let failed = |e: progenitor_client::Error<()>| {
             let mut error = Error::from(e);
@@ -298,7 +303,8 @@ impl Client {
             .build()
             .map_err(|e| failed(progenitor_client::Error::CommunicationError(e)))?;
         self.inner.apply_timeout(&mut request);
-        let response = retry::execute(self.client(), &self.inner.retry, request)
+        let limit = self.inner.max_body_bytes;
+        let response = retry::execute(self.client(), &self.inner.retry, limit, request)
             .await
             .map_err(|e| failed(progenitor_client::Error::CommunicationError(e)))?;
         if !response.status().is_success() {
@@ -306,8 +312,7 @@ impl Client {
                 response,
             )));
         }
-        response
-            .bytes()
+        crate::hooks::read_limited(response, limit)
             .await
             .map_err(|e| failed(progenitor_client::Error::ResponseBodyError(e)))
     }

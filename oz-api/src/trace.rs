@@ -32,6 +32,7 @@ mod on {
     pub(crate) fn call<'a, F>(
         operation: &'static str,
         method: &Method,
+        max_body_bytes: u64,
         send: F,
     ) -> Either<F, Pin<Box<dyn Future<Output = reqwest::Result<Response>> + Send + 'a>>>
     where
@@ -40,12 +41,18 @@ mod on {
         if !tracing::enabled!(target: "oz_api", tracing::Level::DEBUG) {
             return Either::Left(send);
         }
-        Either::Right(Box::pin(traced(operation, method.clone(), send)))
+        Either::Right(Box::pin(traced(
+            operation,
+            method.clone(),
+            max_body_bytes,
+            send,
+        )))
     }
 
     async fn traced(
         operation: &'static str,
         method: Method,
+        max_body_bytes: u64,
         send: impl Future<Output = reqwest::Result<Response>>,
     ) -> reqwest::Result<Response> {
         let template = crate::generated::operation_template(operation);
@@ -71,7 +78,7 @@ mod on {
         }
         // An error body names the trace to quote to support: read it (only
         // here, on failure, with tracing on) and hand back the same response.
-        let (response, body) = crate::retry::buffer(response).await?;
+        let (response, body) = crate::retry::buffer(response, max_body_bytes).await?;
         let trace_id = serde_json::from_slice::<serde_json::Value>(&body)
             .ok()
             .and_then(|v| Some(v.get("trace_id")?.as_str()?.to_string()));
@@ -116,6 +123,7 @@ mod off {
     pub(crate) fn call<F: Future<Output = reqwest::Result<Response>>>(
         _: &'static str,
         _: &Method,
+        _: u64,
         send: F,
     ) -> F {
         send

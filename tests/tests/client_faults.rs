@@ -99,14 +99,23 @@ async fn own_reqwest_client_still_gets_auth_and_retries() {
         .respond_with(ResponseTemplate::new(200).set_body_json(run_json("r1", "QUEUED")))
         .mount(&server)
         .await;
-    let http = oz_api::http_client_builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let client = Client::builder()
+    // Over plain http a caller's client is configured, not given (it could
+    // use a proxy); `http_client` itself is refused there, saying why.
+    let http = oz_api::http_client_builder().build().unwrap();
+    let refused = Client::builder()
         .api_key(KEY)
         .base_url(server.uri())
         .http_client(http)
+        .build()
+        .unwrap_err();
+    assert!(
+        matches!(refused, oz_api::BuildError::HttpClientOverPlainHttp(_)),
+        "{refused}"
+    );
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.uri())
+        .configure_http(|http| http.redirect(reqwest::redirect::Policy::none()))
         .retry_policy(fast_retries(2))
         .build()
         .unwrap();
@@ -479,7 +488,7 @@ async fn a_body_slower_than_the_timeout_fails_with_a_timeout() {
             .timeout(Duration::from_millis(300))
             .retry_policy(fast_retries(0));
         if !own_client {
-            builder = builder.http_client(oz_api::http_client_builder().build().unwrap());
+            builder = builder.configure_http(|http| http);
         }
         let client = builder.build().unwrap();
         let sent = client.get_run().run_id("r1").send();

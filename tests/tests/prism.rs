@@ -70,15 +70,13 @@ impl Prism {
 
     /// A client whose requests carry `headers` (e.g. `Prefer: code=404`).
     fn client_with(&self, headers: HeaderMap) -> Client {
-        let http = oz_api::http_client_builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .default_headers(headers)
-            .build()
-            .unwrap();
         Client::builder()
             .api_key("prism-test-key")
             .base_url(&self.url)
-            .http_client(http)
+            .configure_http(|http| {
+                http.redirect(reqwest::redirect::Policy::none())
+                    .default_headers(headers)
+            })
             .max_retries(0)
             .build()
             .unwrap()
