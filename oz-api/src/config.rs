@@ -436,8 +436,8 @@ impl ClientBuilder {
             (None, Some(configure)) => no_proxy(configure(
                 http_client_builder().connect_timeout(connect_timeout),
             ))
-                .build()
-                .map_err(|e| BuildError::Http(e.to_string()))?,
+            .build()
+            .map_err(|e| BuildError::Http(e.to_string()))?,
             (None, None) => no_proxy(
                 http_client_builder()
                     .connect_timeout(connect_timeout)

@@ -351,12 +351,13 @@ impl BodyTooLarge {
     #[cold]
     pub(crate) fn error(limit: u64, status: StatusCode, url: &reqwest::Url) -> reqwest::Error {
         use futures::FutureExt;
-        let failing = futures::stream::once(std::future::ready(Err::<bytes::Bytes, _>(
-            BodyTooLarge { limit, status },
-        )));
-        let response = reqwest::Response::from(http::Response::new(reqwest::Body::wrap_stream(
-            failing,
-        )));
+        let failing =
+            futures::stream::once(std::future::ready(Err::<bytes::Bytes, _>(BodyTooLarge {
+                limit,
+                status,
+            })));
+        let response =
+            reqwest::Response::from(http::Response::new(reqwest::Body::wrap_stream(failing)));
         // The stream is ready: collecting it completes in one poll.
         let read = response.bytes().now_or_never();
         let Some(Err(e)) = read else {
@@ -380,7 +381,11 @@ impl BodyTooLarge {
 
 impl fmt::Display for BodyTooLarge {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the body is larger than the limit of {} bytes", self.limit)
+        write!(
+            f,
+            "the body is larger than the limit of {} bytes",
+            self.limit
+        )
     }
 }
 

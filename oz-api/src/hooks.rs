@@ -144,7 +144,10 @@ pub(crate) async fn read_limited(
     let too_large = |response: &reqwest::Response| {
         crate::errors::BodyTooLarge::error(limit, response.status(), response.url())
     };
-    if response.content_length().is_some_and(|length| length > limit) {
+    if response
+        .content_length()
+        .is_some_and(|length| length > limit)
+    {
         return Err(too_large(&response));
     }
     let Some(first) = response.chunk().await? else {
@@ -158,7 +161,8 @@ pub(crate) async fn read_limited(
         return Ok(first);
     };
     let expected = response.content_length().unwrap_or(0).min(limit);
-    let mut all = bytes::BytesMut::with_capacity((expected as usize).max(first.len() + chunk.len()));
+    let mut all =
+        bytes::BytesMut::with_capacity((expected as usize).max(first.len() + chunk.len()));
     all.extend_from_slice(&first);
     loop {
         read = read.saturating_add(chunk.len() as u64);
@@ -486,8 +490,20 @@ mod tests {
             let e = PathSegment::checked(text, "run_id", "get_run").err();
             assert!(e.is_some(), "{text:?} accepted");
         }
-        for text in ["...", "a", ".a", "%2e%2e%2e", "%252e", "%2", "run-1234567", " "] {
-            assert!(PathSegment::checked(text, "run_id", "get_run").is_ok(), "{text:?}");
+        for text in [
+            "...",
+            "a",
+            ".a",
+            "%2e%2e%2e",
+            "%252e",
+            "%2",
+            "run-1234567",
+            " ",
+        ] {
+            assert!(
+                PathSegment::checked(text, "run_id", "get_run").is_ok(),
+                "{text:?}"
+            );
         }
         let Err(e) = PathSegment::checked("..", "run_id", "get_run") else {
             panic!("`..` accepted")

@@ -156,8 +156,7 @@ pub mod trace;
 pub use chrono;
 pub use config::{
     API_KEY_ENV, BASE_URL_ENV, BuildError, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_BODY_BYTES,
-    Policy, RetryBudget,
-    RetryPolicy, http_client_builder,
+    Policy, RetryBudget, RetryPolicy, http_client_builder,
 };
 pub use errors::{ApiError, ApiErrorExt, Error, ErrorKind};
 pub use generated::*;

@@ -323,8 +323,7 @@ pub(crate) fn server_delay(policy: &RetryPolicy, requested: Duration) -> Duratio
 /// `duration × factor` for a factor in [0, 1], saturating instead of
 /// panicking as `Duration::mul_f64` does past `Duration::MAX`.
 fn fraction(duration: Duration, factor: f64) -> Duration {
-    Duration::try_from_secs_f64(duration.as_secs_f64() * factor.clamp(0.0, 1.0))
-        .unwrap_or(duration)
+    Duration::try_from_secs_f64(duration.as_secs_f64() * factor.clamp(0.0, 1.0)).unwrap_or(duration)
 }
 
 /// Exponential backoff with jitter for retry number `attempt` (0-based).
@@ -567,6 +566,84 @@ mod tests {
         assert_eq!(retry_after(&headers, now), None);
         headers.insert("retry-after-ms", "250".parse().unwrap());
         assert_eq!(retry_after(&headers, now), Some(Duration::from_millis(250)));
+    }
+
+    /// Whatever a server sends as `Retry-After` / `retry-after-ms` (seconds,
+    /// dates, fractions, huge, negative, garbage) and whatever the policy, the
+    /// delay is computed without panicking and within the policy's bound.
+    mod retry_after_never_panics {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn durations() -> impl Strategy<Value = Duration> {
+            prop_oneof![
+                Just(Duration::ZERO),
+                Just(Duration::from_nanos(1)),
+                Just(Duration::from_secs(60)),
+                Just(Duration::MAX),
+                any::<u64>().prop_map(Duration::from_secs),
+                (any::<u64>(), 0..1_000_000_000u32).prop_map(|(s, n)| Duration::new(s, n)),
+            ]
+        }
+
+        fn policies() -> impl Strategy<Value = RetryPolicy> {
+            (any::<u32>(), durations(), durations(), durations()).prop_map(
+                |(max_retries, initial_backoff, max_backoff, max_retry_after)| RetryPolicy {
+                    max_retries,
+                    initial_backoff,
+                    max_backoff,
+                    max_retry_after,
+                },
+            )
+        }
+
+        fn values() -> impl Strategy<Value = String> {
+            prop_oneof![
+                any::<u64>().prop_map(|n| n.to_string()),
+                any::<i64>().prop_map(|n| n.to_string()),
+                any::<f64>().prop_map(|n| n.to_string()),
+                any::<f64>().prop_map(|n| format!("{n:e}")),
+                Just("1e400".to_string()),
+                Just("-0".to_string()),
+                Just("inf".to_string()),
+                Just("NaN".to_string()),
+                Just("Fri, 31 Dec 9999 23:59:59 GMT".to_string()),
+                Just("Thu, 01 Jan 1970 00:00:00 GMT".to_string()),
+                (0..253_402_300_799u64).prop_map(|s| httpdate::fmt_http_date(
+                    SystemTime::UNIX_EPOCH + Duration::from_secs(s)
+                )),
+                "[ -~]{0,40}",
+            ]
+        }
+
+        proptest! {
+            #[test]
+            fn for_any_header_and_policy(
+                policy in policies(),
+                seconds in proptest::option::of(values()),
+                millis in proptest::option::of(values()),
+                attempt in any::<u32>(),
+                now in 0..253_402_300_799u64,
+            ) {
+                let mut headers = HeaderMap::new();
+                for (name, value) in [("retry-after", seconds), ("retry-after-ms", millis)] {
+                    if let Some(value) = value.and_then(|v| HeaderValue::from_str(&v).ok()) {
+                        headers.insert(name, value);
+                    }
+                }
+                let now = SystemTime::UNIX_EPOCH + Duration::from_secs(now);
+                if let Some(requested) = retry_after(&headers, now) {
+                    let delay = server_delay(&policy, requested);
+                    let capped = requested.min(policy.max_retry_after);
+                    let bound = capped
+                        .saturating_add(capped / 4)
+                        .saturating_add(Duration::from_millis(100));
+                    prop_assert!(delay <= bound, "{delay:?} > {bound:?}");
+                    prop_assert!(policy.max_retry_after.is_zero() || delay >= capped);
+                }
+                prop_assert!(backoff(&policy, attempt) <= policy.max_backoff);
+            }
+        }
     }
 
     #[test]
