@@ -65,6 +65,12 @@ pub fn client_methods(code: &syn::File) -> BTreeMap<String, &syn::ImplItemFn> {
     out
 }
 
+/// `name` as an identifier; `None` where `syn::Ident::new` would panic (a
+/// keyword, an empty or invalid name), so a name from the spec never does.
+pub fn ident(name: &str) -> Option<syn::Ident> {
+    syn::parse_str(name).ok()
+}
+
 /// The name and value of `let name = value;` (`mut` and attributes allowed).
 pub fn let_binding(stmt: &syn::Stmt) -> Option<(&syn::Ident, &syn::Expr)> {
     let syn::Stmt::Local(local) = stmt else {

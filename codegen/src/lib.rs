@@ -1,6 +1,7 @@
 //! The oz-api generation pipeline, one module per stage in the order data flows:
-//! `load` -> `fix` -> `normalize` -> `validate` -> `remodel` (+ `needs`) ->
-//! `generate` -> `patch` -> `mock` -> `format` -> [`write`].
+//! `load` -> `fix` -> `normalize` -> `validate` -> `remodel` (+ `needs`,
+//! `names` renaming operations) -> `generate` -> `patch` -> `mock` -> `names`
+//! (the backstop) -> `format` -> [`write`].
 //!
 //! Shared models: [`spec`] (operations, pointers, `$ref`s, the schema walk),
 //! `naming` (Rust names as progenitor and typify make them), `code` (queries
@@ -16,6 +17,7 @@ mod format;
 mod generate;
 pub mod load;
 pub mod mock;
+mod names;
 mod naming;
 mod needs;
 pub mod normalize;
@@ -119,7 +121,10 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
 
     // The remodelled document passed the checks above before remodelling;
     // it only needs parsing, and the hand-written layer's needs checked.
-    let remodelled = remodel::remodel(&canonical, options.keep_unknown_members);
+    let mut remodelled = remodel::remodel(&canonical, options.keep_unknown_members);
+    let hand_written = names::hand_written(root);
+    let renamed =
+        names::rename_operations(&mut remodelled, &names::reserved(&hand_written), &spec_name);
     let openapi = validate::parse(&remodelled, &spec_name)?;
     needs::check(&remodelled, &spec_name)?;
     lap("remodel");
@@ -130,6 +135,8 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
     lap("patch");
     let mock_warnings = mock::add(&openapi, &mut code);
     lap("mock");
+    names::check(&canonical, &remodelled, &code, &hand_written, &spec_name)?;
+    lap("names");
 
     let files = vec![
         OutputFile {
@@ -160,6 +167,7 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
         });
     let warnings = moot_fixes
         .into_iter()
+        .chain(renamed)
         .chain(dropped)
         .chain(mock_warnings)
         .collect();

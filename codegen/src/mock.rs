@@ -481,7 +481,10 @@ fn render(op: &Operation, link: bool, warnings: &mut Vec<String>) -> TokenStream
     };
     let when_doc = format!("What a request to `{name}` must carry to match.");
     let then_doc = format!("What the mock of `{name}` answers, in order; the last one repeats.");
-    let op_ident = format_ident!("{}", name);
+    let Some(op_ident) = crate::code::ident(name) else {
+        warnings.push(format!("no typed mock for `{name}`: not an identifier"));
+        return TokenStream::new();
+    };
     quote! {
         #[doc = #when_doc]
         pub struct #when(When);

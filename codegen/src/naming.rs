@@ -116,6 +116,11 @@ pub fn method_name(operation_id: &str) -> String {
     sanitize(operation_id, Case::Snake, Generator::Progenitor)
 }
 
+/// The operation builder struct progenitor makes of an operationId (`builder::GetRun`).
+pub fn builder_name(operation_id: &str) -> String {
+    sanitize(operation_id, Case::Pascal, Generator::Progenitor)
+}
+
 /// The builder setter progenitor makes of a parameter name.
 pub fn parameter_name(name: &str) -> String {
     sanitize(name, Case::Snake, Generator::Progenitor)

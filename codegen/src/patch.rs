@@ -148,7 +148,8 @@ impl RenameBuilders<'_> {
         let name = ident.to_string();
         self.names
             .contains(&name)
-            .then(|| syn::Ident::new(&format!("{name}Builder"), ident.span()))
+            .then(|| crate::code::ident(&format!("{name}Builder")))
+            .flatten()
     }
 }
 
@@ -216,6 +217,30 @@ fn operation_builders(code: &mut syn::File) {
     }
 }
 
+/// Whether `stmt` is `let Self { client, .. } = self;` with `client` the
+/// client: progenitor names it `_client` when a parameter is called `client`.
+fn destructures_client(stmt: Option<&syn::Stmt>) -> bool {
+    let Some(syn::Stmt::Local(local)) = stmt else {
+        return false;
+    };
+    let syn::Pat::Struct(pattern) = &local.pat else {
+        return false;
+    };
+    let names: Vec<String> = pattern
+        .fields
+        .iter()
+        .filter_map(|f| match &f.member {
+            syn::Member::Named(m) => Some(m.to_string()),
+            syn::Member::Unnamed(_) => None,
+        })
+        .collect();
+    pattern.path.is_ident("Self")
+        && names.iter().any(|n| n == "client")
+        && !names
+            .iter()
+            .any(|n| n != "client" && n.trim_start_matches('_') == "client")
+}
+
 /// progenitor's `send` returns `Result<T, progenitor_client::Error<E>>`; it
 /// is rewritten in place to return `Result<T, crate::Error>` (the request's
 /// method, path, status and problem in one error type): every `?` and
@@ -237,10 +262,7 @@ fn direct_send(send: &mut syn::ImplItemFn) -> bool {
     let Some(operation) = send.block.stmts.iter().find_map(operation_info) else {
         return false;
     };
-    let destructures_client = send.block.stmts.first().is_some_and(|first| {
-        let text = first.to_token_stream().to_string();
-        text.starts_with("let Self {") && text.contains("client")
-    });
+    let destructures_client = destructures_client(send.block.stmts.first());
     let Some(syn::Stmt::Expr(_, None)) = send.block.stmts.last() else {
         return false;
     };
@@ -709,7 +731,7 @@ fn plain_value_setters(types: &mut [Item]) {
                 .is_some_and(|s| s.ident == "super")
             && let Some(from) = trait_type_argument(block).and_then(crate::code::last_ident)
         {
-            converted.push(syn::Ident::new(&from, proc_macro2::Span::call_site()));
+            converted.extend(crate::code::ident(&from));
             every_error_at_once(block);
             continue;
         }
@@ -918,7 +940,9 @@ fn array_limits(spec: &Value, types: &mut [Item]) {
         else {
             continue;
         };
-        let ident = syn::Ident::new(&field, proc_macro2::Span::call_site());
+        let Some(ident) = crate::code::ident(&field) else {
+            continue;
+        };
         let len: syn::Expr = if ty.starts_with("::std::vec::Vec<") {
             parse_quote!(value.#ident.as_ref().ok().map(|v| v.len()))
         } else if ty.starts_with("::std::option::Option<::std::vec::Vec<") {
@@ -1044,8 +1068,11 @@ fn read_modify_write(spec: &Value, types: &mut Vec<Item>) {
         if !names.contains(&read) || !names.contains(&update) {
             continue;
         }
-        let read_ident = syn::Ident::new(&read, proc_macro2::Span::call_site());
-        let update_ident = syn::Ident::new(&update, proc_macro2::Span::call_site());
+        let (Some(read_ident), Some(update_ident)) =
+            (crate::code::ident(&read), crate::code::ident(&update))
+        else {
+            continue;
+        };
         let read_only = &pair.read_only;
         let count = read_only.len();
         let doc = format!(
@@ -1433,7 +1460,7 @@ fn discriminated_catch_all(spec: &Value, types: &mut Vec<Item>) -> Result<()> {
                     .map(|f| f.ty.clone())
                     .ok_or_else(expected)?;
                 let variant = crate::code::last_ident(&inner).ok_or_else(expected)?;
-                let variant = syn::Ident::new(&variant, proc_macro2::Span::call_site());
+                let variant = crate::code::ident(&variant).ok_or_else(expected)?;
                 let catch_all = free_variant([variant.to_string()]);
                 let docs: Vec<&syn::Attribute> = s
                     .attrs

@@ -29,11 +29,14 @@ use std::collections::BTreeSet;
 use heck::ToPascalCase;
 use serde_json::{Value, json};
 
-use crate::naming::type_name;
+use crate::naming::{field_name, type_name};
 use crate::spec::{
     deref, discriminator_tag, operations, parameters, pointer, schemas, tag_constant, typify_reads,
     unescape, walk_schemas,
 };
+
+/// The field typify gives the map of unknown members.
+const EXTRA: &str = "extra";
 
 const ERROR_REF: &str = "#/components/schemas/Error";
 
@@ -128,7 +131,13 @@ fn keep_unknown_members(spec: &mut Value) {
         // a type of its own unless it is itself merged into a parent.
         let own_type = typify_reads(spec, at, schema)
             || (composed && at.rsplit('/').nth(1).is_none_or(|parent| parent != "allOf"));
-        if object && schema.get("additionalProperties").is_none() && own_type {
+        // A property that typify names `extra` would meet the map's field: that
+        // type keeps no unknown members (as progenitor alone has it).
+        let has_extra = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .is_some_and(|p| p.keys().any(|name| field_name(name) == EXTRA));
+        if object && schema.get("additionalProperties").is_none() && own_type && !has_extra {
             objects.push(at.to_string());
         }
     });

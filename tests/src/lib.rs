@@ -44,6 +44,15 @@ impl Scratch {
             std::fs::create_dir_all(target.parent().unwrap()).unwrap();
             std::fs::copy(root().join(file), &target).unwrap();
         }
+        // The hand-written layer: regen checks names against it.
+        let src = root().join("oz-api/src");
+        for entry in std::fs::read_dir(&src).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap();
+            if path.extension().is_some_and(|e| e == "rs") && name != "generated.rs" {
+                std::fs::copy(&path, dir.path().join("oz-api/src").join(name)).unwrap();
+            }
+        }
         Scratch { dir }
     }
 

@@ -1,0 +1,661 @@
+//! Stage 5c, names: no name the spec brings may break the build.
+//!
+//! The generated code and the hand-written layer (`oz-api/src/*.rs` under the
+//! root regen is given) define names of their own: progenitor's `Client` has
+//! `baseurl`, `client`, `api_version`; the layer adds `with_options`,
+//! `wait_for_run`, `builder::ListRuns::stream`; progenitor's builders have
+//! `send` and `body`. What is taken is read from the code, never listed here:
+//!
+//! - [`reserved`]: the methods of every type that gets one method per
+//!   operation (`Client`, `MockServer`), read from progenitor's output for a
+//!   one-operation probe spec and from the hand-written layer. An operationId
+//!   that becomes one of them is renamed `<id>_operation` ([`rename_operations`]),
+//!   with a warning;
+//! - [`check`], the backstop, over the final code plus the hand-written layer:
+//!   a name defined twice in one scope (an item of a module, a field of a
+//!   struct, a variant of an enum, a method across all inherent impls of one
+//!   type) is refused at the spec item it came from. What is not anticipated
+//!   above is refused rather than written as a crate that does not compile.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+use serde_json::{Value, json};
+use syn::Item;
+
+use crate::error::{Error, Result};
+use crate::naming::{builder_name, field_name, method_name, parameter_name, type_name};
+use crate::spec::{operations, pointer, schemas};
+
+/// Where the hand-written layer lives, relative to the workspace root.
+const HAND_WRITTEN: &str = "oz-api/src";
+
+/// A type, by the module that defines it (`""` is the crate root, where the
+/// generated code is re-exported) and its name.
+type Key = (String, String);
+
+/// The hand-written layer: each file (relative to the root) and its syntax.
+pub struct HandWritten(Vec<(String, syn::File)>);
+
+/// Reads `root/oz-api/src/*.rs`, the generated file excepted. A root without
+/// them (a test's scratch copy of the spec alone) has none; a file that does
+/// not parse is the compiler's to report, not regen's.
+pub fn hand_written(root: &Path) -> HandWritten {
+    let dir = root.join(HAND_WRITTEN);
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    paths.sort();
+    let files = paths
+        .into_iter()
+        .filter_map(|path| {
+            let file = syn::parse_file(&std::fs::read_to_string(&path).ok()?).ok()?;
+            let name = format!("{HAND_WRITTEN}/{}", path.file_name()?.to_string_lossy());
+            (name != crate::GENERATED_RUST).then_some((name, file))
+        })
+        .collect();
+    HandWritten(files)
+}
+
+/// A method and who defines it (for messages).
+struct Method {
+    name: String,
+    inherent: bool,
+    by: String,
+}
+
+/// Every method of every impl block in `items` (module path `module`), by type.
+fn impl_methods(items: &[Item], module: &[String], by: &str, out: &mut BTreeMap<Key, Vec<Method>>) {
+    let uses = imports(items, module);
+    for item in items {
+        match item {
+            Item::Impl(block) => {
+                let syn::Type::Path(ty) = &*block.self_ty else {
+                    continue;
+                };
+                let key = resolve(&ty.path, module, &uses);
+                for member in &block.items {
+                    if let syn::ImplItem::Fn(f) = member {
+                        out.entry(key.clone()).or_default().push(Method {
+                            name: f.sig.ident.to_string(),
+                            inherent: block.trait_.is_none(),
+                            by: format!("{by} `{}::{}`", key.1, f.sig.ident),
+                        });
+                    }
+                }
+            }
+            Item::Mod(m) if !is_test(&m.attrs) => {
+                if let Some((_, inner)) = &m.content {
+                    let mut path = module.to_vec();
+                    path.push(m.ident.to_string());
+                    impl_methods(inner, &path, by, out);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn is_test(attrs: &[syn::Attribute]) -> bool {
+    attrs
+        .iter()
+        .any(|a| a.path().is_ident("cfg") && a.to_token_stream().to_string().contains("test"))
+}
+
+/// What each name brought in by `use` stands for, as a path from the crate root.
+fn imports(items: &[Item], module: &[String]) -> BTreeMap<String, Vec<String>> {
+    fn walk(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<(String, Vec<String>)>) {
+        match tree {
+            syn::UseTree::Path(p) => {
+                prefix.push(p.ident.to_string());
+                walk(&p.tree, prefix, out);
+                prefix.pop();
+            }
+            syn::UseTree::Name(n) => out.push((n.ident.to_string(), with(prefix, &n.ident))),
+            syn::UseTree::Rename(r) => out.push((r.rename.to_string(), with(prefix, &r.ident))),
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| walk(t, prefix, out)),
+            syn::UseTree::Glob(_) => {}
+        }
+    }
+    fn with(prefix: &[String], last: &syn::Ident) -> Vec<String> {
+        let mut path = prefix.to_vec();
+        if last != "self" {
+            path.push(last.to_string());
+        }
+        path
+    }
+    let mut found = Vec::new();
+    for item in items {
+        if let Item::Use(u) = item {
+            walk(&u.tree, &mut Vec::new(), &mut found);
+        }
+    }
+    found
+        .into_iter()
+        .map(|(name, path)| (name, absolute(&path, module, &BTreeMap::new())))
+        .collect()
+}
+
+/// `path` (as written in module `module`) from the crate root; the generated
+/// module counts as the root (`pub use generated::*`).
+fn absolute(
+    path: &[String],
+    module: &[String],
+    uses: &BTreeMap<String, Vec<String>>,
+) -> Vec<String> {
+    let mut out: Vec<String> = match path.first().map(String::as_str) {
+        Some("crate") => Vec::new(),
+        Some("super") => module[..module.len().saturating_sub(1)].to_vec(),
+        Some("self") => module.to_vec(),
+        // An imported name, else one of this module.
+        Some(first) => uses.get(first).cloned().unwrap_or_else(|| module.to_vec()),
+        None => Vec::new(),
+    };
+    let skip = match path.first().map(String::as_str) {
+        Some("crate" | "super" | "self") => 1,
+        Some(first) if uses.contains_key(first) => 1,
+        _ => 0,
+    };
+    out.extend(path.iter().skip(skip).cloned());
+    if out.first().is_some_and(|s| s == "generated") {
+        out.remove(0);
+    }
+    out
+}
+
+fn resolve(path: &syn::Path, module: &[String], uses: &BTreeMap<String, Vec<String>>) -> Key {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let mut full = absolute(&segments, module, uses);
+    let name = full.pop().unwrap_or_default();
+    (full.join("::"), name)
+}
+
+/// Every method of every type in the generated `code` and the hand-written layer.
+fn all_methods(code: &syn::File, hand: &HandWritten) -> BTreeMap<Key, Vec<Method>> {
+    let mut out = BTreeMap::new();
+    impl_methods(&code.items, &[], "the generated code:", &mut out);
+    for (file, syntax) in &hand.0 {
+        let module: Vec<String> = match file.rsplit('/').next() {
+            Some("lib.rs") | None => Vec::new(),
+            Some(name) => vec![name.trim_end_matches(".rs").to_string()],
+        };
+        impl_methods(&syntax.items, &module, file, &mut out);
+    }
+    out
+}
+
+/// Method names an operation may not take: `name -> who defines it`.
+pub type Reserved = BTreeMap<String, String>;
+
+/// The probe operation's id; it appears nowhere else in progenitor's output.
+const PROBE: &str = "ozProbeOperation";
+
+/// The methods of every type that gets one method per operation, read from
+/// progenitor's output (client and typed mocks) for a one-operation spec and
+/// from the hand-written layer; with the methods progenitor's `send` calls on
+/// the client (`client.post(..)`, a hook an inherent method would shadow).
+/// Empty when progenitor fails on the probe (the backstop still checks).
+pub fn reserved(hand: &HandWritten) -> Reserved {
+    let probe = json!({
+        "openapi": "3.0.3",
+        "info": {"title": "probe", "version": "1"},
+        "paths": {"/probe": {"get": {"operationId": PROBE, "responses": {"200": {"description": "ok"}}}}}
+    });
+    let Ok(openapi) = serde_json::from_value::<openapiv3::OpenAPI>(probe.clone()) else {
+        return Reserved::new();
+    };
+    let Ok(mut code) = crate::generate::generate(&probe, &openapi, "probe") else {
+        return Reserved::new();
+    };
+    crate::mock::add(&openapi, &mut code);
+    let probe_method = method_name(PROBE);
+    let methods = all_methods(&code, hand);
+    let mut out = Reserved::new();
+    for (_, defined) in methods
+        .iter()
+        .filter(|(_, m)| m.iter().any(|m| m.name == probe_method))
+    {
+        for m in defined.iter().filter(|m| m.name != probe_method) {
+            let by = m.by.replace("the generated code:", "progenitor's");
+            out.entry(m.name.clone()).or_insert(by);
+        }
+    }
+    for name in calls_on(code.into_token_stream(), "client") {
+        out.entry(name.clone())
+            .or_insert_with(|| format!("progenitor's `send` (it calls `client.{name}(..)`)"));
+    }
+    out
+}
+
+/// The methods called on the variable `receiver` (`receiver.m(..)`) in `tokens`.
+fn calls_on(tokens: TokenStream, receiver: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    for (i, token) in tokens.iter().enumerate() {
+        match token {
+            TokenTree::Group(g) => out.extend(calls_on(g.stream(), receiver)),
+            // `receiver.m(..)`, not `x.receiver.m(..)` (a field of that name).
+            TokenTree::Ident(r)
+                if r == receiver
+                    && !matches!(i.checked_sub(1).map(|j| &tokens[j]),
+                        Some(TokenTree::Punct(p)) if p.as_char() == '.') =>
+            {
+                if let [
+                    TokenTree::Punct(dot),
+                    TokenTree::Ident(m),
+                    TokenTree::Group(args),
+                    ..,
+                ] = &tokens[i + 1..]
+                    && dot.as_char() == '.'
+                    && args.delimiter() == proc_macro2::Delimiter::Parenthesis
+                {
+                    out.insert(m.to_string());
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Renames every operation whose method name is reserved: `<id>_operation`
+/// (`client` -> `client_operation`). Returns a warning for each.
+pub fn rename_operations(spec: &mut Value, reserved: &Reserved, file: &str) -> Vec<String> {
+    let mut renames = Vec::new();
+    for op in operations(spec) {
+        let Some(id) = op.id() else { continue };
+        if let Some(by) = reserved.get(&method_name(id)) {
+            let new = format!("{id}_operation");
+            renames.push((
+                format!("{}/operationId", op.pointer),
+                id.to_string(),
+                new,
+                by.clone(),
+            ));
+        }
+    }
+    renames
+        .into_iter()
+        .map(|(at, id, new, by)| {
+            if let Some(node) = spec.pointer_mut(&at) {
+                *node = Value::String(new.clone());
+            }
+            format!(
+                "{file}#{at}: operationId `{id}` is generated as `{}`: `{}` is taken by {by}",
+                method_name(&new),
+                method_name(&id)
+            )
+        })
+        .collect()
+}
+
+/// The backstop: refuses a name defined twice in one scope of `code` (the
+/// final, patched code) together with the hand-written layer, at the spec
+/// item (of `spec`, the remodelled document; pointed at in `published`, the
+/// fixed one) it came from.
+pub fn check(
+    published: &Value,
+    spec: &Value,
+    code: &syn::File,
+    hand: &HandWritten,
+    file: &str,
+) -> Result<()> {
+    if let Some(clash) = duplicate_item(&code.items, &mut Vec::new()) {
+        return Err(refuse(spec, published, file, clash));
+    }
+    for (key, methods) in all_methods(code, hand) {
+        let inherent: Vec<&Method> = methods.iter().filter(|m| m.inherent).collect();
+        for (i, m) in inherent.iter().enumerate() {
+            if let Some(first) = inherent[..i].iter().find(|f| f.name == m.name) {
+                let twice = format!("{} and {}", first.by, m.by);
+                return Err(refuse(
+                    spec,
+                    published,
+                    file,
+                    Clash::Method(key, m.name.clone(), twice),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A name defined twice, with where.
+enum Clash {
+    /// An item of a module: (module, name).
+    Item(String, String),
+    /// A field of a struct: (struct key, field).
+    Field(Key, String),
+    /// A variant of an enum: (enum key, variant).
+    Variant(Key, String),
+    /// A method of a type: (type key, method, who defines it).
+    Method(Key, String, String),
+}
+
+fn duplicate_item(items: &[Item], module: &mut Vec<String>) -> Option<Clash> {
+    let mut types = BTreeSet::new();
+    let mut values = BTreeSet::new();
+    let here = module.join("::");
+    for item in items {
+        // (type namespace, value namespace)
+        let (ty, value) = match item {
+            Item::Struct(s) => {
+                let key = (here.clone(), s.ident.to_string());
+                let mut fields = BTreeSet::new();
+                for f in s.fields.iter().filter_map(|f| f.ident.as_ref()) {
+                    if !fields.insert(f.to_string()) {
+                        return Some(Clash::Field(key, f.to_string()));
+                    }
+                }
+                let value = !matches!(s.fields, syn::Fields::Named(_));
+                (Some(&s.ident), value.then_some(&s.ident))
+            }
+            Item::Enum(e) => {
+                let mut variants = BTreeSet::new();
+                for v in &e.variants {
+                    if !variants.insert(v.ident.to_string()) {
+                        let key = (here.clone(), e.ident.to_string());
+                        return Some(Clash::Variant(key, v.ident.to_string()));
+                    }
+                }
+                (Some(&e.ident), None)
+            }
+            Item::Type(t) => (Some(&t.ident), None),
+            Item::Trait(t) => (Some(&t.ident), None),
+            Item::Fn(f) => (None, Some(&f.sig.ident)),
+            Item::Const(c) if c.ident != "_" => (None, Some(&c.ident)),
+            Item::Static(s) => (None, Some(&s.ident)),
+            Item::Mod(m) => {
+                if let Some((_, inner)) = &m.content {
+                    module.push(m.ident.to_string());
+                    let clash = duplicate_item(inner, module);
+                    module.pop();
+                    if clash.is_some() {
+                        return clash;
+                    }
+                }
+                (Some(&m.ident), None)
+            }
+            _ => (None, None),
+        };
+        let clash = ty
+            .filter(|t| !types.insert(t.to_string()))
+            .or(value.filter(|v| !values.insert(v.to_string())));
+        if let Some(name) = clash {
+            return Some(Clash::Item(here, name.to_string()));
+        }
+    }
+    None
+}
+
+const HINT: &str = "rename it with a fix in spec/oz-api.fixes.yaml (a schema name with its $refs; \
+    a path parameter in the path template too), or remove it there; a query or header \
+    parameter's name is what is sent: rename the hand-written item instead";
+
+/// The located refusal of `clash`: the spec item whose Rust name it is.
+fn refuse(spec: &Value, published: &Value, file: &str, clash: Clash) -> Error {
+    let (at, what) = match &clash {
+        Clash::Item(module, name) => (
+            schema_of(spec, name).unwrap_or_else(|| "/components/schemas".into()),
+            format!("`{name}` is defined twice in module `{}`", shown(module)),
+        ),
+        Clash::Field((module, ty), field) | Clash::Method((module, ty), field, _)
+            if module == "builder" =>
+        {
+            let by = match &clash {
+                Clash::Method(.., by) => format!(" ({by})"),
+                _ => String::new(),
+            };
+            (
+                parameter_of(spec, ty, field).unwrap_or_else(|| "/paths".into()),
+                format!("operation builder `builder::{ty}` has `{field}` twice{by}"),
+            )
+        }
+        Clash::Field((module, ty), field) => (
+            schema_of(spec, ty)
+                .map(|at| property_of(spec, &at, field).unwrap_or(at))
+                .unwrap_or_else(|| "/components/schemas".into()),
+            format!("`{}::{ty}` has the field `{field}` twice", shown(module)),
+        ),
+        Clash::Variant((module, ty), variant) => (
+            schema_of(spec, ty).unwrap_or_else(|| "/components/schemas".into()),
+            format!(
+                "`{}::{ty}` has the variant `{variant}` twice",
+                shown(module)
+            ),
+        ),
+        Clash::Method((module, ty), method, by) => (
+            operation_of(spec, method)
+                .filter(|_| !module.starts_with("types"))
+                .or_else(|| {
+                    schema_of(spec, ty).map(|at| property_of(spec, &at, method).unwrap_or(at))
+                })
+                .unwrap_or_else(|| "/paths".into()),
+            format!("`{}::{ty}::{method}` is defined twice: {by}", shown(module)),
+        ),
+    };
+    // remodel renames the problem body `Error`: point where the spec has it.
+    let renamed = pointer(["components", "schemas", crate::remodel::ERROR_BODY]);
+    let at = match at.strip_prefix(&renamed) {
+        Some(rest)
+            if published.pointer("/components/schemas/Error").is_some()
+                && published.pointer(&renamed).is_none() =>
+        {
+            format!("/components/schemas/Error{rest}")
+        }
+        _ => at,
+    };
+    Error::at(
+        file,
+        at,
+        format!("{what}, so the generated crate would not compile"),
+        HINT,
+    )
+}
+
+fn shown(module: &str) -> &str {
+    if module.is_empty() { "crate" } else { module }
+}
+
+/// The component schema that becomes the Rust type `ty` (or its builder `tyBuilder`).
+fn schema_of(spec: &Value, ty: &str) -> Option<String> {
+    let base = ty.strip_suffix("Builder");
+    schemas(spec)
+        .map(|(name, _)| name)
+        .find(|name| type_name(name) == ty)
+        .or_else(|| {
+            schemas(spec)
+                .map(|(n, _)| n)
+                .find(|n| Some(type_name(n).as_str()) == base)
+        })
+        .map(|name| pointer(["components", "schemas", name.as_str()]))
+}
+
+fn property_of(spec: &Value, schema_at: &str, field: &str) -> Option<String> {
+    let properties = spec
+        .pointer(&format!("{schema_at}/properties"))?
+        .as_object()?;
+    let name = properties.keys().find(|p| field_name(p) == field)?;
+    Some(format!(
+        "{schema_at}/properties/{}",
+        crate::spec::escape(name)
+    ))
+}
+
+fn operation_of(spec: &Value, method: &str) -> Option<String> {
+    let op = operations(spec)
+        .into_iter()
+        .find(|op| op.id().is_some_and(|id| method_name(id) == method))?;
+    Some(format!("{}/operationId", op.pointer))
+}
+
+/// The parameter (or request body) of the operation whose builder is `builder`
+/// that becomes `name`; else the operation.
+fn parameter_of(spec: &Value, builder: &str, name: &str) -> Option<String> {
+    let op = operations(spec)
+        .into_iter()
+        .find(|op| op.id().is_some_and(|id| builder_name(id) == builder))?;
+    for list in [
+        format!("{}/parameters", op.pointer),
+        pointer(["paths", op.path, "parameters"]),
+    ] {
+        let params = spec.pointer(&list).and_then(Value::as_array);
+        for (i, p) in params.into_iter().flatten().enumerate() {
+            let p = crate::spec::deref(spec, p);
+            if p["name"]
+                .as_str()
+                .is_some_and(|n| parameter_name(n) == name)
+            {
+                return Some(format!("{list}/{i}"));
+            }
+        }
+    }
+    if op.value.get("requestBody").is_some() {
+        return Some(format!("{}/requestBody", op.pointer));
+    }
+    Some(op.pointer)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn workspace() -> &'static Path {
+        Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+    }
+
+    #[test]
+    fn reserved_names_come_from_progenitor_and_the_hand_written_layer() {
+        let reserved = reserved(&hand_written(workspace()));
+        for name in [
+            "baseurl",
+            "client",
+            "api_version",
+            "inner",
+            "new",
+            "post",
+            "pre",
+            "exec",
+            "with_options",
+            "wait_for_run",
+            "from_env",
+            "builder",
+            "mount",
+            "start",
+        ] {
+            assert!(
+                reserved.contains_key(name),
+                "{name} not reserved: {reserved:#?}"
+            );
+        }
+        assert!(
+            reserved["with_options"].contains("oz-api/src/options.rs"),
+            "{reserved:#?}"
+        );
+        // Operations the hand-written layer calls, and fields read by `send`, are not.
+        for name in ["list_runs", "get_run", "get", "send"] {
+            assert!(
+                !reserved.contains_key(name),
+                "{name} reserved: {reserved:#?}"
+            );
+        }
+    }
+
+    /// A method added to a hand-written `impl Client` is reserved without a
+    /// list: an operation of that name is renamed, and the crate keeps both.
+    #[test]
+    fn a_new_hand_written_method_renames_the_operation_named_like_it() {
+        let root = tempfile::tempdir().unwrap();
+        for file in [crate::SPEC, crate::FIXES] {
+            let to = root.path().join(file);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(workspace().join(file), to).unwrap();
+        }
+        let src = root.path().join(HAND_WRITTEN);
+        std::fs::create_dir_all(&src).unwrap();
+        let spec_path = root.path().join(crate::SPEC);
+        let text = std::fs::read_to_string(&spec_path).unwrap();
+        let mut spec = crate::load::parse(&text, "spec").unwrap();
+        spec["paths"]["/agent/frobs"] = json!({"get": {
+            "operationId": "frobnicate",
+            "responses": {"204": {"description": "ok"}}
+        }});
+        // JSON is YAML.
+        std::fs::write(&spec_path, spec.to_string()).unwrap();
+
+        let generated = crate::run(root.path(), &spec_path).unwrap();
+        assert!(crate::code::client_methods(&generated.code).contains_key("frobnicate"));
+
+        std::fs::write(
+            src.join("frobs.rs"),
+            "use crate::Client;\nimpl Client {\n    pub fn frobnicate(&self) {}\n}\n",
+        )
+        .unwrap();
+        assert!(reserved(&hand_written(root.path()))["frobnicate"].contains("oz-api/src/frobs.rs"));
+        let generated = crate::run(root.path(), &spec_path).unwrap();
+        let methods = crate::code::client_methods(&generated.code);
+        assert!(!methods.contains_key("frobnicate"), "{:?}", methods.keys());
+        assert!(methods.contains_key("frobnicate_operation"));
+        assert!(
+            generated.warnings.iter().any(|w| w
+                .contains("operationId `frobnicate` is generated as `frobnicate_operation`")
+                && w.contains("oz-api/src/frobs.rs")),
+            "{:?}",
+            generated.warnings
+        );
+    }
+
+    /// The backstop reads the hand-written layer too: a hand-written method
+    /// on an operation builder that a parameter's setter meets is refused at
+    /// the parameter.
+    #[test]
+    fn a_duplicate_is_refused_at_the_spec_item_it_came_from() {
+        let spec = json!({"paths": {"/r/{id}": {"get": {
+            "operationId": "getR",
+            "parameters": [{"name": "id", "in": "path"}, {"name": "frob", "in": "query"}]
+        }}}, "components": {"schemas": {"Thing": {"properties": {"frob": {}}}}}});
+        let code: syn::File = syn::parse_quote! {
+            pub mod builder {
+                pub struct GetR<'a> { client: &'a super::Client, frob: Option<String> }
+                impl<'a> GetR<'a> { pub fn frob(self) -> Self { self } }
+            }
+            pub mod types {
+                pub struct Thing { pub frob: String, pub frob: String }
+            }
+        };
+        let hand = HandWritten(vec![(
+            "oz-api/src/frobs.rs".into(),
+            syn::parse_quote! {
+                use crate::builder;
+                impl<'a> builder::GetR<'a> { pub fn frob(self) {} }
+            },
+        )]);
+        let e = check(&spec, &spec, &code, &hand, "spec").unwrap_err();
+        assert_eq!(
+            e.location,
+            crate::Location::Pointer("/components/schemas/Thing/properties/frob".into()),
+            "{e}"
+        );
+        let code: syn::File = syn::parse_quote! {
+            pub mod builder {
+                impl<'a> GetR<'a> { pub fn frob(self) -> Self { self } }
+            }
+        };
+        let e = check(&spec, &spec, &code, &hand, "spec").unwrap_err();
+        assert_eq!(
+            e.location,
+            crate::Location::Pointer("/paths/~1r~1{id}/get/parameters/1".into()),
+            "{e}"
+        );
+        assert!(
+            e.message.contains("oz-api/src/frobs.rs `GetR::frob`"),
+            "{e}"
+        );
+        assert!(check(&spec, &spec, &code, &HandWritten(Vec::new()), "spec").is_ok());
+    }
+}
