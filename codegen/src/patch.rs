@@ -1179,6 +1179,33 @@ struct LeanSend {
     api_version: Option<Args>,
     /// `info.operation_id` of the `send` being visited, for decode errors.
     operation: Option<syn::LitStr>,
+    /// The `send`'s client binding (`client`, or `_client` beside a parameter
+    /// named `client`), which reads bodies within its limit.
+    client: Option<syn::Ident>,
+}
+
+/// The client a `let Self { client, .. } = self;` binds: progenitor prefixes
+/// `_` to its name while a parameter has it, so the longest `_*client` is it.
+fn client_binding(stmt: &syn::Stmt) -> Option<syn::Ident> {
+    let syn::Stmt::Local(local) = stmt else {
+        return None;
+    };
+    let syn::Pat::Struct(pattern) = &local.pat else {
+        return None;
+    };
+    if !pattern.path.is_ident("Self") {
+        return None;
+    }
+    pattern
+        .fields
+        .iter()
+        .filter_map(|f| match &f.member {
+            syn::Member::Named(m) if m.to_string().trim_start_matches('_') == "client" => {
+                Some(m.clone())
+            }
+            _ => None,
+        })
+        .max_by_key(|m| m.to_string().len())
 }
 
 /// The `operation_id` of a `let info = OperationInfo { operation_id: "…" };`.
@@ -1265,6 +1292,9 @@ impl VisitMut for LeanSend {
         if let Some(id) = block.stmts.iter().find_map(operation_info) {
             self.operation = Some(id);
         }
+        if let Some(client) = block.stmts.iter().find_map(client_binding) {
+            self.client = Some(client);
+        }
         let Some((at, args)) = api_version_only_map(block) else {
             return visit_mut::visit_block_mut(self, block);
         };
@@ -1341,8 +1371,11 @@ impl VisitMut for LeanSend {
                     }
                     // Read within the client's body limit.
                     [.., ty, f] if ty == "ResponseValue" && f == "from_response" => {
+                        let Some(client) = self.client.clone() else {
+                            return;
+                        };
                         let operation = self.operation_name();
-                        call.args.insert(0, parse_quote!(client));
+                        call.args.insert(0, parse_quote!(#client));
                         call.args.push(parse_quote!(#operation));
                         parse_quote!(crate::hooks::json)
                     }
@@ -2260,6 +2293,7 @@ mod tests {
             file(quote::quote! {
                 impl Send {
                     pub async fn send(self) {
+                        let Self { _client, client } = self;
                         let info = OperationInfo { operation_id: "get_thing" };
                         let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
                         header_map.append(
@@ -2281,7 +2315,7 @@ mod tests {
         let text = prettyplease::unparse(&code);
         assert!(
             text.contains(".headers(header_map)")
-                && text.contains("crate::hooks::json(client, response, \"get_thing\")"),
+                && text.contains("crate::hooks::json(_client, response, \"get_thing\")"),
             "{text}"
         );
         // api-version alone: set on the request builder.

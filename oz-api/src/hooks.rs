@@ -339,8 +339,14 @@ fn dot_segment(value: &(impl std::fmt::Display + ?Sized)) -> Option<String> {
     };
     std::fmt::write(&mut start, format_args!("{value}")).ok()?;
     let text = &start.bytes[..start.len];
-    let decoded: Vec<u8> = percent_encoding::percent_decode(text).collect();
-    matches!(&decoded[..], b"" | b"." | b"..").then(|| String::from_utf8_lossy(text).into_owned())
+    let mut dots = 0;
+    for byte in percent_encoding::percent_decode(text) {
+        if byte != b'.' || dots == 2 {
+            return None;
+        }
+        dots += 1;
+    }
+    Some(String::from_utf8_lossy(text).into_owned())
 }
 
 /// A path parameter that would not stay in its segment; nothing was sent.
