@@ -243,8 +243,9 @@ fn mark_exhausted(mut response: Response) -> Response {
 }
 
 /// Whether an error response is worth retrying: `None` if not, else the
-/// server's requested delay, if any. Reads the body to find `retryable`,
-/// then hands back an identical response.
+/// server's requested delay, if any. Reads a JSON body (the API's problem) to
+/// find `retryable`, then hands back an identical response; any other body
+/// (a storage host's XML for a download, a proxy's page) is left unread.
 async fn classify(
     response: Response,
     idempotent: bool,
@@ -254,6 +255,14 @@ async fn classify(
     let retry_after = retry_after(response.headers(), SystemTime::now());
     if retryable_status(status, idempotent) {
         return Ok((response, Some(retry_after)));
+    }
+    let json = response
+        .headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|t| t.to_str().ok())
+        .is_some_and(|t| t.contains("json"));
+    if !json {
+        return Ok((response, None));
     }
     let (response, body) = buffer(response, max_body_bytes).await?;
     let says_retryable = serde_json::from_slice::<serde_json::Value>(&body)
