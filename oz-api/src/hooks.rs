@@ -339,14 +339,11 @@ fn dot_segment(value: &(impl std::fmt::Display + ?Sized)) -> Option<String> {
     };
     std::fmt::write(&mut start, format_args!("{value}")).ok()?;
     let text = &start.bytes[..start.len];
-    let mut dots = 0;
-    for byte in percent_encoding::percent_decode(text) {
-        if byte != b'.' || dots == 2 {
-            return None;
-        }
-        dots += 1;
-    }
-    Some(String::from_utf8_lossy(text).into_owned())
+    // At most two bytes once decoded, and each a dot.
+    let only_dots = percent_encoding::percent_decode(text)
+        .enumerate()
+        .all(|(i, byte)| byte == b'.' && i < 2);
+    only_dots.then(|| String::from_utf8_lossy(text).into_owned())
 }
 
 /// A path parameter that would not stay in its segment; nothing was sent.
