@@ -1,6 +1,6 @@
 //! The oz-api generation pipeline, one module per stage in the order data flows:
 //! `load` -> `fix` -> `normalize` -> `validate` -> `remodel` (+ `needs`) ->
-//! `generate` -> `patch` -> `mock` -> `format` -> [`write`].
+//! `generate` -> `patch` -> `mock` -> `docs` -> `format` -> [`write`].
 //!
 //! Shared models: [`spec`] (operations, pointers, `$ref`s, the schema walk),
 //! `naming` (Rust names as progenitor and typify make them), `code` (queries
@@ -9,6 +9,7 @@
 
 pub mod changelog;
 mod code;
+pub mod docs;
 pub mod drift;
 pub mod error;
 mod fix;
@@ -130,6 +131,9 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
     lap("patch");
     let mock_warnings = mock::add(&openapi, &mut code);
     lap("mock");
+    // Last change to the code: nothing added after it escapes it.
+    docs::make_text(&mut code);
+    lap("docs");
 
     let files = vec![
         OutputFile {
