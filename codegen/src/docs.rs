@@ -148,11 +148,17 @@ fn rewrite(attrs: &mut Vec<Attribute>) {
         return;
     };
     let texts: Vec<&str> = fragments.iter().map(|(_, t)| t.as_str()).collect();
+    let raw = texts.join("\n");
+    let unsafe_chars = raw.chars().any(|c| c == '\r' || is_bidi(c));
+    // A code block needs a fence or 4 columns of indentation (4 spaces or a
+    // tab): most docs have neither and are not parsed (regen time).
+    let may_hold_code = ["```", "~~~", "    ", "\t"].iter().any(|p| raw.contains(p));
+    if !unsafe_chars && !may_hold_code {
+        return;
+    }
     let doc = unindent(&texts);
     // Either reading (unindented or not) may be rustdoc's, depending on how the
     // fragments are printed: rewrite when either has a code block.
-    let raw = texts.join("\n");
-    let unsafe_chars = raw.chars().any(|c| c == '\r' || is_bidi(c));
     if !unsafe_chars && code_blocks(&doc).is_empty() && code_blocks(&raw).is_empty() {
         return;
     }
