@@ -90,10 +90,10 @@ pub fn published_spec_value() -> serde_json::Value {
     codegen::load::parse(&published_spec(), "spec/oz-api.yaml").unwrap()
 }
 
-/// Every code block in the docs of `rust` (a generated file) that is not a
-/// `text` block, as `node: info` (`indented` for an indented block): what
-/// rustdoc would compile and run as a doctest. Docs are read per documented
-/// node, fragments joined as rustdoc joins them, and each fragment alone too.
+/// The documented nodes of `rust` (a generated file) with a code block that is
+/// not a `text` block, as `node: info` of the first such block (`indented` for
+/// an indented one): what rustdoc would compile and run as a doctest. Docs are
+/// read per node, fragments joined as rustdoc joins them, and each alone too.
 pub fn doctests_in(rust: &str) -> Vec<String> {
     // VisitMut: the workspace's syn has `visit-mut` (not `visit`) enabled.
     use syn::visit_mut::VisitMut;
@@ -103,13 +103,15 @@ pub fn doctests_in(rust: &str) -> Vec<String> {
         fn check(&mut self, node: &str, attrs: &[syn::Attribute]) {
             let fragments: Vec<String> = attrs.iter().filter_map(doc_of).collect();
             let joined = fragments.join("\n");
-            for doc in fragments.iter().chain([&joined]) {
-                for info in codegen::docs::code_blocks(doc) {
-                    if info.as_deref() != Some("text") {
-                        let info = info.unwrap_or_else(|| "indented".into());
-                        self.0.push(format!("{node}: {info}"));
-                    }
-                }
+            // One finding per node: the first block that is not text.
+            let found = [&joined]
+                .into_iter()
+                .chain(&fragments)
+                .flat_map(|doc| codegen::docs::code_blocks(doc))
+                .find(|info| info.as_deref() != Some("text"));
+            if let Some(info) = found {
+                let info = info.unwrap_or_else(|| "indented".into());
+                self.0.push(format!("{node}: {info}"));
             }
         }
     }
