@@ -147,6 +147,9 @@ const DOC_KEYS: [&str; 5] = ["description", "summary", "example", "examples", "t
 
 impl Diff {
     fn push(&mut self, effect: Effect, text: String) {
+        // One line each: names from the spec cannot start a Markdown block or
+        // end the changelog's generated part.
+        let text = crate::format::one_line(&text);
         self.changes.push(Change { effect, text });
     }
 

@@ -1,7 +1,7 @@
 //! The oz-api generation pipeline, one module per stage in the order data flows:
 //! `load` -> `fix` -> `normalize` -> `validate` -> `remodel` (+ `needs`,
 //! `names` renaming operations) -> `generate` -> `patch` -> `mock` -> `names`
-//! (the backstop) -> `format` -> [`write`].
+//! (the backstop) -> `docs` -> `format` -> [`write`].
 //!
 //! Shared models: [`spec`] (operations, pointers, `$ref`s, the schema walk),
 //! `naming` (Rust names as progenitor and typify make them), `code` (queries
@@ -10,6 +10,7 @@
 
 pub mod changelog;
 mod code;
+pub mod docs;
 pub mod drift;
 pub mod error;
 mod fix;
@@ -79,12 +80,15 @@ impl Generated {
 pub struct Options {
     /// Every object type keeps the members it does not know (`extra`).
     pub keep_unknown_members: bool,
+    /// Bounds on the spec (size; see [`load`]).
+    pub limits: load::Limits,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Options {
             keep_unknown_members: true,
+            limits: load::Limits::default(),
         }
     }
 }
@@ -103,7 +107,7 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
         stages.push((name, clock.elapsed()));
         clock = Instant::now();
     };
-    let (spec_name, mut document) = load_outlined(root, spec)?;
+    let (spec_name, mut document) = load_outlined(root, spec, &options.limits)?;
     let fixes = load_fixes(root)?;
     lap("load");
 
@@ -115,7 +119,7 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
     let sha = normalize::sha256(&canonical_text);
     lap("normalize");
 
-    validate::validate(&canonical, &spec_name)?;
+    validate::validate(&canonical, &spec_name, &options.limits)?;
     let operations = spec::operations(&canonical).len();
     lap("validate");
 
@@ -137,6 +141,9 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
     lap("mock");
     names::check(&canonical, &remodelled, &code, &hand_written, &spec_name)?;
     lap("names");
+    // Last change to the code: nothing added after it escapes it.
+    docs::make_text(&mut code);
+    lap("docs");
 
     let files = vec![
         OutputFile {
@@ -186,7 +193,8 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
 /// the reference `run` is measured against. Returns the formatted Rust file, or
 /// why progenitor could not generate it. Nothing is written.
 pub fn run_plain(root: &Path, spec: &Path) -> std::result::Result<String, String> {
-    let (spec_name, mut document) = load_outlined(root, spec).map_err(|e| e.to_string())?;
+    let (spec_name, mut document) =
+        load_outlined(root, spec, &load::Limits::default()).map_err(|e| e.to_string())?;
     let fixes = load_fixes(root).map_err(|e| e.to_string())?;
     fix::apply(&mut document, &fixes, FIXES).map_err(|e| e.to_string())?;
     let canonical = normalize::canonical(&document);
@@ -200,9 +208,13 @@ pub fn run_plain(root: &Path, spec: &Path) -> std::result::Result<String, String
 
 /// Loads a spec and checks it is an OpenAPI 3.0 document at all (before fixes,
 /// so that a wrong file is not reported as a stale fix). Returns its display name too.
-fn load_outlined(root: &Path, spec: &Path) -> Result<(String, serde_json::Value)> {
+fn load_outlined(
+    root: &Path,
+    spec: &Path,
+    limits: &load::Limits,
+) -> Result<(String, serde_json::Value)> {
     let spec_name = display_name(root, spec);
-    let document = load::load_file(spec, &spec_name)?;
+    let document = load::load_file_with(spec, &spec_name, limits)?;
     validate::outline(&document, &spec_name)?;
     Ok((spec_name, document))
 }
@@ -223,7 +235,7 @@ fn load_fixes(root: &Path) -> Result<fix::FixFile> {
 /// applied (an older or newer spec may not need them all), normalized.
 /// Returns the spec and the ids of the fixes that did not fit.
 pub fn comparable_spec(root: &Path, spec: &Path) -> Result<(serde_json::Value, Vec<String>)> {
-    let (_, mut document) = load_outlined(root, spec)?;
+    let (_, mut document) = load_outlined(root, spec, &load::Limits::default())?;
     let skipped = fix::apply_where_they_fit(&mut document, &load_fixes(root)?);
     Ok((normalize::canonical(&document), skipped))
 }

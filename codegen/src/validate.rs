@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::error::{Error, Result};
+use crate::load::{Limits, RAISE_SIZE};
 use crate::naming::{enum_variants, field_name, method_name, parameter_name, type_name};
 use crate::spec::{
     Operation, SCHEMAS_LIST, deref, escape, operations, pointer, schema_ref, schemas, string_enum,
@@ -43,13 +44,65 @@ pub fn outline(spec: &Value, file: &str) -> Result<()> {
 }
 
 /// Checks `spec` (the fixed, normalized document). `file` names it in errors.
-pub fn validate(spec: &Value, file: &str) -> Result<openapiv3::OpenAPI> {
+pub fn validate(spec: &Value, file: &str, limits: &Limits) -> Result<openapiv3::OpenAPI> {
     outline(spec, file)?;
+    check_weight(spec, file, limits)?;
     check_refs(spec, spec, &mut String::new(), file)?;
     check_ref_cycles(spec, file)?;
     check_rust_names(spec, file)?;
     check_operations(spec, file)?;
     parse(spec, file)
+}
+
+/// What one operation weighs against [`check_weight`]'s limit; a schema weighs 1.
+/// Measured on the debug build (BENCHMARKS.md, "Regen's bounds"): regen takes
+/// ~19 ms per tiny operation and ~2.2 ms per schema (component, property, inline).
+pub const OPERATION_WEIGHT: u64 = 8;
+
+/// Enum values that weigh as much as a schema (20,000 values take 4.3 s).
+pub const ENUM_VALUES_PER_WEIGHT: u64 = 8;
+
+/// Bytes of the size limit per unit of weight: the default 4 MiB allows a weight
+/// of 4096, which regen generates in ~10 s and under 600 MB (at most 512 tiny
+/// operations, or 4096 schemas); today's spec weighs 884 (28 operations, 660 schemas).
+pub const BYTES_PER_WEIGHT: u64 = 1024;
+
+/// Regen's time and memory grow with what progenitor and our stages generate,
+/// and a spec of many tiny operations or schemas fits in few bytes: refuse one
+/// that would take minutes, at the operation or schema that crosses the limit.
+fn check_weight(spec: &Value, file: &str, limits: &Limits) -> Result<()> {
+    let limit = limits.max_spec_bytes / BYTES_PER_WEIGHT;
+    let (mut weight, mut over) = (0, None::<String>);
+    let operations_seen = operations(spec).len() as u64;
+    for op in operations(spec) {
+        weight += OPERATION_WEIGHT;
+        if weight > limit && over.is_none() {
+            over = Some(op.pointer);
+        }
+    }
+    let mut schemas_seen = 0u64;
+    walk_schemas(spec, &mut |at, schema| {
+        schemas_seen += 1;
+        let values = schema["enum"].as_array().map_or(0, Vec::len) as u64;
+        weight += 1 + values / ENUM_VALUES_PER_WEIGHT;
+        if weight > limit && over.is_none() {
+            over = Some(at.to_string());
+        }
+    });
+    let Some(at) = over else { return Ok(()) };
+    Err(Error::at(
+        file,
+        at,
+        format!(
+            "the spec is too large to generate: {operations_seen} operations and \
+             {schemas_seen} schemas weigh {weight} (an operation {OPERATION_WEIGHT}, a schema 1, \
+             {ENUM_VALUES_PER_WEIGHT} enum values 1), \
+             over the limit of {limit} (the size limit of {} bytes / {BYTES_PER_WEIGHT}); \
+             this is where it is crossed",
+            limits.max_spec_bytes
+        ),
+        format!("regen of it would take minutes; {RAISE_SIZE}"),
+    ))
 }
 
 /// Parses a checked document into openapiv3's model. Everything about the shape

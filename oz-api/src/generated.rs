@@ -16334,7 +16334,7 @@ If not provided, lists agents from all accessible environments.
 - "name": Sort alphabetically by name (default)
 - "last_run": Sort by most recently used
 
-```ignore
+```text
 let response = client.list_agents()
     .include_malformed_skills(include_malformed_skills)
     .refresh(refresh)
@@ -16357,7 +16357,7 @@ Sends a `GET` request to `/agent/artifacts/{artifactUid}`
 
 Arguments:
 - `artifact_uid`: The unique identifier (UUID) of the artifact
-```ignore
+```text
 let response = client.get_artifact()
     .artifact_uid(artifact_uid)
     .send()
@@ -16374,7 +16374,7 @@ Worker presence is derived from worker websocket heartbeats and may be briefly s
 
 Sends a `GET` request to `/agent/connected-self-hosted-workers`
 
-```ignore
+```text
 let response = client.list_connected_self_hosted_workers()
     .send()
     .await;
@@ -16393,7 +16393,7 @@ Sends a `GET` request to `/agent/conversations/{conversation_id}`
 
 Arguments:
 - `conversation_id`: The unique identifier of the conversation
-```ignore
+```text
 let response = client.get_conversation()
     .conversation_id(conversation_id)
     .send()
@@ -16415,7 +16415,7 @@ Arguments:
 - `name`: alphabetical by environment name
 - `last_updated`: most recently updated first (default)
 
-```ignore
+```text
 let response = client.list_environments()
     .sort_by(sort_by)
     .send()
@@ -16432,7 +16432,7 @@ Each agent includes an `available` flag indicating whether it is within the team
 
 Sends a `GET` request to `/agent/identities`
 
-```ignore
+```text
 let response = client.list_agent_identities()
     .send()
     .await;
@@ -16448,7 +16448,7 @@ Agents can be used as the execution principal for team-owned runs.
 
 Sends a `POST` request to `/agent/identities`
 
-```ignore
+```text
 let response = client.create_agent()
     .body(body)
     .send()
@@ -16467,7 +16467,7 @@ Sends a `GET` request to `/agent/identities/{uid}`
 
 Arguments:
 - `uid`: The unique identifier of the agent
-```ignore
+```text
 let response = client.get_agent()
     .uid(uid)
     .send()
@@ -16486,7 +16486,7 @@ Sends a `PUT` request to `/agent/identities/{uid}`
 Arguments:
 - `uid`: The unique identifier of the agent
 - `body`
-```ignore
+```text
 let response = client.update_agent()
     .uid(uid)
     .body(body)
@@ -16506,7 +16506,7 @@ Sends a `DELETE` request to `/agent/identities/{uid}`
 
 Arguments:
 - `uid`: The unique identifier of the agent
-```ignore
+```text
 let response = client.delete_agent()
     .uid(uid)
     .send()
@@ -16523,7 +16523,7 @@ The response includes which model is the default, as well as per-model metadata 
 
 Sends a `GET` request to `/agent/models`
 
-```ignore
+```text
 let response = client.list_models()
     .send()
     .await;
@@ -16539,7 +16539,7 @@ The agent will be queued for execution and assigned a unique run ID.
 
 Sends a `POST` request to `/agent/run`
 
-```ignore
+```text
 let response = client.run_agent()
     .body(body)
     .send()
@@ -16590,7 +16590,7 @@ Alias for skill_spec.
 Can be specified multiple times to match any of the given states.
 
 - `updated_after`: Filter runs updated after this timestamp (RFC3339 format)
-```ignore
+```text
 let response = client.list_runs()
     .ancestor_run_id(ancestor_run_id)
     .artifact_type(artifact_type)
@@ -16627,7 +16627,7 @@ The agent will be queued for execution and assigned a unique run ID.
 
 Sends a `POST` request to `/agent/runs`
 
-```ignore
+```text
 let response = client.create_run()
     .body(body)
     .send()
@@ -16645,7 +16645,7 @@ Sends a `GET` request to `/agent/runs/{runId}`
 
 Arguments:
 - `run_id`: The unique identifier of the run
-```ignore
+```text
 let response = client.get_run()
     .run_id(run_id)
     .send()
@@ -16668,7 +16668,7 @@ Sends a `POST` request to `/agent/runs/{runId}/cancel`
 
 Arguments:
 - `run_id`: The unique identifier of the run to cancel
-```ignore
+```text
 let response = client.cancel_run()
     .run_id(run_id)
     .send()
@@ -16687,7 +16687,7 @@ Sends a `GET` request to `/agent/runs/{runId}/conversation`
 
 Arguments:
 - `run_id`: The unique identifier of the run
-```ignore
+```text
 let response = client.get_run_conversation()
     .run_id(run_id)
     .send()
@@ -16708,7 +16708,7 @@ Sends a `POST` request to `/agent/runs/{runId}/followups`
 Arguments:
 - `run_id`: The unique identifier of the run
 - `body`
-```ignore
+```text
 let response = client.submit_run_followup()
     .run_id(run_id)
     .body(body)
@@ -16727,7 +16727,7 @@ Sends a `GET` request to `/agent/runs/{runId}/timeline`
 
 Arguments:
 - `run_id`: The unique identifier of the run
-```ignore
+```text
 let response = client.get_run_timeline()
     .run_id(run_id)
     .send()
@@ -16746,7 +16746,7 @@ Sends a `GET` request to `/agent/runs/{runId}/transcript`
 
 Arguments:
 - `run_id`: The unique identifier of the run
-```ignore
+```text
 let response = client.get_run_transcript()
     .run_id(run_id)
     .send()
@@ -16763,7 +16763,7 @@ Results are sorted alphabetically by name.
 
 Sends a `GET` request to `/agent/schedules`
 
-```ignore
+```text
 let response = client.list_scheduled_agents()
     .send()
     .await;
@@ -16779,7 +16779,7 @@ The agent will be triggered automatically based on the cron expression.
 
 Sends a `POST` request to `/agent/schedules`
 
-```ignore
+```text
 let response = client.create_scheduled_agent()
     .body(body)
     .send()
@@ -16797,7 +16797,7 @@ Sends a `GET` request to `/agent/schedules/{scheduleId}`
 
 Arguments:
 - `schedule_id`: The unique identifier of the scheduled agent
-```ignore
+```text
 let response = client.get_scheduled_agent()
     .schedule_id(schedule_id)
     .send()
@@ -16817,7 +16817,7 @@ Sends a `PUT` request to `/agent/schedules/{scheduleId}`
 Arguments:
 - `schedule_id`: The unique identifier of the scheduled agent
 - `body`
-```ignore
+```text
 let response = client.update_scheduled_agent()
     .schedule_id(schedule_id)
     .body(body)
@@ -16837,7 +16837,7 @@ Sends a `DELETE` request to `/agent/schedules/{scheduleId}`
 
 Arguments:
 - `schedule_id`: The unique identifier of the scheduled agent
-```ignore
+```text
 let response = client.delete_scheduled_agent()
     .schedule_id(schedule_id)
     .send()
@@ -16856,7 +16856,7 @@ Sends a `POST` request to `/agent/schedules/{scheduleId}/pause`
 
 Arguments:
 - `schedule_id`: The unique identifier of the scheduled agent
-```ignore
+```text
 let response = client.pause_scheduled_agent()
     .schedule_id(schedule_id)
     .send()
@@ -16875,7 +16875,7 @@ Sends a `POST` request to `/agent/schedules/{scheduleId}/resume`
 
 Arguments:
 - `schedule_id`: The unique identifier of the scheduled agent
-```ignore
+```text
 let response = client.resume_scheduled_agent()
     .schedule_id(schedule_id)
     .send()
@@ -16893,7 +16893,7 @@ This may only be called from within a cloud agent execution environment whose ta
 
 Sends a `GET` request to `/harness-support/transcript`
 
-```ignore
+```text
 let response = client.get_transcript_download()
     .send()
     .await;

@@ -98,3 +98,96 @@ pub fn published_spec() -> String {
 pub fn published_spec_value() -> serde_json::Value {
     codegen::load::parse(&published_spec(), "spec/oz-api.yaml").unwrap()
 }
+
+/// The documented nodes of `rust` (a generated file) with a code block that is
+/// not a `text` block, as `node: info` of the first such block (`indented` for
+/// an indented one): what rustdoc would compile and run as a doctest. Docs are
+/// read per node, fragments joined as rustdoc joins them, and each alone too.
+pub fn doctests_in(rust: &str) -> Vec<String> {
+    // VisitMut: the workspace's syn has `visit-mut` (not `visit`) enabled.
+    use syn::visit_mut::VisitMut;
+
+    struct Docs(Vec<String>);
+    impl Docs {
+        fn check(&mut self, node: &str, attrs: &[syn::Attribute]) {
+            let fragments: Vec<String> = attrs.iter().filter_map(doc_of).collect();
+            let joined = fragments.join("\n");
+            // One finding per node: the first block that is not text.
+            let found = [&joined]
+                .into_iter()
+                .chain(&fragments)
+                .flat_map(|doc| codegen::docs::code_blocks(doc))
+                .find(|info| info.as_deref() != Some("text"));
+            if let Some(info) = found {
+                let info = info.unwrap_or_else(|| "indented".into());
+                self.0.push(format!("{node}: {info}"));
+            }
+        }
+    }
+    fn doc_of(attr: &syn::Attribute) -> Option<String> {
+        let syn::Meta::NameValue(nv) = &attr.meta else {
+            return None;
+        };
+        match &nv.value {
+            syn::Expr::Lit(syn::ExprLit {
+                lit: syn::Lit::Str(s),
+                ..
+            }) if nv.path.is_ident("doc") => Some(s.value()),
+            _ => None,
+        }
+    }
+    impl VisitMut for Docs {
+        fn visit_item_mut(&mut self, item: &mut syn::Item) {
+            use syn::Item as I;
+            let attrs = match item {
+                I::Const(i) => &i.attrs,
+                I::Enum(i) => &i.attrs,
+                I::ExternCrate(i) => &i.attrs,
+                I::Fn(i) => &i.attrs,
+                I::ForeignMod(i) => &i.attrs,
+                I::Impl(i) => &i.attrs,
+                I::Macro(i) => &i.attrs,
+                I::Mod(i) => &i.attrs,
+                I::Static(i) => &i.attrs,
+                I::Struct(i) => &i.attrs,
+                I::Trait(i) => &i.attrs,
+                I::TraitAlias(i) => &i.attrs,
+                I::Type(i) => &i.attrs,
+                I::Union(i) => &i.attrs,
+                I::Use(i) => &i.attrs,
+                _ => &Vec::new(),
+            };
+            self.check("item", attrs);
+            syn::visit_mut::visit_item_mut(self, item);
+        }
+        fn visit_impl_item_fn_mut(&mut self, item: &mut syn::ImplItemFn) {
+            self.check(&format!("fn {}", item.sig.ident), &item.attrs);
+            syn::visit_mut::visit_impl_item_fn_mut(self, item);
+        }
+        fn visit_impl_item_const_mut(&mut self, item: &mut syn::ImplItemConst) {
+            self.check("impl const", &item.attrs);
+        }
+        fn visit_impl_item_type_mut(&mut self, item: &mut syn::ImplItemType) {
+            self.check("impl type", &item.attrs);
+        }
+        fn visit_trait_item_mut(&mut self, item: &mut syn::TraitItem) {
+            if let syn::TraitItem::Fn(f) = item {
+                self.check("trait fn", &f.attrs);
+            }
+            syn::visit_mut::visit_trait_item_mut(self, item);
+        }
+        fn visit_field_mut(&mut self, field: &mut syn::Field) {
+            self.check("field", &field.attrs);
+            syn::visit_mut::visit_field_mut(self, field);
+        }
+        fn visit_variant_mut(&mut self, variant: &mut syn::Variant) {
+            self.check(&format!("variant {}", variant.ident), &variant.attrs);
+            syn::visit_mut::visit_variant_mut(self, variant);
+        }
+    }
+    let mut file: syn::File = syn::parse_str(rust).expect("the generated file parses");
+    let mut docs = Docs(Vec::new());
+    docs.check("file", &file.attrs);
+    docs.visit_file_mut(&mut file);
+    docs.0
+}

@@ -264,7 +264,19 @@ impl EntryRun {
 }
 
 fn run_corpus(root: &Path, published: &Value, failures: &mut Vec<String>) -> Vec<EntryRun> {
-    let entries = corpus::load_dir(&root.join("tests/evolution"));
+    // The hostile specs that must regenerate (tests/hostile/) are compiled here
+    // too, in the same batch; xtask's hostile_specs test checks the rest of them.
+    let hostile = corpus::load_dir(&root.join("tests/hostile"))
+        .into_iter()
+        .filter(|e| {
+            e.as_ref().map_or(true, |e| {
+                e.expect == Expect::Regenerates && e.edits().is_some()
+            })
+        });
+    let entries: Vec<_> = corpus::load_dir(&root.join("tests/evolution"))
+        .into_iter()
+        .chain(hostile)
+        .collect();
     let runs = parallel_map(&entries, |entry| match entry {
         Ok(entry) => run_entry(entry, published),
         Err(error) => EntryRun {
@@ -282,6 +294,21 @@ fn run_corpus(root: &Path, published: &Value, failures: &mut Vec<String>) -> Vec
     for run in &runs {
         if let Some(error) = &run.bad {
             failures.push(format!("bad corpus entry: {error}"));
+        }
+        // Text from the spec stays text (checked on the hostile entries only:
+        // parsing every entry's code would cost seconds each).
+        let hostile = entries
+            .iter()
+            .flatten()
+            .any(|e| e.stem == run.stem && e.file.parent().is_some_and(|d| d.ends_with("hostile")));
+        if let (true, Some(Ours::Generated(rust))) = (hostile, &run.ours) {
+            let doctests = tests::doctests_in(rust);
+            if !doctests.is_empty() {
+                failures.push(format!(
+                    "{}: docs would run as doctests: {doctests:?}",
+                    run.stem
+                ));
+            }
         }
     }
     runs

@@ -208,6 +208,7 @@ fn decode_cost(root: &Path, quick: bool) -> Result<(), String> {
     let types_module = |keep_unknown_members: bool| -> Result<String, String> {
         let options = codegen::Options {
             keep_unknown_members,
+            ..codegen::Options::default()
         };
         let generated = codegen::run_with(root, &root.join(codegen::SPEC), &options)
             .map_err(|e| e.to_string())?;

@@ -1,6 +1,7 @@
 //! The workspace's tasks, run as `cargo xtask COMMAND` (an alias in `.cargo/config.toml`):
 //!
-//! - `cargo xtask regen [--check] [--spec PATH] [--root DIR]`: regenerate oz-api from the spec.
+//! - `cargo xtask regen [--check] [--spec PATH] [--root DIR] [--max-spec-bytes N]`: regenerate
+//!   oz-api from the spec.
 //! - `cargo xtask diff OLD NEW [--output FILE]`: what a spec update changes for users.
 //! - `cargo xtask bench [--quick] [--only PART]`: the measurements in BENCHMARKS.md.
 //! - `cargo xtask semver [--baseline-rev REV]`: cargo-semver-checks on oz-api against
@@ -25,6 +26,7 @@
 mod bench;
 mod release;
 mod semver;
+mod watchdog;
 
 use std::ffi::OsString;
 use std::fmt;
@@ -66,6 +68,10 @@ enum Command {
         /// (default: the checkout xtask is run in)
         #[arg(long, value_name = "DIR")]
         root: Option<PathBuf>,
+        /// refuse a spec larger than N bytes, or larger once its YAML aliases are
+        /// expanded (default: $OZ_REGEN_MAX_SPEC_BYTES, else 4194304 = 4 MiB)
+        #[arg(long, value_name = "N")]
+        max_spec_bytes: Option<u64>,
     },
     /// report what changes for oz-api users between two spec files, and
     /// whether the release is breaking; Markdown to stdout or to FILE
@@ -138,7 +144,12 @@ fn main() -> ExitCode {
     let command = Cli::parse().command;
     let regen = matches!(command, Command::Regen { .. });
     let result = match command {
-        Command::Regen { check, spec, root } => run_regen(check, spec, root),
+        Command::Regen {
+            check,
+            spec,
+            root,
+            max_spec_bytes,
+        } => run_regen(check, spec, root, max_spec_bytes),
         Command::Diff { old, new, output } => diff(&old, &new, output.as_deref()),
         Command::Bench { quick, only } => bench(quick, only.as_deref()),
         Command::Release {
@@ -205,14 +216,24 @@ fn declares_workspace(path: &Path) -> bool {
     })
 }
 
-fn run_regen(check: bool, spec: Option<PathBuf>, root: Option<PathBuf>) -> Result<ExitCode, Error> {
+fn run_regen(
+    check: bool,
+    spec: Option<PathBuf>,
+    root: Option<PathBuf>,
+    max_spec_bytes: Option<u64>,
+) -> Result<ExitCode, Error> {
     let started = Instant::now();
+    let watchdog = watchdog::start()?;
     let root = match root {
         Some(root) => root,
         None => workspace_root()?,
     };
     let spec = spec.unwrap_or_else(|| root.join(codegen::SPEC));
-    let generated = codegen::run(&root, &spec)?;
+    let mut options = codegen::Options::default();
+    if let Some(max) = max_spec_bytes.map_or_else(max_spec_bytes_from_env, |n| Ok(Some(n)))? {
+        options.limits.max_spec_bytes = max;
+    }
+    let generated = codegen::run_with(&root, &spec, &options)?;
 
     for warning in &generated.warnings {
         eprintln!("warning: {warning}");
@@ -249,6 +270,7 @@ fn run_regen(check: bool, spec: Option<PathBuf>, root: Option<PathBuf>) -> Resul
     }
 
     let write_started = Instant::now();
+    watchdog.writing();
     let changed = codegen::write::write_all(&root, &generated.files)?;
     let mut stages = generated.stages.clone();
     stages.push(("write", write_started.elapsed()));
@@ -269,6 +291,23 @@ fn run_regen(check: bool, spec: Option<PathBuf>, root: Option<PathBuf>) -> Resul
         files => println!("regen: {} files changed: {}", files.len(), files.join(", ")),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `OZ_REGEN_MAX_SPEC_BYTES`, when set.
+fn max_spec_bytes_from_env() -> Result<Option<u64>, codegen::Error> {
+    const VAR: &str = "OZ_REGEN_MAX_SPEC_BYTES";
+    let Some(value) = std::env::var_os(VAR) else {
+        return Ok(None);
+    };
+    let value = value.to_string_lossy();
+    value.trim().parse().map(Some).map_err(|_| {
+        codegen::Error::new(
+            format!("${VAR}"),
+            codegen::Location::File,
+            format!("`{value}` is not a number of bytes"),
+            format!("set {VAR} to a whole number, e.g. 8388608 for 8 MiB, or unset it"),
+        )
+    })
 }
 
 fn diff(old: &Path, new: &Path, output: Option<&Path>) -> Result<ExitCode, Error> {

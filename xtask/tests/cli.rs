@@ -208,10 +208,16 @@ fn usage_errors_exit_2() {
     assert!(String::from_utf8_lossy(&help.stdout).contains(USAGE));
     let help = xtask(&["regen", "--help"]);
     assert_eq!(help.status.code(), Some(0));
+    let regen_help = String::from_utf8_lossy(&help.stdout);
     assert!(
-        String::from_utf8_lossy(&help.stdout).contains(
-            "--check        write nothing; fail with a diff if any generated file is stale"
-        )
+        regen_help.contains(
+            "--check               write nothing; fail with a diff if any generated file is stale"
+        ),
+        "{regen_help}"
+    );
+    assert!(
+        regen_help.contains("--max-spec-bytes <N>  refuse a spec larger than N bytes"),
+        "{regen_help}"
     );
 }
 
