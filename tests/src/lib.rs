@@ -56,6 +56,24 @@ impl Scratch {
         Scratch { dir }
     }
 
+    /// A scratch copy that is also a cargo workspace with an `oz-api` package
+    /// at version 0.3.0, where regen reads the version for its drift report.
+    pub fn workspace() -> Scratch {
+        let scratch = Scratch::new();
+        std::fs::write(
+            scratch.path().join("Cargo.toml"),
+            "[workspace]\nmembers = [\"oz-api\"]\nresolver = \"3\"\n",
+        )
+        .unwrap();
+        std::fs::write(
+            scratch.path().join("oz-api/Cargo.toml"),
+            "[package]\nname = \"oz-api\"\nversion = \"0.3.0\"\nedition = \"2024\"\n\n\
+             [lib]\npath = \"src/generated.rs\"\n",
+        )
+        .unwrap();
+        scratch
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

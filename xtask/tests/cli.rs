@@ -14,24 +14,6 @@ fn xtask(args: &[&str]) -> Output {
         .expect("run xtask")
 }
 
-/// A scratch copy that is also a cargo workspace with an `oz-api` package at
-/// version 0.3.0, where regen reads the version for its drift report.
-fn workspace() -> Scratch {
-    let scratch = Scratch::new();
-    std::fs::write(
-        scratch.path().join("Cargo.toml"),
-        "[workspace]\nmembers = [\"oz-api\"]\nresolver = \"3\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        scratch.path().join("oz-api/Cargo.toml"),
-        "[package]\nname = \"oz-api\"\nversion = \"0.3.0\"\nedition = \"2024\"\n\n\
-         [lib]\npath = \"src/generated.rs\"\n",
-    )
-    .unwrap();
-    scratch
-}
-
 /// Writes a copy of the published spec with one more optional `RunItem` field
 /// (an additive change) into the scratch, and returns its path.
 fn newer_spec(scratch: &Scratch) -> String {
@@ -139,7 +121,7 @@ fn check_reports_stale_files_with_a_diff_and_changes_nothing() {
 
 #[test]
 fn spec_option_regenerates_from_another_file() {
-    let scratch = workspace();
+    let scratch = Scratch::workspace();
     let mut spec = published_spec_value();
     spec["components"]["schemas"]["RunState"]["enum"]
         .as_array_mut()
@@ -530,7 +512,7 @@ fn diff_prints_a_changelog_section_or_writes_it() {
 
 #[test]
 fn regen_prints_the_drift_report_against_the_previous_spec() {
-    let scratch = workspace();
+    let scratch = Scratch::workspace();
     let newer = newer_spec(&scratch);
     let output = regen(&scratch, &["--spec", &newer]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -582,7 +564,7 @@ fn drift_report_without_a_readable_version_is_an_error() {
 #[test]
 fn check_and_regen_without_drift_do_not_run_cargo() {
     // `$CARGO` is the cargo regen runs, and it runs none unless it prints a report.
-    let scratch = workspace();
+    let scratch = Scratch::workspace();
     let run = |extra: &[&str]| {
         let root = scratch.path().to_str().unwrap();
         Command::new(env!("CARGO_BIN_EXE_xtask"))
@@ -628,7 +610,7 @@ fn regen_in(dir: &std::path::Path, vars: &[(&str, &std::path::Path)]) -> Output 
 
 #[test]
 fn run_directly_it_acts_on_the_workspace_around_the_current_directory() {
-    let here = workspace();
+    let here = Scratch::workspace();
     make_stale(&here);
     let output = regen_in(&here.path().join("oz-api/src"), &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
@@ -662,7 +644,7 @@ fn run_directly_it_acts_on_the_workspace_around_the_current_directory() {
 fn run_by_cargo_it_acts_on_the_workspace_cargo_names() {
     // `cargo run` sets xtask's CARGO_MANIFEST_DIR (and CARGO_PKG_NAME) at run time:
     // that workspace wins over the current directory's.
-    let (named, current) = (workspace(), workspace());
+    let (named, current) = (Scratch::workspace(), Scratch::workspace());
     make_stale(&named);
     make_stale(&current);
     let manifest_dir = named.path().join("xtask");

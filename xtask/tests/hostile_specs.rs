@@ -32,24 +32,6 @@ fn regen_with(scratch: &Scratch, spec: &Path, extra: &[&str], env: &[(&str, &str
         .expect("run xtask")
 }
 
-/// A scratch copy that is also a cargo workspace, where regen reads oz-api's
-/// version for its drift report (as in cli.rs).
-fn workspace() -> Scratch {
-    let scratch = Scratch::new();
-    std::fs::write(
-        scratch.path().join("Cargo.toml"),
-        "[workspace]\nmembers = [\"oz-api\"]\nresolver = \"3\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        scratch.path().join("oz-api/Cargo.toml"),
-        "[package]\nname = \"oz-api\"\nversion = \"0.3.0\"\nedition = \"2024\"\n\n\
-         [lib]\npath = \"src/generated.rs\"\n",
-    )
-    .unwrap();
-    scratch
-}
-
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -103,7 +85,7 @@ fn every_entry_of_the_hostile_corpus_ends_as_pinned() {
     let published = published_spec_value();
     for entry in entries {
         let entry = entry.unwrap_or_else(|e| panic!("{e}"));
-        let scratch = workspace();
+        let scratch = Scratch::workspace();
         // The spec keeps its file name, so refusals name it as the maintainer would see it.
         let (name, bytes) = match entry.spec(&published).unwrap() {
             SpecText::Raw(bytes) => {
@@ -134,7 +116,7 @@ fn the_docs_entry_keeps_its_prose_and_its_code_as_text() {
         .unwrap();
     let mut spec = published_spec_value();
     corpus::apply_patch(&mut spec, entry.edits().unwrap()).unwrap();
-    let scratch = workspace();
+    let scratch = Scratch::workspace();
     let rust =
         assert_regenerates_without_doctests(&scratch, &write_spec(&scratch, "s.json", &spec));
     // Docs holding an unmatched `*/` are printed as `#[doc = "…"]`, escaped.
@@ -243,7 +225,7 @@ fn a_long_ref_chain_counts_against_the_same_limit() {
 
 #[test]
 fn a_spec_path_with_a_newline_stays_in_the_header_comment() {
-    let scratch = workspace();
+    let scratch = Scratch::workspace();
     let path = scratch
         .path()
         .join("spec\n#[cfg(any())] pub fn injected() {}\n.yaml");
@@ -263,7 +245,7 @@ fn a_spec_path_with_a_newline_stays_in_the_header_comment() {
 fn the_watchdog_stops_regen_before_anything_is_written() {
     // No spec admitted by the bounds gets near the default 900 MiB; a limit of
     // 1 MiB, which every process passes, shows what happens when one does.
-    let scratch = workspace();
+    let scratch = Scratch::workspace();
     std::fs::write(scratch.path().join("oz-api/src/generated.rs"), "// stale\n").unwrap();
     let before = scratch.contents();
     let output = regen_with(
