@@ -248,11 +248,28 @@ fn relative_path(path: &str, base_url: &str) -> String {
     path.strip_prefix(&base_path).unwrap_or(path).to_string()
 }
 
+/// Text a server (or a caller) chose, on one line: control characters
+/// (newlines, escape sequences) are written escaped, so an error cannot add
+/// or rewrite lines of the log it is written to.
+struct OneLine<'a>(&'a str);
+
+impl fmt::Display for OneLine<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            match c.is_control() {
+                true => write!(f, "{}", c.escape_default())?,
+                false => fmt::Write::write_char(f, c)?,
+            }
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &self.0;
-        match (inner.method, inner.path.as_str()) {
-            ("", "") => {}
+        match (inner.method, OneLine(&inner.path)) {
+            ("", path) if path.0.is_empty() => {}
             ("", path) => write!(f, "{path}: ")?,
             (method, path) => write!(f, "{method} {path}: ")?,
         }
@@ -263,18 +280,18 @@ impl fmt::Display for Error {
         match &inner.kind {
             ErrorKind::Api(Some(problem)) => {
                 if let Some(code) = self.error_code() {
-                    write!(f, ": {code}")?;
+                    write!(f, ": {}", OneLine(&code.to_string()))?;
                 }
                 let text = [problem.title.as_deref(), problem.detail.as_deref()];
-                match text {
-                    [Some(title), Some(detail)] if title != detail => {
+                match text.map(|t| t.map(OneLine)) {
+                    [Some(title), Some(detail)] if title.0 != detail.0 => {
                         write!(f, ": {title}: {detail}")?
                     }
                     [Some(text), _] | [None, Some(text)] => write!(f, ": {text}")?,
                     [None, None] => {}
                 }
                 if let Some(trace) = &problem.trace_id {
-                    write!(f, " (trace {trace})")?;
+                    write!(f, " (trace {})", OneLine(trace))?;
                 }
                 if self.retry_budget_exhausted() {
                     write!(f, " (not retried: retry budget exhausted)")?;
@@ -283,16 +300,20 @@ impl fmt::Display for Error {
             }
             ErrorKind::Api(None) => Ok(()),
             ErrorKind::Transport(e) => {
-                write!(f, "{colon}{e}")?;
+                write!(f, "{colon}{}", OneLine(&e.to_string()))?;
                 let mut source = std::error::Error::source(e);
                 while let Some(cause) = source {
-                    write!(f, ": {cause}")?;
+                    write!(f, ": {}", OneLine(&cause.to_string()))?;
                     source = cause.source();
                 }
                 Ok(())
             }
-            ErrorKind::Decode { source, .. } => write!(f, "{colon}{source}"),
-            ErrorKind::InvalidRequest(message) => write!(f, "{colon}invalid request: {message}"),
+            ErrorKind::Decode { source, .. } => {
+                write!(f, "{colon}{}", OneLine(&source.to_string()))
+            }
+            ErrorKind::InvalidRequest(message) => {
+                write!(f, "{colon}invalid request: {}", OneLine(message))
+            }
             ErrorKind::BodyTooLarge { limit } => write!(
                 f,
                 "{colon}the body is larger than the client's limit of {limit} bytes \
@@ -301,7 +322,7 @@ impl fmt::Display for Error {
             ErrorKind::UnexpectedResponse => {
                 write!(f, "{colon}an answer the operation does not define")
             }
-            ErrorKind::Other(message) => write!(f, "{colon}{message}"),
+            ErrorKind::Other(message) => write!(f, "{colon}{}", OneLine(message)),
         }
     }
 }

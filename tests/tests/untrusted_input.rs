@@ -467,3 +467,32 @@ fn over_https_a_proxy_gets_a_tunnel_and_never_the_key() {
     );
     assert!(!heads[0].contains(KEY), "{heads:?}");
 }
+
+#[test]
+fn a_servers_text_cannot_add_lines_to_the_error() {
+    let rt = runtime();
+    let problem = serde_json::json!({
+        "type": "https://docs.warp.dev/errors/x\ny",
+        "title": "Not found\r\nINFO forged log line",
+        "detail": "gone\u{1b}[2K\u{1b}[1Gcleared",
+        "trace_id": "t\n1",
+    })
+    .to_string();
+    let answer = format!(
+        "HTTP/1.1 404 Not Found\r\ncontent-type: application/problem+json\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n{problem}",
+        problem.len()
+    );
+    let (url, _) = rt.block_on(recording_server(answer.into_bytes()));
+    let error = rt
+        .block_on(client(&url, 0).get_run().run_id("r\n1").send())
+        .unwrap_err();
+    let text = error.to_string();
+    assert!(!text.contains(|c: char| c.is_control()), "{text:?}");
+    assert!(
+        text.contains("Not found\\r\\nINFO forged log line")
+            && text.contains("gone\\u{1b}[2K")
+            && text.contains("(trace t\\n1)"),
+        "{text}"
+    );
+}
