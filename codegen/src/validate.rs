@@ -49,6 +49,7 @@ pub fn validate(spec: &Value, file: &str, limits: &Limits) -> Result<openapiv3::
     check_weight(spec, file, limits)?;
     check_refs(spec, spec, &mut String::new(), file)?;
     check_ref_cycles(spec, file)?;
+    check_composition(spec, file)?;
     check_rust_names(spec, file)?;
     check_operations(spec, file)?;
     parse(spec, file)
@@ -210,6 +211,26 @@ fn check_refs(spec: &Value, node: &Value, at: &mut String, file: &str) -> Result
                         format!("define it or correct the name; {FIX_HINT}"),
                     ));
                 }
+                // A parameter, response, body, ... that is only a reference to
+                // itself, through any number of others, never resolves (and
+                // progenitor would follow it for ever). Schemas: `check_ref_cycles`.
+                if segments[1] != "schemas" {
+                    let mut chain = vec![reference];
+                    let mut next = spec.pointer(&reference[1..]);
+                    while let Some(to) = next.and_then(|n| n.get("$ref")).and_then(Value::as_str) {
+                        if chain.contains(&to) {
+                            chain.push(to);
+                            return Err(Error::at(
+                                file,
+                                here,
+                                format!("reference cycle: {} never resolves", chain.join(" -> ")),
+                                format!("give one of them a definition of its own; {FIX_HINT}"),
+                            ));
+                        }
+                        chain.push(to);
+                        next = to.strip_prefix('#').and_then(|p| spec.pointer(p));
+                    }
+                }
             }
             for (key, value) in map {
                 let len = at.len();
@@ -293,6 +314,122 @@ fn check_ref_cycles(spec: &Value, file: &str) -> Result<()> {
                 "give one schema of the cycle its own properties, or drop the cycle; {FIX_HINT}"
             ),
         ));
+    }
+    Ok(())
+}
+
+/// How far typify's merging of `allOf` may go. It inlines every schema an
+/// `allOf`, `anyOf` or `oneOf` names, so schemas that each name the one before
+/// twice (`allOf: [A, A, {..}]`) cost twice as much per level: 11 such levels
+/// overflowed the stack. And it merges every combination of the unions an
+/// `allOf` holds: unions nested 5 deep across an `allOf`'s members ran for
+/// minutes (3 deep: 1 s). Both are measured in schema nodes, through `$ref`s.
+const MAX_EXPANDED_NODES: u64 = 4096;
+const MAX_UNION_DEPTH_IN_ALL_OF: u64 = 3;
+
+/// Refuses a schema whose expansion through compositions passes
+/// [`MAX_EXPANDED_NODES`], or an `allOf` over unions nested more than
+/// [`MAX_UNION_DEPTH_IN_ALL_OF`] deep, before typify takes minutes or the stack.
+fn check_composition(spec: &Value, file: &str) -> Result<()> {
+    struct Walk<'a> {
+        spec: &'a Value,
+        /// Per component schema: (expanded nodes, union depth); `None` while
+        /// it is being walked (a cycle through a property counts once).
+        memo: BTreeMap<&'a str, Option<(u64, u64)>>,
+        /// The first `allOf` over unions nested too deep, and its depth.
+        too_deep: Option<(String, u64)>,
+    }
+    impl<'a> Walk<'a> {
+        fn component(&mut self, name: &'a str) -> (u64, u64) {
+            match self.memo.get(name) {
+                Some(Some(done)) => return *done,
+                Some(None) => return (1, 0),
+                None => {}
+            }
+            self.memo.insert(name, None);
+            let schema = &self.spec["components"]["schemas"][name];
+            let mut at = pointer(["components", "schemas", name]);
+            let done = self.node(schema, &mut at);
+            self.memo.insert(name, Some(done));
+            done
+        }
+        /// (nodes, union depth) of `node`, a schema at pointer `at`.
+        fn node(&mut self, node: &'a Value, at: &mut String) -> (u64, u64) {
+            if let Some(name) = schema_ref(node) {
+                return self.component(name);
+            }
+            let Value::Object(map) = node else {
+                return (1, 0);
+            };
+            let (mut nodes, mut depth) = (1u64, 0u64);
+            for (key, value) in map {
+                let members: Vec<&'a Value> = match (key.as_str(), value) {
+                    ("properties" | "patternProperties", Value::Object(m)) => m.values().collect(),
+                    ("items" | "additionalProperties" | "not", v @ Value::Object(_)) => vec![v],
+                    (k, Value::Array(items)) if SCHEMAS_LIST.contains(&k) => items.iter().collect(),
+                    _ => continue,
+                };
+                let len = at.len();
+                at.push('/');
+                at.push_str(&escape(key));
+                let mut sum = 0u64;
+                let (mut deepest, mut depths) = (0u64, 0u64);
+                for member in members {
+                    // Properties and items become types of their own: only
+                    // what a composition names is inlined, and counts.
+                    let (n, d) = self.node(member, at);
+                    if SCHEMAS_LIST.contains(&key.as_str()) {
+                        sum = sum.saturating_add(n);
+                        deepest = deepest.max(d);
+                        depths = depths.saturating_add(d);
+                    }
+                }
+                if key == "allOf" && depths > MAX_UNION_DEPTH_IN_ALL_OF && self.too_deep.is_none() {
+                    self.too_deep = Some((at.clone(), depths));
+                }
+                at.truncate(len);
+                nodes = nodes.saturating_add(sum);
+                depth = depth.max(match key.as_str() {
+                    "anyOf" | "oneOf" => deepest + 1,
+                    "allOf" => deepest,
+                    _ => 0,
+                });
+            }
+            (nodes, depth)
+        }
+    }
+    let mut walk = Walk {
+        spec,
+        memo: BTreeMap::new(),
+        too_deep: None,
+    };
+    for (name, _) in schemas(spec) {
+        let (nodes, _) = walk.component(name);
+        if nodes > MAX_EXPANDED_NODES {
+            return Err(Error::at(
+                file,
+                pointer(["components", "schemas", name]),
+                format!(
+                    "schema `{name}` expands to {nodes} schema nodes through its \
+                     allOf/anyOf/oneOf members (at most {MAX_EXPANDED_NODES}): typify inlines \
+                     each, and would take minutes or overflow its stack"
+                ),
+                format!(
+                    "name each repeated member once, or give the schemas their own properties; {FIX_HINT}"
+                ),
+            ));
+        }
+        if let Some((at, depth)) = walk.too_deep.take() {
+            return Err(Error::at(
+                file,
+                at,
+                format!(
+                    "an allOf over unions (anyOf/oneOf) nested {depth} deep in all (at most \
+                     {MAX_UNION_DEPTH_IN_ALL_OF}): typify merges every combination, which takes minutes"
+                ),
+                format!("flatten the unions, or name the merged schema; {FIX_HINT}"),
+            ));
+        }
     }
     Ok(())
 }
@@ -429,6 +566,15 @@ fn check_operations(spec: &Value, file: &str) -> Result<()> {
                 id_at,
                 format!("operationId `{id}` and `{first}` both become the Rust method `{method}`"),
                 format!("rename one of them; {FIX_HINT}"),
+            ));
+        }
+        if op.value.get("x-dropshot-websocket").is_some() {
+            return Err(Error::at(
+                file,
+                format!("{}/x-dropshot-websocket", op.pointer),
+                "a websocket upgrade: progenitor generates it with the `rand` crate, \
+                 which oz-api does not depend on, so the crate would not compile",
+                format!("remove the extension (a `remove: true` fix); {FIX_HINT}"),
             ));
         }
         check_path_parameters(spec, &op, file)?;

@@ -149,7 +149,7 @@ fn main() -> ExitCode {
             spec,
             root,
             max_spec_bytes,
-        } => run_regen(check, spec, root, max_spec_bytes),
+        } => with_deep_stack(|| run_regen(check, spec, root, max_spec_bytes)),
         Command::Diff { old, new, output } => diff(&old, &new, output.as_deref()),
         Command::Bench { quick, only } => bench(quick, only.as_deref()),
         Command::Release {
@@ -213,6 +213,30 @@ fn declares_workspace(path: &Path) -> bool {
             let table = line.split('#').next().unwrap_or_default().trim();
             table == "[workspace]" || table.starts_with("[workspace.")
         })
+    })
+}
+
+/// Runs `work` on a thread with a deep stack (1 GiB of address space, used
+/// only as deep as it goes): the generator recurses through the spec's
+/// schemas (progenitor and typify too), and a shape nobody bounded must end in
+/// the watchdog's error, not in a stack overflow that aborts the process.
+fn with_deep_stack<T: Send>(work: impl FnOnce() -> Result<T, Error> + Send) -> Result<T, Error> {
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new()
+            .name("regen".into())
+            .stack_size(1 << 30)
+            .spawn_scoped(scope, work)
+            .map_err(|e| {
+                codegen::Error::new(
+                    "xtask",
+                    codegen::Location::File,
+                    format!("cannot start the generator's thread: {e}"),
+                    "free memory or raise the process's address-space limit (ulimit -v)",
+                )
+            })?;
+        thread
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
 }
 
