@@ -4,17 +4,22 @@
 //! root regen is given) define names of their own: progenitor's `Client` has
 //! `baseurl`, `client`, `api_version`; the layer adds `with_options`,
 //! `wait_for_run`, `builder::ListRuns::stream`; progenitor's builders have
-//! `send` and `body`. What is taken is read from the code, never listed here:
+//! `send` and `body`. What is taken is read from the code, never listed here
+//! (but for the Rust prelude's names, which the language defines):
 //!
 //! - [`reserved`]: the methods of every type that gets one method per
 //!   operation (`Client`, `MockServer`), read from progenitor's output for a
 //!   one-operation probe spec and from the hand-written layer. An operationId
 //!   that becomes one of them is renamed `<id>_operation` ([`rename_operations`]),
-//!   with a warning;
+//!   with a warning; so is one whose builder struct (`builder::<Id>`) would
+//!   shadow a name the probe's `mod builder` imports or writes bare;
 //! - [`check`], the backstop, over the final code plus the hand-written layer:
 //!   a name defined twice in one scope (an item of a module, a field of a
 //!   struct, a variant of an enum, a method across all inherent impls of one
-//!   type) is refused at the spec item it came from. What is not anticipated
+//!   type; a name a non-glob `use` imports counts as defined in its module)
+//!   is refused at the spec item it came from, and so is an item named like a
+//!   Rust prelude name its module's code uses bare as a value (`Ok(..)`) or
+//!   trait (`Default::default()`). What is not anticipated
 //!   above is refused rather than written as a crate that does not compile.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -24,6 +29,7 @@ use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 use serde_json::{Value, json};
 use syn::Item;
+use syn::visit_mut::{self, VisitMut};
 
 use crate::error::{Error, Result};
 use crate::naming::{builder_name, field_name, method_name, parameter_name, type_name};
@@ -193,8 +199,15 @@ fn all_methods(code: &syn::File, hand: &HandWritten) -> BTreeMap<Key, Vec<Method
     out
 }
 
-/// Method names an operation may not take: `name -> who defines it`.
-pub type Reserved = BTreeMap<String, String>;
+/// Names an operation may not take, each `name -> who has it`.
+#[derive(Debug, Default)]
+pub struct Reserved {
+    /// Method names (of `Client`, `MockServer`, ...).
+    pub methods: BTreeMap<String, String>,
+    /// Builder struct names (`builder::<Name>`): what progenitor's `mod
+    /// builder` imports, or writes bare and means something else by.
+    pub builders: BTreeMap<String, String>,
+}
 
 /// The probe operation's id; it appears nowhere else in progenitor's output.
 const PROBE: &str = "ozProbeOperation";
@@ -203,38 +216,243 @@ const PROBE: &str = "ozProbeOperation";
 /// progenitor's output (client and typed mocks) for a one-operation spec and
 /// from the hand-written layer; with the methods progenitor's `send` calls on
 /// the client (`client.post(..)`, a hook an inherent method would shadow).
+/// And the builder names progenitor's `mod builder` imports (`Error`,
+/// `ByteStream`, ...) or writes as a bare one-segment path (`Result`,
+/// `Option`, `String`, `Ok`, ...): a builder struct of that name would shadow
+/// it there. The probe operation has a path and a query parameter so that
+/// its builder has the code every builder with parameters has.
 /// Empty when progenitor fails on the probe (the backstop still checks).
 pub fn reserved(hand: &HandWritten) -> Reserved {
     let probe = json!({
         "openapi": "3.0.3",
         "info": {"title": "probe", "version": "1"},
-        "paths": {"/probe": {"get": {"operationId": PROBE, "responses": {"200": {"description": "ok"}}}}}
+        "paths": {"/probe/{ozProbePath}": {"get": {
+            "operationId": PROBE,
+            "parameters": [
+                {"name": "ozProbePath", "in": "path", "required": true, "schema": {"type": "string"}},
+                {"name": "ozProbeQuery", "in": "query", "schema": {"type": "integer"}}
+            ],
+            "responses": {"200": {"description": "ok"}}
+        }}}
     });
     let Ok(openapi) = serde_json::from_value::<openapiv3::OpenAPI>(probe.clone()) else {
-        return Reserved::new();
+        return Reserved::default();
     };
     let Ok(mut code) = crate::generate::generate(&probe, &openapi, "probe") else {
-        return Reserved::new();
+        return Reserved::default();
+    };
+    let mut out = Reserved {
+        builders: builder_names_taken(&code),
+        ..Reserved::default()
     };
     crate::mock::add(&openapi, &mut code);
     let probe_method = method_name(PROBE);
     let methods = all_methods(&code, hand);
-    let mut out = Reserved::new();
     for (_, defined) in methods
         .iter()
         .filter(|(_, m)| m.iter().any(|m| m.name == probe_method))
     {
         for m in defined.iter().filter(|m| m.name != probe_method) {
             let by = m.by.replace("the generated code:", "progenitor's");
-            out.entry(m.name.clone()).or_insert(by);
+            out.methods.entry(m.name.clone()).or_insert(by);
         }
     }
     for name in calls_on(code.into_token_stream(), "client") {
-        out.entry(name.clone())
+        out.methods
+            .entry(name.clone())
             .or_insert_with(|| format!("progenitor's `send` (it calls `client.{name}(..)`)"));
     }
     out
 }
+
+/// The names in progenitor's `mod builder` of `code` (the probe's output) a
+/// builder struct may not take: those it imports, and those it writes as a
+/// bare one-segment path (types, expressions, traits), the probe's own
+/// builder excepted. `name -> why`.
+fn builder_names_taken(code: &syn::File) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    let Some(items) = code.items.iter().find_map(|item| match item {
+        Item::Mod(m) if m.ident == "builder" => m.content.as_ref().map(|(_, items)| items),
+        _ => None,
+    }) else {
+        return out;
+    };
+    for name in imported_names(items) {
+        out.insert(
+            name.clone(),
+            format!("progenitor's `mod builder` (it imports `{name}`)"),
+        );
+    }
+    let mut uses = BareUses::default();
+    for item in items {
+        uses.visit_item_mut(&mut item.clone());
+    }
+    let own = builder_name(PROBE);
+    for name in uses.paths.into_iter().filter(|name| *name != own) {
+        out.entry(name.clone())
+            .or_insert_with(|| format!("progenitor's `mod builder` (it writes `{name}` bare)"));
+    }
+    out
+}
+
+/// The names non-glob `use` items among `items` bring into their module
+/// (`use a::{b, c as d, e::{self}}`: `b`, `d`, `e`; `as _` brings none).
+fn imported_names(items: &[Item]) -> Vec<String> {
+    fn walk(tree: &syn::UseTree, last: Option<&syn::Ident>, out: &mut Vec<String>) {
+        match tree {
+            syn::UseTree::Path(p) => walk(&p.tree, Some(&p.ident), out),
+            syn::UseTree::Name(n) if n.ident == "self" => out.extend(last.map(|l| l.to_string())),
+            syn::UseTree::Name(n) => out.push(n.ident.to_string()),
+            syn::UseTree::Rename(r) if r.rename == "_" => {}
+            syn::UseTree::Rename(r) => out.push(r.rename.to_string()),
+            syn::UseTree::Group(g) => g.items.iter().for_each(|t| walk(t, last, out)),
+            syn::UseTree::Glob(_) => {}
+        }
+    }
+    let mut out = Vec::new();
+    for item in items {
+        if let Item::Use(u) = item {
+            walk(&u.tree, None, &mut out);
+        }
+    }
+    out
+}
+
+/// The names one module's code (its nested modules excepted) writes bare.
+/// Read with `VisitMut` on a copy: the workspace's syn has no `visit`.
+#[derive(Default)]
+struct BareUses {
+    /// Every path of one segment without a leading `::`, wherever it is.
+    paths: BTreeSet<String>,
+    /// Looked up in the value namespace: a one-segment expression or
+    /// pattern path (`Ok(x)`, `None`), `name -> as written`.
+    values: BTreeMap<String, String>,
+    /// Looked up in the type namespace other than as a type: the first
+    /// segment of a longer expression path (`Default::default()`), a trait
+    /// (`impl Default for`, `T: Default`), `name -> as written`.
+    traits: BTreeMap<String, String>,
+}
+
+impl BareUses {
+    fn expression(&mut self, path: &syn::Path) {
+        if path.leading_colon.is_some() {
+            return;
+        }
+        let written = path
+            .segments
+            .iter()
+            .map(|s| s.ident.to_string())
+            .collect::<Vec<_>>()
+            .join("::");
+        match path.segments.len() {
+            1 => self.values.entry(path.segments[0].ident.to_string()),
+            _ => self.traits.entry(path.segments[0].ident.to_string()),
+        }
+        .or_insert(written);
+    }
+
+    fn as_trait(&mut self, path: &syn::Path, written: impl Fn(&str) -> String) {
+        if path.leading_colon.is_none()
+            && let Some(first) = path.segments.first()
+        {
+            let name = first.ident.to_string();
+            let shown = written(&name);
+            self.traits.entry(name).or_insert(shown);
+        }
+    }
+}
+
+impl VisitMut for BareUses {
+    fn visit_item_mod_mut(&mut self, _: &mut syn::ItemMod) {}
+
+    fn visit_path_mut(&mut self, path: &mut syn::Path) {
+        if path.leading_colon.is_none() && path.segments.len() == 1 {
+            self.paths.insert(path.segments[0].ident.to_string());
+        }
+        visit_mut::visit_path_mut(self, path);
+    }
+
+    fn visit_expr_path_mut(&mut self, e: &mut syn::ExprPath) {
+        if e.qself.is_none() {
+            self.expression(&e.path);
+        }
+        visit_mut::visit_expr_path_mut(self, e);
+    }
+
+    fn visit_pat_tuple_struct_mut(&mut self, p: &mut syn::PatTupleStruct) {
+        if p.qself.is_none() {
+            self.expression(&p.path);
+        }
+        visit_mut::visit_pat_tuple_struct_mut(self, p);
+    }
+
+    fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
+        // `None` in a pattern is the prelude's unless something shadows it.
+        if p.subpat.is_none() {
+            let name = p.ident.to_string();
+            self.values.entry(name.clone()).or_insert(name);
+        }
+        visit_mut::visit_pat_ident_mut(self, p);
+    }
+
+    fn visit_trait_bound_mut(&mut self, b: &mut syn::TraitBound) {
+        self.as_trait(&b.path, |name| format!(": {name}"));
+        visit_mut::visit_trait_bound_mut(self, b);
+    }
+
+    fn visit_item_impl_mut(&mut self, i: &mut syn::ItemImpl) {
+        if let Some((path, _)) = &i.trait_ {
+            self.as_trait(path, |name| format!("impl {name} for"));
+        }
+        visit_mut::visit_item_impl_mut(self, i);
+    }
+}
+
+/// The Rust standard prelude's names (language-defined, 2021 edition and
+/// later): an item of one of these names shadows the prelude's in its module.
+const PRELUDE: &[&str] = &[
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "String",
+    "Vec",
+    "Box",
+    "ToString",
+    "ToOwned",
+    "Clone",
+    "Copy",
+    "Default",
+    "Drop",
+    "Eq",
+    "PartialEq",
+    "Ord",
+    "PartialOrd",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "Iterator",
+    "IntoIterator",
+    "Extend",
+    "Send",
+    "Sync",
+    "Sized",
+    "Unpin",
+    "From",
+    "Into",
+    "TryFrom",
+    "TryInto",
+    "AsRef",
+    "AsMut",
+    "DoubleEndedIterator",
+    "ExactSizeIterator",
+    "FromIterator",
+    "drop",
+    "Future",
+    "IntoFuture",
+];
 
 /// The methods called on the variable `receiver` (`receiver.m(..)`) in `tokens`.
 fn calls_on(tokens: TokenStream, receiver: &str) -> BTreeSet<String> {
@@ -273,26 +491,37 @@ pub fn rename_operations(spec: &mut Value, reserved: &Reserved, file: &str) -> V
     let mut renames = Vec::new();
     for op in operations(spec) {
         let Some(id) = op.id() else { continue };
-        if let Some(by) = reserved.get(&method_name(id)) {
+        let taken = reserved
+            .methods
+            .get(&method_name(id))
+            .map(|by| (method_name(id), by))
+            .or_else(|| {
+                let builder = builder_name(id);
+                reserved
+                    .builders
+                    .get(&builder)
+                    .map(|by| (format!("builder::{builder}"), by))
+            });
+        if let Some((name, by)) = taken {
             let new = format!("{id}_operation");
             renames.push((
                 format!("{}/operationId", op.pointer),
                 id.to_string(),
                 new,
+                name,
                 by.clone(),
             ));
         }
     }
     renames
         .into_iter()
-        .map(|(at, id, new, by)| {
+        .map(|(at, id, new, name, by)| {
             if let Some(node) = spec.pointer_mut(&at) {
                 *node = Value::String(new.clone());
             }
             format!(
-                "{file}#{at}: operationId `{id}` is generated as `{}`: `{}` is taken by {by}",
+                "{file}#{at}: operationId `{id}` is generated as `{}`: `{name}` is taken by {by}",
                 method_name(&new),
-                method_name(&id)
             )
         })
         .collect()
@@ -339,12 +568,26 @@ enum Clash {
     Variant(Key, String),
     /// A method of a type: (type key, method, who defines it).
     Method(Key, String, String),
+    /// An item of a module named like a prelude name the module's code uses
+    /// bare as a value or trait: (module, name, the use as written).
+    Prelude(String, String, String),
 }
 
 fn duplicate_item(items: &[Item], module: &mut Vec<String>) -> Option<Clash> {
     let mut types = BTreeSet::new();
     let mut values = BTreeSet::new();
     let here = module.join("::");
+    // A name a `use` brings in is defined here too, in whichever namespace it
+    // has there: counted in both.
+    for name in imported_names(items) {
+        let new_type = types.insert(name.clone());
+        let new_value = values.insert(name.clone());
+        if !(new_type && new_value) {
+            return Some(Clash::Item(here, name));
+        }
+    }
+    // Items named like the prelude: (name, defines a type, defines a value).
+    let mut prelude = Vec::new();
     for item in items {
         // (type namespace, value namespace)
         let (ty, value) = match item {
@@ -393,8 +636,30 @@ fn duplicate_item(items: &[Item], module: &mut Vec<String>) -> Option<Clash> {
         if let Some(name) = clash {
             return Some(Clash::Item(here, name.to_string()));
         }
+        if let Some(name) = ty.or(value).map(ToString::to_string)
+            && PRELUDE.contains(&name.as_str())
+        {
+            prelude.push((name, ty.is_some(), value.is_some()));
+        }
     }
-    None
+    if prelude.is_empty() {
+        return None;
+    }
+    // The prelude's name, used bare as a value (`Ok(x)`) or a trait
+    // (`Default::default()`, `impl Default for`) in this module's own code,
+    // now means the item. A type-position use means the item as a type,
+    // which is what the generators write it for (schemas `Option`, `String`).
+    let mut uses = BareUses::default();
+    for item in items {
+        uses.visit_item_mut(&mut item.clone());
+    }
+    prelude.into_iter().find_map(|(name, ty, value)| {
+        let written = value
+            .then(|| uses.values.get(&name))
+            .flatten()
+            .or(ty.then(|| uses.traits.get(&name)).flatten())?;
+        Some(Clash::Prelude(here.clone(), name, written.clone()))
+    })
 }
 
 const HINT: &str = "rename it with a fix in spec/oz-api.fixes.yaml (a schema name with its $refs; \
@@ -405,9 +670,31 @@ const HINT: &str = "rename it with a fix in spec/oz-api.fixes.yaml (a schema nam
 fn refuse(spec: &Value, published: &Value, file: &str, clash: Clash) -> Error {
     let (at, what) = match &clash {
         Clash::Item(module, name) => (
-            schema_of(spec, name).unwrap_or_else(|| "/components/schemas".into()),
+            item_of(spec, module, name),
             format!("`{name}` is defined twice in module `{}`", shown(module)),
         ),
+        Clash::Prelude(module, name, written) => {
+            let at = item_of(spec, module, name);
+            let what = if at.ends_with("/operationId") {
+                "operationId"
+            } else {
+                "schema"
+            };
+            return Error::at(
+                file,
+                at,
+                format!(
+                    "`{module}::{name}` shadows the Rust prelude's `{name}`, which the code \
+                     generated in module `{}` writes bare (`{written}`), so the generated crate \
+                     would not compile",
+                    shown(module)
+                ),
+                format!(
+                    "rename the {what} with a fix in spec/oz-api.fixes.yaml (a schema name \
+                     with its $refs), e.g. `{name}` -> `{name}Value`"
+                ),
+            );
+        }
         Clash::Field((module, ty), field) | Clash::Method((module, ty), field, _)
             if module == "builder" =>
         {
@@ -464,6 +751,22 @@ fn refuse(spec: &Value, published: &Value, file: &str, clash: Clash) -> Error {
 
 fn shown(module: &str) -> &str {
     if module.is_empty() { "crate" } else { module }
+}
+
+/// The spec item an item `name` of `module` came from: an operation's
+/// builder in `builder`, else a schema; else the schemas' section.
+fn item_of(spec: &Value, module: &str, name: &str) -> String {
+    let operation = (module == "builder")
+        .then(|| {
+            operations(spec)
+                .into_iter()
+                .find(|op| op.id().is_some_and(|id| builder_name(id) == name))
+        })
+        .flatten()
+        .map(|op| format!("{}/operationId", op.pointer));
+    operation
+        .or_else(|| schema_of(spec, name))
+        .unwrap_or_else(|| "/components/schemas".into())
 }
 
 /// The component schema that becomes the Rust type `ty` (or its builder `tyBuilder`).
@@ -553,18 +856,18 @@ mod tests {
             "start",
         ] {
             assert!(
-                reserved.contains_key(name),
+                reserved.methods.contains_key(name),
                 "{name} not reserved: {reserved:#?}"
             );
         }
         assert!(
-            reserved["with_options"].contains("oz-api/src/options.rs"),
+            reserved.methods["with_options"].contains("oz-api/src/options.rs"),
             "{reserved:#?}"
         );
         // Operations the hand-written layer calls, and fields read by `send`, are not.
         for name in ["list_runs", "get_run", "get", "send"] {
             assert!(
-                !reserved.contains_key(name),
+                !reserved.methods.contains_key(name),
                 "{name} reserved: {reserved:#?}"
             );
         }
@@ -600,7 +903,10 @@ mod tests {
             "use crate::Client;\nimpl Client {\n    pub fn frobnicate(&self) {}\n}\n",
         )
         .unwrap();
-        assert!(reserved(&hand_written(root.path()))["frobnicate"].contains("oz-api/src/frobs.rs"));
+        assert!(
+            reserved(&hand_written(root.path())).methods["frobnicate"]
+                .contains("oz-api/src/frobs.rs")
+        );
         let generated = crate::run(root.path(), &spec_path).unwrap();
         let methods = crate::code::client_methods(&generated.code);
         assert!(!methods.contains_key("frobnicate"), "{:?}", methods.keys());
@@ -661,5 +967,180 @@ mod tests {
             "{e}"
         );
         assert!(check(&spec, &spec, &code, &HandWritten(Vec::new()), "spec").is_ok());
+    }
+
+    /// What progenitor's `mod builder` imports or writes bare is read from
+    /// the probe: an operationId whose builder would shadow it is renamed.
+    #[test]
+    fn builder_names_progenitor_imports_or_writes_bare_rename_the_operation() {
+        let reserved = reserved(&hand_written(workspace()));
+        for name in [
+            "Error",
+            "ByteStream",
+            "ClientHooks",
+            "ClientInfo",
+            "OperationInfo",
+            "RequestBuilderExt",
+            "ResponseValue",
+            "Result",
+            "Option",
+            "String",
+            "Ok",
+            "Err",
+        ] {
+            assert!(
+                reserved.builders.contains_key(name),
+                "{name} not reserved: {:#?}",
+                reserved.builders
+            );
+        }
+        assert!(reserved.builders["Error"].contains("imports `Error`"));
+        assert!(reserved.builders["Result"].contains("writes `Result` bare"));
+        for name in ["OzProbeOperation", "ListRuns", "Client", "GetRun"] {
+            assert!(!reserved.builders.contains_key(name), "{name} reserved");
+        }
+        let mut spec = json!({"paths": {
+            "/e": {"get": {"operationId": "error"}},
+            "/r": {"get": {"operationId": "result"}},
+            "/b": {"get": {"operationId": "byteStream"}},
+            "/l": {"get": {"operationId": "listThings"}}
+        }});
+        let warnings = rename_operations(&mut spec, &reserved, "spec");
+        assert_eq!(warnings.len(), 3, "{warnings:#?}");
+        assert_eq!(spec["paths"]["/e"]["get"]["operationId"], "error_operation");
+        assert_eq!(
+            spec["paths"]["/b"]["get"]["operationId"],
+            "byteStream_operation"
+        );
+        assert_eq!(spec["paths"]["/l"]["get"]["operationId"], "listThings");
+        assert!(
+            warnings.iter().any(|w| w.contains(
+                "operationId `result` is generated as `result_operation`: `builder::Result` is taken by progenitor's `mod builder`"
+            )),
+            "{warnings:#?}"
+        );
+    }
+
+    /// A name a `use` brings into a module counts as defined there.
+    #[test]
+    fn an_item_named_like_an_import_of_its_module_is_refused_at_its_operation() {
+        let spec = json!({"paths": {"/b": {"get": {"operationId": "byteStream"}}}});
+        let code: syn::File = syn::parse_quote! {
+            pub mod builder {
+                use super::{types, ByteStream};
+                pub struct ByteStream<'a> { client: &'a super::Client }
+            }
+        };
+        let e = check(&spec, &spec, &code, &HandWritten(Vec::new()), "spec").unwrap_err();
+        assert_eq!(
+            e.location,
+            crate::Location::Pointer("/paths/~1b/get/operationId".into()),
+            "{e}"
+        );
+        assert!(
+            e.message
+                .contains("`ByteStream` is defined twice in module `builder`"),
+            "{e}"
+        );
+        // `use a::{self}`, renames and globs.
+        let code: syn::File = syn::parse_quote! {
+            pub mod builder {
+                use super::types::{self as t, Thing as Other};
+                use super::*;
+                pub struct Thing;
+                pub struct types;
+                pub struct GetThing { x: t::X, y: Other }
+            }
+        };
+        assert!(check(&spec, &spec, &code, &HandWritten(Vec::new()), "spec").is_ok());
+        let code: syn::File = syn::parse_quote! {
+            pub mod builder {
+                use super::types::{self};
+                pub fn types() {}
+            }
+        };
+        assert!(check(&spec, &spec, &code, &HandWritten(Vec::new()), "spec").is_err());
+    }
+
+    /// An item named like the prelude is refused where its module's own code
+    /// uses that name bare as a value or trait; a use as a type is the item.
+    #[test]
+    fn an_item_shadowing_a_prelude_name_its_module_calls_is_refused() {
+        let spec = json!({"components": {"schemas": {
+            "Ok": {}, "Default": {}, "Option": {}, "Some": {}
+        }}});
+        let refused =
+            |code: syn::File| check(&spec, &spec, &code, &HandWritten(Vec::new()), "spec").err();
+        // A tuple struct is a value: `Ok(..)` calls it.
+        let e = refused(syn::parse_quote! {
+            pub mod types {
+                pub struct Ok(pub String);
+                fn f() -> Result<(), ()> { Ok(()) }
+            }
+        })
+        .unwrap();
+        assert_eq!(
+            e.location,
+            crate::Location::Pointer("/components/schemas/Ok".into()),
+            "{e}"
+        );
+        assert!(e.message.contains("shadows the Rust prelude's `Ok`"), "{e}");
+        assert!(e.message.contains("(`Ok`)"), "{e}");
+        assert!(e.hint.contains("spec/oz-api.fixes.yaml"), "{e}");
+        // A braced struct is no value: `Ok(..)` is still the prelude's.
+        assert!(
+            refused(syn::parse_quote! {
+                pub mod types {
+                    pub struct Ok { pub a: String }
+                    fn f() -> Result<(), ()> { Ok(()) }
+                }
+            })
+            .is_none()
+        );
+        // `Default::default()` and `impl Default for` look in the type namespace.
+        for code in [
+            syn::parse_quote! {
+                pub mod types {
+                    pub struct Default { pub a: String }
+                    fn f() -> Thing { Default::default() }
+                }
+            },
+            syn::parse_quote! {
+                pub mod types {
+                    pub struct Default { pub a: String }
+                    impl Default for Thing { fn default() -> Self { Thing } }
+                }
+            },
+            syn::parse_quote! {
+                pub mod types {
+                    pub struct Default { pub a: String }
+                    fn f<T: Default>() {}
+                }
+            },
+        ] {
+            let e = refused(code).unwrap();
+            assert_eq!(
+                e.location,
+                crate::Location::Pointer("/components/schemas/Default".into()),
+                "{e}"
+            );
+        }
+        // Type positions, and uses in a nested module, are not the prelude's.
+        assert!(
+            refused(syn::parse_quote! {
+                pub mod types {
+                    pub struct Option { pub a: String }
+                    pub struct Some { pub b: Option }
+                    pub struct Default { pub c: Default }
+                    fn f(x: ::std::option::Option<Option>) -> Some {
+                        match x { Some(o) => Some { b: o }, None => todo!() }
+                    }
+                    pub mod builder {
+                        impl Default for Thing { fn default() -> Self { Default::default() } }
+                    }
+                }
+            })
+            .is_none()
+        );
     }
 }
