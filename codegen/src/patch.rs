@@ -610,7 +610,7 @@ fn every_parameter_error_at_once(block: &mut syn::Block) {
     let results = checks.iter().map(|(name, _)| parse_quote!(#name));
     stmts.extend(several_errors_at_once(
         results,
-        parse_quote!(Error::InvalidRequest(errors.join("; "))),
+        parse_quote!(Error::InvalidRequest(__errors.join("; "))),
     ));
     for (name, _) in &checks {
         stmts.push(parse_quote!(let #name = #name.map_err(Error::InvalidRequest)?;));
@@ -815,13 +815,14 @@ fn every_error_at_once(block: &mut syn::ItemImpl) {
         return;
     };
     let results = fields.iter().map(|field| parse_quote!(value.#field));
-    let checks = several_errors_at_once(results, parse_quote!(errors.join("; ").into()));
+    let checks = several_errors_at_once(results, parse_quote!(__errors.join("; ").into()));
     let at = try_from.block.stmts.len() - 1;
     try_from.block.stmts.splice(at..at, checks);
 }
 
 /// Statements that collect the `Err(String)` of each of `results` (expressions
-/// of type `Result<_, String>`) into `errors` and, when there are several,
+/// of type `Result<_, String>`) into `__errors` (a name no parameter or field
+/// has: progenitor and typify strip leading underscores) and, when there are several,
 /// return `Err(report)`: one error is left to the code that follows, as the
 /// generator wrote it.
 fn several_errors_at_once(
@@ -830,14 +831,14 @@ fn several_errors_at_once(
 ) -> [syn::Stmt; 2] {
     [
         parse_quote! {
-            let errors: ::std::vec::Vec<&str> = [#(#results.as_ref().err()),*]
+            let __errors: ::std::vec::Vec<&str> = [#(#results.as_ref().err()),*]
                 .into_iter()
                 .flatten()
                 .map(::std::string::String::as_str)
                 .collect();
         },
         parse_quote! {
-            if errors.len() > 1 {
+            if __errors.len() > 1 {
                 return Err(#report);
             }
         },

@@ -616,6 +616,21 @@ fn check_path_parameters(spec: &Value, op: &Operation, file: &str) -> Result<()>
             }
             // An operation-level parameter may override a path-level one of the same name.
             let setter = parameter_name(name);
+            // progenitor 0.15's `send` renames its locals `url`, `request`,
+            // `response`, `result` and `client` away from a parameter's name
+            // (`unique_ident_from`, method.rs), but not its `header_map`, which
+            // the parameter's value would then be read from.
+            if setter == "header_map" {
+                return Err(Error::at(
+                    file,
+                    format!("{base}/{i}"),
+                    format!(
+                        "parameter `{name}` is named like progenitor's local `header_map` in \
+                         `send`, which it would be read from, so the crate would not compile"
+                    ),
+                    format!("rename the parameter; {FIX_HINT}"),
+                ));
+            }
             if let Some(first) = setters.insert(setter.clone(), name.to_string())
                 && first != name
             {

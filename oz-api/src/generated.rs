@@ -3420,7 +3420,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ActionContentBlockBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.category.as_ref().err(),
                     value.id.as_ref().err(),
                     value.input.as_ref().err(),
@@ -3433,8 +3433,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     category: value.category?,
@@ -3611,7 +3611,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ActionResultContentBlockBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.action_id.as_ref().err(),
                     value.category.as_ref().err(),
                     value.message_id.as_ref().err(),
@@ -3625,8 +3625,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     action_id: value.action_id?,
@@ -3719,7 +3719,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AgentListEnvironmentBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.name.as_ref().err(),
                     value.uid.as_ref().err(),
                     value.extra.as_ref().err(),
@@ -3728,8 +3728,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     name: value.name?,
@@ -3814,7 +3814,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AgentListItemBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.name.as_ref().err(),
                     value.variants.as_ref().err(),
                     value.extra.as_ref().err(),
@@ -3823,8 +3823,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     name: value.name?,
@@ -3938,7 +3938,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AgentListSourceBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.name.as_ref().err(),
                     value.owner.as_ref().err(),
                     value.skill_path.as_ref().err(),
@@ -3949,8 +3949,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     name: value.name?,
@@ -4119,7 +4119,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AgentListVariantBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.base_prompt.as_ref().err(),
                     value.description.as_ref().err(),
                     value.environments.as_ref().err(),
@@ -4133,8 +4133,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     base_prompt: value.base_prompt?,
@@ -4442,7 +4442,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AgentResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.available.as_ref().err(),
                     value.base_harness.as_ref().err(),
                     value.base_model.as_ref().err(),
@@ -4464,8 +4464,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     available: value.available?,
@@ -4610,7 +4610,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AgentSkillBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.bundled_skill_id.as_ref().err(),
                     value.description.as_ref().err(),
                     value.full_path.as_ref().err(),
@@ -4621,8 +4621,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     bundled_skill_id: value.bundled_skill_id?,
@@ -4780,7 +4780,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AiRunTimelineEventBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.event_type.as_ref().err(),
                     value.event_uuid.as_ref().err(),
                     value.execution_id.as_ref().err(),
@@ -4793,8 +4793,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     event_type: value.event_type?,
@@ -5120,7 +5120,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AmbientAgentConfigBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.base_prompt.as_ref().err(),
                     value.computer_use_enabled.as_ref().err(),
                     value.environment_id.as_ref().err(),
@@ -5142,8 +5142,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     base_prompt: value.base_prompt?,
@@ -5351,7 +5351,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ApiProblemBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.detail.as_ref().err(),
                     value.error.as_ref().err(),
                     value.instance.as_ref().err(),
@@ -5366,8 +5366,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     detail: value.detail?,
@@ -5480,7 +5480,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AttachmentInputBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.data.as_ref().err(),
                     value.file_name.as_ref().err(),
                     value.mime_type.as_ref().err(),
@@ -5490,8 +5490,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     data: value.data?,
@@ -5595,7 +5595,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AwsInferenceProviderConfigBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.disabled.as_ref().err(),
                     value.region.as_ref().err(),
                     value.role_arn.as_ref().err(),
@@ -5605,8 +5605,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     disabled: value.disabled?,
@@ -5680,7 +5680,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: AwsProviderConfigBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.role_arn.as_ref().err(),
                     value.extra.as_ref().err(),
                 ]
@@ -5688,8 +5688,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     role_arn: value.role_arn?,
@@ -5888,7 +5888,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: CloudEnvironmentBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.config.as_ref().err(),
                     value.creator.as_ref().err(),
                     value.last_editor.as_ref().err(),
@@ -5904,8 +5904,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     config: value.config?,
@@ -6073,7 +6073,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: CloudEnvironmentConfigBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.description.as_ref().err(),
                     value.docker_image.as_ref().err(),
                     value.github_repos.as_ref().err(),
@@ -6086,8 +6086,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     description: value.description?,
@@ -6219,7 +6219,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ConnectedSelfHostedWorkerBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.connected_at.as_ref().err(),
                     value.connection_count.as_ref().err(),
                     value.last_seen_at.as_ref().err(),
@@ -6230,8 +6230,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     connected_at: value.connected_at?,
@@ -6375,7 +6375,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ConversationMessageBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.content.as_ref().err(),
                     value.message_ids.as_ref().err(),
                     value.request_id.as_ref().err(),
@@ -6387,8 +6387,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     content: value.content?,
@@ -6487,7 +6487,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ConversationResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.conversation_id.as_ref().err(),
                     value.steps.as_ref().err(),
                     value.extra.as_ref().err(),
@@ -6496,8 +6496,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     conversation_id: value.conversation_id?,
@@ -6662,7 +6662,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ConversationStepBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.completed_at.as_ref().err(),
                     value.description.as_ref().err(),
                     value.id.as_ref().err(),
@@ -6676,8 +6676,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     completed_at: value.completed_at?,
@@ -6924,7 +6924,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: CreateAgentRequestBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.base_harness.as_ref().err(),
                     value.base_model.as_ref().err(),
                     value.description.as_ref().err(),
@@ -6942,8 +6942,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     base_harness: value.base_harness?,
@@ -7143,7 +7143,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: CreateScheduledAgentRequestBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.agent_config.as_ref().err(),
                     value.agent_uid.as_ref().err(),
                     value.cron_schedule.as_ref().err(),
@@ -7158,8 +7158,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     agent_config: value.agent_config?,
@@ -7240,7 +7240,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: DeleteScheduledAgentResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.success.as_ref().err(),
                     value.extra.as_ref().err(),
                 ]
@@ -7248,8 +7248,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     success: value.success?,
@@ -7392,7 +7392,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: EnvironmentLastTaskBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.created_at.as_ref().err(),
                     value.id.as_ref().err(),
                     value.started_at.as_ref().err(),
@@ -7405,8 +7405,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     created_at: value.created_at?,
@@ -7535,7 +7535,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: EventContentBlockBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.data.as_ref().err(),
                     value.message_id.as_ref().err(),
                     value.name.as_ref().err(),
@@ -7546,8 +7546,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     data: value.data?,
@@ -7655,7 +7655,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: FileArtifactBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.artifact_type.as_ref().err(),
                     value.created_at.as_ref().err(),
                     value.data.as_ref().err(),
@@ -7665,8 +7665,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     artifact_type: value.artifact_type?,
@@ -7822,7 +7822,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: FileArtifactDataBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.artifact_uid.as_ref().err(),
                     value.description.as_ref().err(),
                     value.filename.as_ref().err(),
@@ -7835,8 +7835,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     artifact_uid: value.artifact_uid?,
@@ -7968,7 +7968,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: FileArtifactResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.artifact_type.as_ref().err(),
                     value.artifact_uid.as_ref().err(),
                     value.created_at.as_ref().err(),
@@ -7979,8 +7979,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     artifact_type: value.artifact_type?,
@@ -8155,7 +8155,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: FileArtifactResponseDataBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.content_type.as_ref().err(),
                     value.description.as_ref().err(),
                     value.download_url.as_ref().err(),
@@ -8169,8 +8169,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     content_type: value.content_type?,
@@ -8321,7 +8321,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: GcpProviderConfigBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.project_number.as_ref().err(),
                     value.service_account_email.as_ref().err(),
                     value.workload_identity_federation_pool_id.as_ref().err(),
@@ -8332,8 +8332,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     project_number: value.project_number?,
@@ -8415,7 +8415,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: GetRunTimelineResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.events.as_ref().err(),
                     value.extra.as_ref().err(),
                 ]
@@ -8423,8 +8423,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     events: value.events?,
@@ -8504,7 +8504,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: GitHubRepoBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.owner.as_ref().err(),
                     value.repo.as_ref().err(),
                     value.extra.as_ref().err(),
@@ -8513,8 +8513,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     owner: value.owner?,
@@ -8583,7 +8583,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: HarnessBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.type_.as_ref().err(),
                     value.extra.as_ref().err(),
                 ]
@@ -8591,8 +8591,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     type_: value.type_?,
@@ -8680,7 +8680,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: HarnessAuthSecretsBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.claude_auth_secret_name.as_ref().err(),
                     value.codex_auth_secret_name.as_ref().err(),
                     value.extra.as_ref().err(),
@@ -8689,8 +8689,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     claude_auth_secret_name: value.claude_auth_secret_name?,
@@ -8761,7 +8761,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: InferenceProvidersConfigBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.aws.as_ref().err(),
                     value.extra.as_ref().err(),
                 ]
@@ -8769,8 +8769,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     aws: value.aws?,
@@ -8840,7 +8840,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ListAgentIdentitiesResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.agents.as_ref().err(),
                     value.extra.as_ref().err(),
                 ]
@@ -8848,8 +8848,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     agents: value.agents?,
@@ -8919,7 +8919,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ListAgentsResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.agents.as_ref().err(),
                     value.extra.as_ref().err(),
                 ]
@@ -8927,8 +8927,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     agents: value.agents?,
@@ -9000,7 +9000,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ListConnectedSelfHostedWorkersResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.workers.as_ref().err(),
                     value.extra.as_ref().err(),
                 ]
@@ -9008,8 +9008,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     workers: value.workers?,
@@ -9079,7 +9079,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ListEnvironmentsResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.environments.as_ref().err(),
                     value.extra.as_ref().err(),
                 ]
@@ -9087,8 +9087,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     environments: value.environments?,
@@ -9179,7 +9179,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ListModelsResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.default_model_id.as_ref().err(),
                     value.models.as_ref().err(),
                     value.extra.as_ref().err(),
@@ -9188,8 +9188,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     default_model_id: value.default_model_id?,
@@ -9275,7 +9275,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ListRunsResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.page_info.as_ref().err(),
                     value.runs.as_ref().err(),
                     value.extra.as_ref().err(),
@@ -9284,8 +9284,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     page_info: value.page_info?,
@@ -9356,7 +9356,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ListScheduledAgentsResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.schedules.as_ref().err(),
                     value.extra.as_ref().err(),
                 ]
@@ -9364,8 +9364,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     schedules: value.schedules?,
@@ -9532,7 +9532,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: McpServerConfigBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.args.as_ref().err(),
                     value.command.as_ref().err(),
                     value.env.as_ref().err(),
@@ -9545,8 +9545,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     args: value.args?,
@@ -9655,7 +9655,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: MemoryStoreRefBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.access.as_ref().err(),
                     value.instructions.as_ref().err(),
                     value.uid.as_ref().err(),
@@ -9665,8 +9665,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     access: value.access?,
@@ -9837,7 +9837,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ModelInfoBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.description.as_ref().err(),
                     value.disable_reason.as_ref().err(),
                     value.display_name.as_ref().err(),
@@ -9851,8 +9851,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     description: value.description?,
@@ -9947,7 +9947,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: PageInfoBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.has_next_page.as_ref().err(),
                     value.next_cursor.as_ref().err(),
                     value.extra.as_ref().err(),
@@ -9956,8 +9956,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     has_next_page: value.has_next_page?,
@@ -10060,7 +10060,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: PlanArtifactBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.artifact_type.as_ref().err(),
                     value.created_at.as_ref().err(),
                     value.data.as_ref().err(),
@@ -10070,8 +10070,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     artifact_type: value.artifact_type?,
@@ -10208,7 +10208,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: PlanArtifactDataBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.artifact_uid.as_ref().err(),
                     value.document_uid.as_ref().err(),
                     value.notebook_uid.as_ref().err(),
@@ -10220,8 +10220,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     artifact_uid: value.artifact_uid?,
@@ -10351,7 +10351,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: PlanArtifactResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.artifact_type.as_ref().err(),
                     value.artifact_uid.as_ref().err(),
                     value.created_at.as_ref().err(),
@@ -10362,8 +10362,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     artifact_type: value.artifact_type?,
@@ -10519,7 +10519,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: PlanArtifactResponseDataBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.content.as_ref().err(),
                     value.content_type.as_ref().err(),
                     value.document_uid.as_ref().err(),
@@ -10532,8 +10532,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     content: value.content?,
@@ -10627,7 +10627,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ProvidersConfigBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.aws.as_ref().err(),
                     value.gcp.as_ref().err(),
                     value.extra.as_ref().err(),
@@ -10636,8 +10636,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     aws: value.aws?,
@@ -10744,7 +10744,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: PullRequestArtifactBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.artifact_type.as_ref().err(),
                     value.created_at.as_ref().err(),
                     value.data.as_ref().err(),
@@ -10754,8 +10754,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     artifact_type: value.artifact_type?,
@@ -10840,7 +10840,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: PullRequestArtifactDataBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.branch.as_ref().err(),
                     value.url.as_ref().err(),
                     value.extra.as_ref().err(),
@@ -10849,8 +10849,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     branch: value.branch?,
@@ -10954,7 +10954,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: RequestUsageBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.compute_cost.as_ref().err(),
                     value.inference_cost.as_ref().err(),
                     value.platform_cost.as_ref().err(),
@@ -10964,8 +10964,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     compute_cost: value.compute_cost?,
@@ -11201,7 +11201,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: RunAgentRequestBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.agent_identity_uid.as_ref().err(),
                     value.attachments.as_ref().err(),
                     value.config.as_ref().err(),
@@ -11219,8 +11219,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 if let Some(len) = value.attachments.as_ref().ok().map(|v| v.len())
                     && (len > 5u64 as usize)
@@ -11360,7 +11360,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: RunAgentResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.at_capacity.as_ref().err(),
                     value.run_id.as_ref().err(),
                     value.state.as_ref().err(),
@@ -11371,8 +11371,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     at_capacity: value.at_capacity?,
@@ -11509,7 +11509,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: RunCreatorInfoBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.display_name.as_ref().err(),
                     value.email.as_ref().err(),
                     value.photo_url.as_ref().err(),
@@ -11521,8 +11521,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     display_name: value.display_name?,
@@ -11614,7 +11614,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: RunFollowupRequestBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.message.as_ref().err(),
                     value.mode.as_ref().err(),
                     value.extra.as_ref().err(),
@@ -11623,8 +11623,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     message: value.message?,
@@ -12097,7 +12097,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: RunItemBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.agent_config.as_ref().err(),
                     value.agent_skill.as_ref().err(),
                     value.artifacts.as_ref().err(),
@@ -12130,8 +12130,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     agent_config: value.agent_config?,
@@ -12279,7 +12279,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: RunStatusMessageBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.error_code.as_ref().err(),
                     value.message.as_ref().err(),
                     value.retryable.as_ref().err(),
@@ -12289,8 +12289,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     error_code: value.error_code?,
@@ -12400,7 +12400,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ScheduleInfoBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.cron_schedule.as_ref().err(),
                     value.schedule_id.as_ref().err(),
                     value.schedule_name.as_ref().err(),
@@ -12410,8 +12410,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     cron_schedule: value.cron_schedule?,
@@ -12499,7 +12499,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ScheduledAgentHistoryItemBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.last_ran.as_ref().err(),
                     value.next_run.as_ref().err(),
                     value.extra.as_ref().err(),
@@ -12508,8 +12508,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     last_ran: value.last_ran?,
@@ -12801,7 +12801,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ScheduledAgentItemBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.agent_config.as_ref().err(),
                     value.agent_uid.as_ref().err(),
                     value.created_at.as_ref().err(),
@@ -12823,8 +12823,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     agent_config: value.agent_config?,
@@ -12934,7 +12934,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ScopeBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.type_.as_ref().err(),
                     value.uid.as_ref().err(),
                     value.extra.as_ref().err(),
@@ -12943,8 +12943,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     type_: value.type_?,
@@ -13051,7 +13051,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ScreenshotArtifactBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.artifact_type.as_ref().err(),
                     value.created_at.as_ref().err(),
                     value.data.as_ref().err(),
@@ -13061,8 +13061,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     artifact_type: value.artifact_type?,
@@ -13169,7 +13169,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ScreenshotArtifactDataBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.artifact_uid.as_ref().err(),
                     value.description.as_ref().err(),
                     value.mime_type.as_ref().err(),
@@ -13179,8 +13179,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     artifact_uid: value.artifact_uid?,
@@ -13309,7 +13309,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ScreenshotArtifactResponseBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.artifact_type.as_ref().err(),
                     value.artifact_uid.as_ref().err(),
                     value.created_at.as_ref().err(),
@@ -13320,8 +13320,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     artifact_type: value.artifact_type?,
@@ -13447,7 +13447,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: ScreenshotArtifactResponseDataBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.content_type.as_ref().err(),
                     value.description.as_ref().err(),
                     value.download_url.as_ref().err(),
@@ -13458,8 +13458,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     content_type: value.content_type?,
@@ -13531,7 +13531,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: SecretRefBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.name.as_ref().err(),
                     value.extra.as_ref().err(),
                 ]
@@ -13539,8 +13539,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     name: value.name?,
@@ -13608,7 +13608,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: SessionSharingConfigBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.public_access.as_ref().err(),
                     value.extra.as_ref().err(),
                 ]
@@ -13616,8 +13616,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     public_access: value.public_access?,
@@ -13717,7 +13717,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: TextContentBlockBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.message_id.as_ref().err(),
                     value.text.as_ref().err(),
                     value.type_.as_ref().err(),
@@ -13727,8 +13727,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     message_id: value.message_id?,
@@ -13966,7 +13966,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: UpdateAgentRequestBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.base_harness.as_ref().err(),
                     value.base_model.as_ref().err(),
                     value.description.as_ref().err(),
@@ -13984,8 +13984,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     base_harness: value.base_harness?,
@@ -14169,7 +14169,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
             fn try_from(
                 value: UpdateScheduledAgentRequestBuilder,
             ) -> ::std::result::Result<Self, super::error::ConversionError> {
-                let errors: ::std::vec::Vec<&str> = [
+                let __errors: ::std::vec::Vec<&str> = [
                     value.agent_config.as_ref().err(),
                     value.agent_uid.as_ref().err(),
                     value.cron_schedule.as_ref().err(),
@@ -14183,8 +14183,8 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
                     .flatten()
                     .map(::std::string::String::as_str)
                     .collect();
-                if errors.len() > 1 {
-                    return Err(errors.join("; ").into());
+                if __errors.len() > 1 {
+                    return Err(__errors.join("; ").into());
                 }
                 Ok(Self {
                     agent_config: value.agent_config?,
@@ -16981,7 +16981,7 @@ pub mod builder {
                 &client.baseurl,
                 "list_agents",
             );
-            let errors: ::std::vec::Vec<&str> = [
+            let __errors: ::std::vec::Vec<&str> = [
                 include_malformed_skills.as_ref().err(),
                 refresh.as_ref().err(),
                 repo.as_ref().err(),
@@ -16991,8 +16991,8 @@ pub mod builder {
                 .flatten()
                 .map(::std::string::String::as_str)
                 .collect();
-            if errors.len() > 1 {
-                return Err(__fail(Error::InvalidRequest(errors.join("; "))));
+            if __errors.len() > 1 {
+                return Err(__fail(Error::InvalidRequest(__errors.join("; "))));
             }
             let include_malformed_skills = include_malformed_skills
                 .map_err(Error::InvalidRequest)
@@ -18072,13 +18072,16 @@ pub mod builder {
                 .and_then(|v| {
                     types::UpdateAgentRequest::try_from(v).map_err(|e| e.to_string())
                 });
-            let errors: ::std::vec::Vec<&str> = [uid.as_ref().err(), body.as_ref().err()]
+            let __errors: ::std::vec::Vec<&str> = [
+                uid.as_ref().err(),
+                body.as_ref().err(),
+            ]
                 .into_iter()
                 .flatten()
                 .map(::std::string::String::as_str)
                 .collect();
-            if errors.len() > 1 {
-                return Err(__fail(Error::InvalidRequest(errors.join("; "))));
+            if __errors.len() > 1 {
+                return Err(__fail(Error::InvalidRequest(__errors.join("; "))));
             }
             let uid = uid
                 .map_err(Error::InvalidRequest)
@@ -18835,7 +18838,7 @@ pub mod builder {
                 &client.baseurl,
                 "list_runs",
             );
-            let errors: ::std::vec::Vec<&str> = [
+            let __errors: ::std::vec::Vec<&str> = [
                 ancestor_run_id.as_ref().err(),
                 artifact_type.as_ref().err(),
                 created_after.as_ref().err(),
@@ -18862,8 +18865,8 @@ pub mod builder {
                 .flatten()
                 .map(::std::string::String::as_str)
                 .collect();
-            if errors.len() > 1 {
-                return Err(__fail(Error::InvalidRequest(errors.join("; "))));
+            if __errors.len() > 1 {
+                return Err(__fail(Error::InvalidRequest(__errors.join("; "))));
             }
             let ancestor_run_id = ancestor_run_id
                 .map_err(Error::InvalidRequest)
@@ -19722,7 +19725,7 @@ pub mod builder {
                 .and_then(|v| {
                     types::RunFollowupRequest::try_from(v).map_err(|e| e.to_string())
                 });
-            let errors: ::std::vec::Vec<&str> = [
+            let __errors: ::std::vec::Vec<&str> = [
                 run_id.as_ref().err(),
                 body.as_ref().err(),
             ]
@@ -19730,8 +19733,8 @@ pub mod builder {
                 .flatten()
                 .map(::std::string::String::as_str)
                 .collect();
-            if errors.len() > 1 {
-                return Err(__fail(Error::InvalidRequest(errors.join("; "))));
+            if __errors.len() > 1 {
+                return Err(__fail(Error::InvalidRequest(__errors.join("; "))));
             }
             let run_id = run_id
                 .map_err(Error::InvalidRequest)
@@ -20559,7 +20562,7 @@ pub mod builder {
                     types::UpdateScheduledAgentRequest::try_from(v)
                         .map_err(|e| e.to_string())
                 });
-            let errors: ::std::vec::Vec<&str> = [
+            let __errors: ::std::vec::Vec<&str> = [
                 schedule_id.as_ref().err(),
                 body.as_ref().err(),
             ]
@@ -20567,8 +20570,8 @@ pub mod builder {
                 .flatten()
                 .map(::std::string::String::as_str)
                 .collect();
-            if errors.len() > 1 {
-                return Err(__fail(Error::InvalidRequest(errors.join("; "))));
+            if __errors.len() > 1 {
+                return Err(__fail(Error::InvalidRequest(__errors.join("; "))));
             }
             let schedule_id = schedule_id
                 .map_err(Error::InvalidRequest)
