@@ -487,6 +487,9 @@ fn a_servers_text_cannot_add_lines_to_the_error() {
     let error = rt
         .block_on(client(&url, 0).get_run().run_id("r\n1").send())
         .unwrap_err();
+    // The path as sent (the error body was read to look for `retryable`, and
+    // the response rebuilt around it keeps its URL).
+    assert_eq!(error.path(), "/agent/runs/r%0A1");
     let text = error.to_string();
     assert!(!text.contains(|c: char| c.is_control()), "{text:?}");
     assert!(
