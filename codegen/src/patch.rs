@@ -217,30 +217,6 @@ fn operation_builders(code: &mut syn::File) {
     }
 }
 
-/// Whether `stmt` is `let Self { client, .. } = self;` with `client` the
-/// client: progenitor names it `_client` when a parameter is called `client`.
-fn destructures_client(stmt: Option<&syn::Stmt>) -> bool {
-    let Some(syn::Stmt::Local(local)) = stmt else {
-        return false;
-    };
-    let syn::Pat::Struct(pattern) = &local.pat else {
-        return false;
-    };
-    let names: Vec<String> = pattern
-        .fields
-        .iter()
-        .filter_map(|f| match &f.member {
-            syn::Member::Named(m) => Some(m.to_string()),
-            syn::Member::Unnamed(_) => None,
-        })
-        .collect();
-    pattern.path.is_ident("Self")
-        && names.iter().any(|n| n == "client")
-        && !names
-            .iter()
-            .any(|n| n != "client" && n.trim_start_matches('_') == "client")
-}
-
 /// progenitor's `send` returns `Result<T, progenitor_client::Error<E>>`; it
 /// is rewritten in place to return `Result<T, crate::Error>` (the request's
 /// method, path, status and problem in one error type): every `?` and
@@ -262,7 +238,13 @@ fn direct_send(send: &mut syn::ImplItemFn) -> bool {
     let Some(operation) = send.block.stmts.iter().find_map(operation_info) else {
         return false;
     };
-    let destructures_client = destructures_client(send.block.stmts.first());
+    // progenitor names the client `_client` when a parameter is called `client`.
+    let destructures_client = send
+        .block
+        .stmts
+        .first()
+        .and_then(client_binding)
+        .is_some_and(|client| client == "client");
     let Some(syn::Stmt::Expr(_, None)) = send.block.stmts.last() else {
         return false;
     };
