@@ -254,9 +254,13 @@ fn run_regen(
     };
     let spec = spec.unwrap_or_else(|| root.join(codegen::SPEC));
     let mut options = codegen::Options::default();
-    if let Some(max) = max_spec_bytes.map_or_else(max_spec_bytes_from_env, |n| Ok(Some(n)))? {
-        options.limits.max_spec_bytes = max;
-    }
+    options.limits.max_spec_bytes = match max_spec_bytes {
+        Some(max) => max,
+        None => env_number(
+            "OZ_REGEN_MAX_SPEC_BYTES",
+            codegen::load::DEFAULT_MAX_SPEC_BYTES,
+        )?,
+    };
     let generated = codegen::run_with(&root, &spec, &options)?;
 
     for warning in &generated.warnings {
@@ -317,19 +321,19 @@ fn run_regen(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `OZ_REGEN_MAX_SPEC_BYTES`, when set.
-fn max_spec_bytes_from_env() -> Result<Option<u64>, codegen::Error> {
-    const VAR: &str = "OZ_REGEN_MAX_SPEC_BYTES";
-    let Some(value) = std::env::var_os(VAR) else {
-        return Ok(None);
+/// The whole number in the environment variable `name`, or `default` when it
+/// is unset (regen's limits: `OZ_REGEN_MAX_SPEC_BYTES`, the watchdog's).
+fn env_number(name: &str, default: u64) -> Result<u64, codegen::Error> {
+    let Some(value) = std::env::var_os(name) else {
+        return Ok(default);
     };
     let value = value.to_string_lossy();
-    value.trim().parse().map(Some).map_err(|_| {
+    value.trim().parse().map_err(|_| {
         codegen::Error::new(
-            format!("${VAR}"),
+            format!("${name}"),
             codegen::Location::File,
-            format!("`{value}` is not a number of bytes"),
-            format!("set {VAR} to a whole number, e.g. 8388608 for 8 MiB, or unset it"),
+            format!("`{value}` is not a whole number"),
+            format!("set {name} to a whole number (default {default}), or unset it"),
         )
     })
 }

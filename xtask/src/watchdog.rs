@@ -23,8 +23,8 @@ pub struct Watchdog {
 
 /// Starts the watchdog thread.
 pub fn start() -> Result<Watchdog, codegen::Error> {
-    let secs = knob("OZ_REGEN_WATCHDOG_SECS", DEFAULT_SECS)?;
-    let mib = knob("OZ_REGEN_WATCHDOG_MIB", DEFAULT_MIB)?;
+    let secs = crate::env_number("OZ_REGEN_WATCHDOG_SECS", DEFAULT_SECS)?;
+    let mib = crate::env_number("OZ_REGEN_WATCHDOG_MIB", DEFAULT_MIB)?;
     let writing = Arc::new(Mutex::new(false));
     let flag = writing.clone();
     let started = Instant::now();
@@ -60,21 +60,6 @@ impl Watchdog {
     pub fn writing(&self) {
         *self.writing.lock().unwrap_or_else(|e| e.into_inner()) = true;
     }
-}
-
-fn knob(name: &str, default: u64) -> Result<u64, codegen::Error> {
-    let Some(value) = std::env::var_os(name) else {
-        return Ok(default);
-    };
-    let value = value.to_string_lossy();
-    value.trim().parse().map_err(|_| {
-        codegen::Error::new(
-            format!("${name}"),
-            codegen::Location::File,
-            format!("`{value}` is not a whole number"),
-            format!("set {name} to a whole number (default {default}), or unset it"),
-        )
-    })
 }
 
 /// The process's resident memory (`VmRSS` in /proc/self/status); None where
