@@ -146,6 +146,14 @@ struct Backoff {
     max: Duration,
 }
 
+/// `timeout` from now; a timeout past what the clock can hold (`Duration::MAX`)
+/// is a century, as good as none, instead of a panic.
+fn deadline_after(timeout: Duration) -> Instant {
+    let now = Instant::now();
+    now.checked_add(timeout)
+        .unwrap_or_else(|| now + Duration::from_secs(100 * 365 * 24 * 3600))
+}
+
 impl Backoff {
     fn new(first: Duration) -> Self {
         Backoff {
@@ -178,10 +186,7 @@ impl Client {
         poll_interval: Duration,
         timeout: Duration,
     ) -> Result<RunItem, WaitError> {
-        // A timeout past what the clock can hold waits for ever, without panicking.
-        let deadline = Instant::now()
-            .checked_add(timeout)
-            .unwrap_or_else(|| Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600));
+        let deadline = deadline_after(timeout);
         let mut backoff = Backoff::new(poll_interval);
         loop {
             let run = self
@@ -244,9 +249,11 @@ impl Client {
             }
             loop {
                 if watch.last.is_some() {
-                    // No deadline: a year is as good as none.
-                    let forever = Instant::now() + Duration::from_secs(365 * 24 * 3600);
-                    let delay = watch.backoff.next(forever).unwrap_or_default();
+                    // No deadline.
+                    let delay = watch
+                        .backoff
+                        .next(deadline_after(Duration::MAX))
+                        .unwrap_or_default();
                     tokio::time::sleep(delay).await;
                 }
                 let sent = watch
