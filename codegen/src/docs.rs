@@ -232,7 +232,9 @@ fn clean(doc: &str) -> String {
         .collect()
 }
 
-fn is_bidi(c: char) -> bool {
+/// A text direction override or isolate (U+202A–E, U+2066–9), which rustc
+/// denies in comments and literals.
+pub(crate) fn is_bidi(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 

@@ -21,7 +21,7 @@ pub fn header(spec_name: &str, spec_sha256: &str) -> String {
 pub fn one_line(text: &str) -> String {
     text.chars()
         .map(|c| {
-            if c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}') {
+            if c.is_control() || crate::docs::is_bidi(c) {
                 c.escape_default().to_string()
             } else {
                 c.to_string()
