@@ -74,8 +74,9 @@ pub const BYTES_PER_WEIGHT: u64 = 1024;
 fn check_weight(spec: &Value, file: &str, limits: &Limits) -> Result<()> {
     let limit = limits.max_spec_bytes / BYTES_PER_WEIGHT;
     let (mut weight, mut over) = (0, None::<String>);
-    let operations_seen = operations(spec).len() as u64;
-    for op in operations(spec) {
+    let ops = operations(spec);
+    let operations_seen = ops.len() as u64;
+    for op in ops {
         weight += OPERATION_WEIGHT;
         if weight > limit && over.is_none() {
             over = Some(op.pointer);
