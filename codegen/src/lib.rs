@@ -25,6 +25,7 @@ pub mod normalize;
 mod patch;
 mod remodel;
 pub mod spec;
+pub mod statuses;
 pub mod surface;
 mod validate;
 pub mod write;
@@ -136,6 +137,12 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
     let mut code = generate::generate(&remodelled, &openapi, &spec_name)?;
     lap("generate");
     patch::patch(&remodelled, &mut code)?;
+    statuses::add(
+        &canonical,
+        &remodelled,
+        &mut code,
+        &hand_written.methods_on("Error"),
+    );
     lap("patch");
     let mock_warnings = mock::add(&openapi, &mut code);
     lap("mock");

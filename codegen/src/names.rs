@@ -72,6 +72,22 @@ pub fn hand_written(root: &Path) -> HandWritten {
     HandWritten(files)
 }
 
+impl HandWritten {
+    /// The inherent methods the hand-written layer defines on types named `ty`.
+    pub fn methods_on(&self, ty: &str) -> BTreeSet<String> {
+        let mut out = BTreeMap::new();
+        for (name, file) in &self.0 {
+            impl_methods(&file.items, &[], name, &mut out);
+        }
+        out.into_iter()
+            .filter(|((_, name), _)| name == ty)
+            .flat_map(|(_, methods)| methods)
+            .filter(|m| m.inherent)
+            .map(|m| m.name)
+            .collect()
+    }
+}
+
 /// A method and who defines it (for messages).
 struct Method {
     name: String,

@@ -262,10 +262,9 @@ fn direct_send(send: &mut syn::ImplItemFn) -> bool {
     for stmt in &mut send.block.stmts {
         direct.visit_stmt_mut(stmt);
     }
-    let fail: syn::Stmt = parse_quote!(
-        let __fail = |e: #error| crate::Error::from_progenitor(e, &client.baseurl, #operation);
-    );
-    send.block.stmts.insert(1, fail);
+    let call: syn::Stmt = parse_quote!(let __call = crate::hooks::Call::new(client, #operation););
+    let fail: syn::Stmt = parse_quote!(let __fail = |e: #error| __call.error(e););
+    send.block.stmts.splice(1..1, [call, fail]);
     send.sig.output = parse_quote!(-> ::std::result::Result<#value, crate::Error>);
     true
 }
@@ -332,6 +331,7 @@ fn rebuilt_for_retries(block: &mut syn::Block) {
         for name in names {
             if name != "client"
                 && name != "__fail"
+                && name != "__call"
                 && mentions(region.clone(), &name.to_string()) > 0
             {
                 borrowed.insert(name);
@@ -353,7 +353,7 @@ fn rebuilt_for_retries(block: &mut syn::Block) {
     // `info` is now at `url_at + 2`; `pre` (in `__build`) and `exec` follow.
     block.stmts.remove(url_at + 3);
     block.stmts[url_at + 3] = parse_quote! {
-        let result = crate::hooks::exec_rebuilding(client, #request, &info, &__build).await;
+        let result = crate::hooks::exec_rebuilding(&__call, #request, &__build).await;
     };
 }
 
@@ -433,7 +433,7 @@ impl DirectSend {
                     *expr = parse_quote!(crate::hooks::decode(
                         crate::hooks::body(client, #response).await?,
                         #operation,
-                    ));
+                    ).map_err(__fail));
                 }
                 None => map_err(expr, parse_quote!(__fail)),
             },
@@ -600,22 +600,22 @@ fn every_parameter_error_at_once(block: &mut syn::Block) {
     block.stmts.splice(first..first + checks.len(), stmts);
 }
 
-/// `crate::operation_template("get_run")` is `"GET /agent/runs/{runId}"`: the
-/// hand-written layer names calls by template in traces (progenitor's
-/// `OperationInfo` has only the operation id).
+/// `crate::operation_template("get_run")` is `("GET", "/agent/runs/{runId}")`:
+/// the hand-written layer names calls by template in traces and errors made
+/// before a request exists (progenitor's `OperationInfo` has only the id).
 fn operation_templates(spec: &Value, code: &mut syn::File) {
     let arms = operations(spec).into_iter().filter_map(|op| {
         let id = method_name(op.id()?);
-        let template = format!("{} {}", op.method.to_uppercase(), op.path);
-        Some(quote::quote! { #id => #template, })
+        let method = op.method.to_uppercase();
+        let path = &op.path;
+        Some(quote::quote! { #id => (#method, #path), })
     });
     code.items.push(parse_quote! {
-        /// `"METHOD /path/{param}"` of an operation, by the id progenitor gives it.
-        #[allow(dead_code)] // without the `tracing` feature
-        pub(crate) fn operation_template(operation_id: &str) -> &'static str {
+        /// The method and path template of an operation, by the id progenitor gives it.
+        pub(crate) fn operation_template(operation_id: &str) -> (&'static str, &'static str) {
             match operation_id {
                 #(#arms)*
-                _ => "",
+                _ => ("", ""),
             }
         }
     });
@@ -2035,7 +2035,8 @@ mod tests {
         for expected in [
             "pubasyncfnsend(self,)->::std::result::Result<ResponseValue<types::Thing>,crate::Error>",
             // The conversion, declared once.
-            "let__fail=|e:Error<types::Error>|crate::Error::from_progenitor(e,&client.baseurl,\"get_thing\",);",
+            "let__call=crate::hooks::Call::new(client,\"get_thing\");\
+             let__fail=|e:Error<types::Error>|__call.error(e);",
             // Every `?` and `return`.
             "letid=id.map_err(Error::InvalidRequest).map_err(<Error<types::Error>>::from).map_err(__fail)?;",
             "returnErr(__fail(Error::InvalidRequest(\"empty\".into())));",
@@ -2043,7 +2044,7 @@ mod tests {
             // A closure's `?` is its own.
             "Ok(x?)",
             // A JSON success is decoded where `send` returns it.
-            "200u16=>{crate::hooks::decode(crate::hooks::body(client,response).await.map_err(<Error<types::Error>>::from).map_err(__fail)?,\"get_thing\",)}",
+            "200u16=>{crate::hooks::decode(crate::hooks::body(client,response).await.map_err(<Error<types::Error>>::from).map_err(__fail)?,\"get_thing\",).map_err(__fail)}",
             // An arm of a shape it does not know: its result converted.
             "201u16=>ResponseValue::stream(response).map_err(__fail)",
             "204u16=>Ok(crate::hooks::empty(response))",
@@ -2108,7 +2109,7 @@ mod tests {
             ".build().map_err(<Error<types::Error>>::from).map_err(__fail)?;\
              crate::hooks::prepare(client,&mutrequest);Ok(request)};\
              letrequest=__build()?;letinfo=OperationInfo{operation_id:\"put_thing\",};\
-             letresult=crate::hooks::exec_rebuilding(client,request,&info,&__build).await;\
+             letresult=crate::hooks::exec_rebuilding(&__call,request,&__build).await;\
              client.post(&result,&info)",
         ] {
             assert!(put.contains(expected), "{expected}\nin\n{put}");

@@ -16342,7 +16342,12 @@ let response = client.list_agents()
     .sort_by(sort_by)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: List of available agents
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): Invalid repository specification*/
     pub fn list_agents(&self) -> builder::ListAgents<'_> {
         builder::ListAgents::new(self)
     }
@@ -16362,7 +16367,15 @@ let response = client.get_artifact()
     .artifact_uid(artifact_uid)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: Artifact details with download information
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): Missing artifact UID
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): No permission to access artifact
+ - `404` ([`Error::is_not_found`](crate::Error::is_not_found); not retried unless the problem says `retryable: true`): Artifact not found or unsupported artifact type*/
     pub fn get_artifact(&self) -> builder::GetArtifact<'_> {
         builder::GetArtifact::new(self)
     }
@@ -16378,7 +16391,13 @@ Sends a `GET` request to `/agent/connected-self-hosted-workers`
 let response = client.list_connected_self_hosted_workers()
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: List of currently connected self-hosted workers
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): Not authorized to list connected workers*/
     pub fn list_connected_self_hosted_workers(
         &self,
     ) -> builder::ListConnectedSelfHostedWorkers<'_> {
@@ -16398,7 +16417,16 @@ let response = client.get_conversation()
     .conversation_id(conversation_id)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: Normalized conversation
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): Missing conversation ID
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): No permission to access conversation
+ - `404` ([`Error::is_not_found`](crate::Error::is_not_found); not retried unless the problem says `retryable: true`): Conversation not found
+ - `422` ([`Error::is_unprocessable_entity`](crate::Error::is_unprocessable_entity); error code `operation_not_supported`; not retried unless the problem says `retryable: true`): Conversation format is not yet supported by the normalized endpoint (error_code: operation_not_supported)*/
     pub fn get_conversation(&self) -> builder::GetConversation<'_> {
         builder::GetConversation::new(self)
     }
@@ -16420,7 +16448,13 @@ let response = client.list_environments()
     .sort_by(sort_by)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: List of accessible environments
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `500` ([`Error::is_internal_server_error`](crate::Error::is_internal_server_error); retried): Internal server error*/
     pub fn list_environments(&self) -> builder::ListEnvironments<'_> {
         builder::ListEnvironments::new(self)
     }
@@ -16436,7 +16470,15 @@ Sends a `GET` request to `/agent/identities`
 let response = client.list_agent_identities()
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: List of agents
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): User on multiple teams, or on no team
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): Only human users can list agents
+ - `500` ([`Error::is_internal_server_error`](crate::Error::is_internal_server_error); retried): Internal server error*/
     pub fn list_agent_identities(&self) -> builder::ListAgentIdentities<'_> {
         builder::ListAgentIdentities::new(self)
     }
@@ -16453,7 +16495,15 @@ let response = client.create_agent()
     .body(body)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `201`: Agent created successfully
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): Invalid request (empty name, user on multiple teams, or on no team)
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): Only human users can manage agents, or plan limit exceeded
+ - `500` ([`Error::is_internal_server_error`](crate::Error::is_internal_server_error); not retried unless the problem says `retryable: true`): Internal server error*/
     pub fn create_agent(&self) -> builder::CreateAgent<'_> {
         builder::CreateAgent::new(self)
     }
@@ -16472,7 +16522,14 @@ let response = client.get_agent()
     .uid(uid)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: Agent details
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `404` ([`Error::is_not_found`](crate::Error::is_not_found); not retried unless the problem says `retryable: true`): Agent not found
+ - `500` ([`Error::is_internal_server_error`](crate::Error::is_internal_server_error); retried): Internal server error*/
     pub fn get_agent(&self) -> builder::GetAgent<'_> {
         builder::GetAgent::new(self)
     }
@@ -16492,7 +16549,16 @@ let response = client.update_agent()
     .body(body)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: Agent updated successfully
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): Missing or invalid request body
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): Only human users can manage agents, or plan limit exceeded
+ - `404` ([`Error::is_not_found`](crate::Error::is_not_found); not retried unless the problem says `retryable: true`): Agent not found
+ - `500` ([`Error::is_internal_server_error`](crate::Error::is_internal_server_error); retried): Internal server error*/
     pub fn update_agent(&self) -> builder::UpdateAgent<'_> {
         builder::UpdateAgent::new(self)
     }
@@ -16511,7 +16577,16 @@ let response = client.delete_agent()
     .uid(uid)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `204`: Agent deleted successfully
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): Cannot delete the default agent
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): Only human users can manage agents
+ - `404` ([`Error::is_not_found`](crate::Error::is_not_found); not retried unless the problem says `retryable: true`): Agent not found
+ - `500` ([`Error::is_internal_server_error`](crate::Error::is_internal_server_error); retried): Internal server error*/
     pub fn delete_agent(&self) -> builder::DeleteAgent<'_> {
         builder::DeleteAgent::new(self)
     }
@@ -16527,7 +16602,13 @@ Sends a `GET` request to `/agent/models`
 let response = client.list_models()
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: List of available models
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `500` ([`Error::is_internal_server_error`](crate::Error::is_internal_server_error); retried): Internal server error*/
     pub fn list_models(&self) -> builder::ListModels<'_> {
         builder::ListModels::new(self)
     }
@@ -16544,7 +16625,14 @@ let response = client.run_agent()
     .body(body)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: Run created successfully
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): Invalid request (missing prompt, invalid config)
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): No permission to access referenced resources (environment, MCP servers)*/
     #[deprecated(note = "`POST /agent/run` is deprecated in the Oz API spec")]
     pub fn run_agent(&self) -> builder::RunAgent<'_> {
         builder::RunAgent::new(self)
@@ -16615,7 +16703,13 @@ let response = client.list_runs()
     .updated_after(updated_after)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: List of runs
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): Invalid request parameters
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required*/
     pub fn list_runs(&self) -> builder::ListRuns<'_> {
         builder::ListRuns::new(self)
     }
@@ -16632,7 +16726,14 @@ let response = client.create_run()
     .body(body)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: Run created successfully
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): Invalid request (missing prompt, invalid config)
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): No permission to access referenced resources (environment, MCP servers)*/
     pub fn create_run(&self) -> builder::CreateRun<'_> {
         builder::CreateRun::new(self)
     }
@@ -16650,7 +16751,15 @@ let response = client.get_run()
     .run_id(run_id)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: Run details
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): Missing run ID
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): No permission to access run
+ - `404` ([`Error::is_not_found`](crate::Error::is_not_found); not retried unless the problem says `retryable: true`): Run not found*/
     pub fn get_run(&self) -> builder::GetRun<'_> {
         builder::GetRun::new(self)
     }
@@ -16673,7 +16782,17 @@ let response = client.cancel_run()
     .run_id(run_id)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: Run cancelled successfully
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); error code `invalid_request`; not retried unless the problem says `retryable: true`): Missing run ID, or the run is already in a terminal state (error_code: invalid_request)
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): No permission to cancel run
+ - `404` ([`Error::is_not_found`](crate::Error::is_not_found); not retried unless the problem says `retryable: true`): Run not found
+ - `409` ([`Error::is_conflict`](crate::Error::is_conflict); error code `conflict`; not retried unless the problem says `retryable: true`): Run is in PENDING state and cannot be cancelled yet. Retry after a moment (error_code: conflict, retryable: true).
+ - `422` ([`Error::is_unprocessable_entity`](crate::Error::is_unprocessable_entity); error code `operation_not_supported`; not retried unless the problem says `retryable: true`): Run cannot be cancelled because the operation is not supported for this run type (e.g., self-hosted, local, or GitHub Action runs) (error_code: operation_not_supported)*/
     pub fn cancel_run(&self) -> builder::CancelRun<'_> {
         builder::CancelRun::new(self)
     }
@@ -16692,7 +16811,16 @@ let response = client.get_run_conversation()
     .run_id(run_id)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: Normalized conversation
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): Missing run ID
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): No permission to access run
+ - `404` ([`Error::is_not_found`](crate::Error::is_not_found); not retried unless the problem says `retryable: true`): Run not found, or the run has no conversation
+ - `422` ([`Error::is_unprocessable_entity`](crate::Error::is_unprocessable_entity); error code `operation_not_supported`; not retried unless the problem says `retryable: true`): Conversation format is not yet supported by the normalized endpoint (error_code: operation_not_supported)*/
     pub fn get_run_conversation(&self) -> builder::GetRunConversation<'_> {
         builder::GetRunConversation::new(self)
     }
@@ -16714,7 +16842,16 @@ let response = client.submit_run_followup()
     .body(body)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: Follow-up accepted
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): Invalid request (e.g. no active sandbox without conversation ID, malformed payload). Empty messages are accepted when continuing a run from saved conversation context; otherwise they are rejected.
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): No permission to submit follow-ups for this run
+ - `404` ([`Error::is_not_found`](crate::Error::is_not_found); not retried unless the problem says `retryable: true`): Run not found
+ - `500` ([`Error::is_internal_server_error`](crate::Error::is_internal_server_error); not retried unless the problem says `retryable: true`): Internal server error*/
     pub fn submit_run_followup(&self) -> builder::SubmitRunFollowup<'_> {
         builder::SubmitRunFollowup::new(self)
     }
@@ -16732,7 +16869,15 @@ let response = client.get_run_timeline()
     .run_id(run_id)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: Run timeline events
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): Missing run ID
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): No permission to access run
+ - `500` ([`Error::is_internal_server_error`](crate::Error::is_internal_server_error); retried): Internal server error*/
     pub fn get_run_timeline(&self) -> builder::GetRunTimeline<'_> {
         builder::GetRunTimeline::new(self)
     }
@@ -16751,7 +16896,16 @@ let response = client.get_run_transcript()
     .run_id(run_id)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `302`: Redirect to a download URL for the transcript
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): Missing run ID
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): No permission to access run transcript
+ - `404` ([`Error::is_not_found`](crate::Error::is_not_found); not retried unless the problem says `retryable: true`): Run not found or has no transcript
+ - `500` ([`Error::is_internal_server_error`](crate::Error::is_internal_server_error); retried): Internal server error*/
     pub fn get_run_transcript(&self) -> builder::GetRunTranscript<'_> {
         builder::GetRunTranscript::new(self)
     }
@@ -16767,7 +16921,13 @@ Sends a `GET` request to `/agent/schedules`
 let response = client.list_scheduled_agents()
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: List of scheduled agents
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `500` ([`Error::is_internal_server_error`](crate::Error::is_internal_server_error); retried): Internal server error*/
     pub fn list_scheduled_agents(&self) -> builder::ListScheduledAgents<'_> {
         builder::ListScheduledAgents::new(self)
     }
@@ -16784,7 +16944,14 @@ let response = client.create_scheduled_agent()
     .body(body)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `201`: Scheduled agent created successfully
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): Invalid request (missing required fields, invalid cron expression)
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): No permission or feature not available*/
     pub fn create_scheduled_agent(&self) -> builder::CreateScheduledAgent<'_> {
         builder::CreateScheduledAgent::new(self)
     }
@@ -16802,7 +16969,15 @@ let response = client.get_scheduled_agent()
     .schedule_id(schedule_id)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: Scheduled agent details
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): Missing schedule ID
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): No permission to access schedule
+ - `404` ([`Error::is_not_found`](crate::Error::is_not_found); not retried unless the problem says `retryable: true`): Schedule not found*/
     pub fn get_scheduled_agent(&self) -> builder::GetScheduledAgent<'_> {
         builder::GetScheduledAgent::new(self)
     }
@@ -16823,7 +16998,15 @@ let response = client.update_scheduled_agent()
     .body(body)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: Scheduled agent updated successfully
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): Invalid request
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): No permission to update schedule
+ - `404` ([`Error::is_not_found`](crate::Error::is_not_found); not retried unless the problem says `retryable: true`): Schedule not found*/
     pub fn update_scheduled_agent(&self) -> builder::UpdateScheduledAgent<'_> {
         builder::UpdateScheduledAgent::new(self)
     }
@@ -16842,7 +17025,15 @@ let response = client.delete_scheduled_agent()
     .schedule_id(schedule_id)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: Scheduled agent deleted successfully
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): No permission to delete schedule
+ - `404` ([`Error::is_not_found`](crate::Error::is_not_found); not retried unless the problem says `retryable: true`): Schedule not found
+ - `500` ([`Error::is_internal_server_error`](crate::Error::is_internal_server_error); retried): Internal server error*/
     pub fn delete_scheduled_agent(&self) -> builder::DeleteScheduledAgent<'_> {
         builder::DeleteScheduledAgent::new(self)
     }
@@ -16861,7 +17052,15 @@ let response = client.pause_scheduled_agent()
     .schedule_id(schedule_id)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: Scheduled agent paused successfully
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): No permission to pause schedule
+ - `404` ([`Error::is_not_found`](crate::Error::is_not_found); not retried unless the problem says `retryable: true`): Schedule not found
+ - `500` ([`Error::is_internal_server_error`](crate::Error::is_internal_server_error); not retried unless the problem says `retryable: true`): Internal server error*/
     pub fn pause_scheduled_agent(&self) -> builder::PauseScheduledAgent<'_> {
         builder::PauseScheduledAgent::new(self)
     }
@@ -16880,7 +17079,15 @@ let response = client.resume_scheduled_agent()
     .schedule_id(schedule_id)
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `200`: Scheduled agent resumed successfully
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): No permission to resume schedule
+ - `404` ([`Error::is_not_found`](crate::Error::is_not_found); not retried unless the problem says `retryable: true`): Schedule not found
+ - `500` ([`Error::is_internal_server_error`](crate::Error::is_internal_server_error); not retried unless the problem says `retryable: true`): Internal server error*/
     pub fn resume_scheduled_agent(&self) -> builder::ResumeScheduledAgent<'_> {
         builder::ResumeScheduledAgent::new(self)
     }
@@ -16897,7 +17104,16 @@ Sends a `GET` request to `/harness-support/transcript`
 let response = client.get_transcript_download()
     .send()
     .await;
-```*/
+```
+
+ # Responses
+
+ - `307`: Redirect to a signed download URL for the transcript
+ - `400` ([`Error::is_bad_request`](crate::Error::is_bad_request); not retried unless the problem says `retryable: true`): Task has no conversation, or conversation format does not support transcript downloads
+ - `401` ([`Error::is_unauthorized`](crate::Error::is_unauthorized); not retried unless the problem says `retryable: true`): Authentication required
+ - `403` ([`Error::is_forbidden`](crate::Error::is_forbidden); not retried unless the problem says `retryable: true`): No permission to access the conversation
+ - `404` ([`Error::is_not_found`](crate::Error::is_not_found); not retried unless the problem says `retryable: true`): Conversation or transcript not found
+ - `500` ([`Error::is_internal_server_error`](crate::Error::is_internal_server_error); retried): Internal server error*/
     pub fn get_transcript_download(&self) -> builder::GetTranscriptDownload<'_> {
         builder::GetTranscriptDownload::new(self)
     }
@@ -16976,11 +17192,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, include_malformed_skills, refresh, repo, sort_by } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "list_agents",
-            );
+            let __call = crate::hooks::Call::new(client, "list_agents");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let __errors: ::std::vec::Vec<&str> = [
                 include_malformed_skills.as_ref().err(),
                 refresh.as_ref().err(),
@@ -17055,8 +17268,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "list_agents",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -17068,12 +17280,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "list_agents",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "list_agents",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -17142,11 +17355,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, artifact_uid } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "get_artifact",
-            );
+            let __call = crate::hooks::Call::new(client, "get_artifact");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let artifact_uid = artifact_uid
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
@@ -17188,8 +17398,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_artifact",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -17201,12 +17410,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "get_artifact",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "get_artifact",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -17259,11 +17469,11 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
+            let __call = crate::hooks::Call::new(
+                client,
                 "list_connected_self_hosted_workers",
             );
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let url = format!(
                     "{}/agent/connected-self-hosted-workers", client.baseurl,
@@ -17298,8 +17508,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "list_connected_self_hosted_workers",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -17311,12 +17520,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "list_connected_self_hosted_workers",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "list_connected_self_hosted_workers",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -17393,11 +17603,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, conversation_id } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "get_conversation",
-            );
+            let __call = crate::hooks::Call::new(client, "get_conversation");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let conversation_id = conversation_id
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
@@ -17439,8 +17646,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_conversation",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -17452,12 +17658,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "get_conversation",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "get_conversation",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -17523,11 +17730,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, sort_by } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "list_environments",
-            );
+            let __call = crate::hooks::Call::new(client, "list_environments");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let sort_by = sort_by
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
@@ -17566,8 +17770,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "list_environments",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -17579,12 +17782,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "list_environments",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "list_environments",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -17637,11 +17841,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "list_agent_identities",
-            );
+            let __call = crate::hooks::Call::new(client, "list_agent_identities");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let url = format!("{}/agent/identities", client.baseurl,);
                 #[allow(unused_mut)]
@@ -17674,8 +17875,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "list_agent_identities",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -17687,12 +17887,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "list_agent_identities",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "list_agent_identities",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -17778,11 +17979,8 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<ResponseValue<types::AgentResponse>, crate::Error> {
             let Self { client, body } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "create_agent",
-            );
+            let __call = crate::hooks::Call::new(client, "create_agent");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let body = body
                 .and_then(|v| {
                     types::CreateAgentRequest::try_from(v).map_err(|e| e.to_string())
@@ -17824,8 +18022,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_agent",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -17837,12 +18034,13 @@ pub mod builder {
             match response.status().as_u16() {
                 201u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "create_agent",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "create_agent",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -17908,11 +18106,8 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<ResponseValue<types::AgentResponse>, crate::Error> {
             let Self { client, uid } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "get_agent",
-            );
+            let __call = crate::hooks::Call::new(client, "get_agent");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let uid = uid
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
@@ -17953,8 +18148,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_agent",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -17966,12 +18160,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "get_agent",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "get_agent",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -18063,11 +18258,8 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<ResponseValue<types::AgentResponse>, crate::Error> {
             let Self { client, uid, body } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "update_agent",
-            );
+            let __call = crate::hooks::Call::new(client, "update_agent");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let body = body
                 .and_then(|v| {
                     types::UpdateAgentRequest::try_from(v).map_err(|e| e.to_string())
@@ -18129,8 +18321,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "update_agent",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -18142,12 +18333,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "update_agent",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "update_agent",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -18213,11 +18405,8 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<ResponseValue<()>, crate::Error> {
             let Self { client, uid } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "delete_agent",
-            );
+            let __call = crate::hooks::Call::new(client, "delete_agent");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let uid = uid
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
@@ -18258,8 +18447,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_agent",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -18321,11 +18509,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "list_models",
-            );
+            let __call = crate::hooks::Call::new(client, "list_models");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let url = format!("{}/agent/models", client.baseurl,);
                 #[allow(unused_mut)]
@@ -18358,8 +18543,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "list_models",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -18371,12 +18555,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "list_models",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "list_models",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -18457,11 +18642,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, body } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "run_agent",
-            );
+            let __call = crate::hooks::Call::new(client, "run_agent");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let body = body
                 .and_then(|v| {
                     types::RunAgentRequest::try_from(v).map_err(|e| e.to_string())
@@ -18503,8 +18685,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "run_agent",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -18516,12 +18697,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "run_agent",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "run_agent",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -18833,11 +19015,8 @@ pub mod builder {
                 state,
                 updated_after,
             } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "list_runs",
-            );
+            let __call = crate::hooks::Call::new(client, "list_runs");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let __errors: ::std::vec::Vec<&str> = [
                 ancestor_run_id.as_ref().err(),
                 artifact_type.as_ref().err(),
@@ -19067,8 +19246,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "list_runs",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -19080,12 +19258,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "list_runs",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "list_runs",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -19166,11 +19345,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, body } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "create_run",
-            );
+            let __call = crate::hooks::Call::new(client, "create_run");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let body = body
                 .and_then(|v| {
                     types::RunAgentRequest::try_from(v).map_err(|e| e.to_string())
@@ -19212,8 +19388,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_run",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -19225,12 +19400,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "create_run",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "create_run",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -19296,11 +19472,8 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<ResponseValue<types::RunItem>, crate::Error> {
             let Self { client, run_id } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "get_run",
-            );
+            let __call = crate::hooks::Call::new(client, "get_run");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let run_id = run_id
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
@@ -19341,8 +19514,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_run",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -19354,12 +19526,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "get_run",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "get_run",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -19425,11 +19598,8 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<ResponseValue<::std::string::String>, crate::Error> {
             let Self { client, run_id } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "cancel_run",
-            );
+            let __call = crate::hooks::Call::new(client, "cancel_run");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let run_id = run_id
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
@@ -19470,8 +19640,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "cancel_run",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -19483,12 +19652,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "cancel_run",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "cancel_run",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -19557,11 +19727,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, run_id } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "get_run_conversation",
-            );
+            let __call = crate::hooks::Call::new(client, "get_run_conversation");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let run_id = run_id
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
@@ -19603,8 +19770,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_run_conversation",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -19616,12 +19782,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "get_run_conversation",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "get_run_conversation",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -19716,11 +19883,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, run_id, body } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "submit_run_followup",
-            );
+            let __call = crate::hooks::Call::new(client, "submit_run_followup");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let body = body
                 .and_then(|v| {
                     types::RunFollowupRequest::try_from(v).map_err(|e| e.to_string())
@@ -19783,8 +19947,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "submit_run_followup",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -19796,12 +19959,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "submit_run_followup",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "submit_run_followup",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -19870,11 +20034,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, run_id } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "get_run_timeline",
-            );
+            let __call = crate::hooks::Call::new(client, "get_run_timeline");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let run_id = run_id
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
@@ -19916,8 +20077,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_run_timeline",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -19929,12 +20089,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "get_run_timeline",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "get_run_timeline",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -20000,11 +20161,8 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<ResponseValue<ByteStream>, crate::Error> {
             let Self { client, run_id } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "get_run_transcript",
-            );
+            let __call = crate::hooks::Call::new(client, "get_run_transcript");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let run_id = run_id
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
@@ -20038,8 +20196,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_run_transcript",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -20101,11 +20258,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "list_scheduled_agents",
-            );
+            let __call = crate::hooks::Call::new(client, "list_scheduled_agents");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let url = format!("{}/agent/schedules", client.baseurl,);
                 #[allow(unused_mut)]
@@ -20138,8 +20292,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "list_scheduled_agents",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -20151,12 +20304,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "list_scheduled_agents",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "list_scheduled_agents",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -20248,11 +20402,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, body } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "create_scheduled_agent",
-            );
+            let __call = crate::hooks::Call::new(client, "create_scheduled_agent");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let body = body
                 .and_then(|v| {
                     types::CreateScheduledAgentRequest::try_from(v)
@@ -20295,8 +20446,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "create_scheduled_agent",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -20308,12 +20458,13 @@ pub mod builder {
             match response.status().as_u16() {
                 201u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "create_scheduled_agent",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "create_scheduled_agent",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -20390,11 +20541,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, schedule_id } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "get_scheduled_agent",
-            );
+            let __call = crate::hooks::Call::new(client, "get_scheduled_agent");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let schedule_id = schedule_id
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
@@ -20436,8 +20584,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_scheduled_agent",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -20449,12 +20596,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "get_scheduled_agent",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "get_scheduled_agent",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -20552,11 +20700,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, schedule_id, body } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "update_scheduled_agent",
-            );
+            let __call = crate::hooks::Call::new(client, "update_scheduled_agent");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let body = body
                 .and_then(|v| {
                     types::UpdateScheduledAgentRequest::try_from(v)
@@ -20620,8 +20765,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "update_scheduled_agent",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -20633,12 +20777,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "update_scheduled_agent",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "update_scheduled_agent",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -20715,11 +20860,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, schedule_id } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "delete_scheduled_agent",
-            );
+            let __call = crate::hooks::Call::new(client, "delete_scheduled_agent");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let schedule_id = schedule_id
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
@@ -20761,8 +20903,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "delete_scheduled_agent",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -20774,12 +20915,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "delete_scheduled_agent",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "delete_scheduled_agent",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -20856,11 +20998,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, schedule_id } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "pause_scheduled_agent",
-            );
+            let __call = crate::hooks::Call::new(client, "pause_scheduled_agent");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let schedule_id = schedule_id
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
@@ -20902,8 +21041,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "pause_scheduled_agent",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -20915,12 +21053,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "pause_scheduled_agent",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "pause_scheduled_agent",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -20997,11 +21136,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, schedule_id } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "resume_scheduled_agent",
-            );
+            let __call = crate::hooks::Call::new(client, "resume_scheduled_agent");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let schedule_id = schedule_id
                 .map_err(Error::InvalidRequest)
                 .map_err(<Error<types::ApiProblem>>::from)
@@ -21043,8 +21179,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "resume_scheduled_agent",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -21056,12 +21191,13 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        crate::hooks::body(client, response)
-                            .await
-                            .map_err(<Error<types::ApiProblem>>::from)
-                            .map_err(__fail)?,
-                        "resume_scheduled_agent",
-                    )
+                            crate::hooks::body(client, response)
+                                .await
+                                .map_err(<Error<types::ApiProblem>>::from)
+                                .map_err(__fail)?,
+                            "resume_scheduled_agent",
+                        )
+                        .map_err(__fail)
                 }
                 400u16..=499u16 => {
                     Err(
@@ -21119,11 +21255,8 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<ResponseValue<ByteStream>, crate::Error> {
             let Self { client } = self;
-            let __fail = |e: Error<types::ApiProblem>| crate::Error::from_progenitor(
-                e,
-                &client.baseurl,
-                "get_transcript_download",
-            );
+            let __call = crate::hooks::Call::new(client, "get_transcript_download");
+            let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let url = format!("{}/harness-support/transcript", client.baseurl,);
                 #[allow(unused_mut)]
@@ -21148,8 +21281,7 @@ pub mod builder {
             let info = OperationInfo {
                 operation_id: "get_transcript_download",
             };
-            let result = crate::hooks::exec_rebuilding(client, request, &info, &__build)
-                .await;
+            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
             client
                 .post(&result, &info)
                 .await
@@ -21205,41 +21337,64 @@ pub mod builder {
 pub mod prelude {
     pub use self::super::Client;
 }
-/// `"METHOD /path/{param}"` of an operation, by the id progenitor gives it.
-#[allow(dead_code)]
-pub(crate) fn operation_template(operation_id: &str) -> &'static str {
+/// The method and path template of an operation, by the id progenitor gives it.
+pub(crate) fn operation_template(operation_id: &str) -> (&'static str, &'static str) {
     match operation_id {
-        "list_agents" => "GET /agent",
-        "get_artifact" => "GET /agent/artifacts/{artifactUid}",
+        "list_agents" => ("GET", "/agent"),
+        "get_artifact" => ("GET", "/agent/artifacts/{artifactUid}"),
         "list_connected_self_hosted_workers" => {
-            "GET /agent/connected-self-hosted-workers"
+            ("GET", "/agent/connected-self-hosted-workers")
         }
-        "get_conversation" => "GET /agent/conversations/{conversation_id}",
-        "list_environments" => "GET /agent/environments",
-        "list_agent_identities" => "GET /agent/identities",
-        "create_agent" => "POST /agent/identities",
-        "get_agent" => "GET /agent/identities/{uid}",
-        "update_agent" => "PUT /agent/identities/{uid}",
-        "delete_agent" => "DELETE /agent/identities/{uid}",
-        "list_models" => "GET /agent/models",
-        "run_agent" => "POST /agent/run",
-        "list_runs" => "GET /agent/runs",
-        "create_run" => "POST /agent/runs",
-        "get_run" => "GET /agent/runs/{runId}",
-        "cancel_run" => "POST /agent/runs/{runId}/cancel",
-        "get_run_conversation" => "GET /agent/runs/{runId}/conversation",
-        "submit_run_followup" => "POST /agent/runs/{runId}/followups",
-        "get_run_timeline" => "GET /agent/runs/{runId}/timeline",
-        "get_run_transcript" => "GET /agent/runs/{runId}/transcript",
-        "list_scheduled_agents" => "GET /agent/schedules",
-        "create_scheduled_agent" => "POST /agent/schedules",
-        "get_scheduled_agent" => "GET /agent/schedules/{scheduleId}",
-        "update_scheduled_agent" => "PUT /agent/schedules/{scheduleId}",
-        "delete_scheduled_agent" => "DELETE /agent/schedules/{scheduleId}",
-        "pause_scheduled_agent" => "POST /agent/schedules/{scheduleId}/pause",
-        "resume_scheduled_agent" => "POST /agent/schedules/{scheduleId}/resume",
-        "get_transcript_download" => "GET /harness-support/transcript",
-        _ => "",
+        "get_conversation" => ("GET", "/agent/conversations/{conversation_id}"),
+        "list_environments" => ("GET", "/agent/environments"),
+        "list_agent_identities" => ("GET", "/agent/identities"),
+        "create_agent" => ("POST", "/agent/identities"),
+        "get_agent" => ("GET", "/agent/identities/{uid}"),
+        "update_agent" => ("PUT", "/agent/identities/{uid}"),
+        "delete_agent" => ("DELETE", "/agent/identities/{uid}"),
+        "list_models" => ("GET", "/agent/models"),
+        "run_agent" => ("POST", "/agent/run"),
+        "list_runs" => ("GET", "/agent/runs"),
+        "create_run" => ("POST", "/agent/runs"),
+        "get_run" => ("GET", "/agent/runs/{runId}"),
+        "cancel_run" => ("POST", "/agent/runs/{runId}/cancel"),
+        "get_run_conversation" => ("GET", "/agent/runs/{runId}/conversation"),
+        "submit_run_followup" => ("POST", "/agent/runs/{runId}/followups"),
+        "get_run_timeline" => ("GET", "/agent/runs/{runId}/timeline"),
+        "get_run_transcript" => ("GET", "/agent/runs/{runId}/transcript"),
+        "list_scheduled_agents" => ("GET", "/agent/schedules"),
+        "create_scheduled_agent" => ("POST", "/agent/schedules"),
+        "get_scheduled_agent" => ("GET", "/agent/schedules/{scheduleId}"),
+        "update_scheduled_agent" => ("PUT", "/agent/schedules/{scheduleId}"),
+        "delete_scheduled_agent" => ("DELETE", "/agent/schedules/{scheduleId}"),
+        "pause_scheduled_agent" => ("POST", "/agent/schedules/{scheduleId}/pause"),
+        "resume_scheduled_agent" => ("POST", "/agent/schedules/{scheduleId}/resume"),
+        "get_transcript_download" => ("GET", "/harness-support/transcript"),
+        _ => ("", ""),
+    }
+}
+/// A helper for every error status the spec documents on some
+/// operation (generated: a newly documented status gets one).
+impl crate::Error {
+    /// Whether the status is `400 Bad Request` (documented by [`Client::list_agents`](crate::Client::list_agents), [`Client::get_artifact`](crate::Client::get_artifact), [`Client::get_conversation`](crate::Client::get_conversation) and 17 more).
+    pub fn is_bad_request(&self) -> bool {
+        self.status().is_some_and(|status| status.as_u16() == 400u16)
+    }
+    /// Whether the status is `403 Forbidden` (documented by [`Client::get_artifact`](crate::Client::get_artifact), [`Client::list_connected_self_hosted_workers`](crate::Client::list_connected_self_hosted_workers), [`Client::get_conversation`](crate::Client::get_conversation) and 19 more).
+    pub fn is_forbidden(&self) -> bool {
+        self.status().is_some_and(|status| status.as_u16() == 403u16)
+    }
+    /// Whether the status is `409 Conflict` (documented by [`Client::cancel_run`](crate::Client::cancel_run)).
+    pub fn is_conflict(&self) -> bool {
+        self.status().is_some_and(|status| status.as_u16() == 409u16)
+    }
+    /// Whether the status is `422 Unprocessable Entity` (documented by [`Client::get_conversation`](crate::Client::get_conversation), [`Client::cancel_run`](crate::Client::cancel_run), [`Client::get_run_conversation`](crate::Client::get_run_conversation)).
+    pub fn is_unprocessable_entity(&self) -> bool {
+        self.status().is_some_and(|status| status.as_u16() == 422u16)
+    }
+    /// Whether the status is `500 Internal Server Error` (documented by [`Client::list_environments`](crate::Client::list_environments), [`Client::list_agent_identities`](crate::Client::list_agent_identities), [`Client::create_agent`](crate::Client::create_agent) and 12 more).
+    pub fn is_internal_server_error(&self) -> bool {
+        self.status().is_some_and(|status| status.as_u16() == 500u16)
     }
 }
 /// Typed mocks of every operation: see `crate::mock`.

@@ -45,28 +45,23 @@
 //! (`max_retry_after` × 1.25 + 100 ms). A 503, with or without `Retry-After`,
 //! is an outage, and spends.
 //!
-//! A response returned because the budget was empty carries the header
-//! `oz-retry-budget: exhausted` ([`RETRY_BUDGET_HEADER`]), which the error keeps
-//! ([`ApiErrorExt::retry_budget_exhausted`](crate::ApiErrorExt::retry_budget_exhausted);
-//! not when the error body did not decode, as the headers are then lost). A
-//! transport error (connection refused, reset, timeout) under an empty budget
-//! is returned as it is: a `reqwest::Error` can be neither built nor marked.
+//! A failure returned because the budget was empty says so:
+//! [`Error::retry_budget_exhausted`](crate::Error::retry_budget_exhausted),
+//! whether it was an answer or a transport error (the call records it; nothing
+//! is added to the response's headers).
 //! `max_retries = 0` disables retries, and the budget with them.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use futures::FutureExt;
 use futures::future::Either;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderMap;
 use reqwest::{Method, Request, Response, StatusCode};
 use tower::retry::budget::{Budget, TpsBudget};
 
 use crate::config::RetryPolicy;
 use crate::trace;
-
-/// The header added, with the value `exhausted`, to an error response returned
-/// without retrying because the retry budget was empty.
-pub const RETRY_BUDGET_HEADER: &str = "oz-retry-budget";
 
 /// Sends `request`, retrying as the policy and the table above say, without
 /// a budget (for downloads from other hosts).
@@ -76,7 +71,7 @@ pub(crate) async fn execute(
     max_body_bytes: u64,
     request: Request,
 ) -> reqwest::Result<Response> {
-    send(client, policy, None, max_body_bytes, request, copy).await
+    send(client, policy, None, None, max_body_bytes, request, copy).await
 }
 
 /// The request built again by the generated `send` (codegen's `patch`), for
@@ -112,6 +107,7 @@ impl Again for &Rebuild<'_> {
 /// Sends `request`, retrying as the policy, the table above and `budget` say;
 /// `again` gives what makes a retry's request (a copy, or a rebuild). An error
 /// body read to find `retryable` is read within `max_body_bytes`.
+/// `budget_exhausted` is set when the budget refuses a retry.
 ///
 /// Nearly every request ends after one attempt, so that path is kept apart:
 /// the retry loop is a boxed future of its own, and this one, created and moved
@@ -122,6 +118,7 @@ pub(crate) fn send<'a, A: Again + 'a>(
     client: &'a reqwest::Client,
     policy: &'a RetryPolicy,
     budget: Option<&'a TpsBudget>,
+    budget_exhausted: Option<&'a AtomicBool>,
     max_body_bytes: u64,
     request: Request,
     again: impl FnOnce(&Request) -> A,
@@ -136,6 +133,7 @@ pub(crate) fn send<'a, A: Again + 'a>(
                 client,
                 policy,
                 budget,
+                budget_exhausted,
                 max_body_bytes,
                 method,
                 again,
@@ -151,6 +149,7 @@ async fn retry(
     client: &reqwest::Client,
     policy: &RetryPolicy,
     budget: Option<&TpsBudget>,
+    budget_exhausted: Option<&AtomicBool>,
     max_body_bytes: u64,
     method: Method,
     mut again: impl Again,
@@ -179,7 +178,10 @@ async fn retry(
             && !budget.withdraw()
         {
             trace::budget_exhausted(&|| trace::reason(&failed_now));
-            return failed_now.map(mark_exhausted);
+            if let Some(exhausted) = budget_exhausted {
+                exhausted.store(true, Ordering::Relaxed);
+            }
+            return failed_now;
         }
         let delay = match retry_after {
             Some(requested) => server_delay(policy, requested),
@@ -231,15 +233,6 @@ fn is_error(status: StatusCode) -> bool {
 fn server_paced(failed: &reqwest::Result<Response>, retry_after: Option<Duration>) -> bool {
     retry_after.is_some()
         && matches!(failed, Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS)
-}
-
-/// Marks a response returned because the retry budget is empty.
-fn mark_exhausted(mut response: Response) -> Response {
-    response.headers_mut().insert(
-        HeaderName::from_static(RETRY_BUDGET_HEADER),
-        HeaderValue::from_static("exhausted"),
-    );
-    response
 }
 
 /// Whether an error response is worth retrying: `None` if not, else the
@@ -350,6 +343,7 @@ pub(crate) fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
 mod tests {
     use super::*;
     use crate::RetryBudget;
+    use reqwest::header::HeaderValue;
 
     fn budget(min_retries_per_sec: u32, retry_ratio: f32) -> TpsBudget {
         RetryBudget {
@@ -547,8 +541,6 @@ mod tests {
         assert!(!server_paced(&response(429), None));
         assert!(!server_paced(&response(503), second));
         assert!(!server_paced(&response(408), second));
-        let marked = mark_exhausted(response(503).unwrap());
-        assert_eq!(marked.headers()[RETRY_BUDGET_HEADER], "exhausted");
     }
 
     #[test]
