@@ -142,8 +142,13 @@ fn exec_with<'a, A: retry::Again + 'a>(
     let send = retry::send(
         client.client(),
         &policy.retry,
-        policy.retry_budget.as_deref(),
-        budget_exhausted,
+        policy
+            .retry_budget
+            .as_deref()
+            .map(|budget| retry::Spending {
+                budget,
+                refused: budget_exhausted,
+            }),
         policy.max_body_bytes,
         request,
         again,
@@ -237,6 +242,8 @@ pub(crate) async fn read_limited(
 
 /// The value of a JSON success; `operation` is the method's name, for decode errors.
 #[inline]
+// The error `send` converts right away, as it does progenitor's other errors.
+#[allow(clippy::result_large_err)]
 pub(crate) fn decode<T: DeserializeOwned, E>(
     body: Body,
     operation: &'static str,

@@ -71,12 +71,20 @@ pub(crate) async fn execute(
     max_body_bytes: u64,
     request: Request,
 ) -> reqwest::Result<Response> {
-    send(client, policy, None, None, max_body_bytes, request, copy).await
+    send(client, policy, None, max_body_bytes, request, copy).await
 }
 
 /// The request built again by the generated `send` (codegen's `patch`), for
 /// a retry: a call that succeeds copies nothing.
 pub(crate) type Rebuild<'a> = dyn Fn() -> Result<Request, crate::Error> + Send + Sync + 'a;
+
+/// A client's retry budget, as one call spends from it.
+#[derive(Clone, Copy)]
+pub(crate) struct Spending<'a> {
+    pub(crate) budget: &'a TpsBudget,
+    /// Set when the budget refuses one of the call's retries.
+    pub(crate) refused: Option<&'a AtomicBool>,
+}
 
 /// Where a retry's request comes from.
 pub(crate) trait Again: Send {
@@ -107,7 +115,7 @@ impl Again for &Rebuild<'_> {
 /// Sends `request`, retrying as the policy, the table above and `budget` say;
 /// `again` gives what makes a retry's request (a copy, or a rebuild). An error
 /// body read to find `retryable` is read within `max_body_bytes`.
-/// `budget_exhausted` is set when the budget refuses a retry.
+/// `budget` is the client's, if it has one, with where the call notes a refusal.
 ///
 /// Nearly every request ends after one attempt, so that path is kept apart:
 /// the retry loop is a boxed future of its own, and this one, created and moved
@@ -117,15 +125,14 @@ impl Again for &Rebuild<'_> {
 pub(crate) fn send<'a, A: Again + 'a>(
     client: &'a reqwest::Client,
     policy: &'a RetryPolicy,
-    budget: Option<&'a TpsBudget>,
-    budget_exhausted: Option<&'a AtomicBool>,
+    budget: Option<Spending<'a>>,
     max_body_bytes: u64,
     request: Request,
     again: impl FnOnce(&Request) -> A,
 ) -> impl Future<Output = reqwest::Result<Response>> + Send + 'a {
     let again = (policy.max_retries > 0).then(|| (request.method().clone(), again(&request)));
-    if let Some(budget) = budget {
-        budget.deposit();
+    if let Some(spending) = budget {
+        spending.budget.deposit();
     }
     client.execute(request).then(move |first| match again {
         Some((method, again)) if !matches!(&first, Ok(response) if !is_error(response.status())) => {
@@ -133,7 +140,6 @@ pub(crate) fn send<'a, A: Again + 'a>(
                 client,
                 policy,
                 budget,
-                budget_exhausted,
                 max_body_bytes,
                 method,
                 again,
@@ -148,8 +154,7 @@ pub(crate) fn send<'a, A: Again + 'a>(
 async fn retry(
     client: &reqwest::Client,
     policy: &RetryPolicy,
-    budget: Option<&TpsBudget>,
-    budget_exhausted: Option<&AtomicBool>,
+    budget: Option<Spending<'_>>,
     max_body_bytes: u64,
     method: Method,
     mut again: impl Again,
@@ -173,13 +178,13 @@ async fn retry(
         let Some(request) = again.next(attempt + 1 < policy.max_retries) else {
             return failed_now;
         };
-        if let Some(budget) = budget
+        if let Some(spending) = budget
             && !server_paced(&failed_now, retry_after)
-            && !budget.withdraw()
+            && !spending.budget.withdraw()
         {
             trace::budget_exhausted(&|| trace::reason(&failed_now));
-            if let Some(exhausted) = budget_exhausted {
-                exhausted.store(true, Ordering::Relaxed);
+            if let Some(refused) = spending.refused {
+                refused.store(true, Ordering::Relaxed);
             }
             return failed_now;
         }

@@ -1160,7 +1160,8 @@ async fn each_documented_status_has_its_helper() {
     .mount(&server)
     .await;
     let client = client(&server.uri(), 0);
-    let helpers: [(u16, fn(&oz_api::Error) -> bool); 6] = [
+    type Helper = fn(&oz_api::Error) -> bool;
+    let helpers: [(u16, Helper); 6] = [
         (400, oz_api::Error::is_bad_request),
         (401, oz_api::Error::is_unauthorized),
         (403, oz_api::Error::is_forbidden),
