@@ -130,7 +130,7 @@ fn impl_methods(items: &[Item], module: &[String], by: &str, out: &mut BTreeMap<
 fn is_test(attrs: &[syn::Attribute]) -> bool {
     attrs
         .iter()
-        .any(|a| a.path().is_ident("cfg") && a.to_token_stream().to_string().contains("test"))
+        .any(|a| a.path().is_ident("cfg") && crate::code::mentions(a.to_token_stream(), "test") > 0)
 }
 
 /// What each name brought in by `use` stands for, as a path from the crate root.

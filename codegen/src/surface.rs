@@ -212,17 +212,21 @@ fn operation_line(method: &str, path: &str, rust: &str, builder: &[&syn::Item]) 
                     (_, Some(body)) => format!("{value}, error body {body}"),
                     (error, None) => format!("{value}, error {error}"),
                 };
-                let body = send.block.to_token_stream().to_string();
+                let body = send.block.to_token_stream();
                 // What patch's lean_send left as progenitor wrote it.
                 for (left, what) in [
-                    ("header_map", "its own header map"),
+                    (&["header_map"][..], "its own header map"),
                     (
-                        "ResponseValue :: from_response",
+                        &["ResponseValue", "from_response"],
                         "a copy of the response headers",
                     ),
-                    ("ResponseValue :: empty", "a copy of the response headers"),
+                    (
+                        &["ResponseValue", "empty"],
+                        "a copy of the response headers",
+                    ),
                 ] {
-                    if body.contains(left) && !kept.contains(&what) {
+                    let found = crate::code::mentions_path(body.clone(), left);
+                    if found && !kept.contains(&what) {
                         kept.push(what);
                     }
                 }
