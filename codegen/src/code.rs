@@ -180,29 +180,6 @@ pub fn serde_metas(attrs: &[Attribute]) -> Vec<(String, Option<String>)> {
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use syn::parse_quote;
-
-    #[test]
-    fn serde_attributes_are_read_parsed_not_as_text() {
-        let item: syn::ItemStruct = parse_quote! {
-            #[serde(untagged, rename = "x y", default = "defaults::f")]
-            struct S;
-        };
-        assert!(has_serde(&item.attrs, "untagged"));
-        assert_eq!(serde_value(&item.attrs, "rename").as_deref(), Some("x y"));
-        assert_eq!(
-            serde_value(&item.attrs, "default").as_deref(),
-            Some("defaults::f")
-        );
-        assert_eq!(wire_name(&item.attrs, None).as_deref(), Some("x y"));
-        let ident: syn::Ident = parse_quote!(r#type);
-        assert_eq!(wire_name(&[], Some(&ident)).as_deref(), Some("type"));
-    }
-}
-
 // Matching by structure. syn compares syntax trees, not their printed text:
 // spacing, line breaks and spans do not matter, so a progenitor release that
 // prints the same code differently matches the same.
@@ -307,4 +284,27 @@ pub fn is_type_path(ty: &syn::Type, segments: &[&str]) -> bool {
             .iter()
             .zip(segments)
             .all(|(segment, name)| segment.ident == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    #[test]
+    fn serde_attributes_are_read_parsed_not_as_text() {
+        let item: syn::ItemStruct = parse_quote! {
+            #[serde(untagged, rename = "x y", default = "defaults::f")]
+            struct S;
+        };
+        assert!(has_serde(&item.attrs, "untagged"));
+        assert_eq!(serde_value(&item.attrs, "rename").as_deref(), Some("x y"));
+        assert_eq!(
+            serde_value(&item.attrs, "default").as_deref(),
+            Some("defaults::f")
+        );
+        assert_eq!(wire_name(&item.attrs, None).as_deref(), Some("x y"));
+        let ident: syn::Ident = parse_quote!(r#type);
+        assert_eq!(wire_name(&[], Some(&ident)).as_deref(), Some("type"));
+    }
 }
