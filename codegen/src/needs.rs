@@ -115,7 +115,7 @@ const NEEDS: &[(Need, &str)] = &[
     ),
     (
         Property("ApiProblem", "type", false),
-        "oz-api/src/errors.rs `types::Error::code`",
+        "oz-api/src/errors.rs `types::ApiProblem::code`",
     ),
     (
         Property("ApiProblem", "trace_id", false),
