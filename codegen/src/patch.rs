@@ -370,14 +370,15 @@ fn borrowing_request_chain(expr: &syn::Expr) -> bool {
         "build",
         "map_err",
     ];
-    const METHODS: [&str; 6] = ["get", "post", "put", "patch", "delete", "head"];
+    // `reqwest::Client`'s methods that start a request (not the spec's methods).
+    const STARTS_A_REQUEST: [&str; 6] = ["get", "post", "put", "patch", "delete", "head"];
     match expr {
         syn::Expr::Try(t) => borrowing_request_chain(&t.expr),
         syn::Expr::MethodCall(call) if BORROWING.contains(&call.method.to_string().as_str()) => {
             borrowing_request_chain(&call.receiver)
         }
         syn::Expr::MethodCall(call) => {
-            METHODS.contains(&call.method.to_string().as_str())
+            STARTS_A_REQUEST.contains(&call.method.to_string().as_str())
                 && *call.receiver == parse_quote!(client.client)
                 && call.args.len() == 1
         }
