@@ -18,6 +18,7 @@ mod format;
 mod generate;
 pub mod load;
 pub mod mock;
+pub mod model;
 mod names;
 mod naming;
 mod needs;
@@ -130,6 +131,7 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
     let hand_written = names::hand_written(root);
     let renamed =
         names::rename_operations(&mut remodelled, &names::reserved(&hand_written), &spec_name);
+    let api = model::Api::new(&canonical, &remodelled);
     let openapi = validate::parse(&remodelled, &spec_name)?;
     needs::check(&remodelled, &spec_name)?;
     lap("remodel");
@@ -138,7 +140,7 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
     lap("generate");
     patch::patch(&remodelled, &mut code)?;
     statuses::add(
-        &canonical,
+        &api,
         &remodelled,
         &mut code,
         &hand_written.methods_on("Error"),

@@ -18,8 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 use syn::{Item, parse_quote};
 
-use crate::naming::method_name;
-use crate::spec::{deref, operations, schemas};
+use crate::model::{Api, Operation, Response};
+use crate::spec::schemas;
 
 /// The schema whose values are the API's error codes (the hand-written
 /// layer's `PlatformErrorCode`, which `needs` requires).
@@ -68,18 +68,10 @@ pub fn helper_name(status: u16) -> String {
     }
 }
 
-/// One documented response of one operation.
-struct Documented {
-    status: u16,
-    description: String,
-    codes: Vec<String>,
-}
-
-/// Adds the responses' docs and the status helpers to `code`, generated from
-/// `remodelled` (whose operation ids it has) as `spec` documents them (the
-/// spec before remodelling, which folds error responses into ranges); `taken`
-/// are the methods the hand-written layer defines on `Error`.
-pub fn add(spec: &Value, remodelled: &Value, code: &mut syn::File, taken: &BTreeSet<String>) {
+/// Adds the responses' docs and the status helpers to `code`, for the
+/// operations of `api`; `spec` gives the error codes' enum; `taken` are the
+/// methods the hand-written layer defines on `Error`.
+pub fn add(api: &Api, spec: &Value, code: &mut syn::File, taken: &BTreeSet<String>) {
     let known_codes: BTreeSet<&str> = schemas(spec)
         .find(|(name, _)| *name == ERROR_CODES)
         .and_then(|(_, schema)| schema.get("enum")?.as_array())
@@ -88,21 +80,15 @@ pub fn add(spec: &Value, remodelled: &Value, code: &mut syn::File, taken: &BTree
         .filter_map(Value::as_str)
         .collect();
     // status -> the methods documenting it
-    let mut statuses: BTreeMap<u16, Vec<String>> = BTreeMap::new();
+    let mut statuses: BTreeMap<u16, Vec<&str>> = BTreeMap::new();
     let mut sections = BTreeMap::new();
-    for op in operations(remodelled) {
-        let Some(id) = op.id() else { continue };
-        let method = method_name(id);
-        let Some(operation) = spec.pointer(&op.pointer) else {
-            continue;
-        };
-        let documented = documented(spec, operation, &known_codes);
-        for d in &documented {
-            if d.status >= 400 {
-                statuses.entry(d.status).or_default().push(method.clone());
+    for op in &api.operations {
+        for status in op.responses.iter().filter_map(Response::code) {
+            if status >= 400 {
+                statuses.entry(status).or_default().push(&op.method_name);
             }
         }
-        sections.insert(method, section(op.method, &documented));
+        sections.insert(op.method_name.as_str(), section(op, &known_codes));
     }
     for item in &mut code.items {
         let Item::Impl(block) = item else { continue };
@@ -111,7 +97,7 @@ pub fn add(spec: &Value, remodelled: &Value, code: &mut syn::File, taken: &BTree
         }
         for member in &mut block.items {
             if let syn::ImplItem::Fn(f) = member
-                && let Some(lines) = sections.get(&f.sig.ident.to_string())
+                && let Some(lines) = sections.get(f.sig.ident.to_string().as_str())
             {
                 f.attrs
                     .extend(lines.iter().map(|line| parse_quote!(#[doc = #line])));
@@ -159,40 +145,12 @@ pub fn add(spec: &Value, remodelled: &Value, code: &mut syn::File, taken: &BTree
     });
 }
 
-/// The numeric statuses `operation` documents, in order.
-fn documented(spec: &Value, operation: &Value, known_codes: &BTreeSet<&str>) -> Vec<Documented> {
-    let Some(responses) = operation.get("responses").and_then(Value::as_object) else {
-        return Vec::new();
-    };
-    let mut out: Vec<Documented> = responses
-        .iter()
-        .filter_map(|(status, response)| {
-            let status: u16 = status.parse().ok().filter(|s| (100..600).contains(s))?;
-            let response = deref(spec, response);
-            let description = response
-                .get("description")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            Some(Documented {
-                status,
-                description: description.split_whitespace().collect::<Vec<_>>().join(" "),
-                codes: error_codes(spec, response, known_codes),
-            })
-        })
-        .collect();
-    out.sort_by_key(|d| d.status);
-    out
-}
-
 /// The API error codes a response names: `error_code: <code>` in its
 /// description, or the last segment of an example problem's `type`; only
 /// values of the error-code enum count.
-fn error_codes(spec: &Value, response: &Value, known: &BTreeSet<&str>) -> Vec<String> {
+fn error_codes(response: &Response, known: &BTreeSet<&str>) -> Vec<String> {
     let mut found = BTreeSet::new();
-    let description = response
-        .get("description")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
+    let description = &response.description;
     for (at, _) in description.match_indices("error_code") {
         let rest = description[at + "error_code".len()..].trim_start_matches([':', ' ', '`']);
         let word: String = rest
@@ -201,19 +159,9 @@ fn error_codes(spec: &Value, response: &Value, known: &BTreeSet<&str>) -> Vec<St
             .collect();
         found.insert(word);
     }
-    let media = response.get("content").and_then(Value::as_object);
-    for content in media.into_iter().flat_map(|m| m.values()) {
-        let single = content.get("example").into_iter();
-        let many = content
-            .get("examples")
-            .and_then(Value::as_object)
-            .into_iter()
-            .flat_map(|e| e.values())
-            .filter_map(|e| deref(spec, e).get("value"));
-        for example in single.chain(many) {
-            if let Some(kind) = example.get("type").and_then(Value::as_str) {
-                found.insert(kind.rsplit('/').next().unwrap_or_default().to_string());
-            }
+    for example in &response.examples {
+        if let Some(kind) = example.get("type").and_then(Value::as_str) {
+            found.insert(kind.rsplit('/').next().unwrap_or_default().to_string());
         }
     }
     found
@@ -223,24 +171,29 @@ fn error_codes(spec: &Value, response: &Value, known: &BTreeSet<&str>) -> Vec<St
 }
 
 /// The doc lines of an operation's `# Responses` section.
-fn section(method: &str, documented: &[Documented]) -> Vec<String> {
+fn section(op: &Operation, known_codes: &BTreeSet<&str>) -> Vec<String> {
+    let documented: Vec<(u16, &Response)> = op
+        .responses
+        .iter()
+        .filter_map(|r| Some((r.code()?, r)))
+        .collect();
     if documented.is_empty() {
         return Vec::new();
     }
     let mut lines = vec![String::new(), " # Responses".to_string(), String::new()];
-    for d in documented {
+    for (status, response) in documented {
         let mut notes = Vec::new();
-        if d.status >= 400 {
+        if status >= 400 {
             // Generated below, or the hand-written layer's own.
-            let helper = helper_name(d.status);
+            let helper = helper_name(status);
             notes.push(format!("[`Error::{helper}`](crate::Error::{helper})"));
         }
-        match d.codes.as_slice() {
+        match error_codes(response, known_codes).as_slice() {
             [] => {}
             [code] => notes.push(format!("error code `{code}`")),
             codes => notes.push(format!("error codes `{}`", codes.join("`, `"))),
         }
-        match retried(method, d.status) {
+        match retried(&op.method, status) {
             Retried::NotAnError => {}
             Retried::Yes => notes.push("retried".into()),
             Retried::IfTheProblemSaysSo => {
@@ -251,11 +204,13 @@ fn section(method: &str, documented: &[Documented]) -> Vec<String> {
             true => String::new(),
             false => format!(" ({})", notes.join("; ")),
         };
-        let description = match d.description.is_empty() {
+        let description = response.description.split_whitespace();
+        let description = description.collect::<Vec<_>>().join(" ");
+        let description = match description.is_empty() {
             true => String::new(),
-            false => format!(": {}", d.description),
+            false => format!(": {description}"),
         };
-        lines.push(format!(" - `{}`{notes}{description}", d.status));
+        lines.push(format!(" - `{status}`{notes}{description}"));
     }
     lines
 }
@@ -314,7 +269,7 @@ mod tests {
             }
         };
         let taken = BTreeSet::from(["is_not_found".to_string()]);
-        add(&spec(), &spec(), &mut code, &taken);
+        add(&Api::new(&spec(), &spec()), &spec(), &mut code, &taken);
         let text = prettyplease::unparse(&code);
         for expected in [
             "/// # Responses",
@@ -338,7 +293,7 @@ mod tests {
     fn a_helper_the_hand_written_layer_defines_is_not_generated() {
         let mut code: syn::File = parse_quote! {};
         let taken = BTreeSet::from(["is_conflict".to_string()]);
-        add(&spec(), &spec(), &mut code, &taken);
+        add(&Api::new(&spec(), &spec()), &spec(), &mut code, &taken);
         let text = prettyplease::unparse(&code);
         assert!(!text.contains("fn is_conflict"), "{text}");
         assert!(text.contains("fn is_unprocessable_entity"), "{text}");
