@@ -1,5 +1,6 @@
-//! Stage 5b, after `patch`: constructors, so a value (a test's fixture above
-//! all) is one call with the fields that have no default.
+//! Stage 5, constructors (after `patch` and `mock`, before the `names`
+//! backstop): a value, a test's fixture above all, is one call with the
+//! fields that have no default.
 //!
 //! - `X::new(a, b, ..)` for every struct of `types` with named fields: one
 //!   argument (`impl Into<T>`) per required field, in field order; an
@@ -83,7 +84,8 @@ pub fn add(spec: &Value, code: &mut syn::File, taken: &BTreeMap<String, BTreeSet
         let Some(union) = union else { continue };
         let values = crate::patch::tag_values(spec, schema, tag);
         let mut methods = taken.get(&rust).cloned().unwrap_or_default();
-        if let Some(block) = union_methods(union, tag, &values, types, &plans, &tags, &mut methods) {
+        if let Some(block) = union_methods(union, tag, &values, types, &plans, &tags, &mut methods)
+        {
             added.push((rust, block));
         }
     }
@@ -146,7 +148,10 @@ fn plan(s: &syn::ItemStruct, tags: &BTreeMap<String, (syn::Ident, String)>) -> O
     for field in &fields.named {
         let ident = field.ident.clone()?;
         let metas = serde_metas(&field.attrs);
-        if metas.iter().any(|(k, _)| !FIELD_SERDE.contains(&k.as_str())) {
+        if metas
+            .iter()
+            .any(|(k, _)| !FIELD_SERDE.contains(&k.as_str()))
+        {
             return None;
         }
         let default = metas.iter().find(|(k, _)| k == "default").map(|(_, v)| v);
@@ -166,7 +171,7 @@ fn plan(s: &syn::ItemStruct, tags: &BTreeMap<String, (syn::Ident, String)>) -> O
                 parse_quote!(::std::default::Default::default())
             }
             None => match one_value(ty, tags) {
-                Some(value) => value,
+                Some((value, _, _)) => value,
                 None => {
                     plan.arguments.push((ident.clone(), ty.clone()));
                     parse_quote!(::std::convert::Into::into(#ident))
@@ -193,8 +198,11 @@ fn is_map(ty: &syn::Type) -> bool {
     ) && generic_arguments(ty).len() == 2
 }
 
-/// `Tag::Only` when `ty` names a one-value enum of `types`.
-fn one_value(ty: &syn::Type, tags: &BTreeMap<String, (syn::Ident, String)>) -> Option<syn::Expr> {
+/// `Tag::Only` and its wire value when `ty` names a one-value enum of `types`.
+fn one_value<'a>(
+    ty: &syn::Type,
+    tags: &'a BTreeMap<String, (syn::Ident, String)>,
+) -> Option<(syn::Expr, &'a syn::Ident, &'a str)> {
     let syn::Type::Path(path) = ty else {
         return None;
     };
@@ -205,9 +213,9 @@ fn one_value(ty: &syn::Type, tags: &BTreeMap<String, (syn::Ident, String)>) -> O
     if !segment.arguments.is_empty() {
         return None;
     }
-    let (variant, _) = tags.get(&segment.ident.to_string())?;
+    let (variant, wire) = tags.get(&segment.ident.to_string())?;
     let name = &segment.ident;
-    Some(parse_quote!(#name::#variant))
+    Some((parse_quote!(#name::#variant), variant, wire))
 }
 
 /// `impl X { pub fn new(..) -> Self }`.
@@ -217,7 +225,10 @@ fn constructor(name: &str, plan: &Plan) -> Option<Item> {
         .arguments
         .iter()
         .map(|(ident, ty)| quote!(#ident: impl ::std::convert::Into<#ty>));
-    let inits = plan.values.iter().map(|(ident, value)| quote!(#ident: #value));
+    let inits = plan
+        .values
+        .iter()
+        .map(|(ident, value)| quote!(#ident: #value));
     let doc = format!(
         " {}. Set more after: `value.field = Some(..)`.",
         built(&format!("`{name}`"), plan.arguments.iter().map(|(i, _)| i))
@@ -238,8 +249,14 @@ fn built<'a>(what: &str, arguments: impl Iterator<Item = &'a syn::Ident>) -> Str
     let rest = "`None`, empty or its default";
     match names.len() {
         0 => format!("{what} with every field {rest}"),
-        1 => format!("{what} from its required field {}; every other field {rest}", names[0]),
-        _ => format!("{what} from its required fields {}; every other field {rest}", names.join(", ")),
+        1 => format!(
+            "{what} from its required field {}; every other field {rest}",
+            names[0]
+        ),
+        _ => format!(
+            "{what} from its required fields {}; every other field {rest}",
+            names.join(", ")
+        ),
     }
 }
 
@@ -257,7 +274,12 @@ fn union_methods(
     methods: &mut BTreeSet<String>,
 ) -> Option<Item> {
     // The catch-all `patch` adds last; every other variant holds one struct.
-    let (catch_all, known) = union.variants.iter().collect::<Vec<_>>().split_last().map(|(l, k)| (*l, k.to_vec()))?;
+    let (catch_all, known) = union
+        .variants
+        .iter()
+        .collect::<Vec<_>>()
+        .split_last()
+        .map(|(l, k)| (*l, k.to_vec()))?;
     let single = |v: &syn::Variant| match &v.fields {
         Fields::Unnamed(f) if f.unnamed.len() == 1 => f.unnamed.first().map(|f| f.ty.clone()),
         _ => None,
@@ -291,12 +313,9 @@ fn union_methods(
         };
         accessor_name.get_or_insert(field.clone());
         let v = &variant.ident;
-        let read = match last_ident(&ty) {
-            Some(enum_name) if one_value(&ty, tags).is_some() => {
-                let wire = &tags[&enum_name].1;
-                quote!(Self::#v(_) => #wire,)
-            }
-            Some(name) if name == "String" || opens(types, &name) => {
+        let read = match (one_value(&ty, tags), last_ident(&ty)) {
+            (Some((_, _, wire)), _) => quote!(Self::#v(_) => #wire,),
+            (None, Some(name)) if name == "String" || opens(types, &name) => {
                 quote!(Self::#v(value) => value.#field.as_str(),)
             }
             _ => {
@@ -337,14 +356,15 @@ fn union_methods(
         else {
             continue;
         };
-        let (Some(plan), Some((field, ty))) = (plans.get(&rust), single(variant).and_then(|t| tag_field(&t))) else {
+        let (Some(plan), Some((field, ty))) = (
+            plans.get(&rust),
+            single(variant).and_then(|t| tag_field(&t)),
+        ) else {
             continue;
         };
-        let by_tag = last_ident(&ty)
-            .filter(|_| one_value(&ty, tags).is_some())
-            .and_then(|e| tags.get(&e))
-            .filter(|(_, wire)| wire == value)
-            .map(|(v, _)| field_name(&v.to_string()));
+        let by_tag = one_value(&ty, tags)
+            .filter(|(_, _, wire)| wire == value)
+            .map(|(_, v, _)| field_name(&v.to_string()));
         let is_string = is_type(&ty, "String") || last_ident(&ty).is_some_and(|n| opens(types, &n));
         if by_tag.is_none() && !is_string {
             continue; // a tag of a type this step cannot set from its value
@@ -371,7 +391,10 @@ fn union_methods(
         let v = &variant.ident;
         let doc = format!(
             " {}.",
-            built(&format!("`{v}` with `{tag}` `{value}`,"), arguments.iter().map(|(i, _)| i))
+            built(
+                &format!("`{v}` with `{tag}` `{value}`,"),
+                arguments.iter().map(|(i, _)| i)
+            )
         );
         items.push(quote! {
             #[doc = #doc]
@@ -402,4 +425,297 @@ fn opens(types: &[Item], name: &str) -> bool {
         if block.trait_.is_none() && is_type(&block.self_ty, name)
             && block.items.iter().any(|m| matches!(m, syn::ImplItem::Fn(f) if f.sig.ident == "as_str"))));
     from_str && as_str
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::ToTokens;
+    use serde_json::json;
+
+    /// The `(name, parameters)` of every method `add` wrote for type `ty`.
+    fn methods_of(code: &syn::File, ty: &str) -> Vec<(String, Vec<String>)> {
+        crate::code::module_items(code, "types")
+            .into_iter()
+            .filter_map(|item| match item {
+                Item::Impl(block) if is_type(&block.self_ty, ty) => Some(block),
+                _ => None,
+            })
+            .flat_map(|block| &block.items)
+            .filter_map(|member| match member {
+                syn::ImplItem::Fn(f) => Some(f),
+                _ => None,
+            })
+            .filter(|f| f.sig.ident != "builder")
+            .map(|f| {
+                let parameters = f.sig.inputs.iter().map(|i| match i {
+                    syn::FnArg::Typed(t) => t.pat.to_token_stream().to_string(),
+                    syn::FnArg::Receiver(_) => "self".to_string(),
+                });
+                (f.sig.ident.to_string(), parameters.collect())
+            })
+            .collect()
+    }
+
+    fn body_of(code: &syn::File, ty: &str, method: &str) -> String {
+        crate::code::module_items(code, "types")
+            .into_iter()
+            .filter_map(|item| match item {
+                Item::Impl(block) if is_type(&block.self_ty, ty) => Some(block),
+                _ => None,
+            })
+            .flat_map(|block| &block.items)
+            .find_map(|member| match member {
+                syn::ImplItem::Fn(f) if f.sig.ident == method => {
+                    Some(f.block.to_token_stream().to_string())
+                }
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+
+    /// Every field shape typify writes, as it writes it.
+    const TYPES: &str = r#"
+        pub mod types {
+            pub struct Run {
+                pub created_at: ::chrono::DateTime<::chrono::offset::Utc>,
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                pub note: ::std::option::Option<::std::string::String>,
+                #[serde(default, skip_serializing_if = "::std::vec::Vec::is_empty")]
+                pub tags: ::std::vec::Vec<::std::string::String>,
+                #[serde(default = "defaults::run_limit")]
+                pub limit: i64,
+                #[serde(rename = "type")]
+                pub type_: ::std::string::String,
+                pub kind: RunKind,
+                pub next: ::std::boxed::Box<Run>,
+                #[serde(flatten)]
+                pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            }
+            impl Run {
+                pub fn builder() -> builder::RunBuilder { Default::default() }
+            }
+            pub enum RunKind {
+                #[serde(rename = "RUN")]
+                Run,
+            }
+            pub struct Usage {
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+                pub cost: ::std::option::Option<f64>,
+            }
+            pub struct Empty {}
+        }
+    "#;
+
+    fn add_to(text: &str, taken: &BTreeMap<String, BTreeSet<String>>) -> syn::File {
+        let mut code = syn::parse_file(text).unwrap();
+        add(&json!({}), &mut code, taken);
+        code
+    }
+
+    #[test]
+    fn every_struct_is_built_from_its_required_fields_alone() {
+        let code = add_to(TYPES, &BTreeMap::new());
+        assert_eq!(
+            methods_of(&code, "Run"),
+            [(
+                "new".to_string(),
+                vec!["created_at".into(), "type_".into(), "next".into()]
+            )]
+        );
+        let body = body_of(&code, "Run", "new");
+        for init in [
+            "note : :: std :: option :: Option :: None",
+            "tags : :: std :: default :: Default :: default ()",
+            "limit : defaults :: run_limit ()",
+            "kind : RunKind :: Run",
+            "next : :: std :: convert :: Into :: into (next)",
+            "extra : :: std :: default :: Default :: default ()",
+        ] {
+            assert!(body.contains(init), "{init} in {body}");
+        }
+        // No required field: `new()`; the impl sits after the type's own.
+        assert_eq!(methods_of(&code, "Usage"), [("new".to_string(), vec![])]);
+        assert_eq!(methods_of(&code, "Empty"), [("new".to_string(), vec![])]);
+        let types = crate::code::module_items(&code, "types");
+        let at = |i: usize| types[i].to_token_stream().to_string();
+        assert!(at(1).starts_with("impl Run { pub fn builder"), "{}", at(1));
+        assert!(at(2).contains("pub fn new"), "{}", at(2));
+    }
+
+    #[test]
+    fn the_same_code_respaced_or_reformatted_gets_the_same_constructors() {
+        let expected = add_to(TYPES, &BTreeMap::new())
+            .to_token_stream()
+            .to_string();
+        // One long line with every token spaced apart, as `to_string` prints it.
+        let respaced = syn::parse_file(TYPES)
+            .unwrap()
+            .to_token_stream()
+            .to_string();
+        assert_eq!(
+            add_to(&respaced, &BTreeMap::new())
+                .to_token_stream()
+                .to_string(),
+            expected
+        );
+        // As prettyplease writes it, attributes split over lines.
+        let pretty = prettyplease::unparse(&syn::parse_file(TYPES).unwrap());
+        assert_eq!(
+            add_to(&pretty, &BTreeMap::new())
+                .to_token_stream()
+                .to_string(),
+            expected
+        );
+    }
+
+    #[test]
+    fn a_shape_it_does_not_know_or_a_name_that_is_taken_is_left_alone() {
+        let text = r#"
+            pub mod types {
+                pub struct MimeType(::std::string::String);
+                pub struct Id(pub ::std::string::String);
+                pub struct Page<T> { pub items: ::std::vec::Vec<T> }
+                pub struct Skipped { #[serde(skip)] pub cache: i64 }
+                pub struct Tagged { pub a: i64 }
+                pub struct Merged {
+                    pub a: i64,
+                    #[serde(flatten)]
+                    pub rest: Other,
+                }
+                pub struct Shadowed { #[serde(default = "f")] pub x: i64, pub f: i64 }
+                pub struct Made { pub a: i64 }
+                impl Made { pub fn new() -> Self { todo!() } }
+                pub struct Hand { pub a: i64 }
+            }
+        "#;
+        let text = text.replace(
+            "pub struct Tagged",
+            "#[serde(tag = \"kind\")] pub struct Tagged",
+        );
+        let taken = BTreeMap::from([
+            ("Made".to_string(), BTreeSet::from(["new".to_string()])),
+            ("Hand".to_string(), BTreeSet::from(["new".to_string()])),
+        ]);
+        let before = syn::parse_file(&text)
+            .unwrap()
+            .to_token_stream()
+            .to_string();
+        let code = add_to(&text, &taken);
+        assert_eq!(code.to_token_stream().to_string(), before);
+    }
+
+    /// A union as `patch` leaves it: untagged, a catch-all, the derived
+    /// `Deserialize` replaced; one variant tagged by a one-value enum, one by
+    /// a string, one by an open enum.
+    const UNION: &str = r#"
+        pub mod types {
+            pub enum Shape {
+                Circle(Circle),
+                Square(Square),
+                Blob(Blob),
+                Unknown(::serde_json::Value),
+            }
+            impl Shape { pub fn circle() {} }
+            pub struct Circle {
+                pub kind: CircleKind,
+                pub radius: f64,
+                #[serde(flatten)]
+                pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            }
+            pub enum CircleKind { #[serde(rename = "circle")] Circle }
+            pub struct Square { pub kind: ::std::string::String, pub side: f64 }
+            pub struct Blob { pub kind: BlobKind }
+            pub enum BlobKind { A, B, Unknown(::std::string::String) }
+            impl BlobKind { pub fn as_str(&self) -> &str { todo!() } }
+            impl ::std::convert::From<&str> for BlobKind { fn from(v: &str) -> Self { todo!() } }
+        }
+    "#;
+
+    fn union_spec() -> Value {
+        let variant = |name: &str| json!({"$ref": format!("#/components/schemas/{name}")});
+        json!({"components": {"schemas": {
+            "Shape": {
+                "oneOf": [variant("Circle"), variant("Square"), variant("Blob")],
+                "discriminator": {"propertyName": "kind", "mapping": {"blob": "#/components/schemas/Blob"}}
+            },
+            "Circle": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["circle"]}}},
+            "Square": {"type": "object", "properties": {"kind": {"type": "string"}}},
+            "Blob": {"type": "object", "properties": {"kind": {"type": "string", "enum": ["A", "B"]}}}
+        }}})
+    }
+
+    #[test]
+    fn a_union_reads_its_tag_and_builds_each_variant_with_it_set() {
+        let mut code = syn::parse_file(UNION).unwrap();
+        let taken = BTreeMap::from([("Shape".to_string(), BTreeSet::from(["circle".to_string()]))]);
+        add(&union_spec(), &mut code, &taken);
+        let methods = methods_of(&code, "Shape");
+        let names: Vec<&str> = methods.iter().map(|(n, _)| n.as_str()).collect();
+        // `circle` is taken (the tag's name and the variant's): no constructor.
+        assert_eq!(names, ["circle", "kind", "blob", "square"]);
+        let accessor = body_of(&code, "Shape", "kind");
+        for arm in [
+            "Self :: Circle (_) => \"circle\"",
+            "Self :: Square (value) => value . kind . as_str ()",
+            "Self :: Blob (value) => value . kind . as_str ()",
+            "Self :: Unknown (value) => value . get (\"kind\")",
+        ] {
+            assert!(accessor.contains(arm), "{arm} in {accessor}");
+        }
+        // The string tags are set from the mapping, else the schema name.
+        let blob = body_of(&code, "Shape", "blob");
+        assert!(
+            blob.contains("kind : :: std :: convert :: Into :: into (\"blob\")"),
+            "{blob}"
+        );
+        let square = body_of(&code, "Shape", "square");
+        assert!(square.contains("Into :: into (\"Square\")"), "{square}");
+        let (_, parameters) = methods.iter().find(|(n, _)| n == "square").unwrap();
+        assert_eq!(parameters, &["side"]);
+
+        // Free, `circle` builds the variant with its one tag value.
+        let mut code = syn::parse_file(&UNION.replace("pub fn circle() {}", "")).unwrap();
+        add(&union_spec(), &mut code, &BTreeMap::new());
+        let circle = body_of(&code, "Shape", "circle");
+        assert!(
+            circle.contains("Self :: Circle (Circle { kind : CircleKind :: Circle"),
+            "{circle}"
+        );
+    }
+
+    #[test]
+    fn a_union_with_a_variant_it_cannot_read_gets_no_accessor() {
+        // A tag typed as an integer: no accessor, no constructor for it.
+        let text = UNION.replace(
+            "pub struct Square { pub kind: ::std::string::String",
+            "pub struct Square { pub kind: i64",
+        );
+        let mut code = syn::parse_file(&text.replace("pub fn circle() {}", "")).unwrap();
+        add(&union_spec(), &mut code, &BTreeMap::new());
+        let names: Vec<String> = methods_of(&code, "Shape")
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, ["blob", "circle"]);
+    }
+
+    #[test]
+    fn a_hand_written_method_of_the_name_keeps_the_type_without_a_constructor() {
+        let root = tempfile::tempdir().unwrap();
+        let src = root.path().join("oz-api/src");
+        std::fs::create_dir_all(&src).unwrap();
+        std::fs::write(
+            src.join("fixtures.rs"),
+            "use crate::types::Usage;\nimpl Usage {\n    pub fn new(cost: f64) -> Self { todo!() }\n}\n",
+        )
+        .unwrap();
+        let hand = crate::names::hand_written(root.path());
+        let mut code = syn::parse_file(TYPES).unwrap();
+        let taken = crate::names::type_methods(&code, &hand);
+        assert!(taken["Run"].contains("builder"), "{taken:?}");
+        add(&json!({}), &mut code, &taken);
+        assert_eq!(methods_of(&code, "Usage"), []);
+        assert_eq!(methods_of(&code, "Run").len(), 1);
+    }
 }
