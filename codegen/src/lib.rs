@@ -1,6 +1,6 @@
 //! The oz-api generation pipeline, one module per stage in the order data flows:
 //! `load` -> `fix` -> `normalize` -> `validate` -> `remodel` (+ `needs`,
-//! `names` renaming operations) -> `generate` -> `patch` -> `mock` -> `names`
+//! `names` renaming operations) -> `generate` -> `patch` -> `mock` -> `constructors` -> `names`
 //! (the backstop) -> `docs` -> `format` -> [`write`].
 //!
 //! Shared models: [`spec`] (operations, pointers, `$ref`s, the schema walk),
@@ -10,6 +10,7 @@
 
 pub mod changelog;
 mod code;
+mod constructors;
 pub mod docs;
 pub mod drift;
 pub mod error;
@@ -148,6 +149,10 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
     lap("patch");
     let mock_warnings = mock::add(&openapi, &mut code);
     lap("mock");
+    // Last addition before the backstop, so every method it could collide with exists.
+    let methods = names::type_methods(&code, &hand_written);
+    constructors::add(&remodelled, &mut code, &methods);
+    lap("constructors");
     names::check(&canonical, &remodelled, &code, &hand_written, &spec_name)?;
     lap("names");
     // Last change to the code: nothing added after it escapes it.

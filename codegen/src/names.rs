@@ -215,6 +215,19 @@ fn all_methods(code: &syn::File, hand: &HandWritten) -> BTreeMap<Key, Vec<Method
     out
 }
 
+/// The inherent methods of each type of the `types` module, defined by the
+/// generated `code` or the hand-written layer: `type -> method names`.
+pub fn type_methods(code: &syn::File, hand: &HandWritten) -> BTreeMap<String, BTreeSet<String>> {
+    all_methods(code, hand)
+        .into_iter()
+        .filter(|((module, _), _)| module == "types")
+        .map(|((_, name), methods)| {
+            let inherent = methods.into_iter().filter(|m| m.inherent).map(|m| m.name);
+            (name, inherent.collect())
+        })
+        .collect()
+}
+
 /// Names an operation may not take, each `name -> who has it`.
 #[derive(Debug, Default)]
 pub struct Reserved {

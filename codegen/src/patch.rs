@@ -1533,7 +1533,7 @@ fn discriminated_catch_all(spec: &Value, types: &mut Vec<Item>) -> Result<()> {
 /// union: the `mapping`'s entries, then, for a variant the mapping does not
 /// name, the constant of its tag property, else its schema name (OpenAPI's
 /// implicit mapping).
-fn tag_values(spec: &Value, union: &Value, tag: &str) -> Vec<(String, String)> {
+pub(crate) fn tag_values(spec: &Value, union: &Value, tag: &str) -> Vec<(String, String)> {
     let mapping = union
         .pointer("/discriminator/mapping")
         .and_then(Value::as_object);

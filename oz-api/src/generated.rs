@@ -67,6 +67,27 @@ pub mod types {
             Default::default()
         }
     }
+    impl ActionContentBlock {
+        /// `ActionContentBlock` from its required fields `category`, `id`, `input`, `name`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            category: impl ::std::convert::Into<ActionCategory>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            input: impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            name: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                category: ::std::convert::Into::into(category),
+                id: ::std::convert::Into::into(id),
+                input: ::std::convert::Into::into(input),
+                message_id: ::std::option::Option::None,
+                name: ::std::convert::Into::into(name),
+                type_: ActionContentBlockType::Action,
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///`ActionContentBlockType`
     #[derive(
         ::serde::Deserialize,
@@ -142,6 +163,29 @@ pub mod types {
     impl ActionResultContentBlock {
         pub fn builder() -> builder::ActionResultContentBlockBuilder {
             Default::default()
+        }
+    }
+    impl ActionResultContentBlock {
+        /// `ActionResultContentBlock` from its required fields `action_id`, `category`, `name`, `output`, `state`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            action_id: impl ::std::convert::Into<::std::string::String>,
+            category: impl ::std::convert::Into<ActionCategory>,
+            name: impl ::std::convert::Into<::std::string::String>,
+            output: impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            state: impl ::std::convert::Into<ActionState>,
+        ) -> Self {
+            Self {
+                action_id: ::std::convert::Into::into(action_id),
+                category: ::std::convert::Into::into(category),
+                message_id: ::std::option::Option::None,
+                name: ::std::convert::Into::into(name),
+                output: ::std::convert::Into::into(output),
+                state: ::std::convert::Into::into(state),
+                type_: ActionResultContentBlockType::ActionResult,
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///`ActionResultContentBlockType`
@@ -239,6 +283,19 @@ pub mod types {
             Default::default()
         }
     }
+    impl AgentListEnvironment {
+        /// `AgentListEnvironment` from its required fields `name`, `uid`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            name: impl ::std::convert::Into<::std::string::String>,
+            uid: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                name: ::std::convert::Into::into(name),
+                uid: ::std::convert::Into::into(uid),
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///`AgentListItem`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -253,6 +310,19 @@ pub mod types {
     impl AgentListItem {
         pub fn builder() -> builder::AgentListItemBuilder {
             Default::default()
+        }
+    }
+    impl AgentListItem {
+        /// `AgentListItem` from its required fields `name`, `variants`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            name: impl ::std::convert::Into<::std::string::String>,
+            variants: impl ::std::convert::Into<::std::vec::Vec<AgentListVariant>>,
+        ) -> Self {
+            Self {
+                name: ::std::convert::Into::into(name),
+                variants: ::std::convert::Into::into(variants),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///`AgentListSource`
@@ -276,6 +346,22 @@ Present only for skills discovered from self-hosted workers (as opposed to skill
     impl AgentListSource {
         pub fn builder() -> builder::AgentListSourceBuilder {
             Default::default()
+        }
+    }
+    impl AgentListSource {
+        /// `AgentListSource` from its required fields `name`, `owner`, `skill_path`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            name: impl ::std::convert::Into<::std::string::String>,
+            owner: impl ::std::convert::Into<::std::string::String>,
+            skill_path: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                name: ::std::convert::Into::into(name),
+                owner: ::std::convert::Into::into(owner),
+                skill_path: ::std::convert::Into::into(skill_path),
+                worker_host: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///`AgentListVariant`
@@ -310,6 +396,29 @@ Format: "{owner}/{repo}:{skill_path}" Example: "warpdotdev/warp-server:.claude/s
     impl AgentListVariant {
         pub fn builder() -> builder::AgentListVariantBuilder {
             Default::default()
+        }
+    }
+    impl AgentListVariant {
+        /// `AgentListVariant` from its required fields `base_prompt`, `description`, `environments`, `id`, `source`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            base_prompt: impl ::std::convert::Into<::std::string::String>,
+            description: impl ::std::convert::Into<::std::string::String>,
+            environments: impl ::std::convert::Into<
+                ::std::vec::Vec<AgentListEnvironment>,
+            >,
+            id: impl ::std::convert::Into<::std::string::String>,
+            source: impl ::std::convert::Into<AgentListSource>,
+        ) -> Self {
+            Self {
+                base_prompt: ::std::convert::Into::into(base_prompt),
+                description: ::std::convert::Into::into(description),
+                environments: ::std::convert::Into::into(environments),
+                error: ::std::option::Option::None,
+                id: ::std::convert::Into::into(id),
+                last_run_timestamp: ::std::option::Option::None,
+                source: ::std::convert::Into::into(source),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///`AgentResponse`
@@ -388,6 +497,41 @@ Always present; empty when no skills are attached.
             Default::default()
         }
     }
+    impl AgentResponse {
+        /// `AgentResponse` from its required fields `available`, `created_at`, `name`, `secrets`, `skills`, `uid`, `updated_at`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            available: impl ::std::convert::Into<bool>,
+            created_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            name: impl ::std::convert::Into<::std::string::String>,
+            secrets: impl ::std::convert::Into<::std::vec::Vec<SecretRef>>,
+            skills: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+            uid: impl ::std::convert::Into<::std::string::String>,
+            updated_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+        ) -> Self {
+            Self {
+                available: ::std::convert::Into::into(available),
+                base_harness: ::std::option::Option::None,
+                base_model: ::std::option::Option::None,
+                created_at: ::std::convert::Into::into(created_at),
+                description: ::std::option::Option::None,
+                environment_id: ::std::option::Option::None,
+                harness_auth_secrets: ::std::option::Option::None,
+                inference_providers: ::std::option::Option::None,
+                memory_stores: ::std::default::Default::default(),
+                name: ::std::convert::Into::into(name),
+                prompt: ::std::option::Option::None,
+                secrets: ::std::convert::Into::into(secrets),
+                skills: ::std::convert::Into::into(skills),
+                uid: ::std::convert::Into::into(uid),
+                updated_at: ::std::convert::Into::into(updated_at),
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     /**Query mode for an agent run.
 - normal: Standard user query (default).
 - plan: Planning Mode. The agent researches and creates a plan, then waits for approval before execution.
@@ -447,6 +591,18 @@ Either full_path or bundled_skill_id will be set, but not both.
             Default::default()
         }
     }
+    impl AgentSkill {
+        /// `AgentSkill` with every field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new() -> Self {
+            Self {
+                bundled_skill_id: ::std::option::Option::None,
+                description: ::std::option::Option::None,
+                full_path: ::std::option::Option::None,
+                name: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///A setup or lifecycle event recorded for an agent run.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -470,6 +626,27 @@ Either full_path or bundled_skill_id will be set, but not both.
     impl AiRunTimelineEvent {
         pub fn builder() -> builder::AiRunTimelineEventBuilder {
             Default::default()
+        }
+    }
+    impl AiRunTimelineEvent {
+        /// `AiRunTimelineEvent` from its required fields `event_type`, `event_uuid`, `occurred_at`, `run_id`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            event_type: impl ::std::convert::Into<AiRunTimelineEventType>,
+            event_uuid: impl ::std::convert::Into<::std::string::String>,
+            occurred_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            run_id: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                event_type: ::std::convert::Into::into(event_type),
+                event_uuid: ::std::convert::Into::into(event_uuid),
+                execution_id: ::std::option::Option::None,
+                occurred_at: ::std::convert::Into::into(occurred_at),
+                payload: ::std::default::Default::default(),
+                run_id: ::std::convert::Into::into(run_id),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///Type of timeline event recorded for a run.
@@ -582,6 +759,29 @@ If not specified or set to "warp", the task runs on Warp-hosted workers.
             Default::default()
         }
     }
+    impl AmbientAgentConfig {
+        /// `AmbientAgentConfig` with every field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new() -> Self {
+            Self {
+                base_prompt: ::std::option::Option::None,
+                computer_use_enabled: ::std::option::Option::None,
+                environment_id: ::std::option::Option::None,
+                harness: ::std::option::Option::None,
+                harness_auth_secrets: ::std::option::Option::None,
+                idle_timeout_minutes: ::std::option::Option::None,
+                inference_providers: ::std::option::Option::None,
+                mcp_servers: ::std::default::Default::default(),
+                memory_stores: ::std::default::Default::default(),
+                model_id: ::std::option::Option::None,
+                name: ::std::option::Option::None,
+                session_sharing: ::std::option::Option::None,
+                skill_spec: ::std::option::Option::None,
+                skills: ::std::default::Default::default(),
+                worker_host: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     /**Error response following RFC 7807 (Problem Details for HTTP APIs).
 Includes backward-compatible extension members.
 The response uses the `application/problem+json` content type.
@@ -629,6 +829,22 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
             Default::default()
         }
     }
+    impl ApiProblem {
+        /// `ApiProblem` with every field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new() -> Self {
+            Self {
+                detail: ::std::option::Option::None,
+                error: ::std::option::Option::None,
+                instance: ::std::option::Option::None,
+                retryable: ::std::option::Option::None,
+                status: ::std::option::Option::None,
+                title: ::std::option::Option::None,
+                trace_id: ::std::option::Option::None,
+                type_: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///`ArtifactItem`
     #[derive(::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
@@ -640,6 +856,79 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
         FileArtifact(FileArtifact),
         ///A `artifact_type` this client does not know (the API is newer than its spec), with the JSON as received.
         Unknown(::serde_json::Value),
+    }
+    impl ArtifactItem {
+        /// The `artifact_type` of this value: the variant's, or for `Unknown` the JSON's (empty if it has none).
+        pub fn artifact_type(&self) -> &str {
+            match self {
+                Self::PlanArtifact(_) => "PLAN",
+                Self::PullRequestArtifact(_) => "PULL_REQUEST",
+                Self::ScreenshotArtifact(_) => "SCREENSHOT",
+                Self::FileArtifact(_) => "FILE",
+                Self::Unknown(value) => {
+                    value
+                        .get("artifact_type")
+                        .and_then(::serde_json::Value::as_str)
+                        .unwrap_or_default()
+                }
+            }
+        }
+        /// `FileArtifact` with `artifact_type` `FILE`, from its required fields `created_at`, `data`; every other field `None`, empty or its default.
+        pub fn file(
+            created_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            data: impl ::std::convert::Into<FileArtifactData>,
+        ) -> Self {
+            Self::FileArtifact(FileArtifact {
+                artifact_type: FileArtifactArtifactType::File,
+                created_at: ::std::convert::Into::into(created_at),
+                data: ::std::convert::Into::into(data),
+                extra: ::std::default::Default::default(),
+            })
+        }
+        /// `PlanArtifact` with `artifact_type` `PLAN`, from its required fields `created_at`, `data`; every other field `None`, empty or its default.
+        pub fn plan(
+            created_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            data: impl ::std::convert::Into<PlanArtifactData>,
+        ) -> Self {
+            Self::PlanArtifact(PlanArtifact {
+                artifact_type: PlanArtifactArtifactType::Plan,
+                created_at: ::std::convert::Into::into(created_at),
+                data: ::std::convert::Into::into(data),
+                extra: ::std::default::Default::default(),
+            })
+        }
+        /// `PullRequestArtifact` with `artifact_type` `PULL_REQUEST`, from its required fields `created_at`, `data`; every other field `None`, empty or its default.
+        pub fn pull_request(
+            created_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            data: impl ::std::convert::Into<PullRequestArtifactData>,
+        ) -> Self {
+            Self::PullRequestArtifact(PullRequestArtifact {
+                artifact_type: PullRequestArtifactArtifactType::PullRequest,
+                created_at: ::std::convert::Into::into(created_at),
+                data: ::std::convert::Into::into(data),
+                extra: ::std::default::Default::default(),
+            })
+        }
+        /// `ScreenshotArtifact` with `artifact_type` `SCREENSHOT`, from its required fields `created_at`, `data`; every other field `None`, empty or its default.
+        pub fn screenshot(
+            created_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            data: impl ::std::convert::Into<ScreenshotArtifactData>,
+        ) -> Self {
+            Self::ScreenshotArtifact(ScreenshotArtifact {
+                artifact_type: ScreenshotArtifactArtifactType::Screenshot,
+                created_at: ::std::convert::Into::into(created_at),
+                data: ::std::convert::Into::into(data),
+                extra: ::std::default::Default::default(),
+            })
+        }
     }
     impl ::std::convert::From<PlanArtifact> for ArtifactItem {
         fn from(value: PlanArtifact) -> Self {
@@ -671,6 +960,70 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
         FileArtifactResponse(FileArtifactResponse),
         ///A `artifact_type` this client does not know (the API is newer than its spec), with the JSON as received.
         Unknown(::serde_json::Value),
+    }
+    impl ArtifactResponse {
+        /// The `artifact_type` of this value: the variant's, or for `Unknown` the JSON's (empty if it has none).
+        pub fn artifact_type(&self) -> &str {
+            match self {
+                Self::PlanArtifactResponse(_) => "PLAN",
+                Self::ScreenshotArtifactResponse(_) => "SCREENSHOT",
+                Self::FileArtifactResponse(_) => "FILE",
+                Self::Unknown(value) => {
+                    value
+                        .get("artifact_type")
+                        .and_then(::serde_json::Value::as_str)
+                        .unwrap_or_default()
+                }
+            }
+        }
+        /// `FileArtifactResponse` with `artifact_type` `FILE`, from its required fields `artifact_uid`, `created_at`, `data`; every other field `None`, empty or its default.
+        pub fn file(
+            artifact_uid: impl ::std::convert::Into<::std::string::String>,
+            created_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            data: impl ::std::convert::Into<FileArtifactResponseData>,
+        ) -> Self {
+            Self::FileArtifactResponse(FileArtifactResponse {
+                artifact_type: FileArtifactResponseArtifactType::File,
+                artifact_uid: ::std::convert::Into::into(artifact_uid),
+                created_at: ::std::convert::Into::into(created_at),
+                data: ::std::convert::Into::into(data),
+                extra: ::std::default::Default::default(),
+            })
+        }
+        /// `PlanArtifactResponse` with `artifact_type` `PLAN`, from its required fields `artifact_uid`, `created_at`, `data`; every other field `None`, empty or its default.
+        pub fn plan(
+            artifact_uid: impl ::std::convert::Into<::std::string::String>,
+            created_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            data: impl ::std::convert::Into<PlanArtifactResponseData>,
+        ) -> Self {
+            Self::PlanArtifactResponse(PlanArtifactResponse {
+                artifact_type: PlanArtifactResponseArtifactType::Plan,
+                artifact_uid: ::std::convert::Into::into(artifact_uid),
+                created_at: ::std::convert::Into::into(created_at),
+                data: ::std::convert::Into::into(data),
+                extra: ::std::default::Default::default(),
+            })
+        }
+        /// `ScreenshotArtifactResponse` with `artifact_type` `SCREENSHOT`, from its required fields `artifact_uid`, `created_at`, `data`; every other field `None`, empty or its default.
+        pub fn screenshot(
+            artifact_uid: impl ::std::convert::Into<::std::string::String>,
+            created_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            data: impl ::std::convert::Into<ScreenshotArtifactResponseData>,
+        ) -> Self {
+            Self::ScreenshotArtifactResponse(ScreenshotArtifactResponse {
+                artifact_type: ScreenshotArtifactResponseArtifactType::Screenshot,
+                artifact_uid: ::std::convert::Into::into(artifact_uid),
+                created_at: ::std::convert::Into::into(created_at),
+                data: ::std::convert::Into::into(data),
+                extra: ::std::default::Default::default(),
+            })
+        }
     }
     impl ::std::convert::From<PlanArtifactResponse> for ArtifactResponse {
         fn from(value: PlanArtifactResponse) -> Self {
@@ -705,6 +1058,21 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
     impl AttachmentInput {
         pub fn builder() -> builder::AttachmentInputBuilder {
             Default::default()
+        }
+    }
+    impl AttachmentInput {
+        /// `AttachmentInput` from its required fields `data`, `file_name`, `mime_type`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            data: impl ::std::convert::Into<::std::string::String>,
+            file_name: impl ::std::convert::Into<::std::string::String>,
+            mime_type: impl ::std::convert::Into<AttachmentInputMimeType>,
+        ) -> Self {
+            Self {
+                data: ::std::convert::Into::into(data),
+                file_name: ::std::convert::Into::into(file_name),
+                mime_type: ::std::convert::Into::into(mime_type),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     /**MIME type of the attachment.
@@ -795,6 +1163,17 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
             Default::default()
         }
     }
+    impl AwsInferenceProviderConfig {
+        /// `AwsInferenceProviderConfig` with every field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new() -> Self {
+            Self {
+                disabled: ::std::option::Option::None,
+                region: ::std::option::Option::None,
+                role_arn: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///AWS IAM role assumption settings
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -807,6 +1186,15 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
     impl AwsProviderConfig {
         pub fn builder() -> builder::AwsProviderConfigBuilder {
             Default::default()
+        }
+    }
+    impl AwsProviderConfig {
+        /// `AwsProviderConfig` from its required field `role_arn`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(role_arn: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                role_arn: ::std::convert::Into::into(role_arn),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///A cloud environment for running agents
@@ -841,6 +1229,30 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
             Default::default()
         }
     }
+    impl CloudEnvironment {
+        /// `CloudEnvironment` from its required fields `config`, `last_updated`, `setup_failed`, `uid`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            config: impl ::std::convert::Into<CloudEnvironmentConfig>,
+            last_updated: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            setup_failed: impl ::std::convert::Into<bool>,
+            uid: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                config: ::std::convert::Into::into(config),
+                creator: ::std::option::Option::None,
+                last_editor: ::std::option::Option::None,
+                last_task_created: ::std::option::Option::None,
+                last_task_run_timestamp: ::std::option::Option::None,
+                last_updated: ::std::convert::Into::into(last_updated),
+                scope: ::std::option::Option::None,
+                setup_failed: ::std::convert::Into::into(setup_failed),
+                uid: ::std::convert::Into::into(uid),
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///Configuration for a cloud environment used by scheduled agents
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -870,6 +1282,20 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
             Default::default()
         }
     }
+    impl CloudEnvironmentConfig {
+        /// `CloudEnvironmentConfig` with every field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new() -> Self {
+            Self {
+                description: ::std::option::Option::None,
+                docker_image: ::std::option::Option::None,
+                github_repos: ::std::default::Default::default(),
+                name: ::std::option::Option::None,
+                providers: ::std::option::Option::None,
+                setup_commands: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///`ConnectedSelfHostedWorker`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -890,6 +1316,27 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
             Default::default()
         }
     }
+    impl ConnectedSelfHostedWorker {
+        /// `ConnectedSelfHostedWorker` from its required fields `connected_at`, `connection_count`, `last_seen_at`, `worker_host`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            connected_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            connection_count: impl ::std::convert::Into<i64>,
+            last_seen_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            worker_host: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                connected_at: ::std::convert::Into::into(connected_at),
+                connection_count: ::std::convert::Into::into(connection_count),
+                last_seen_at: ::std::convert::Into::into(last_seen_at),
+                worker_host: ::std::convert::Into::into(worker_host),
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///`ConversationContentBlock`
     #[derive(::serde::Serialize, Clone, Debug)]
     #[serde(untagged)]
@@ -901,6 +1348,87 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         EventContentBlock(EventContentBlock),
         ///A `type` this client does not know (the API is newer than its spec), with the JSON as received.
         Unknown(::serde_json::Value),
+    }
+    impl ConversationContentBlock {
+        /// The `type` of this value: the variant's, or for `Unknown` the JSON's (empty if it has none).
+        pub fn type_(&self) -> &str {
+            match self {
+                Self::TextContentBlock(_) => "text",
+                Self::ActionContentBlock(_) => "action",
+                Self::ActionResultContentBlock(_) => "action_result",
+                Self::EventContentBlock(_) => "event",
+                Self::Unknown(value) => {
+                    value
+                        .get("type")
+                        .and_then(::serde_json::Value::as_str)
+                        .unwrap_or_default()
+                }
+            }
+        }
+        /// `ActionContentBlock` with `type` `action`, from its required fields `category`, `id`, `input`, `name`; every other field `None`, empty or its default.
+        pub fn action(
+            category: impl ::std::convert::Into<ActionCategory>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            input: impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            name: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self::ActionContentBlock(ActionContentBlock {
+                category: ::std::convert::Into::into(category),
+                id: ::std::convert::Into::into(id),
+                input: ::std::convert::Into::into(input),
+                message_id: ::std::option::Option::None,
+                name: ::std::convert::Into::into(name),
+                type_: ActionContentBlockType::Action,
+                extra: ::std::default::Default::default(),
+            })
+        }
+        /// `ActionResultContentBlock` with `type` `action_result`, from its required fields `action_id`, `category`, `name`, `output`, `state`; every other field `None`, empty or its default.
+        pub fn action_result(
+            action_id: impl ::std::convert::Into<::std::string::String>,
+            category: impl ::std::convert::Into<ActionCategory>,
+            name: impl ::std::convert::Into<::std::string::String>,
+            output: impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            state: impl ::std::convert::Into<ActionState>,
+        ) -> Self {
+            Self::ActionResultContentBlock(ActionResultContentBlock {
+                action_id: ::std::convert::Into::into(action_id),
+                category: ::std::convert::Into::into(category),
+                message_id: ::std::option::Option::None,
+                name: ::std::convert::Into::into(name),
+                output: ::std::convert::Into::into(output),
+                state: ::std::convert::Into::into(state),
+                type_: ActionResultContentBlockType::ActionResult,
+                extra: ::std::default::Default::default(),
+            })
+        }
+        /// `EventContentBlock` with `type` `event`, from its required fields `data`, `name`; every other field `None`, empty or its default.
+        pub fn event(
+            data: impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            name: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self::EventContentBlock(EventContentBlock {
+                data: ::std::convert::Into::into(data),
+                message_id: ::std::option::Option::None,
+                name: ::std::convert::Into::into(name),
+                type_: EventContentBlockType::Event,
+                extra: ::std::default::Default::default(),
+            })
+        }
+        /// `TextContentBlock` with `type` `text`, from its required field `text`; every other field `None`, empty or its default.
+        pub fn text(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self::TextContentBlock(TextContentBlock {
+                message_id: ::std::option::Option::None,
+                text: ::std::convert::Into::into(text),
+                type_: TextContentBlockType::Text,
+                extra: ::std::default::Default::default(),
+            })
+        }
     }
     impl ::std::convert::From<TextContentBlock> for ConversationContentBlock {
         fn from(value: TextContentBlock) -> Self {
@@ -945,6 +1473,24 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
             Default::default()
         }
     }
+    impl ConversationMessage {
+        /// `ConversationMessage` from its required fields `content`, `role`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            content: impl ::std::convert::Into<
+                ::std::vec::Vec<ConversationContentBlock>,
+            >,
+            role: impl ::std::convert::Into<ConversationMessageRole>,
+        ) -> Self {
+            Self {
+                content: ::std::convert::Into::into(content),
+                message_ids: ::std::default::Default::default(),
+                request_id: ::std::option::Option::None,
+                role: ::std::convert::Into::into(role),
+                timestamp: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///Role of the normalized message
     #[derive(
         ::serde::Deserialize,
@@ -987,6 +1533,19 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
             Default::default()
         }
     }
+    impl ConversationResponse {
+        /// `ConversationResponse` from its required fields `conversation_id`, `steps`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            conversation_id: impl ::std::convert::Into<::std::string::String>,
+            steps: impl ::std::convert::Into<::std::vec::Vec<ConversationStep>>,
+        ) -> Self {
+            Self {
+                conversation_id: ::std::convert::Into::into(conversation_id),
+                steps: ::std::convert::Into::into(steps),
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///`ConversationStep`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -1017,6 +1576,25 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
     impl ConversationStep {
         pub fn builder() -> builder::ConversationStepBuilder {
             Default::default()
+        }
+    }
+    impl ConversationStep {
+        /// `ConversationStep` from its required fields `id`, `messages`, `steps`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            id: impl ::std::convert::Into<::std::string::String>,
+            messages: impl ::std::convert::Into<::std::vec::Vec<ConversationMessage>>,
+            steps: impl ::std::convert::Into<::std::vec::Vec<ConversationStep>>,
+        ) -> Self {
+            Self {
+                completed_at: ::std::option::Option::None,
+                description: ::std::option::Option::None,
+                id: ::std::convert::Into::into(id),
+                messages: ::std::convert::Into::into(messages),
+                started_at: ::std::option::Option::None,
+                steps: ::std::convert::Into::into(steps),
+                summary: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///`CreateAgentRequest`
@@ -1082,6 +1660,25 @@ Each spec is validated and normalized at attach time using the team's GitHub cre
             Default::default()
         }
     }
+    impl CreateAgentRequest {
+        /// `CreateAgentRequest` from its required field `name`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                base_harness: ::std::option::Option::None,
+                base_model: ::std::option::Option::None,
+                description: ::std::option::Option::None,
+                environment_id: ::std::option::Option::None,
+                harness_auth_secrets: ::std::option::Option::None,
+                inference_providers: ::std::option::Option::None,
+                memory_stores: ::std::default::Default::default(),
+                name: ::std::convert::Into::into(name),
+                prompt: ::std::option::Option::None,
+                secrets: ::std::default::Default::default(),
+                skills: ::std::default::Default::default(),
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     /**Request body for creating a new scheduled agent.
 Either prompt or agent_config.skill_spec or agent_config.skills is required.
 */
@@ -1122,6 +1719,25 @@ Defaults to true for users on a single team.
             Default::default()
         }
     }
+    impl CreateScheduledAgentRequest {
+        /// `CreateScheduledAgentRequest` from its required fields `cron_schedule`, `name`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            cron_schedule: impl ::std::convert::Into<::std::string::String>,
+            name: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                agent_config: ::std::option::Option::None,
+                agent_uid: ::std::option::Option::None,
+                cron_schedule: ::std::convert::Into::into(cron_schedule),
+                enabled: defaults::default_bool::<true>(),
+                mode: ::std::option::Option::None,
+                name: ::std::convert::Into::into(name),
+                prompt: ::std::option::Option::None,
+                team: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///`DeleteScheduledAgentResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -1134,6 +1750,15 @@ Defaults to true for users on a single team.
     impl DeleteScheduledAgentResponse {
         pub fn builder() -> builder::DeleteScheduledAgentResponseBuilder {
             Default::default()
+        }
+    }
+    impl DeleteScheduledAgentResponse {
+        /// `DeleteScheduledAgentResponse` from its required field `success`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(success: impl ::std::convert::Into<bool>) -> Self {
+            Self {
+                success: ::std::convert::Into::into(success),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///Summary of the most recently created task for an environment
@@ -1160,6 +1785,30 @@ Defaults to true for users on a single team.
             Default::default()
         }
     }
+    impl EnvironmentLastTask {
+        /// `EnvironmentLastTask` from its required fields `created_at`, `id`, `state`, `title`, `updated_at`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            created_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            id: impl ::std::convert::Into<::std::string::String>,
+            state: impl ::std::convert::Into<RunState>,
+            title: impl ::std::convert::Into<::std::string::String>,
+            updated_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+        ) -> Self {
+            Self {
+                created_at: ::std::convert::Into::into(created_at),
+                id: ::std::convert::Into::into(id),
+                started_at: ::std::option::Option::None,
+                state: ::std::convert::Into::into(state),
+                title: ::std::convert::Into::into(title),
+                updated_at: ::std::convert::Into::into(updated_at),
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///`EventContentBlock`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -1179,6 +1828,23 @@ Defaults to true for users on a single team.
     impl EventContentBlock {
         pub fn builder() -> builder::EventContentBlockBuilder {
             Default::default()
+        }
+    }
+    impl EventContentBlock {
+        /// `EventContentBlock` from its required fields `data`, `name`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            data: impl ::std::convert::Into<
+                ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            >,
+            name: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                data: ::std::convert::Into::into(data),
+                message_id: ::std::option::Option::None,
+                name: ::std::convert::Into::into(name),
+                type_: EventContentBlockType::Event,
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///`EventContentBlockType`
@@ -1248,6 +1914,22 @@ Defaults to true for users on a single team.
     impl FileArtifact {
         pub fn builder() -> builder::FileArtifactBuilder {
             Default::default()
+        }
+    }
+    impl FileArtifact {
+        /// `FileArtifact` from its required fields `created_at`, `data`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            created_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            data: impl ::std::convert::Into<FileArtifactData>,
+        ) -> Self {
+            Self {
+                artifact_type: FileArtifactArtifactType::File,
+                created_at: ::std::convert::Into::into(created_at),
+                data: ::std::convert::Into::into(data),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///Type of the artifact
@@ -1328,6 +2010,25 @@ Defaults to true for users on a single team.
             Default::default()
         }
     }
+    impl FileArtifactData {
+        /// `FileArtifactData` from its required fields `artifact_uid`, `filename`, `filepath`, `mime_type`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            artifact_uid: impl ::std::convert::Into<::std::string::String>,
+            filename: impl ::std::convert::Into<::std::string::String>,
+            filepath: impl ::std::convert::Into<::std::string::String>,
+            mime_type: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                artifact_uid: ::std::convert::Into::into(artifact_uid),
+                description: ::std::option::Option::None,
+                filename: ::std::convert::Into::into(filename),
+                filepath: ::std::convert::Into::into(filepath),
+                mime_type: ::std::convert::Into::into(mime_type),
+                size_bytes: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///Response for retrieving a file artifact.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -1345,6 +2046,24 @@ Defaults to true for users on a single team.
     impl FileArtifactResponse {
         pub fn builder() -> builder::FileArtifactResponseBuilder {
             Default::default()
+        }
+    }
+    impl FileArtifactResponse {
+        /// `FileArtifactResponse` from its required fields `artifact_uid`, `created_at`, `data`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            artifact_uid: impl ::std::convert::Into<::std::string::String>,
+            created_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            data: impl ::std::convert::Into<FileArtifactResponseData>,
+        ) -> Self {
+            Self {
+                artifact_type: FileArtifactResponseArtifactType::File,
+                artifact_uid: ::std::convert::Into::into(artifact_uid),
+                created_at: ::std::convert::Into::into(created_at),
+                data: ::std::convert::Into::into(data),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///Type of the artifact
@@ -1429,6 +2148,28 @@ Defaults to true for users on a single team.
             Default::default()
         }
     }
+    impl FileArtifactResponseData {
+        /// `FileArtifactResponseData` from its required fields `content_type`, `download_url`, `expires_at`, `filename`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            content_type: impl ::std::convert::Into<::std::string::String>,
+            download_url: impl ::std::convert::Into<::std::string::String>,
+            expires_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            filename: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                content_type: ::std::convert::Into::into(content_type),
+                description: ::std::option::Option::None,
+                download_url: ::std::convert::Into::into(download_url),
+                expires_at: ::std::convert::Into::into(expires_at),
+                filename: ::std::convert::Into::into(filename),
+                filepath: ::std::option::Option::None,
+                size_bytes: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///GCP Workload Identity Federation settings
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -1450,6 +2191,30 @@ Defaults to true for users on a single team.
             Default::default()
         }
     }
+    impl GcpProviderConfig {
+        /// `GcpProviderConfig` from its required fields `project_number`, `workload_identity_federation_pool_id`, `workload_identity_federation_provider_id`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            project_number: impl ::std::convert::Into<::std::string::String>,
+            workload_identity_federation_pool_id: impl ::std::convert::Into<
+                ::std::string::String,
+            >,
+            workload_identity_federation_provider_id: impl ::std::convert::Into<
+                ::std::string::String,
+            >,
+        ) -> Self {
+            Self {
+                project_number: ::std::convert::Into::into(project_number),
+                service_account_email: ::std::option::Option::None,
+                workload_identity_federation_pool_id: ::std::convert::Into::into(
+                    workload_identity_federation_pool_id,
+                ),
+                workload_identity_federation_provider_id: ::std::convert::Into::into(
+                    workload_identity_federation_provider_id,
+                ),
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///Response body for listing run timeline events.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -1461,6 +2226,17 @@ Defaults to true for users on a single team.
     impl GetRunTimelineResponse {
         pub fn builder() -> builder::GetRunTimelineResponseBuilder {
             Default::default()
+        }
+    }
+    impl GetRunTimelineResponse {
+        /// `GetRunTimelineResponse` from its required field `events`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            events: impl ::std::convert::Into<::std::vec::Vec<AiRunTimelineEvent>>,
+        ) -> Self {
+            Self {
+                events: ::std::convert::Into::into(events),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///`GitHubRepo`
@@ -1477,6 +2253,19 @@ Defaults to true for users on a single team.
     impl GitHubRepo {
         pub fn builder() -> builder::GitHubRepoBuilder {
             Default::default()
+        }
+    }
+    impl GitHubRepo {
+        /// `GitHubRepo` from its required fields `owner`, `repo`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            owner: impl ::std::convert::Into<::std::string::String>,
+            repo: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                owner: ::std::convert::Into::into(owner),
+                repo: ::std::convert::Into::into(repo),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     /**Specifies which execution harness to use for the agent run.
@@ -1499,6 +2288,15 @@ Default (nil/empty) uses Warp's built-in harness.
     impl Harness {
         pub fn builder() -> builder::HarnessBuilder {
             Default::default()
+        }
+    }
+    impl Harness {
+        /// `Harness` with every field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new() -> Self {
+            Self {
+                type_: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     /**Authentication secrets for third-party harnesses.
@@ -1525,6 +2323,16 @@ Only applicable when harness type is "codex".
     impl HarnessAuthSecrets {
         pub fn builder() -> builder::HarnessAuthSecretsBuilder {
             Default::default()
+        }
+    }
+    impl HarnessAuthSecrets {
+        /// `HarnessAuthSecrets` with every field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new() -> Self {
+            Self {
+                claude_auth_secret_name: ::std::option::Option::None,
+                codex_auth_secret_name: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     /**The harness type identifier.
@@ -1572,6 +2380,15 @@ Only applicable when harness type is "codex".
             Default::default()
         }
     }
+    impl InferenceProvidersConfig {
+        /// `InferenceProvidersConfig` with every field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new() -> Self {
+            Self {
+                aws: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///`ListAgentIdentitiesResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -1583,6 +2400,17 @@ Only applicable when harness type is "codex".
     impl ListAgentIdentitiesResponse {
         pub fn builder() -> builder::ListAgentIdentitiesResponseBuilder {
             Default::default()
+        }
+    }
+    impl ListAgentIdentitiesResponse {
+        /// `ListAgentIdentitiesResponse` from its required field `agents`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            agents: impl ::std::convert::Into<::std::vec::Vec<AgentResponse>>,
+        ) -> Self {
+            Self {
+                agents: ::std::convert::Into::into(agents),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///`ListAgentsResponse`
@@ -1597,6 +2425,17 @@ Only applicable when harness type is "codex".
     impl ListAgentsResponse {
         pub fn builder() -> builder::ListAgentsResponseBuilder {
             Default::default()
+        }
+    }
+    impl ListAgentsResponse {
+        /// `ListAgentsResponse` from its required field `agents`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            agents: impl ::std::convert::Into<::std::vec::Vec<AgentListItem>>,
+        ) -> Self {
+            Self {
+                agents: ::std::convert::Into::into(agents),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///`ListAgentsSortBy`
@@ -1635,6 +2474,19 @@ Only applicable when harness type is "codex".
             Default::default()
         }
     }
+    impl ListConnectedSelfHostedWorkersResponse {
+        /// `ListConnectedSelfHostedWorkersResponse` from its required field `workers`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            workers: impl ::std::convert::Into<
+                ::std::vec::Vec<ConnectedSelfHostedWorker>,
+            >,
+        ) -> Self {
+            Self {
+                workers: ::std::convert::Into::into(workers),
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///`ListEnvironmentsResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -1647,6 +2499,17 @@ Only applicable when harness type is "codex".
     impl ListEnvironmentsResponse {
         pub fn builder() -> builder::ListEnvironmentsResponseBuilder {
             Default::default()
+        }
+    }
+    impl ListEnvironmentsResponse {
+        /// `ListEnvironmentsResponse` from its required field `environments`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            environments: impl ::std::convert::Into<::std::vec::Vec<CloudEnvironment>>,
+        ) -> Self {
+            Self {
+                environments: ::std::convert::Into::into(environments),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///`ListEnvironmentsSortBy`
@@ -1692,6 +2555,19 @@ Only applicable when harness type is "codex".
             Default::default()
         }
     }
+    impl ListModelsResponse {
+        /// `ListModelsResponse` from its required fields `default_model_id`, `models`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            default_model_id: impl ::std::convert::Into<::std::string::String>,
+            models: impl ::std::convert::Into<::std::vec::Vec<ModelInfo>>,
+        ) -> Self {
+            Self {
+                default_model_id: ::std::convert::Into::into(default_model_id),
+                models: ::std::convert::Into::into(models),
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///`ListRunsArtifactType`
     #[derive(
         ::serde::Deserialize,
@@ -1730,6 +2606,19 @@ Only applicable when harness type is "codex".
     impl ListRunsResponse {
         pub fn builder() -> builder::ListRunsResponseBuilder {
             Default::default()
+        }
+    }
+    impl ListRunsResponse {
+        /// `ListRunsResponse` from its required fields `page_info`, `runs`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            page_info: impl ::std::convert::Into<PageInfo>,
+            runs: impl ::std::convert::Into<::std::vec::Vec<RunItem>>,
+        ) -> Self {
+            Self {
+                page_info: ::std::convert::Into::into(page_info),
+                runs: ::std::convert::Into::into(runs),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///`ListRunsSortBy`
@@ -1804,6 +2693,17 @@ Only applicable when harness type is "codex".
             Default::default()
         }
     }
+    impl ListScheduledAgentsResponse {
+        /// `ListScheduledAgentsResponse` from its required field `schedules`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            schedules: impl ::std::convert::Into<::std::vec::Vec<ScheduledAgentItem>>,
+        ) -> Self {
+            Self {
+                schedules: ::std::convert::Into::into(schedules),
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     /**Configuration for an MCP server.
 Must have exactly one of: warp_id, command, or url.
 */
@@ -1848,6 +2748,20 @@ Must have exactly one of: warp_id, command, or url.
             Default::default()
         }
     }
+    impl McpServerConfig {
+        /// `McpServerConfig` with every field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new() -> Self {
+            Self {
+                args: ::std::default::Default::default(),
+                command: ::std::option::Option::None,
+                env: ::std::default::Default::default(),
+                headers: ::std::default::Default::default(),
+                url: ::std::option::Option::None,
+                warp_id: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///Reference to a memory store to attach to an agent.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -1864,6 +2778,21 @@ Must have exactly one of: warp_id, command, or url.
     impl MemoryStoreRef {
         pub fn builder() -> builder::MemoryStoreRefBuilder {
             Default::default()
+        }
+    }
+    impl MemoryStoreRef {
+        /// `MemoryStoreRef` from its required fields `access`, `instructions`, `uid`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            access: impl ::std::convert::Into<MemoryStoreRefAccess>,
+            instructions: impl ::std::convert::Into<::std::string::String>,
+            uid: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                access: ::std::convert::Into::into(access),
+                instructions: ::std::convert::Into::into(instructions),
+                uid: ::std::convert::Into::into(uid),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///Access level for the store.
@@ -1915,6 +2844,26 @@ Must have exactly one of: warp_id, command, or url.
     impl ModelInfo {
         pub fn builder() -> builder::ModelInfoBuilder {
             Default::default()
+        }
+    }
+    impl ModelInfo {
+        /// `ModelInfo` from its required fields `display_name`, `id`, `provider`, `vision_supported`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            display_name: impl ::std::convert::Into<::std::string::String>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            provider: impl ::std::convert::Into<ModelInfoProvider>,
+            vision_supported: impl ::std::convert::Into<bool>,
+        ) -> Self {
+            Self {
+                description: ::std::option::Option::None,
+                disable_reason: ::std::option::Option::None,
+                display_name: ::std::convert::Into::into(display_name),
+                id: ::std::convert::Into::into(id),
+                provider: ::std::convert::Into::into(provider),
+                reasoning_level: ::std::option::Option::None,
+                vision_supported: ::std::convert::Into::into(vision_supported),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///If set, the model is currently unavailable for the given reason
@@ -1986,6 +2935,16 @@ Must have exactly one of: warp_id, command, or url.
             Default::default()
         }
     }
+    impl PageInfo {
+        /// `PageInfo` from its required field `has_next_page`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(has_next_page: impl ::std::convert::Into<bool>) -> Self {
+            Self {
+                has_next_page: ::std::convert::Into::into(has_next_page),
+                next_cursor: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///`PlanArtifact`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -2001,6 +2960,22 @@ Must have exactly one of: warp_id, command, or url.
     impl PlanArtifact {
         pub fn builder() -> builder::PlanArtifactBuilder {
             Default::default()
+        }
+    }
+    impl PlanArtifact {
+        /// `PlanArtifact` from its required fields `created_at`, `data`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            created_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            data: impl ::std::convert::Into<PlanArtifactData>,
+        ) -> Self {
+            Self {
+                artifact_type: PlanArtifactArtifactType::Plan,
+                created_at: ::std::convert::Into::into(created_at),
+                data: ::std::convert::Into::into(data),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///Type of the artifact
@@ -2081,6 +3056,21 @@ Must have exactly one of: warp_id, command, or url.
             Default::default()
         }
     }
+    impl PlanArtifactData {
+        /// `PlanArtifactData` from its required field `document_uid`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            document_uid: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                artifact_uid: ::std::option::Option::None,
+                document_uid: ::std::convert::Into::into(document_uid),
+                notebook_uid: ::std::option::Option::None,
+                title: ::std::option::Option::None,
+                url: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///Response for retrieving a plan artifact.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -2098,6 +3088,24 @@ Must have exactly one of: warp_id, command, or url.
     impl PlanArtifactResponse {
         pub fn builder() -> builder::PlanArtifactResponseBuilder {
             Default::default()
+        }
+    }
+    impl PlanArtifactResponse {
+        /// `PlanArtifactResponse` from its required fields `artifact_uid`, `created_at`, `data`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            artifact_uid: impl ::std::convert::Into<::std::string::String>,
+            created_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            data: impl ::std::convert::Into<PlanArtifactResponseData>,
+        ) -> Self {
+            Self {
+                artifact_type: PlanArtifactResponseArtifactType::Plan,
+                artifact_uid: ::std::convert::Into::into(artifact_uid),
+                created_at: ::std::convert::Into::into(created_at),
+                data: ::std::convert::Into::into(data),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///Type of the artifact
@@ -2177,6 +3185,25 @@ Must have exactly one of: warp_id, command, or url.
     impl PlanArtifactResponseData {
         pub fn builder() -> builder::PlanArtifactResponseDataBuilder {
             Default::default()
+        }
+    }
+    impl PlanArtifactResponseData {
+        /// `PlanArtifactResponseData` from its required fields `content`, `content_type`, `document_uid`, `notebook_uid`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            content: impl ::std::convert::Into<::std::string::String>,
+            content_type: impl ::std::convert::Into<::std::string::String>,
+            document_uid: impl ::std::convert::Into<::std::string::String>,
+            notebook_uid: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                content: ::std::convert::Into::into(content),
+                content_type: ::std::convert::Into::into(content_type),
+                document_uid: ::std::convert::Into::into(document_uid),
+                notebook_uid: ::std::convert::Into::into(notebook_uid),
+                title: ::std::option::Option::None,
+                url: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     /**Machine-readable error code identifying the problem type.
@@ -2265,6 +3292,16 @@ Warp errors (run transitions to ERROR):
             Default::default()
         }
     }
+    impl ProvidersConfig {
+        /// `ProvidersConfig` with every field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new() -> Self {
+            Self {
+                aws: ::std::option::Option::None,
+                gcp: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///`PullRequestArtifact`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -2280,6 +3317,22 @@ Warp errors (run transitions to ERROR):
     impl PullRequestArtifact {
         pub fn builder() -> builder::PullRequestArtifactBuilder {
             Default::default()
+        }
+    }
+    impl PullRequestArtifact {
+        /// `PullRequestArtifact` from its required fields `created_at`, `data`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            created_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            data: impl ::std::convert::Into<PullRequestArtifactData>,
+        ) -> Self {
+            Self {
+                artifact_type: PullRequestArtifactArtifactType::PullRequest,
+                created_at: ::std::convert::Into::into(created_at),
+                data: ::std::convert::Into::into(data),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///Type of the artifact
@@ -2351,6 +3404,19 @@ Warp errors (run transitions to ERROR):
             Default::default()
         }
     }
+    impl PullRequestArtifactData {
+        /// `PullRequestArtifactData` from its required fields `branch`, `url`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            branch: impl ::std::convert::Into<::std::string::String>,
+            url: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                branch: ::std::convert::Into::into(branch),
+                url: ::std::convert::Into::into(url),
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///Resource usage information for the run
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -2370,6 +3436,17 @@ Warp errors (run transitions to ERROR):
     impl RequestUsage {
         pub fn builder() -> builder::RequestUsageBuilder {
             Default::default()
+        }
+    }
+    impl RequestUsage {
+        /// `RequestUsage` with every field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new() -> Self {
+            Self {
+                compute_cost: ::std::option::Option::None,
+                inference_cost: ::std::option::Option::None,
+                platform_cost: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     /**Request body for creating a new agent run.
@@ -2439,6 +3516,25 @@ Defaults to true for users on a single team.
             Default::default()
         }
     }
+    impl RunAgentRequest {
+        /// `RunAgentRequest` with every field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new() -> Self {
+            Self {
+                agent_identity_uid: ::std::option::Option::None,
+                attachments: ::std::default::Default::default(),
+                config: ::std::option::Option::None,
+                conversation_id: ::std::option::Option::None,
+                interactive: ::std::option::Option::None,
+                mode: ::std::option::Option::None,
+                parent_run_id: ::std::option::Option::None,
+                prompt: ::std::option::Option::None,
+                skill: ::std::option::Option::None,
+                team: ::std::option::Option::None,
+                title: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///`RunAgentResponse`
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -2461,6 +3557,21 @@ Defaults to true for users on a single team.
     impl RunAgentResponse {
         pub fn builder() -> builder::RunAgentResponseBuilder {
             Default::default()
+        }
+    }
+    impl RunAgentResponse {
+        /// `RunAgentResponse` from its required fields `run_id`, `state`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            run_id: impl ::std::convert::Into<::std::string::String>,
+            state: impl ::std::convert::Into<RunState>,
+        ) -> Self {
+            Self {
+                at_capacity: ::std::option::Option::None,
+                run_id: ::std::convert::Into::into(run_id),
+                state: ::std::convert::Into::into(state),
+                task_id: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///`RunCreatorInfo`
@@ -2488,6 +3599,19 @@ Defaults to true for users on a single team.
     impl RunCreatorInfo {
         pub fn builder() -> builder::RunCreatorInfoBuilder {
             Default::default()
+        }
+    }
+    impl RunCreatorInfo {
+        /// `RunCreatorInfo` with every field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new() -> Self {
+            Self {
+                display_name: ::std::option::Option::None,
+                email: ::std::option::Option::None,
+                photo_url: ::std::option::Option::None,
+                type_: ::std::option::Option::None,
+                uid: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///Type of the creator principal
@@ -2552,6 +3676,16 @@ Defaults to true for users on a single team.
     impl RunFollowupRequest {
         pub fn builder() -> builder::RunFollowupRequestBuilder {
             Default::default()
+        }
+    }
+    impl RunFollowupRequest {
+        /// `RunFollowupRequest` with every field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new() -> Self {
+            Self {
+                message: ::std::option::Option::None,
+                mode: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///`RunItem`
@@ -2628,6 +3762,51 @@ Defaults to true for users on a single team.
     impl RunItem {
         pub fn builder() -> builder::RunItemBuilder {
             Default::default()
+        }
+    }
+    impl RunItem {
+        /// `RunItem` from its required fields `created_at`, `prompt`, `run_id`, `state`, `title`, `updated_at`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            created_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            prompt: impl ::std::convert::Into<::std::string::String>,
+            run_id: impl ::std::convert::Into<::std::string::String>,
+            state: impl ::std::convert::Into<RunState>,
+            title: impl ::std::convert::Into<::std::string::String>,
+            updated_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+        ) -> Self {
+            Self {
+                agent_config: ::std::option::Option::None,
+                agent_skill: ::std::option::Option::None,
+                artifacts: ::std::default::Default::default(),
+                conversation_id: ::std::option::Option::None,
+                created_at: ::std::convert::Into::into(created_at),
+                creator: ::std::option::Option::None,
+                execution_location: ::std::option::Option::None,
+                executor: ::std::option::Option::None,
+                is_sandbox_running: ::std::option::Option::None,
+                parent_run_id: ::std::option::Option::None,
+                prompt: ::std::convert::Into::into(prompt),
+                request_usage: ::std::option::Option::None,
+                run_id: ::std::convert::Into::into(run_id),
+                run_time: ::std::option::Option::None,
+                schedule: ::std::option::Option::None,
+                scope: ::std::option::Option::None,
+                session_id: ::std::option::Option::None,
+                session_link: ::std::option::Option::None,
+                source: ::std::option::Option::None,
+                started_at: ::std::option::Option::None,
+                state: ::std::convert::Into::into(state),
+                status_message: ::std::option::Option::None,
+                task_id: ::std::option::Option::None,
+                title: ::std::convert::Into::into(title),
+                trigger_url: ::std::option::Option::None,
+                updated_at: ::std::convert::Into::into(updated_at),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     /**Source that created the run:
@@ -2746,6 +3925,17 @@ When false, retrying without addressing the underlying cause will not succeed.
             Default::default()
         }
     }
+    impl RunStatusMessage {
+        /// `RunStatusMessage` from its required field `message`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(message: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                error_code: ::std::option::Option::None,
+                message: ::std::convert::Into::into(message),
+                retryable: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///Information about the schedule that triggered this run (only present for scheduled runs)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -2764,6 +3954,21 @@ When false, retrying without addressing the underlying cause will not succeed.
             Default::default()
         }
     }
+    impl ScheduleInfo {
+        /// `ScheduleInfo` from its required fields `cron_schedule`, `schedule_id`, `schedule_name`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            cron_schedule: impl ::std::convert::Into<::std::string::String>,
+            schedule_id: impl ::std::convert::Into<::std::string::String>,
+            schedule_name: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                cron_schedule: ::std::convert::Into::into(cron_schedule),
+                schedule_id: ::std::convert::Into::into(schedule_id),
+                schedule_name: ::std::convert::Into::into(schedule_name),
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///Scheduler-derived history metadata for a scheduled agent
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -2780,6 +3985,16 @@ When false, retrying without addressing the underlying cause will not succeed.
     impl ScheduledAgentHistoryItem {
         pub fn builder() -> builder::ScheduledAgentHistoryItemBuilder {
             Default::default()
+        }
+    }
+    impl ScheduledAgentHistoryItem {
+        /// `ScheduledAgentHistoryItem` with every field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new() -> Self {
+            Self {
+                last_ran: ::std::option::Option::None,
+                next_run: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///`ScheduledAgentItem`
@@ -2827,6 +4042,41 @@ When false, retrying without addressing the underlying cause will not succeed.
             Default::default()
         }
     }
+    impl ScheduledAgentItem {
+        /// `ScheduledAgentItem` from its required fields `created_at`, `cron_schedule`, `enabled`, `id`, `name`, `prompt`, `updated_at`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            created_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            cron_schedule: impl ::std::convert::Into<::std::string::String>,
+            enabled: impl ::std::convert::Into<bool>,
+            id: impl ::std::convert::Into<::std::string::String>,
+            name: impl ::std::convert::Into<::std::string::String>,
+            prompt: impl ::std::convert::Into<::std::string::String>,
+            updated_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+        ) -> Self {
+            Self {
+                agent_config: ::std::option::Option::None,
+                agent_uid: ::std::option::Option::None,
+                created_at: ::std::convert::Into::into(created_at),
+                created_by: ::std::option::Option::None,
+                cron_schedule: ::std::convert::Into::into(cron_schedule),
+                enabled: ::std::convert::Into::into(enabled),
+                environment: ::std::option::Option::None,
+                history: ::std::option::Option::None,
+                id: ::std::convert::Into::into(id),
+                last_spawn_error: ::std::option::Option::None,
+                name: ::std::convert::Into::into(name),
+                prompt: ::std::convert::Into::into(prompt),
+                scope: ::std::option::Option::None,
+                updated_at: ::std::convert::Into::into(updated_at),
+                updated_by: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///Ownership scope for a resource (team or personal)
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -2843,6 +4093,16 @@ When false, retrying without addressing the underlying cause will not succeed.
     impl Scope {
         pub fn builder() -> builder::ScopeBuilder {
             Default::default()
+        }
+    }
+    impl Scope {
+        /// `Scope` from its required field `type_`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(type_: impl ::std::convert::Into<ScopeType>) -> Self {
+            Self {
+                type_: ::std::convert::Into::into(type_),
+                uid: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///Type of ownership ("User" for personal, "Team" for team-owned)
@@ -2880,6 +4140,22 @@ When false, retrying without addressing the underlying cause will not succeed.
     impl ScreenshotArtifact {
         pub fn builder() -> builder::ScreenshotArtifactBuilder {
             Default::default()
+        }
+    }
+    impl ScreenshotArtifact {
+        /// `ScreenshotArtifact` from its required fields `created_at`, `data`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            created_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            data: impl ::std::convert::Into<ScreenshotArtifactData>,
+        ) -> Self {
+            Self {
+                artifact_type: ScreenshotArtifactArtifactType::Screenshot,
+                created_at: ::std::convert::Into::into(created_at),
+                data: ::std::convert::Into::into(data),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///Type of the artifact
@@ -2954,6 +4230,20 @@ When false, retrying without addressing the underlying cause will not succeed.
             Default::default()
         }
     }
+    impl ScreenshotArtifactData {
+        /// `ScreenshotArtifactData` from its required fields `artifact_uid`, `mime_type`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            artifact_uid: impl ::std::convert::Into<::std::string::String>,
+            mime_type: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                artifact_uid: ::std::convert::Into::into(artifact_uid),
+                description: ::std::option::Option::None,
+                mime_type: ::std::convert::Into::into(mime_type),
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     ///Response for retrieving a screenshot artifact.
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
     #[non_exhaustive]
@@ -2971,6 +4261,24 @@ When false, retrying without addressing the underlying cause will not succeed.
     impl ScreenshotArtifactResponse {
         pub fn builder() -> builder::ScreenshotArtifactResponseBuilder {
             Default::default()
+        }
+    }
+    impl ScreenshotArtifactResponse {
+        /// `ScreenshotArtifactResponse` from its required fields `artifact_uid`, `created_at`, `data`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            artifact_uid: impl ::std::convert::Into<::std::string::String>,
+            created_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+            data: impl ::std::convert::Into<ScreenshotArtifactResponseData>,
+        ) -> Self {
+            Self {
+                artifact_type: ScreenshotArtifactResponseArtifactType::Screenshot,
+                artifact_uid: ::std::convert::Into::into(artifact_uid),
+                created_at: ::std::convert::Into::into(created_at),
+                data: ::std::convert::Into::into(data),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///Type of the artifact
@@ -3047,6 +4355,24 @@ When false, retrying without addressing the underlying cause will not succeed.
             Default::default()
         }
     }
+    impl ScreenshotArtifactResponseData {
+        /// `ScreenshotArtifactResponseData` from its required fields `content_type`, `download_url`, `expires_at`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            content_type: impl ::std::convert::Into<::std::string::String>,
+            download_url: impl ::std::convert::Into<::std::string::String>,
+            expires_at: impl ::std::convert::Into<
+                ::chrono::DateTime<::chrono::offset::Utc>,
+            >,
+        ) -> Self {
+            Self {
+                content_type: ::std::convert::Into::into(content_type),
+                description: ::std::option::Option::None,
+                download_url: ::std::convert::Into::into(download_url),
+                expires_at: ::std::convert::Into::into(expires_at),
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     /**Reference to a managed secret by name.
 */
     #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
@@ -3060,6 +4386,15 @@ When false, retrying without addressing the underlying cause will not succeed.
     impl SecretRef {
         pub fn builder() -> builder::SecretRefBuilder {
             Default::default()
+        }
+    }
+    impl SecretRef {
+        /// `SecretRef` from its required field `name`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                name: ::std::convert::Into::into(name),
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     /**Configures sharing behavior for the run's shared session.
@@ -3082,6 +4417,15 @@ Subject to the workspace-level anyone-with-link sharing setting.
     impl SessionSharingConfig {
         pub fn builder() -> builder::SessionSharingConfigBuilder {
             Default::default()
+        }
+    }
+    impl SessionSharingConfig {
+        /// `SessionSharingConfig` with every field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new() -> Self {
+            Self {
+                public_access: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     /**Grants anyone-with-link access at the specified level to the run's shared session and backing conversation.
@@ -3126,6 +4470,17 @@ Subject to the workspace-level anyone-with-link sharing setting.
     impl TextContentBlock {
         pub fn builder() -> builder::TextContentBlockBuilder {
             Default::default()
+        }
+    }
+    impl TextContentBlock {
+        /// `TextContentBlock` from its required field `text`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
+            Self {
+                message_id: ::std::option::Option::None,
+                text: ::std::convert::Into::into(text),
+                type_: TextContentBlockType::Text,
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     ///`TextContentBlockType`
@@ -3253,6 +4608,25 @@ Omit to leave unchanged, pass an empty array to clear, or pass a non-empty array
             Default::default()
         }
     }
+    impl UpdateAgentRequest {
+        /// `UpdateAgentRequest` with every field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new() -> Self {
+            Self {
+                base_harness: ::std::option::Option::None,
+                base_model: ::std::option::Option::None,
+                description: ::std::option::Option::None,
+                environment_id: ::std::option::Option::None,
+                harness_auth_secrets: ::std::option::Option::None,
+                inference_providers: ::std::option::Option::None,
+                memory_stores: ::std::option::Option::None,
+                name: ::std::option::Option::None,
+                prompt: ::std::option::Option::None,
+                secrets: ::std::option::Option::None,
+                skills: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
+        }
+    }
     /**Request body for updating a scheduled agent.
 Either prompt or agent_config.skill_spec or agent_config.skills is required.
 */
@@ -3285,6 +4659,25 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
     impl UpdateScheduledAgentRequest {
         pub fn builder() -> builder::UpdateScheduledAgentRequestBuilder {
             Default::default()
+        }
+    }
+    impl UpdateScheduledAgentRequest {
+        /// `UpdateScheduledAgentRequest` from its required fields `cron_schedule`, `enabled`, `name`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        pub fn new(
+            cron_schedule: impl ::std::convert::Into<::std::string::String>,
+            enabled: impl ::std::convert::Into<bool>,
+            name: impl ::std::convert::Into<::std::string::String>,
+        ) -> Self {
+            Self {
+                agent_config: ::std::option::Option::None,
+                agent_uid: ::std::option::Option::None,
+                cron_schedule: ::std::convert::Into::into(cron_schedule),
+                enabled: ::std::convert::Into::into(enabled),
+                mode: ::std::option::Option::None,
+                name: ::std::convert::Into::into(name),
+                prompt: ::std::option::Option::None,
+                extra: ::std::default::Default::default(),
+            }
         }
     }
     /// Types for composing complex structures.

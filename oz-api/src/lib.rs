@@ -113,6 +113,25 @@
 //! `testing_with_mocks` code under test with its unit tests. Without the
 //! feature none of it is compiled.
 //!
+//! The values a mock answers with are built by constructors, which every
+//! generated type has: `new` takes the required fields (in field order), the
+//! others are `None`, empty or their default and are set by assignment; each
+//! union has a constructor per variant that sets its tag, and reads it back.
+//!
+//! ```
+//! use oz_api::types::{ArtifactItem, PullRequestArtifactData, RunItem, RunState};
+//!
+//! let now = oz_api::chrono::Utc::now();
+//! // created_at, prompt, run_id, state, title, updated_at
+//! let mut run = RunItem::new(now, "Fix it", "r1", RunState::Succeeded, "Fix the test", now);
+//! run.session_link = Some("https://app.warp.dev/session/s1".into());
+//! run.artifacts.push(ArtifactItem::pull_request(
+//!     now,
+//!     PullRequestArtifactData::new("fix-auth", "https://github.com/o/r/pull/1"),
+//! ));
+//! assert_eq!(run.artifacts[0].artifact_type(), "PULL_REQUEST");
+//! ```
+//!
 //! # Behaviour
 //!
 //! - Auth: `Authorization: Bearer <key>`, marked sensitive; never printed by
