@@ -134,7 +134,7 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
         names::rename_operations(&mut remodelled, &names::reserved(&hand_written), &spec_name);
     let api = model::Api::new(&canonical, &remodelled);
     let openapi = validate::parse(&remodelled, &spec_name)?;
-    needs::check(&remodelled, &spec_name)?;
+    needs::check(&api, &remodelled, &spec_name)?;
     lap("remodel");
 
     let mut code = generate::generate(&remodelled, &openapi, &spec_name)?;

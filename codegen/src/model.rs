@@ -35,8 +35,12 @@ pub struct Operation {
     pub parameters: Vec<Parameter>,
     /// The component schema of the JSON request body, if it is one.
     pub body: Option<String>,
-    /// As documented, in the spec's order (numeric statuses sorted first).
+    /// As documented, numeric statuses first, in order.
     pub responses: Vec<Response>,
+    /// The success as the client is generated from it: the first 2xx
+    /// response with a JSON body, after remodelling (which may name an
+    /// inline schema).
+    success: Option<Response>,
 }
 
 pub struct Parameter {
@@ -59,10 +63,7 @@ pub struct Response {
 impl Response {
     /// The numeric status, for `200`; `None` for a range or `default`.
     pub fn code(&self) -> Option<u16> {
-        self.status
-            .parse()
-            .ok()
-            .filter(|s| (100..600).contains(s))
+        self.status.parse().ok().filter(|s| (100..600).contains(s))
     }
 
     /// The component schema the JSON body is, or `None` (no JSON body, or an inline schema).
@@ -72,11 +73,10 @@ impl Response {
 }
 
 impl Operation {
-    /// The success: the first 2xx response that has a JSON body.
+    /// The success: the first 2xx response that has a JSON body, as the
+    /// client is generated from it.
     pub fn success(&self) -> Option<&Response> {
-        self.responses
-            .iter()
-            .find(|r| r.status.starts_with('2') && r.json.is_some())
+        self.success.as_ref()
     }
 
     /// `GET /agent/runs/{runId}`.
@@ -112,6 +112,9 @@ impl Api {
                         .and_then(schema_ref)
                         .map(str::to_string),
                     responses: responses(documented, as_documented),
+                    success: responses(remodelled, op.value)
+                        .into_iter()
+                        .find(|r| r.status.starts_with('2') && r.json.is_some()),
                     pointer: op.pointer.clone(),
                     id,
                 })
@@ -140,7 +143,11 @@ fn examples(spec: &Value, response: &Value) -> Vec<Value> {
         .into_iter()
         .flat_map(|e| e.values())
         .filter_map(|e| deref(spec, e).get("value"));
-    json.get("example").into_iter().chain(many).cloned().collect()
+    json.get("example")
+        .into_iter()
+        .chain(many)
+        .cloned()
+        .collect()
 }
 
 fn responses(spec: &Value, operation: &Value) -> Vec<Response> {
@@ -185,12 +192,18 @@ mod tests {
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}}});
         let api = Api::new(&spec, &spec);
         let op = api.operation("getThing").unwrap();
-        assert_eq!((op.method_name.as_str(), op.builder.as_str()), ("get_thing", "GetThing"));
+        assert_eq!(
+            (op.method_name.as_str(), op.builder.as_str()),
+            ("get_thing", "GetThing")
+        );
         assert_eq!(op.template(), "GET /t/{id}");
         let statuses: Vec<&str> = op.responses.iter().map(|r| r.status.as_str()).collect();
         assert_eq!(statuses, ["200", "204", "404", "4XX"]);
         let success = op.success().unwrap();
-        assert_eq!((success.status.as_str(), success.json_component()), ("200", Some("Thing")));
+        assert_eq!(
+            (success.status.as_str(), success.json_component()),
+            ("200", Some("Thing"))
+        );
         assert_eq!(success.description, "a thing");
         assert!(op.parameters[0].required && op.parameters[0].location == "path");
     }
