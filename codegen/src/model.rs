@@ -32,9 +32,11 @@ pub struct Operation {
     /// JSON pointer of the operation object (the same in both documents).
     pub pointer: String,
     pub deprecated: bool,
+    /// `summary` and `description`, as written.
+    pub docs: [Option<String>; 2],
     pub parameters: Vec<Parameter>,
-    /// The component schema of the JSON request body, if it is one.
-    pub body: Option<String>,
+    /// The JSON request body's schema, `$ref`s of the body itself followed.
+    pub body: Option<Value>,
     /// As documented, numeric statuses first, in order.
     pub responses: Vec<Response>,
     /// The success as the client is generated from it: the first 2xx
@@ -48,6 +50,7 @@ pub struct Parameter {
     /// `path`, `query`, `header` or `cookie`.
     pub location: String,
     pub required: bool,
+    pub schema: Value,
 }
 
 pub struct Response {
@@ -106,11 +109,12 @@ impl Api {
                             name: p["name"].as_str().unwrap_or_default().to_string(),
                             location: p["in"].as_str().unwrap_or_default().to_string(),
                             required: p["required"] == true,
+                            schema: p["schema"].clone(),
                         })
                         .collect(),
-                    body: json_schema(remodelled, &op.value["requestBody"])
-                        .and_then(schema_ref)
-                        .map(str::to_string),
+                    docs: ["summary", "description"]
+                        .map(|key| Some(op.value.get(key)?.as_str()?.to_string())),
+                    body: json_schema(remodelled, &op.value["requestBody"]).cloned(),
                     responses: responses(documented, as_documented),
                     success: responses(remodelled, op.value)
                         .into_iter()
