@@ -14,7 +14,6 @@ use serde_json::Value;
 
 use crate::model::{Api, Operation, Parameter};
 use crate::naming::method_name;
-use crate::spec::operations;
 
 /// How a change affects code that uses the generated API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -606,13 +605,9 @@ fn docs(value: &Value) -> Vec<Option<&Value>> {
 /// everything they reference.
 fn request_side(spec: &Value) -> BTreeSet<String> {
     let mut roots = Vec::new();
-    for op in operations(spec) {
-        if let Some(body) = op.value.get("requestBody") {
-            roots.push(body.clone());
-        }
-        if let Some(params) = op.value.get("parameters") {
-            roots.push(params.clone());
-        }
+    for op in Api::new(spec, spec).operations {
+        roots.extend(op.body);
+        roots.extend(op.parameters.into_iter().map(|p| p.schema));
     }
     let mut seen = BTreeSet::new();
     while let Some(node) = roots.pop() {
