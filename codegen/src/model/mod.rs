@@ -7,6 +7,12 @@
 //! ([`Operation::success`]), which statuses it documents, what it is called in
 //! Rust. Stages before the model (validate, remodel, names) read the spec
 //! itself: they decide what the model will be.
+//!
+//! Beside it: [`naming`] (the Rust names progenitor and typify make of spec
+//! names) and `needs` (what the hand-written layer needs the model to keep).
+
+pub(crate) mod naming;
+pub(crate) mod needs;
 
 use serde_json::Value;
 
