@@ -419,6 +419,42 @@ fn decode_error<T: DeserializeOwned>(
     ))
 }
 
+/// The generated read-modify-write conversions (`TryFrom<read> for update`):
+/// the read value's `members` as the update request `T`. A member the read
+/// type kept untyped (in `extra`) may not fit the update request's type for
+/// it: the error names the member's path, the value found there, and what the
+/// type accepts (`UpdateScheduledAgentRequest from ScheduledAgentItem: `mode`
+/// is 2: expected AgentRunMode, a string: …`).
+pub(crate) fn convert<T: DeserializeOwned>(
+    from: &str,
+    members: serde_json::Value,
+) -> Result<T, serde_json::Error> {
+    let e = match serde_path_to_error::deserialize::<_, T>(&members) {
+        Ok(value) => return Ok(value),
+        Err(e) => e,
+    };
+    let mut at = &members;
+    for segment in e.path().iter() {
+        use serde_path_to_error::Segment;
+        at = match segment {
+            Segment::Map { key } => at.get(key.as_str()),
+            Segment::Seq { index } => at.get(*index),
+            Segment::Enum { .. } | Segment::Unknown => Some(at),
+        }
+        .unwrap_or(at);
+    }
+    let mut value = at.to_string();
+    if value.chars().count() > 80 {
+        value = value.chars().take(80).chain(['…']).collect();
+    }
+    let to = short_type_name(std::any::type_name::<T>());
+    let path = e.path().to_string();
+    Err(serde::de::Error::custom(format_args!(
+        "{to} from {from}: `{path}` is {value}: {}",
+        e.into_inner()
+    )))
+}
+
 /// `oz_api::generated::types::RunItem` as `RunItem`, generics included.
 fn short_type_name(full: &str) -> String {
     let mut out = String::new();
