@@ -216,6 +216,10 @@ async fn a_body_an_older_server_sends_without_a_required_member_fails_to_decode_
     eprintln!("{text}");
     assert!(text.contains("missing field `enabled`"), "{text}");
     quoted_in_the_docs(&text);
+    // And the README, wrapped.
+    let readme = include_str!("../../README.md");
+    let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words(readme).contains(&words(&text)), "README.md does not quote {text:?}");
 }
 
 /// The crate docs ("Supported API versions") quote `error` as it is, on a line
