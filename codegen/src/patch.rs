@@ -2249,6 +2249,26 @@ mod tests {
     }
 
     #[test]
+    fn progenitors_error_is_imported_privately_and_the_rest_stays_public() {
+        let mut code = file(quote::quote! {
+            pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+            use progenitor_client::{encode_path, ClientHooks};
+            pub mod builder { use super::Error; }
+        });
+        progenitor_error_private(&mut code);
+        let text = prettyplease::unparse(&code);
+        assert!(
+            text.contains("pub use progenitor_client::{ByteStream, ClientInfo, ResponseValue};")
+                && text.contains("\nuse progenitor_client::Error;"),
+            "{text}"
+        );
+        // Without such a re-export, nothing changes.
+        let before = prettyplease::unparse(&code);
+        progenitor_error_private(&mut code);
+        assert_eq!(prettyplease::unparse(&code), before);
+    }
+
+    #[test]
     fn every_replacing_put_gets_its_read_modify_write_pair() {
         let body = |name: &str| json!({"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}});
         let spec = json!({

@@ -58,7 +58,10 @@ impl AttachmentInput {
     pub fn from_path(path: impl AsRef<Path>) -> io::Result<Self> {
         let path = path.as_ref();
         let failed = |kind, e: &dyn std::fmt::Display| {
-            io::Error::new(kind, format!("attachment {:?}: {e}", path.display().to_string()))
+            io::Error::new(
+                kind,
+                format!("attachment {:?}: {e}", path.display().to_string()),
+            )
         };
         let name = path
             .file_name()
@@ -209,7 +212,10 @@ mod tests {
             assert!(AttachmentInputMimeType::try_from(mime).is_ok(), "{mime}");
         }
         for refused in ["image/bmp", "image/tiff", "image/svg+xml", "image/heic"] {
-            assert!(AttachmentInputMimeType::try_from(refused).is_err(), "{refused}");
+            assert!(
+                AttachmentInputMimeType::try_from(refused).is_err(),
+                "{refused}"
+            );
         }
     }
 }

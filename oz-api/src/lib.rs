@@ -1,13 +1,17 @@
 //! Typed Rust client for Warp's [Oz Agent API](https://docs.warp.dev): start,
 //! watch and manage Oz cloud agent runs.
 //!
-//! Every operation of the API is a method on [`Client`] returning a builder:
-//! set parameters, then `.send().await`. The operations and [`types`] are
-//! generated from Warp's published OpenAPI spec by `cargo xtask regen`; this
+//! Every operation of the API is a method on [`Client`] returning a builder
+//! (in [`builder`]): set parameters, then `.send().await`. The operations and
+//! [`types`] are generated from Warp's published OpenAPI spec by `cargo xtask regen`; this
 //! crate adds construction from the environment, retries, typed errors, a
 //! stream over all runs and a helper to wait for a run.
 //!
 //! # Create a run and wait for it
+//!
+//! [`Client::from_env`] reads the key from [`API_KEY_ENV`] and the base URL
+//! from [`BASE_URL_ENV`] if set; [`Client::wait_for_run`] polls until the run
+//! ends. An attachment: [`types::AttachmentInput::from_path`].
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -51,8 +55,10 @@
 //! Every call fails with one type, [`Error`]. `{e}` is one line: method, path,
 //! status, the API's error code, the problem's title and detail, trace id
 //! (`GET /agent/runs/run-123: 404 Not Found: resource_not_found: Run not found
-//! (trace 0af7…)`); [`Error::kind`] and the helpers reach into it, the problem
-//! body ([`types::ApiProblem`]) included, whatever the status.
+//! (trace 0af7…)`); [`Error::kind`] ([`ErrorKind`]) and the helpers
+//! ([`Error::is_not_found`], [`Error::error_code`], [`Error::retry_after`],
+//! [`Error::is_retryable`], ...) reach into it, the problem body
+//! ([`Error::problem`], a [`types::ApiProblem`]) included, whatever the status.
 //!
 //! ```no_run
 //! use oz_api::{Client, types::PlatformErrorCode};

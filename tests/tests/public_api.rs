@@ -42,9 +42,13 @@ fn use_names(
     names: &mut Vec<(String, String)>,
 ) {
     match tree {
-        syn::UseTree::Path(p) => use_names(&p.tree, format!("{prefix}{}::", p.ident), generated, names),
+        syn::UseTree::Path(p) => {
+            use_names(&p.tree, format!("{prefix}{}::", p.ident), generated, names)
+        }
         syn::UseTree::Name(n) => names.push((n.ident.to_string(), format!("{prefix}{}", n.ident))),
-        syn::UseTree::Rename(r) => names.push((r.rename.to_string(), format!("{prefix}{}", r.ident))),
+        syn::UseTree::Rename(r) => {
+            names.push((r.rename.to_string(), format!("{prefix}{}", r.ident)))
+        }
         syn::UseTree::Group(g) => {
             for tree in &g.items {
                 use_names(tree, prefix.clone(), generated, names);
@@ -75,10 +79,20 @@ fn the_crate_root_names_each_item_once_and_error_is_the_crates_own() {
         by_name.entry(name).or_default().push(from);
     }
     let twice: Vec<_> = by_name.iter().filter(|(_, from)| from.len() > 1).collect();
-    assert!(twice.is_empty(), "the crate root names these more than once: {twice:?}");
+    assert!(
+        twice.is_empty(),
+        "the crate root names these more than once: {twice:?}"
+    );
     assert_eq!(by_name["Error"], ["errors::Error"]);
     // What users name from the generated module is still there.
-    for name in ["Client", "types", "builder", "ResponseValue", "ByteStream", "ClientInfo"] {
+    for name in [
+        "Client",
+        "types",
+        "builder",
+        "ResponseValue",
+        "ByteStream",
+        "ClientInfo",
+    ] {
         assert!(by_name.contains_key(name), "`oz_api::{name}` is gone");
     }
 }

@@ -186,7 +186,6 @@ async fn a_kept_member_the_update_request_refuses_is_named_with_its_value_and_wh
          or a value a newer API added"
     );
     quoted_in_the_docs(&e.to_string());
-
 }
 
 /// An older server (or one behind the spec) omits a member the spec requires:
@@ -211,7 +210,10 @@ async fn a_body_an_older_server_sends_without_a_required_member_fails_to_decode_
         .send()
         .await
         .unwrap_err();
-    assert!(matches!(e.kind(), oz_api::ErrorKind::Decode { .. }), "{e:?}");
+    assert!(
+        matches!(e.kind(), oz_api::ErrorKind::Decode { .. }),
+        "{e:?}"
+    );
     let text = e.to_string();
     eprintln!("{text}");
     assert!(text.contains("missing field `enabled`"), "{text}");
@@ -219,7 +221,10 @@ async fn a_body_an_older_server_sends_without_a_required_member_fails_to_decode_
     // And the README, wrapped.
     let readme = include_str!("../../README.md");
     let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
-    assert!(words(readme).contains(&words(&text)), "README.md does not quote {text:?}");
+    assert!(
+        words(readme).contains(&words(&text)),
+        "README.md does not quote {text:?}"
+    );
 }
 
 /// The crate docs ("Supported API versions") quote `error` as it is, on a line
