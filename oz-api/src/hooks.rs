@@ -509,6 +509,31 @@ mod tests {
     }
 
     #[test]
+    fn a_conversion_error_names_the_members_path_and_value() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Update {
+            config: Config,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Config {
+            limits: Vec<u8>,
+        }
+        let read = serde_json::json!({"config": {"limits": [1, "x".repeat(100)]}});
+        let e = convert::<Update>("Read", read).unwrap_err();
+        let long = format!("{:?}", "x".repeat(100));
+        let shown: String = long.chars().take(80).collect();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "Update from Read: `config.limits[1]` is {shown}…: \
+                 invalid type: string {long}, expected u8"
+            )
+        );
+    }
+
+    #[test]
     fn path_segments_encode_all_but_unreserved_characters() {
         for (text, encoded) in [
             ("run-1", "run-1"),
