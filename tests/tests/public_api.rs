@@ -96,3 +96,35 @@ fn the_crate_root_names_each_item_once_and_error_is_the_crates_own() {
         assert!(by_name.contains_key(name), "`oz_api::{name}` is gone");
     }
 }
+
+/// The docs that say which API version the client is built for say the one it
+/// sends (`ClientInfo::api_version`, from the spec's `info.version`).
+#[test]
+fn the_docs_name_the_api_version_the_client_sends() {
+    let generated = std::fs::read_to_string(tests::root().join("oz-api/src/generated.rs")).unwrap();
+    let (_, after) = generated
+        .split_once("fn api_version() -> &'static str {")
+        .unwrap();
+    let version = after.split('"').nth(1).unwrap();
+    for doc in ["README.md", "oz-api/README.md", "oz-api/src/lib.rs"] {
+        let text = std::fs::read_to_string(tests::root().join(doc)).unwrap();
+        let said: Vec<&str> = text
+            .split("api-version: ")
+            .skip(1)
+            .map(|rest| {
+                rest.split(|c: char| !(c.is_ascii_alphanumeric() || c == '.'))
+                    .next()
+                    .unwrap()
+            })
+            .map(|v| v.trim_end_matches('.'))
+            .collect();
+        assert!(
+            !said.is_empty(),
+            "{doc} does not say which api-version is sent"
+        );
+        assert!(
+            said.iter().all(|v| *v == version),
+            "{doc} says api-version {said:?}, the client sends {version}"
+        );
+    }
+}
