@@ -51,6 +51,7 @@ pub fn patch(spec: &Value, code: &mut syn::File) -> Result<()> {
     operation_builders(code);
     constructors_private(code);
     operation_templates(spec, code);
+    progenitor_error_private(code);
     let types = module_items_mut(code, "types")
         .ok_or_else(|| Error::generator("patch", "a `types` module"))?;
     deprecated_fields(spec, types)?;
@@ -92,6 +93,44 @@ impl VisitMut for PatternMessages {
             return;
         }
         visit_mut::visit_expr_mut(self, expr);
+    }
+}
+
+/// progenitor re-exports its `Error` from the generated module, which the
+/// crate root re-exports whole: the docs would list two `Error`s, progenitor's
+/// and the crate's own. It becomes a private import, which the generated code
+/// (and its submodules' `use super::…`) still reaches. Never fails: no such
+/// re-export, nothing to do.
+fn progenitor_error_private(code: &mut syn::File) {
+    let at = code.items.iter_mut().position(|item| {
+        let Item::Use(u) = item else { return false };
+        let syn::UseTree::Path(path) = &mut u.tree else {
+            return false;
+        };
+        let syn::UseTree::Group(group) = &mut *path.tree else {
+            return false;
+        };
+        let is_error = |t: &syn::UseTree| matches!(t, syn::UseTree::Name(n) if n.ident == "Error");
+        if !matches!(u.vis, syn::Visibility::Public(_))
+            || path.ident != "progenitor_client"
+            || !group.items.iter().any(is_error)
+        {
+            return false;
+        }
+        group.items = std::mem::take(&mut group.items)
+            .into_iter()
+            .filter(|t| !is_error(t))
+            .collect();
+        true
+    });
+    if let Some(at) = at {
+        code.items.insert(
+            at + 1,
+            parse_quote! {
+                #[allow(unused_imports)]
+                use progenitor_client::Error;
+            },
+        );
     }
 }
 
@@ -1054,8 +1093,9 @@ pub fn read_modify_write_pairs(spec: &Value) -> Vec<ReadModifyWrite> {
 /// `impl TryFrom<read> for update` for each [`read_modify_write_pairs`]: by
 /// way of JSON, so what the read type does not know (its `extra` members)
 /// and members only the update request knows come across, and the
-/// read-only members are left out. Never fails: a pair whose types are not
-/// both in the output gets no conversion.
+/// read-only members are left out; `crate::hooks::convert` names the member
+/// that does not fit. Never fails: a pair whose types are not both in the
+/// output gets no conversion.
 fn read_modify_write(spec: &Value, types: &mut Vec<Item>) {
     let names: BTreeSet<String> = types.iter().filter_map(crate::code::item_name).collect();
     for pair in read_modify_write_pairs(spec) {
@@ -1074,7 +1114,9 @@ fn read_modify_write(spec: &Value, types: &mut Vec<Item>) {
             " For a read-modify-write through `{}` (a `PUT` replaces the whole \
              resource): `{read}` as read, less what only the server sets \
              ({}), with every member this client does not know kept, so a \
-             newer server's settings survive the update.",
+             newer server's settings survive the update. A member kept that \
+             `{update}` types otherwise fails the conversion, naming the member, \
+             its value and what is allowed.",
             pair.operation,
             if read_only.is_empty() {
                 "nothing".to_string()
@@ -1099,7 +1141,7 @@ fn read_modify_write(spec: &Value, types: &mut Vec<Item>) {
                     for member in read_only {
                         members.remove(member);
                     }
-                    ::serde_json::from_value(::serde_json::Value::Object(members))
+                    crate::hooks::convert(#read, ::serde_json::Value::Object(members))
                 }
             }
         });
@@ -1680,6 +1722,18 @@ fn open_enums(spec: &Value, types: &mut Vec<Item>) -> Result<()> {
         }
         let catch_all = free_variant(values.iter().map(|(v, _)| v.to_string()));
         drop_derive(&mut e.attrs, "Copy");
+        // serde's message for a value no variant takes (`2` where a string
+        // belongs) is "data did not match any variant"; say what is allowed.
+        let expecting = format!(
+            "expected {}, a string: {} or a value a newer API added",
+            e.ident,
+            values
+                .iter()
+                .map(|(_, s)| format!("{s:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        e.attrs.push(parse_quote!(#[serde(expecting = #expecting)]));
         e.variants.push(parse_quote! {
             /// A value this client does not know (the API is newer than its spec), kept as sent.
             #[serde(untagged)]
@@ -2235,6 +2289,26 @@ mod tests {
             text.contains("pub fn baseurl") && text.contains("pub fn new(client"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn progenitors_error_is_imported_privately_and_the_rest_stays_public() {
+        let mut code = file(quote::quote! {
+            pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+            use progenitor_client::{encode_path, ClientHooks};
+            pub mod builder { use super::Error; }
+        });
+        progenitor_error_private(&mut code);
+        let text = prettyplease::unparse(&code);
+        assert!(
+            text.contains("pub use progenitor_client::{ByteStream, ClientInfo, ResponseValue};")
+                && text.contains("\nuse progenitor_client::Error;"),
+            "{text}"
+        );
+        // Without such a re-export, nothing changes.
+        let before = prettyplease::unparse(&code);
+        progenitor_error_private(&mut code);
+        assert_eq!(prettyplease::unparse(&code), before);
     }
 
     #[test]

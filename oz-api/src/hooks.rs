@@ -481,6 +481,42 @@ fn decode_error<T: DeserializeOwned>(
     ))
 }
 
+/// The generated read-modify-write conversions (`TryFrom<read> for update`):
+/// the read value's `members` as the update request `T`. A member the read
+/// type kept untyped (in `extra`) may not fit the update request's type for
+/// it: the error names the member's path, the value found there, and what the
+/// type accepts (`UpdateScheduledAgentRequest from ScheduledAgentItem: `mode`
+/// is 2: expected AgentRunMode, a string: …`).
+pub(crate) fn convert<T: DeserializeOwned>(
+    from: &str,
+    members: serde_json::Value,
+) -> Result<T, serde_json::Error> {
+    let e = match serde_path_to_error::deserialize::<_, T>(&members) {
+        Ok(value) => return Ok(value),
+        Err(e) => e,
+    };
+    let mut at = &members;
+    for segment in e.path().iter() {
+        use serde_path_to_error::Segment;
+        at = match segment {
+            Segment::Map { key } => at.get(key.as_str()),
+            Segment::Seq { index } => at.get(*index),
+            Segment::Enum { .. } | Segment::Unknown => Some(at),
+        }
+        .unwrap_or(at);
+    }
+    let mut value = at.to_string();
+    if value.chars().count() > 80 {
+        value = value.chars().take(80).chain(['…']).collect();
+    }
+    let to = short_type_name(std::any::type_name::<T>());
+    let path = e.path().to_string();
+    Err(serde::de::Error::custom(format_args!(
+        "{to} from {from}: `{path}` is {value}: {}",
+        e.into_inner()
+    )))
+}
+
 /// `oz_api::generated::types::RunItem` as `RunItem`, generics included.
 fn short_type_name(full: &str) -> String {
     let mut out = String::new();
@@ -531,6 +567,31 @@ mod tests {
             e.to_string(),
             "list_runs: the response does not decode as Page at `runs[1]`: \
              missing field `state` at line 1 column 46"
+        );
+    }
+
+    #[test]
+    fn a_conversion_error_names_the_members_path_and_value() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Update {
+            config: Config,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Config {
+            limits: Vec<u8>,
+        }
+        let read = serde_json::json!({"config": {"limits": [1, "x".repeat(100)]}});
+        let e = convert::<Update>("Read", read).unwrap_err();
+        let long = format!("{:?}", "x".repeat(100));
+        let shown: String = long.chars().take(80).collect();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "Update from Read: `config.limits[1]` is {shown}…: \
+                 invalid type: string {long}, expected u8"
+            )
         );
     }
 
