@@ -10,21 +10,16 @@
 //! 4. [`output`]: `format` -> `write`;
 //! 5. [`reports`]: `surface`, `drift`, `changelog`.
 
-mod code;
-mod constructors;
-pub mod docs;
 pub mod error;
 mod generate;
-pub mod mock;
 pub mod model;
-mod names;
 pub mod output;
-mod patch;
 pub mod reports;
 pub mod spec;
-pub mod statuses;
 
 // Each stage by its own name, as the pipeline and the tests call it.
+pub(crate) use generate::{code, constructors, names, patch};
+pub use generate::{docs, mock, statuses};
 pub(crate) use model::{naming, needs};
 pub(crate) use output::format;
 pub use output::write;
