@@ -142,7 +142,7 @@ pub fn check(api: &Api, spec: &Value, file: &str) -> Result<()> {
                 at,
                 format!("{missing}, which the hand-written layer needs: {user}"),
                 "keep it with a fix in spec/oz-api.fixes.yaml until the hand-written item is \
-                 changed, then update its entry in codegen/src/needs.rs",
+                 changed, then update its entry in codegen/src/model/needs.rs",
             ));
         }
     }
