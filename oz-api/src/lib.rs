@@ -138,13 +138,13 @@
 //! failed. A schedule without `enabled`:
 //!
 //! ```text
-//! GET /agent/schedules/{scheduleId}: get_scheduled_agent: the response does not decode as ScheduledAgentItem: missing field `enabled` at line 1 column 269
+//! GET /agent/schedules/sched-1: 200 OK: get_scheduled_agent: the response does not decode as ScheduledAgentItem: missing field `enabled` at line 1 column 269
 //! ```
 //!
 //! and a known artifact type whose `data` lacks a required member:
 //!
 //! ```text
-//! GET /agent/runs: list_runs: the response does not decode as ListRunsResponse at `runs[0].artifacts[0]`: artifact_type `PULL_REQUEST` (PullRequestArtifact): missing field `url` at line 1 column 152
+//! GET /agent/runs: 200 OK: list_runs: the response does not decode as ListRunsResponse at `runs[0].artifacts[0]`: artifact_type `PULL_REQUEST` (PullRequestArtifact): missing field `url` at line 1 column 152
 //! ```
 //!
 //! ```no_run
