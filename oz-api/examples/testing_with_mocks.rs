@@ -48,7 +48,7 @@ async fn main() {
         .try_into()
         .expect("every required field is set");
     mock.list_runs(|when, then| {
-        when.state(&vec![RunState::Failed]);
+        when.state([RunState::Failed]);
         then.ok(&page)
     })
     .await;
@@ -74,7 +74,7 @@ mod tests {
             .unwrap();
         let calls = mock
             .list_runs(|when, then| {
-                when.state(&vec![RunState::Failed]);
+                when.state([RunState::Failed]);
                 then.ok(&page)
             })
             .await;

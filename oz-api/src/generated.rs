@@ -21250,33 +21250,51 @@ pub mod mocks {
     ///What a request to `list_agents` must carry to match.
     pub struct ListAgentsWhen(When);
     impl ListAgentsWhen {
-        ///Query parameter `include_malformed_skills` is `value` (`None`: absent).
-        pub fn include_malformed_skills<T>(self, value: T) -> Self
+        ///Query parameter `include_malformed_skills` is `value` (`None`: absent). Takes what the client's `.include_malformed_skills(..)` takes.
+        pub fn include_malformed_skills<V>(self, value: V) -> Self
         where
-            T: Into<Option<bool>>,
+            V: crate::Optional<bool>,
         {
-            Self(self.0.query_param("include_malformed_skills", value.into()))
+            let value: ::std::result::Result<Option<bool>, ::std::string::String> = crate::Optional::into_optional(
+                    value,
+                )
+                .map_err(|e| format!("{}: {e}", "include_malformed_skills"));
+            Self(self.0.query_param("include_malformed_skills", value))
         }
-        ///Query parameter `refresh` is `value` (`None`: absent).
-        pub fn refresh<T>(self, value: T) -> Self
+        ///Query parameter `refresh` is `value` (`None`: absent). Takes what the client's `.refresh(..)` takes.
+        pub fn refresh<V>(self, value: V) -> Self
         where
-            T: Into<Option<bool>>,
+            V: crate::Optional<bool>,
         {
-            Self(self.0.query_param("refresh", value.into()))
+            let value: ::std::result::Result<Option<bool>, ::std::string::String> = crate::Optional::into_optional(
+                    value,
+                )
+                .map_err(|e| format!("{}: {e}", "refresh"));
+            Self(self.0.query_param("refresh", value))
         }
-        ///Query parameter `repo` is `value` (`None`: absent).
-        pub fn repo<'a, T>(self, value: T) -> Self
+        ///Query parameter `repo` is `value` (`None`: absent). Takes what the client's `.repo(..)` takes.
+        pub fn repo<V>(self, value: V) -> Self
         where
-            T: Into<Option<&'a str>>,
+            V: crate::Optional<::std::string::String>,
         {
-            Self(self.0.query_param("repo", value.into()))
+            let value: ::std::result::Result<
+                Option<::std::string::String>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "repo"));
+            Self(self.0.query_param("repo", value))
         }
-        ///Query parameter `sort_by` is `value` (`None`: absent).
-        pub fn sort_by<T>(self, value: T) -> Self
+        ///Query parameter `sort_by` is `value` (`None`: absent). Takes what the client's `.sort_by(..)` takes.
+        pub fn sort_by<V>(self, value: V) -> Self
         where
-            T: Into<Option<types::ListAgentsSortBy>>,
+            V: crate::Optional<types::ListAgentsSortBy>,
         {
-            Self(self.0.query_param("sort_by", value.into()))
+            let value: ::std::result::Result<
+                Option<types::ListAgentsSortBy>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "sort_by"));
+            Self(self.0.query_param("sort_by", value))
         }
     }
     ///What the mock of `list_agents` answers, in order; the last one repeats.
@@ -21346,9 +21364,21 @@ pub mod mocks {
     ///What a request to `get_artifact` must carry to match.
     pub struct GetArtifactWhen(When);
     impl GetArtifactWhen {
-        ///The path parameter is `value`.
-        pub fn artifact_uid(self, value: &str) -> Self {
-            Self(self.0.path_param("^/agent/artifacts/", "$", &value.to_string()))
+        ///The path parameter is `value`. Takes what the client's `.artifact_uid(..)` takes.
+        pub fn artifact_uid<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            let value: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for artifact_uid failed"
+                        .to_string()
+                });
+            Self(self.0.path_param("artifact_uid", "^/agent/artifacts/", "$", value))
         }
     }
     ///What the mock of `get_artifact` answers, in order; the last one repeats.
@@ -21499,9 +21529,25 @@ pub mod mocks {
     ///What a request to `get_conversation` must carry to match.
     pub struct GetConversationWhen(When);
     impl GetConversationWhen {
-        ///The path parameter is `value`.
-        pub fn conversation_id(self, value: &str) -> Self {
-            Self(self.0.path_param("^/agent/conversations/", "$", &value.to_string()))
+        ///The path parameter is `value`. Takes what the client's `.conversation_id(..)` takes.
+        pub fn conversation_id<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            let value: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for conversation_id failed"
+                        .to_string()
+                });
+            Self(
+                self
+                    .0
+                    .path_param("conversation_id", "^/agent/conversations/", "$", value),
+            )
         }
     }
     ///What the mock of `get_conversation` answers, in order; the last one repeats.
@@ -21574,12 +21620,17 @@ pub mod mocks {
     ///What a request to `list_environments` must carry to match.
     pub struct ListEnvironmentsWhen(When);
     impl ListEnvironmentsWhen {
-        ///Query parameter `sort_by` is `value` (`None`: absent).
-        pub fn sort_by<T>(self, value: T) -> Self
+        ///Query parameter `sort_by` is `value` (`None`: absent). Takes what the client's `.sort_by(..)` takes.
+        pub fn sort_by<V>(self, value: V) -> Self
         where
-            T: Into<Option<types::ListEnvironmentsSortBy>>,
+            V: crate::Optional<types::ListEnvironmentsSortBy>,
         {
-            Self(self.0.query_param("sort_by", value.into()))
+            let value: ::std::result::Result<
+                Option<types::ListEnvironmentsSortBy>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "sort_by"));
+            Self(self.0.query_param("sort_by", value))
         }
     }
     ///What the mock of `list_environments` answers, in order; the last one repeats.
@@ -21728,8 +21779,30 @@ pub mod mocks {
     ///What a request to `create_agent` must carry to match.
     pub struct CreateAgentWhen(When);
     impl CreateAgentWhen {
-        ///The JSON body equals `value`.
-        pub fn body(self, value: &types::CreateAgentRequest) -> Self {
+        ///The JSON body equals `value`. Takes what the client's `.body(..)` takes.
+        pub fn body<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateAgentRequest>,
+            <V as std::convert::TryInto<
+                types::CreateAgentRequest,
+            >>::Error: std::fmt::Display,
+        {
+            let value: ::std::result::Result<
+                types::builder::CreateAgentRequestBuilder,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `CreateAgentRequest` for body failed: {}", s)
+                });
+            let value = value
+                .and_then(|v| {
+                    <types::CreateAgentRequest as ::std::convert::TryFrom<
+                        _,
+                    >>::try_from(v)
+                        .map_err(|e| format!("{}: {e}", "body"))
+                });
             Self(self.0.json_body(value))
         }
     }
@@ -21803,9 +21876,21 @@ pub mod mocks {
     ///What a request to `get_agent` must carry to match.
     pub struct GetAgentWhen(When);
     impl GetAgentWhen {
-        ///The path parameter is `value`.
-        pub fn uid(self, value: &str) -> Self {
-            Self(self.0.path_param("^/agent/identities/", "$", &value.to_string()))
+        ///The path parameter is `value`. Takes what the client's `.uid(..)` takes.
+        pub fn uid<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            let value: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for uid failed"
+                        .to_string()
+                });
+            Self(self.0.path_param("uid", "^/agent/identities/", "$", value))
         }
     }
     ///What the mock of `get_agent` answers, in order; the last one repeats.
@@ -21878,12 +21963,46 @@ pub mod mocks {
     ///What a request to `update_agent` must carry to match.
     pub struct UpdateAgentWhen(When);
     impl UpdateAgentWhen {
-        ///The path parameter is `value`.
-        pub fn uid(self, value: &str) -> Self {
-            Self(self.0.path_param("^/agent/identities/", "$", &value.to_string()))
+        ///The path parameter is `value`. Takes what the client's `.uid(..)` takes.
+        pub fn uid<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            let value: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for uid failed"
+                        .to_string()
+                });
+            Self(self.0.path_param("uid", "^/agent/identities/", "$", value))
         }
-        ///The JSON body equals `value`.
-        pub fn body(self, value: &types::UpdateAgentRequest) -> Self {
+        ///The JSON body equals `value`. Takes what the client's `.body(..)` takes.
+        pub fn body<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateAgentRequest>,
+            <V as std::convert::TryInto<
+                types::UpdateAgentRequest,
+            >>::Error: std::fmt::Display,
+        {
+            let value: ::std::result::Result<
+                types::builder::UpdateAgentRequestBuilder,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `UpdateAgentRequest` for body failed: {}", s)
+                });
+            let value = value
+                .and_then(|v| {
+                    <types::UpdateAgentRequest as ::std::convert::TryFrom<
+                        _,
+                    >>::try_from(v)
+                        .map_err(|e| format!("{}: {e}", "body"))
+                });
             Self(self.0.json_body(value))
         }
     }
@@ -21957,9 +22076,21 @@ pub mod mocks {
     ///What a request to `delete_agent` must carry to match.
     pub struct DeleteAgentWhen(When);
     impl DeleteAgentWhen {
-        ///The path parameter is `value`.
-        pub fn uid(self, value: &str) -> Self {
-            Self(self.0.path_param("^/agent/identities/", "$", &value.to_string()))
+        ///The path parameter is `value`. Takes what the client's `.uid(..)` takes.
+        pub fn uid<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            let value: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for uid failed"
+                        .to_string()
+                });
+            Self(self.0.path_param("uid", "^/agent/identities/", "$", value))
         }
     }
     ///What the mock of `delete_agent` answers, in order; the last one repeats.
@@ -22099,8 +22230,28 @@ pub mod mocks {
     ///What a request to `run_agent` must carry to match.
     pub struct RunAgentWhen(When);
     impl RunAgentWhen {
-        ///The JSON body equals `value`.
-        pub fn body(self, value: &types::RunAgentRequest) -> Self {
+        ///The JSON body equals `value`. Takes what the client's `.body(..)` takes.
+        pub fn body<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RunAgentRequest>,
+            <V as std::convert::TryInto<
+                types::RunAgentRequest,
+            >>::Error: std::fmt::Display,
+        {
+            let value: ::std::result::Result<
+                types::builder::RunAgentRequestBuilder,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `RunAgentRequest` for body failed: {}", s)
+                });
+            let value = value
+                .and_then(|v| {
+                    <types::RunAgentRequest as ::std::convert::TryFrom<_>>::try_from(v)
+                        .map_err(|e| format!("{}: {e}", "body"))
+                });
             Self(self.0.json_body(value))
         }
     }
@@ -22171,152 +22322,257 @@ pub mod mocks {
     ///What a request to `list_runs` must carry to match.
     pub struct ListRunsWhen(When);
     impl ListRunsWhen {
-        ///Query parameter `ancestor_run_id` is `value` (`None`: absent).
-        pub fn ancestor_run_id<'a, T>(self, value: T) -> Self
+        ///Query parameter `ancestor_run_id` is `value` (`None`: absent). Takes what the client's `.ancestor_run_id(..)` takes.
+        pub fn ancestor_run_id<V>(self, value: V) -> Self
         where
-            T: Into<Option<&'a str>>,
+            V: crate::Optional<::std::string::String>,
         {
-            Self(self.0.query_param("ancestor_run_id", value.into()))
+            let value: ::std::result::Result<
+                Option<::std::string::String>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "ancestor_run_id"));
+            Self(self.0.query_param("ancestor_run_id", value))
         }
-        ///Query parameter `artifact_type` is `value` (`None`: absent).
-        pub fn artifact_type<T>(self, value: T) -> Self
+        ///Query parameter `artifact_type` is `value` (`None`: absent). Takes what the client's `.artifact_type(..)` takes.
+        pub fn artifact_type<V>(self, value: V) -> Self
         where
-            T: Into<Option<types::ListRunsArtifactType>>,
+            V: crate::Optional<types::ListRunsArtifactType>,
         {
-            Self(self.0.query_param("artifact_type", value.into()))
+            let value: ::std::result::Result<
+                Option<types::ListRunsArtifactType>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "artifact_type"));
+            Self(self.0.query_param("artifact_type", value))
         }
-        ///Query parameter `created_after` is `value` (`None`: absent).
-        pub fn created_after<'a, T>(self, value: T) -> Self
+        ///Query parameter `created_after` is `value` (`None`: absent). Takes what the client's `.created_after(..)` takes.
+        pub fn created_after<V>(self, value: V) -> Self
         where
-            T: Into<Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>>,
+            V: crate::Optional<::chrono::DateTime<::chrono::offset::Utc>>,
         {
-            Self(self.0.query_param("created_after", value.into()))
+            let value: ::std::result::Result<
+                Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "created_after"));
+            Self(self.0.query_param("created_after", value))
         }
-        ///Query parameter `created_before` is `value` (`None`: absent).
-        pub fn created_before<'a, T>(self, value: T) -> Self
+        ///Query parameter `created_before` is `value` (`None`: absent). Takes what the client's `.created_before(..)` takes.
+        pub fn created_before<V>(self, value: V) -> Self
         where
-            T: Into<Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>>,
+            V: crate::Optional<::chrono::DateTime<::chrono::offset::Utc>>,
         {
-            Self(self.0.query_param("created_before", value.into()))
+            let value: ::std::result::Result<
+                Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "created_before"));
+            Self(self.0.query_param("created_before", value))
         }
-        ///Query parameter `creator` is `value` (`None`: absent).
-        pub fn creator<'a, T>(self, value: T) -> Self
+        ///Query parameter `creator` is `value` (`None`: absent). Takes what the client's `.creator(..)` takes.
+        pub fn creator<V>(self, value: V) -> Self
         where
-            T: Into<Option<&'a str>>,
+            V: crate::Optional<::std::string::String>,
         {
-            Self(self.0.query_param("creator", value.into()))
+            let value: ::std::result::Result<
+                Option<::std::string::String>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "creator"));
+            Self(self.0.query_param("creator", value))
         }
-        ///Query parameter `cursor` is `value` (`None`: absent).
-        pub fn cursor<'a, T>(self, value: T) -> Self
+        ///Query parameter `cursor` is `value` (`None`: absent). Takes what the client's `.cursor(..)` takes.
+        pub fn cursor<V>(self, value: V) -> Self
         where
-            T: Into<Option<&'a str>>,
+            V: crate::Optional<::std::string::String>,
         {
-            Self(self.0.query_param("cursor", value.into()))
+            let value: ::std::result::Result<
+                Option<::std::string::String>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "cursor"));
+            Self(self.0.query_param("cursor", value))
         }
-        ///Query parameter `environment_id` is `value` (`None`: absent).
-        pub fn environment_id<'a, T>(self, value: T) -> Self
+        ///Query parameter `environment_id` is `value` (`None`: absent). Takes what the client's `.environment_id(..)` takes.
+        pub fn environment_id<V>(self, value: V) -> Self
         where
-            T: Into<Option<&'a str>>,
+            V: crate::Optional<::std::string::String>,
         {
-            Self(self.0.query_param("environment_id", value.into()))
+            let value: ::std::result::Result<
+                Option<::std::string::String>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "environment_id"));
+            Self(self.0.query_param("environment_id", value))
         }
-        ///Query parameter `execution_location` is `value` (`None`: absent).
-        pub fn execution_location<T>(self, value: T) -> Self
+        ///Query parameter `execution_location` is `value` (`None`: absent). Takes what the client's `.execution_location(..)` takes.
+        pub fn execution_location<V>(self, value: V) -> Self
         where
-            T: Into<Option<types::RunExecutionLocation>>,
+            V: crate::Optional<types::RunExecutionLocation>,
         {
-            Self(self.0.query_param("execution_location", value.into()))
+            let value: ::std::result::Result<
+                Option<types::RunExecutionLocation>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "execution_location"));
+            Self(self.0.query_param("execution_location", value))
         }
-        ///Query parameter `executor` is `value` (`None`: absent).
-        pub fn executor<'a, T>(self, value: T) -> Self
+        ///Query parameter `executor` is `value` (`None`: absent). Takes what the client's `.executor(..)` takes.
+        pub fn executor<V>(self, value: V) -> Self
         where
-            T: Into<Option<&'a str>>,
+            V: crate::Optional<::std::string::String>,
         {
-            Self(self.0.query_param("executor", value.into()))
+            let value: ::std::result::Result<
+                Option<::std::string::String>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "executor"));
+            Self(self.0.query_param("executor", value))
         }
-        ///Query parameter `limit` is `value` (`None`: absent).
-        pub fn limit<T>(self, value: T) -> Self
+        ///Query parameter `limit` is `value` (`None`: absent). Takes what the client's `.limit(..)` takes.
+        pub fn limit<V>(self, value: V) -> Self
         where
-            T: Into<Option<::std::num::NonZeroU64>>,
+            V: crate::Optional<::std::num::NonZeroU64>,
         {
-            Self(self.0.query_param("limit", value.into()))
+            let value: ::std::result::Result<
+                Option<::std::num::NonZeroU64>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "limit"));
+            Self(self.0.query_param("limit", value))
         }
-        ///Query parameter `model_id` is `value` (`None`: absent).
-        pub fn model_id<'a, T>(self, value: T) -> Self
+        ///Query parameter `model_id` is `value` (`None`: absent). Takes what the client's `.model_id(..)` takes.
+        pub fn model_id<V>(self, value: V) -> Self
         where
-            T: Into<Option<&'a str>>,
+            V: crate::Optional<::std::string::String>,
         {
-            Self(self.0.query_param("model_id", value.into()))
+            let value: ::std::result::Result<
+                Option<::std::string::String>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "model_id"));
+            Self(self.0.query_param("model_id", value))
         }
-        ///Query parameter `name` is `value` (`None`: absent).
-        pub fn name<'a, T>(self, value: T) -> Self
+        ///Query parameter `name` is `value` (`None`: absent). Takes what the client's `.name(..)` takes.
+        pub fn name<V>(self, value: V) -> Self
         where
-            T: Into<Option<&'a str>>,
+            V: crate::Optional<::std::string::String>,
         {
-            Self(self.0.query_param("name", value.into()))
+            let value: ::std::result::Result<
+                Option<::std::string::String>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "name"));
+            Self(self.0.query_param("name", value))
         }
-        ///Query parameter `q` is `value` (`None`: absent).
-        pub fn q<'a, T>(self, value: T) -> Self
+        ///Query parameter `q` is `value` (`None`: absent). Takes what the client's `.q(..)` takes.
+        pub fn q<V>(self, value: V) -> Self
         where
-            T: Into<Option<&'a str>>,
+            V: crate::Optional<::std::string::String>,
         {
-            Self(self.0.query_param("q", value.into()))
+            let value: ::std::result::Result<
+                Option<::std::string::String>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "q"));
+            Self(self.0.query_param("q", value))
         }
-        ///Query parameter `schedule_id` is `value` (`None`: absent).
-        pub fn schedule_id<'a, T>(self, value: T) -> Self
+        ///Query parameter `schedule_id` is `value` (`None`: absent). Takes what the client's `.schedule_id(..)` takes.
+        pub fn schedule_id<V>(self, value: V) -> Self
         where
-            T: Into<Option<&'a str>>,
+            V: crate::Optional<::std::string::String>,
         {
-            Self(self.0.query_param("schedule_id", value.into()))
+            let value: ::std::result::Result<
+                Option<::std::string::String>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "schedule_id"));
+            Self(self.0.query_param("schedule_id", value))
         }
-        ///Query parameter `skill` is `value` (`None`: absent).
-        pub fn skill<'a, T>(self, value: T) -> Self
+        ///Query parameter `skill` is `value` (`None`: absent). Takes what the client's `.skill(..)` takes.
+        pub fn skill<V>(self, value: V) -> Self
         where
-            T: Into<Option<&'a str>>,
+            V: crate::Optional<::std::string::String>,
         {
-            Self(self.0.query_param("skill", value.into()))
+            let value: ::std::result::Result<
+                Option<::std::string::String>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "skill"));
+            Self(self.0.query_param("skill", value))
         }
-        ///Query parameter `skill_spec` is `value` (`None`: absent).
-        pub fn skill_spec<'a, T>(self, value: T) -> Self
+        ///Query parameter `skill_spec` is `value` (`None`: absent). Takes what the client's `.skill_spec(..)` takes.
+        pub fn skill_spec<V>(self, value: V) -> Self
         where
-            T: Into<Option<&'a str>>,
+            V: crate::Optional<::std::string::String>,
         {
-            Self(self.0.query_param("skill_spec", value.into()))
+            let value: ::std::result::Result<
+                Option<::std::string::String>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "skill_spec"));
+            Self(self.0.query_param("skill_spec", value))
         }
-        ///Query parameter `sort_by` is `value` (`None`: absent).
-        pub fn sort_by<T>(self, value: T) -> Self
+        ///Query parameter `sort_by` is `value` (`None`: absent). Takes what the client's `.sort_by(..)` takes.
+        pub fn sort_by<V>(self, value: V) -> Self
         where
-            T: Into<Option<types::ListRunsSortBy>>,
+            V: crate::Optional<types::ListRunsSortBy>,
         {
-            Self(self.0.query_param("sort_by", value.into()))
+            let value: ::std::result::Result<
+                Option<types::ListRunsSortBy>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "sort_by"));
+            Self(self.0.query_param("sort_by", value))
         }
-        ///Query parameter `sort_order` is `value` (`None`: absent).
-        pub fn sort_order<T>(self, value: T) -> Self
+        ///Query parameter `sort_order` is `value` (`None`: absent). Takes what the client's `.sort_order(..)` takes.
+        pub fn sort_order<V>(self, value: V) -> Self
         where
-            T: Into<Option<types::ListRunsSortOrder>>,
+            V: crate::Optional<types::ListRunsSortOrder>,
         {
-            Self(self.0.query_param("sort_order", value.into()))
+            let value: ::std::result::Result<
+                Option<types::ListRunsSortOrder>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "sort_order"));
+            Self(self.0.query_param("sort_order", value))
         }
-        ///Query parameter `source` is `value` (`None`: absent).
-        pub fn source<T>(self, value: T) -> Self
+        ///Query parameter `source` is `value` (`None`: absent). Takes what the client's `.source(..)` takes.
+        pub fn source<V>(self, value: V) -> Self
         where
-            T: Into<Option<types::RunSourceType>>,
+            V: crate::Optional<types::RunSourceType>,
         {
-            Self(self.0.query_param("source", value.into()))
+            let value: ::std::result::Result<
+                Option<types::RunSourceType>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "source"));
+            Self(self.0.query_param("source", value))
         }
-        ///Query parameter `state` is `value` (`None`: absent).
-        pub fn state<'a, T>(self, value: T) -> Self
+        ///Query parameter `state` is `value` (`None`: absent). Takes what the client's `.state(..)` takes.
+        pub fn state<V>(self, value: V) -> Self
         where
-            T: Into<Option<&'a ::std::vec::Vec<types::RunState>>>,
+            V: crate::Optional<::std::vec::Vec<types::RunState>>,
         {
-            Self(self.0.query_param("state", value.into()))
+            let value: ::std::result::Result<
+                Option<::std::vec::Vec<types::RunState>>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "state"));
+            Self(self.0.query_param("state", value))
         }
-        ///Query parameter `updated_after` is `value` (`None`: absent).
-        pub fn updated_after<'a, T>(self, value: T) -> Self
+        ///Query parameter `updated_after` is `value` (`None`: absent). Takes what the client's `.updated_after(..)` takes.
+        pub fn updated_after<V>(self, value: V) -> Self
         where
-            T: Into<Option<&'a ::chrono::DateTime<::chrono::offset::Utc>>>,
+            V: crate::Optional<::chrono::DateTime<::chrono::offset::Utc>>,
         {
-            Self(self.0.query_param("updated_after", value.into()))
+            let value: ::std::result::Result<
+                Option<::chrono::DateTime<::chrono::offset::Utc>>,
+                ::std::string::String,
+            > = crate::Optional::into_optional(value)
+                .map_err(|e| format!("{}: {e}", "updated_after"));
+            Self(self.0.query_param("updated_after", value))
         }
     }
     ///What the mock of `list_runs` answers, in order; the last one repeats.
@@ -22386,8 +22642,28 @@ pub mod mocks {
     ///What a request to `create_run` must carry to match.
     pub struct CreateRunWhen(When);
     impl CreateRunWhen {
-        ///The JSON body equals `value`.
-        pub fn body(self, value: &types::RunAgentRequest) -> Self {
+        ///The JSON body equals `value`. Takes what the client's `.body(..)` takes.
+        pub fn body<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RunAgentRequest>,
+            <V as std::convert::TryInto<
+                types::RunAgentRequest,
+            >>::Error: std::fmt::Display,
+        {
+            let value: ::std::result::Result<
+                types::builder::RunAgentRequestBuilder,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `RunAgentRequest` for body failed: {}", s)
+                });
+            let value = value
+                .and_then(|v| {
+                    <types::RunAgentRequest as ::std::convert::TryFrom<_>>::try_from(v)
+                        .map_err(|e| format!("{}: {e}", "body"))
+                });
             Self(self.0.json_body(value))
         }
     }
@@ -22458,9 +22734,21 @@ pub mod mocks {
     ///What a request to `get_run` must carry to match.
     pub struct GetRunWhen(When);
     impl GetRunWhen {
-        ///The path parameter is `value`.
-        pub fn run_id(self, value: &str) -> Self {
-            Self(self.0.path_param("^/agent/runs/", "$", &value.to_string()))
+        ///The path parameter is `value`. Takes what the client's `.run_id(..)` takes.
+        pub fn run_id<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            let value: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for run_id failed"
+                        .to_string()
+                });
+            Self(self.0.path_param("run_id", "^/agent/runs/", "$", value))
         }
     }
     ///What the mock of `get_run` answers, in order; the last one repeats.
@@ -22533,9 +22821,21 @@ pub mod mocks {
     ///What a request to `cancel_run` must carry to match.
     pub struct CancelRunWhen(When);
     impl CancelRunWhen {
-        ///The path parameter is `value`.
-        pub fn run_id(self, value: &str) -> Self {
-            Self(self.0.path_param("^/agent/runs/", "/cancel$", &value.to_string()))
+        ///The path parameter is `value`. Takes what the client's `.run_id(..)` takes.
+        pub fn run_id<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            let value: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for run_id failed"
+                        .to_string()
+                });
+            Self(self.0.path_param("run_id", "^/agent/runs/", "/cancel$", value))
         }
     }
     ///What the mock of `cancel_run` answers, in order; the last one repeats.
@@ -22608,11 +22908,21 @@ pub mod mocks {
     ///What a request to `get_run_conversation` must carry to match.
     pub struct GetRunConversationWhen(When);
     impl GetRunConversationWhen {
-        ///The path parameter is `value`.
-        pub fn run_id(self, value: &str) -> Self {
-            Self(
-                self.0.path_param("^/agent/runs/", "/conversation$", &value.to_string()),
-            )
+        ///The path parameter is `value`. Takes what the client's `.run_id(..)` takes.
+        pub fn run_id<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            let value: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for run_id failed"
+                        .to_string()
+                });
+            Self(self.0.path_param("run_id", "^/agent/runs/", "/conversation$", value))
         }
     }
     ///What the mock of `get_run_conversation` answers, in order; the last one repeats.
@@ -22688,12 +22998,46 @@ pub mod mocks {
     ///What a request to `submit_run_followup` must carry to match.
     pub struct SubmitRunFollowupWhen(When);
     impl SubmitRunFollowupWhen {
-        ///The path parameter is `value`.
-        pub fn run_id(self, value: &str) -> Self {
-            Self(self.0.path_param("^/agent/runs/", "/followups$", &value.to_string()))
+        ///The path parameter is `value`. Takes what the client's `.run_id(..)` takes.
+        pub fn run_id<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            let value: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for run_id failed"
+                        .to_string()
+                });
+            Self(self.0.path_param("run_id", "^/agent/runs/", "/followups$", value))
         }
-        ///The JSON body equals `value`.
-        pub fn body(self, value: &types::RunFollowupRequest) -> Self {
+        ///The JSON body equals `value`. Takes what the client's `.body(..)` takes.
+        pub fn body<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::RunFollowupRequest>,
+            <V as std::convert::TryInto<
+                types::RunFollowupRequest,
+            >>::Error: std::fmt::Display,
+        {
+            let value: ::std::result::Result<
+                types::builder::RunFollowupRequestBuilder,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!("conversion to `RunFollowupRequest` for body failed: {}", s)
+                });
+            let value = value
+                .and_then(|v| {
+                    <types::RunFollowupRequest as ::std::convert::TryFrom<
+                        _,
+                    >>::try_from(v)
+                        .map_err(|e| format!("{}: {e}", "body"))
+                });
             Self(self.0.json_body(value))
         }
     }
@@ -22773,9 +23117,21 @@ pub mod mocks {
     ///What a request to `get_run_timeline` must carry to match.
     pub struct GetRunTimelineWhen(When);
     impl GetRunTimelineWhen {
-        ///The path parameter is `value`.
-        pub fn run_id(self, value: &str) -> Self {
-            Self(self.0.path_param("^/agent/runs/", "/timeline$", &value.to_string()))
+        ///The path parameter is `value`. Takes what the client's `.run_id(..)` takes.
+        pub fn run_id<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            let value: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for run_id failed"
+                        .to_string()
+                });
+            Self(self.0.path_param("run_id", "^/agent/runs/", "/timeline$", value))
         }
     }
     ///What the mock of `get_run_timeline` answers, in order; the last one repeats.
@@ -22848,9 +23204,21 @@ pub mod mocks {
     ///What a request to `get_run_transcript` must carry to match.
     pub struct GetRunTranscriptWhen(When);
     impl GetRunTranscriptWhen {
-        ///The path parameter is `value`.
-        pub fn run_id(self, value: &str) -> Self {
-            Self(self.0.path_param("^/agent/runs/", "/transcript$", &value.to_string()))
+        ///The path parameter is `value`. Takes what the client's `.run_id(..)` takes.
+        pub fn run_id<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            let value: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for run_id failed"
+                        .to_string()
+                });
+            Self(self.0.path_param("run_id", "^/agent/runs/", "/transcript$", value))
         }
     }
     ///What the mock of `get_run_transcript` answers, in order; the last one repeats.
@@ -23000,8 +23368,33 @@ pub mod mocks {
     ///What a request to `create_scheduled_agent` must carry to match.
     pub struct CreateScheduledAgentWhen(When);
     impl CreateScheduledAgentWhen {
-        ///The JSON body equals `value`.
-        pub fn body(self, value: &types::CreateScheduledAgentRequest) -> Self {
+        ///The JSON body equals `value`. Takes what the client's `.body(..)` takes.
+        pub fn body<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::CreateScheduledAgentRequest>,
+            <V as std::convert::TryInto<
+                types::CreateScheduledAgentRequest,
+            >>::Error: std::fmt::Display,
+        {
+            let value: ::std::result::Result<
+                types::builder::CreateScheduledAgentRequestBuilder,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `CreateScheduledAgentRequest` for body failed: {}",
+                        s
+                    )
+                });
+            let value = value
+                .and_then(|v| {
+                    <types::CreateScheduledAgentRequest as ::std::convert::TryFrom<
+                        _,
+                    >>::try_from(v)
+                        .map_err(|e| format!("{}: {e}", "body"))
+                });
             Self(self.0.json_body(value))
         }
     }
@@ -23078,9 +23471,21 @@ pub mod mocks {
     ///What a request to `get_scheduled_agent` must carry to match.
     pub struct GetScheduledAgentWhen(When);
     impl GetScheduledAgentWhen {
-        ///The path parameter is `value`.
-        pub fn schedule_id(self, value: &str) -> Self {
-            Self(self.0.path_param("^/agent/schedules/", "$", &value.to_string()))
+        ///The path parameter is `value`. Takes what the client's `.schedule_id(..)` takes.
+        pub fn schedule_id<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            let value: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for schedule_id failed"
+                        .to_string()
+                });
+            Self(self.0.path_param("schedule_id", "^/agent/schedules/", "$", value))
         }
     }
     ///What the mock of `get_scheduled_agent` answers, in order; the last one repeats.
@@ -23156,12 +23561,49 @@ pub mod mocks {
     ///What a request to `update_scheduled_agent` must carry to match.
     pub struct UpdateScheduledAgentWhen(When);
     impl UpdateScheduledAgentWhen {
-        ///The path parameter is `value`.
-        pub fn schedule_id(self, value: &str) -> Self {
-            Self(self.0.path_param("^/agent/schedules/", "$", &value.to_string()))
+        ///The path parameter is `value`. Takes what the client's `.schedule_id(..)` takes.
+        pub fn schedule_id<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            let value: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for schedule_id failed"
+                        .to_string()
+                });
+            Self(self.0.path_param("schedule_id", "^/agent/schedules/", "$", value))
         }
-        ///The JSON body equals `value`.
-        pub fn body(self, value: &types::UpdateScheduledAgentRequest) -> Self {
+        ///The JSON body equals `value`. Takes what the client's `.body(..)` takes.
+        pub fn body<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<types::UpdateScheduledAgentRequest>,
+            <V as std::convert::TryInto<
+                types::UpdateScheduledAgentRequest,
+            >>::Error: std::fmt::Display,
+        {
+            let value: ::std::result::Result<
+                types::builder::UpdateScheduledAgentRequestBuilder,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map(From::from)
+                .map_err(|s| {
+                    format!(
+                        "conversion to `UpdateScheduledAgentRequest` for body failed: {}",
+                        s
+                    )
+                });
+            let value = value
+                .and_then(|v| {
+                    <types::UpdateScheduledAgentRequest as ::std::convert::TryFrom<
+                        _,
+                    >>::try_from(v)
+                        .map_err(|e| format!("{}: {e}", "body"))
+                });
             Self(self.0.json_body(value))
         }
     }
@@ -23238,9 +23680,21 @@ pub mod mocks {
     ///What a request to `delete_scheduled_agent` must carry to match.
     pub struct DeleteScheduledAgentWhen(When);
     impl DeleteScheduledAgentWhen {
-        ///The path parameter is `value`.
-        pub fn schedule_id(self, value: &str) -> Self {
-            Self(self.0.path_param("^/agent/schedules/", "$", &value.to_string()))
+        ///The path parameter is `value`. Takes what the client's `.schedule_id(..)` takes.
+        pub fn schedule_id<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            let value: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for schedule_id failed"
+                        .to_string()
+                });
+            Self(self.0.path_param("schedule_id", "^/agent/schedules/", "$", value))
         }
     }
     ///What the mock of `delete_scheduled_agent` answers, in order; the last one repeats.
@@ -23316,9 +23770,23 @@ pub mod mocks {
     ///What a request to `pause_scheduled_agent` must carry to match.
     pub struct PauseScheduledAgentWhen(When);
     impl PauseScheduledAgentWhen {
-        ///The path parameter is `value`.
-        pub fn schedule_id(self, value: &str) -> Self {
-            Self(self.0.path_param("^/agent/schedules/", "/pause$", &value.to_string()))
+        ///The path parameter is `value`. Takes what the client's `.schedule_id(..)` takes.
+        pub fn schedule_id<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            let value: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for schedule_id failed"
+                        .to_string()
+                });
+            Self(
+                self.0.path_param("schedule_id", "^/agent/schedules/", "/pause$", value),
+            )
         }
     }
     ///What the mock of `pause_scheduled_agent` answers, in order; the last one repeats.
@@ -23394,9 +23862,23 @@ pub mod mocks {
     ///What a request to `resume_scheduled_agent` must carry to match.
     pub struct ResumeScheduledAgentWhen(When);
     impl ResumeScheduledAgentWhen {
-        ///The path parameter is `value`.
-        pub fn schedule_id(self, value: &str) -> Self {
-            Self(self.0.path_param("^/agent/schedules/", "/resume$", &value.to_string()))
+        ///The path parameter is `value`. Takes what the client's `.schedule_id(..)` takes.
+        pub fn schedule_id<V>(self, value: V) -> Self
+        where
+            V: std::convert::TryInto<::std::string::String>,
+        {
+            let value: ::std::result::Result<
+                ::std::string::String,
+                ::std::string::String,
+            > = value
+                .try_into()
+                .map_err(|_| {
+                    "conversion to `:: std :: string :: String` for schedule_id failed"
+                        .to_string()
+                });
+            Self(
+                self.0.path_param("schedule_id", "^/agent/schedules/", "/resume$", value),
+            )
         }
     }
     ///What the mock of `resume_scheduled_agent` answers, in order; the last one repeats.

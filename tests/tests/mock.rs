@@ -88,8 +88,7 @@ async fn query_parameters_match_as_the_client_encodes_them() {
     let page: types::ListRunsResponse = serde_json::from_value(page).unwrap();
     let calls = mock
         .list_runs(|when, then| {
-            when.state(&vec![RunState::Failed, RunState::Error])
-                .cursor(None);
+            when.state([RunState::Failed, RunState::Error]).cursor(None);
             then.ok(&page)
         })
         .await;
@@ -132,7 +131,7 @@ async fn bodies_match_by_value() {
     let created = json!({"run_id": "r9", "task_id": "r9", "state": "QUEUED"});
     let created: types::RunAgentResponse = serde_json::from_value(created).unwrap();
     mock.create_run(|when, then| {
-        when.body(&request);
+        when.body(request.clone());
         then.ok(&created)
     })
     .await;
