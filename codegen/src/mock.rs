@@ -68,20 +68,7 @@ pub(crate) fn summary(code: &syn::File, operation: &str) -> String {
     else {
         return "  mock: NONE (every operation must have one)\n".into();
     };
-    // `config: impl FnOnce(XWhen, XThen) -> R`
-    let names: Vec<String> = calls(quote!(#mock))
-        .into_iter()
-        .find(|(name, _)| name == "FnOnce")
-        .map(|(_, args)| {
-            flatten(args)
-                .iter()
-                .filter_map(|t| match t {
-                    TokenTree::Ident(i) => Some(i.to_string()),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let names = closure_types(mock);
     let list = |ty: Option<&String>| -> String {
         let names: Vec<String> = ty
             .map(|ty| {
@@ -101,6 +88,52 @@ pub(crate) fn summary(code: &syn::File, operation: &str) -> String {
         list(names.first()),
         list(names.get(1))
     )
+}
+
+/// The typed matchers whose signature is not that of the client's setter of
+/// the same name (generics, bounds, argument), as `operation.matcher`: those
+/// left as progenitor's mock generator wrote them.
+pub fn matchers_unlike_setters(code: &syn::File) -> Vec<String> {
+    let mut out = Vec::new();
+    for mock in methods_of(code, "mocks", "MockServer") {
+        let operation = mock.sig.ident.to_string();
+        let Some(when) = closure_types(mock).into_iter().next() else {
+            continue;
+        };
+        let setters = setters(code, &operation);
+        for m in methods_of(code, "mocks", &when) {
+            let name = m.sig.ident.to_string();
+            if WHEN_COMMON.contains(&name.as_str()) {
+                continue;
+            }
+            let sig = &m.sig;
+            let same = setters.get(&name).is_some_and(|setter| {
+                let setter = &setter.sig;
+                quote!(#setter).to_string() == quote!(#sig).to_string()
+            });
+            if !same {
+                out.push(format!("{operation}.{name}"));
+            }
+        }
+    }
+    out
+}
+
+/// `config: impl FnOnce(XWhen, XThen) -> R`: the names of the mock's `When` and `Then`.
+fn closure_types(mock: &ImplItemFn) -> Vec<String> {
+    calls(quote!(#mock))
+        .into_iter()
+        .find(|(name, _)| name == "FnOnce")
+        .map(|(_, args)| {
+            flatten(args)
+                .iter()
+                .filter_map(|t| match t {
+                    TokenTree::Ident(i) => Some(i.to_string()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The methods of the inherent impls of `ty` in the module `module` of `code`.

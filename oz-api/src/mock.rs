@@ -10,11 +10,25 @@
 //! [`MockServer::client`] is a [`Client`] pointed at it, with
 //! no wait between retries.
 //!
+//! Each matcher takes what the client's setter of the same name takes, and
+//! converts it the same way: what the code under test passes to
+//! `client.list_runs().state([RunState::Failed]).created_after(since)`, the
+//! test passes to `when.state([RunState::Failed]).created_after(since)`.
+//! A value the setter refuses (`when.limit(0)`) makes the mock match nothing,
+//! and the request's error says why.
+//!
 //! Each responder called on `Then` adds a response to a script: the first
 //! matching request gets the first, the next request the next, and once the
 //! script is over the last one is repeated. So a run that goes QUEUED →
 //! INPROGRESS → SUCCEEDED over three polls, or a 429 then a 200, is one mock.
-//! A request no mock matches gets a `501` whose body says so.
+//! [`problem`] builds an error body as the API writes one.
+//!
+//! A request no mock matches gets a `501` that says `"retryable": false` (so
+//! the client sends it once) and names the mocks that came closest, with what
+//! the request missed:
+//! `GET /agent/runs/r2: 501 Not Implemented: no_mock_matches: No mock matches
+//! the request: closest: the mock of `get_run` (GET /agent/runs/{…}) expects
+//! `run_id` "r1" (the request: "r2") (trace …)`.
 //!
 //! ```
 //! use std::time::Duration;
@@ -188,14 +202,22 @@ fn closest(mounted: &[(&'static str, Matcher)], request: &Request) -> String {
         .map(|(operation, m)| (*operation, m, m.misses(request)))
         .collect();
     let same_operation = |m: &Matcher| m.method == request.method.as_str() && m.path_matches(path);
-    // Same operation first, then fewer misses, then the longest common path prefix.
+    // Same operation first, then the nearest path (longest common prefix,
+    // closest length), then fewer misses.
     ranked.sort_by_key(|(_, m, misses)| {
+        let shown = m.shown_path();
         let common = path
             .chars()
-            .zip(m.shown_path().chars())
+            .zip(shown.chars())
             .take_while(|(a, b)| a == b)
             .count();
-        (!same_operation(m), misses.len(), usize::MAX - common)
+        let length = path.len().abs_diff(shown.len());
+        (
+            !same_operation(m),
+            usize::MAX - common,
+            length,
+            misses.len(),
+        )
     });
     let ours: Vec<String> = ranked
         .iter()
