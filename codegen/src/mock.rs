@@ -50,6 +50,25 @@ pub fn add(openapi: &openapiv3::OpenAPI, code: &mut syn::File) -> Vec<String> {
     warnings
 }
 
+/// `code` with the `mocks` module declared out of line (its attributes kept:
+/// `#[cfg(feature = "mock")] pub mod mocks;`), and the module's items as a file
+/// of their own ([`crate::GENERATED_MOCKS`]), so that a build without the
+/// feature never reads them.
+pub fn outlined(code: &syn::File) -> (syn::File, syn::File) {
+    let mut outlined = code.clone();
+    let mut mocks: syn::File = syn::parse_quote!();
+    for item in &mut outlined.items {
+        if let Item::Mod(m) = item
+            && m.ident == "mocks"
+            && let Some((_, items)) = m.content.take()
+        {
+            mocks.items = items;
+            m.semi = Some(Default::default());
+        }
+    }
+    (outlined, mocks)
+}
+
 /// The client's operations that have no mock in `code` (empty when each has one).
 pub fn operations_without_mock(code: &syn::File) -> Vec<String> {
     let mocked: Vec<String> = methods_of(code, "mocks", "MockServer")
@@ -663,12 +682,16 @@ fn from_setter(setter: &Setter, matched: &Matched) -> Option<(TokenStream, Strin
         _ => ty,
     };
     let optional = crate::code::is_type(ty, "Option");
+    // Path and header values are written with `.to_string()`, as the client
+    // writes them (a method call: a newtype that derefs to a `String` has one).
     let rewrap = match matched {
-        Matched::Query { .. } | Matched::Header { .. } if !optional => {
-            quote!(let value = value.map(Some);)
+        Matched::Query { .. } if !optional => quote!(let value = value.map(Some);),
+        Matched::Query { .. } => TokenStream::new(),
+        Matched::Header { .. } if !optional => {
+            quote!(let value = value.map(|v| Some(v.to_string()));)
         }
-        Matched::Query { .. } | Matched::Header { .. } => TokenStream::new(),
-        Matched::Path(..) if !optional => TokenStream::new(),
+        Matched::Header { .. } => quote!(let value = value.map(|v| v.map(|v| v.to_string()));),
+        Matched::Path(..) if !optional => quote!(let value = value.map(|v| v.to_string());),
         // progenitor keeps a body as its type's builder, checked when sent.
         Matched::JsonBody if !optional => match &target {
             Some(target) if same(target, ty) => TokenStream::new(),

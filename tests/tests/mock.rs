@@ -57,7 +57,7 @@ fn every_matcher_takes_what_the_clients_setter_takes() {
     let rust = generated
         .files
         .iter()
-        .find(|f| f.path == codegen::GENERATED_RUST)
+        .find(|f| f.path == codegen::GENERATED_MOCKS)
         .map(|f| f.contents.as_str())
         .unwrap();
     let when = &rust[rust.find("impl SetRunLabelsWhen").unwrap()..];

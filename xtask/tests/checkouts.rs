@@ -94,10 +94,14 @@ fn text(bytes: &[u8]) -> String {
 }
 
 fn generated(checkout: &Path) -> Vec<String> {
-    [codegen::NORMALIZED, codegen::GENERATED_RUST]
-        .iter()
-        .map(|file| std::fs::read_to_string(checkout.join(file)).unwrap())
-        .collect()
+    [
+        codegen::NORMALIZED,
+        codegen::GENERATED_RUST,
+        codegen::GENERATED_MOCKS,
+    ]
+    .iter()
+    .map(|file| std::fs::read_to_string(checkout.join(file)).unwrap())
+    .collect()
 }
 
 /// Appends `marker` to the first operation's summary (a documentation change,
