@@ -9,6 +9,15 @@
 //! client encodes them. The shapes read are every one progenitor-impl 0.15's
 //! `httpmock.rs` writes; a method of any other shape is left out (a warning),
 //! and its operation keeps the generic matchers and responders every mock has.
+//!
+//! progenitor's matchers take their own types (`&Vec<RunState>`, `&DateTime`);
+//! a matcher instead copies the signature and conversion of the client's
+//! setter of the same name (read from `mod builder`), so that a test passes a
+//! matcher what the code under test passes the client. A setter of a shape not
+//! known here leaves progenitor's signature ([`matchers_unlike_setters`]).
+//!
+//! The module is written to a file of its own ([`outlined`]), which a build
+//! without the feature never reads.
 
 use std::collections::BTreeMap;
 

@@ -368,9 +368,10 @@ fn rename_package(manifest: &str, name: &str) -> String {
 const MOCKS_MARKER: &str = "\n// ---- oz-api/src/generated/mocks.rs ----\n";
 
 /// A regen's generated Rust as one text: `generated.rs`, then the typed
-/// mocks' file after a marker line. One text, so that a group's code is
-/// compared and checked for determinism as a whole; [`Batch`] writes the two
-/// files apart.
+/// mocks' file after a marker line, without its header (which names the
+/// spec's hash, as [`code_of`] strips from the first). One text, so that a
+/// group's code is compared and checked for determinism as a whole; [`Batch`]
+/// writes the two files apart.
 pub fn client_code(files: &[codegen::OutputFile]) -> String {
     let of = |path: &str| {
         files
@@ -380,7 +381,7 @@ pub fn client_code(files: &[codegen::OutputFile]) -> String {
     };
     let rust = of(codegen::GENERATED_RUST).expect("regen produces the generated Rust file");
     match of(codegen::GENERATED_MOCKS) {
-        Some(mocks) => format!("{rust}{MOCKS_MARKER}{mocks}"),
+        Some(mocks) => format!("{rust}{MOCKS_MARKER}{}", code_of(mocks)),
         None => rust.to_string(),
     }
 }
