@@ -1,33 +1,31 @@
-//! The oz-api generation pipeline, one module per stage in the order data flows:
-//! `load` -> `fix` -> `normalize` -> `validate` -> `remodel` (+ `needs`,
-//! `names` renaming operations) -> `generate` -> `patch` -> `mock` -> `names`
-//! (the backstop) -> `docs` -> `format` -> [`write`].
+//! The oz-api generation pipeline, in the order data flows (ARCHITECTURE.md):
 //!
-//! Shared models: [`spec`] (operations, pointers, `$ref`s, the schema walk),
-//! `naming` (Rust names as progenitor and typify make them), `code` (queries
-//! over the generated code). [`surface`] renders the generated API as
-//! reviewable text for the drift snapshots; [`drift`] compares two specs.
+//! 1. [`spec`]: `load` -> `fix` -> `normalize` -> `validate` -> `remodel`;
+//! 2. [`model`]: the operations as the later stages read them (+ `names`
+//!    renaming operations that would clash, `needs` checking what the
+//!    hand-written layer uses);
+//! 3. generation: `generate` (progenitor) -> `patch` -> `statuses` -> `mock`
+//!    -> `constructors` -> `names` (the backstop) -> `docs`, all over syn's
+//!    tree with the queries of `code`;
+//! 4. [`output`]: `format` -> `write`;
+//! 5. [`reports`]: `surface`, `drift`, `changelog`.
 
-pub mod changelog;
-mod code;
-pub mod docs;
-pub mod drift;
 pub mod error;
-mod fix;
-mod format;
 mod generate;
-pub mod load;
-pub mod mock;
-mod names;
-mod naming;
-mod needs;
-pub mod normalize;
-mod patch;
-mod remodel;
+pub mod model;
+pub mod output;
+pub mod reports;
 pub mod spec;
-pub mod surface;
-mod validate;
-pub mod write;
+
+// Each stage by its own name, as the pipeline and the tests call it.
+pub(crate) use generate::{code, constructors, names, patch};
+pub use generate::{docs, mock, statuses};
+pub(crate) use model::{naming, needs};
+pub(crate) use output::format;
+pub use output::write;
+pub use reports::{changelog, drift, surface};
+pub(crate) use spec::{fix, remodel, validate};
+pub use spec::{load, normalize};
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -132,16 +130,27 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
     let hand_written = names::hand_written(root);
     let renamed =
         names::rename_operations(&mut remodelled, &names::reserved(&hand_written), &spec_name);
+    let api = model::Api::new(&canonical, &remodelled);
     let openapi = validate::parse(&remodelled, &spec_name)?;
-    needs::check(&remodelled, &spec_name)?;
+    needs::check(&api, &remodelled, &spec_name)?;
     lap("remodel");
 
     let mut code = generate::generate(&remodelled, &openapi, &spec_name)?;
     lap("generate");
     patch::patch(&remodelled, &mut code)?;
+    statuses::add(
+        &api,
+        &remodelled,
+        &mut code,
+        &hand_written.methods_on("Error"),
+    );
     lap("patch");
     let mock_warnings = mock::add(&openapi, &mut code);
     lap("mock");
+    // Last addition before the backstop, so every method it could collide with exists.
+    let methods = names::type_methods(&code, &hand_written);
+    constructors::add(&remodelled, &mut code, &methods);
+    lap("constructors");
     names::check(&canonical, &remodelled, &code, &hand_written, &spec_name)?;
     lap("names");
     // Last change to the code: nothing added after it escapes it.

@@ -7,7 +7,7 @@
 //! (`main` runs the code against a mock too).
 
 use oz_api::Client;
-use oz_api::types::RunState;
+use oz_api::types::{ListRunsResponse, PageInfo, RunItem, RunState};
 
 /// The code under test: the titles of the latest failed runs, or a message
 /// when the key is wrong.
@@ -24,29 +24,23 @@ pub async fn titles_of_failed_runs(client: &Client) -> Result<Vec<String>, Strin
     }
 }
 
-/// A run as the API would send it, built with the type builders.
-pub fn failed_run(id: &str, title: &str) -> oz_api::types::RunItem {
+/// A run as the API would send it: `new` takes the required fields
+/// (created_at, prompt, run_id, state, title, updated_at), the others are
+/// `None` or empty; set more by assignment.
+pub fn failed_run(id: &str, title: &str) -> RunItem {
     let now = oz_api::chrono::Utc::now();
-    oz_api::types::RunItem::builder()
-        .run_id(id)
-        .task_id(id)
-        .title(title)
-        .prompt("Fix the flaky test")
-        .state(RunState::Failed)
-        .created_at(now)
-        .updated_at(now)
-        .try_into()
-        .expect("every required field is set")
+    let mut run = RunItem::new(now, "Fix the flaky test", id, RunState::Failed, title, now);
+    run.session_link = Some(format!("https://app.warp.dev/session/{id}"));
+    run
 }
 
 #[tokio::main]
 async fn main() {
     let mock = oz_api::mock::MockServer::start().await;
-    let page = oz_api::types::ListRunsResponse::builder()
-        .runs(vec![failed_run("r1", "Fix the flaky test")])
-        .page_info(oz_api::types::PageInfo::builder().has_next_page(false))
-        .try_into()
-        .expect("every required field is set");
+    let page = ListRunsResponse::new(
+        PageInfo::new(false),
+        vec![failed_run("r1", "Fix the flaky test")],
+    );
     mock.list_runs(|when, then| {
         when.state([RunState::Failed]);
         then.ok(&page)
@@ -59,19 +53,14 @@ async fn main() {
 mod tests {
     use super::*;
     use oz_api::mock::{MockServer, problem};
-    use oz_api::types::{ListRunsResponse, PageInfo};
 
     #[tokio::test]
     async fn lists_the_titles_of_failed_runs() {
         let mock = MockServer::start().await;
-        let page: ListRunsResponse = ListRunsResponse::builder()
-            .runs(vec![
-                failed_run("r1", "Fix auth"),
-                failed_run("r2", "Bump deps"),
-            ])
-            .page_info(PageInfo::builder().has_next_page(false))
-            .try_into()
-            .unwrap();
+        let page = ListRunsResponse::new(
+            PageInfo::new(false),
+            vec![failed_run("r1", "Fix auth"), failed_run("r2", "Bump deps")],
+        );
         let calls = mock
             .list_runs(|when, then| {
                 when.state([RunState::Failed]);
@@ -97,11 +86,7 @@ mod tests {
     #[tokio::test]
     async fn a_rate_limit_is_retried_for_you() {
         let mock = MockServer::start().await;
-        let empty: ListRunsResponse = ListRunsResponse::builder()
-            .runs(vec![])
-            .page_info(PageInfo::builder().has_next_page(false))
-            .try_into()
-            .unwrap();
+        let empty = ListRunsResponse::new(PageInfo::new(false), vec![]);
         let calls = mock
             .list_runs(|_when, then| {
                 then.rate_limited(std::time::Duration::from_secs(30))

@@ -23,11 +23,8 @@ pub async fn run(
             ArtifactItem::PullRequestArtifact(pr) => format!("pull request {}", pr.data.url),
             ArtifactItem::FileArtifact(file) => format!("file {}", file.data.filepath),
             ArtifactItem::PlanArtifact(_) => "plan".to_string(),
-            other => format!(
-                "artifact {}",
-                serde_json::to_value(other)
-                    .map_or_else(|e| e.to_string(), |v| v["artifact_type"].to_string())
-            ),
+            // A type newer than this client (`Unknown`) says its tag too.
+            other => format!("artifact {}", other.artifact_type()),
         })
         .collect();
     Ok((run, lines))

@@ -15,13 +15,16 @@ use crate::types::{self, PlatformErrorCode};
 /// read as a code (a proxy's or a gateway's problem body, say).
 const ERROR_URI: &str = "https://docs.warp.dev/";
 
-/// The header [`crate::hooks`] puts on an error response to carry the
-/// request's path and query to [`Error`]; removed before anyone sees it.
-pub(crate) const REQUEST_HEADER: &str = "oz-api-request";
-
 /// Why a call failed. One line for people (`{e}`):
 /// `GET /agent/runs/r1: 404 Not Found: resource_not_found: Run not found (trace 0af7…)`;
 /// everything for programs: [`Error::kind`], the status, the headers, the problem body.
+///
+/// The request is the one sent: [`Error::method`] and [`Error::path`] (with the
+/// encoded parameters and the query) whatever went wrong; a call refused
+/// before sending names its path template. Each status the spec documents on
+/// some operation has a helper (`is_conflict()`, `is_bad_request()`,
+/// …, generated from the spec); each operation's docs on [`crate::Client`] list its
+/// statuses, the API's error codes for them and whether the client retries them.
 pub struct Error(Box<Inner>);
 
 struct Inner {
@@ -34,6 +37,8 @@ struct Inner {
     headers: HeaderMap,
     /// The URL a redirect answer points to (`Location`, resolved).
     location: Option<reqwest::Url>,
+    /// Returned without retrying because the client's retry budget was empty.
+    budget_exhausted: bool,
 }
 
 /// What kind of failure an [`Error`] is.
@@ -72,9 +77,7 @@ impl Error {
         operation_id: &str,
     ) -> Error {
         use progenitor_client::Error as P;
-        let template = crate::generated::operation_template(operation_id);
-        // Both halves of the `'static` template are `'static` too.
-        let (method, template) = template.split_once(' ').unwrap_or(("", template));
+        let (method, template) = crate::generated::operation_template(operation_id);
         let mut error = Error::new(ErrorKind::Other(String::new()), method, template.into());
         let relative =
             |url: &reqwest::Url| relative_path(&url[url::Position::BeforePath..], base_url);
@@ -99,9 +102,6 @@ impl Error {
             P::ErrorResponse(value) => {
                 inner.status = Some(value.status());
                 inner.headers = value.headers().clone();
-                if let Some(path) = inner.headers.remove(REQUEST_HEADER) {
-                    inner.path = relative_path(path.to_str().unwrap_or_default(), base_url);
-                }
                 let body: Box<dyn Any> = Box::new(value.into_inner());
                 ErrorKind::Api(body.downcast::<types::ApiProblem>().ok().map(|b| *b))
             }
@@ -130,7 +130,22 @@ impl Error {
             status: None,
             headers: HeaderMap::new(),
             location: None,
+            budget_exhausted: false,
         }))
+    }
+
+    /// The request's path and query as sent, relative to the base URL.
+    pub(crate) fn set_path(&mut self, path: String) {
+        self.0.path = path;
+    }
+
+    /// The answer's status, where the error itself did not keep it.
+    pub(crate) fn set_status(&mut self, status: StatusCode) {
+        self.0.status.get_or_insert(status);
+    }
+
+    pub(crate) fn set_budget_exhausted(&mut self) {
+        self.0.budget_exhausted = true;
     }
 
     /// Names the request (for errors made outside an operation's `send`).
@@ -229,9 +244,7 @@ impl Error {
     /// Whether the failure was returned without retrying because the
     /// client's retry budget was empty (see [`crate::retry`]).
     pub fn retry_budget_exhausted(&self) -> bool {
-        self.headers()
-            .get(crate::retry::RETRY_BUDGET_HEADER)
-            .is_some_and(|v| v == "exhausted")
+        self.0.budget_exhausted
     }
 
     /// Where a redirect answer points.
@@ -241,7 +254,7 @@ impl Error {
 }
 
 /// `path` (the request's path and query) relative to `base_url`'s path.
-fn relative_path(path: &str, base_url: &str) -> String {
+pub(crate) fn relative_path(path: &str, base_url: &str) -> String {
     let base_path = reqwest::Url::parse(base_url)
         .map(|b| b.path().trim_end_matches('/').to_string())
         .unwrap_or_default();
@@ -267,6 +280,17 @@ impl fmt::Display for OneLine<'_> {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.describe(f)?;
+        if self.retry_budget_exhausted() {
+            write!(f, " (not retried: retry budget exhausted)")?;
+        }
+        Ok(())
+    }
+}
+
+impl Error {
+    /// `{e}` but for the retry budget.
+    fn describe(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &self.0;
         match (inner.method, OneLine(&inner.path)) {
             ("", path) if path.0.is_empty() => {}
@@ -292,9 +316,6 @@ impl fmt::Display for Error {
                 }
                 if let Some(trace) = &problem.trace_id {
                     write!(f, " (trace {})", OneLine(trace))?;
-                }
-                if self.retry_budget_exhausted() {
-                    write!(f, " (not retried: retry budget exhausted)")?;
                 }
                 Ok(())
             }

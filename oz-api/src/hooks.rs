@@ -3,6 +3,9 @@
 //! preparation and sending for a `send` that can build its request again, and
 //! the response decoding.
 
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
+
 use futures::FutureExt;
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue};
 use reqwest::header::{
@@ -34,7 +37,7 @@ impl ClientHooks<Policy> for Client {
         request: reqwest::Request,
         info: &OperationInfo,
     ) -> impl Future<Output = reqwest::Result<reqwest::Response>> {
-        exec_with(self, request, info, retry::copy)
+        exec_with(self, request, info.operation_id, None, retry::copy)
     }
 }
 
@@ -55,22 +58,83 @@ pub(crate) fn prepare(client: &Client, request: &mut reqwest::Request) {
     client.inner.apply_timeout(request);
 }
 
+/// One call of an operation, made by the generated `send` (codegen's
+/// `patch`) before anything else: what its attempts, the retry loop, tracing
+/// and the error it may return share. Nothing of it travels in the request
+/// or shows in a response's headers.
+pub(crate) struct Call<'a> {
+    client: &'a Client,
+    /// The method's name (progenitor's operation id), e.g. `get_run`.
+    operation: &'static str,
+    /// The request's path and query as sent (once the request was built).
+    sent: OnceLock<String>,
+    /// Set by the retry loop when the budget refused a retry.
+    budget_exhausted: AtomicBool,
+    /// The status of the answer, once there is one (0 until then).
+    status: AtomicU16,
+}
+
+impl<'a> Call<'a> {
+    pub(crate) fn new(client: &'a Client, operation: &'static str) -> Self {
+        Call {
+            client,
+            operation,
+            sent: OnceLock::new(),
+            budget_exhausted: AtomicBool::new(false),
+            status: AtomicU16::new(0),
+        }
+    }
+
+    /// The error this call returns, naming its request (method, and the path
+    /// and query that were sent, whatever the status), from progenitor's.
+    pub(crate) fn error<E: std::any::Any>(&self, e: Error<E>) -> crate::Error {
+        let base_url = &self.client.baseurl;
+        let mut error = crate::Error::from_progenitor(e, base_url, self.operation);
+        if let Some(sent) = self.sent.get() {
+            error.set_path(crate::errors::relative_path(sent, base_url));
+        }
+        if self.budget_exhausted.load(Ordering::Relaxed) {
+            error.set_budget_exhausted();
+        }
+        // A body that failed to decode, or to be read, came with a status.
+        if let Ok(status) = reqwest::StatusCode::from_u16(self.status.load(Ordering::Relaxed)) {
+            error.set_status(status);
+        }
+        error
+    }
+}
+
 /// `exec` for a `send` that can build its request again (codegen's `patch`
 /// makes the generated code call this): a retry's request is built by
 /// `rebuild` when it is needed, so a call that succeeds copies nothing.
 pub(crate) fn exec_rebuilding<'a>(
-    client: &'a Client,
+    call: &'a Call<'a>,
     request: reqwest::Request,
-    info: &OperationInfo,
     rebuild: &'a retry::Rebuild<'a>,
 ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + 'a {
-    exec_with(client, request, info, move |_| rebuild)
+    let _ = call
+        .sent
+        .set(request.url()[url::Position::BeforePath..].to_string());
+    exec_with(
+        call.client,
+        request,
+        call.operation,
+        Some(&call.budget_exhausted),
+        move |_| rebuild,
+    )
+    .inspect(|result| {
+        if let Ok(response) = result {
+            call.status
+                .store(response.status().as_u16(), Ordering::Relaxed);
+        }
+    })
 }
 
 fn exec_with<'a, A: retry::Again + 'a>(
     client: &'a Client,
     request: reqwest::Request,
-    info: &OperationInfo,
+    operation: &'static str,
+    budget_exhausted: Option<&'a AtomicBool>,
     again: impl FnOnce(&reqwest::Request) -> A,
 ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + 'a {
     let policy = &client.inner;
@@ -78,12 +142,18 @@ fn exec_with<'a, A: retry::Again + 'a>(
     let send = retry::send(
         client.client(),
         &policy.retry,
-        policy.retry_budget.as_deref(),
+        policy
+            .retry_budget
+            .as_deref()
+            .map(|budget| retry::Spending {
+                budget,
+                refused: budget_exhausted,
+            }),
         policy.max_body_bytes,
         request,
         again,
     );
-    trace::call(info.operation_id, &method, policy.max_body_bytes, send)
+    trace::call(operation, &method, policy.max_body_bytes, send)
 }
 
 /// A JSON error response's value: `ResponseValue::from_response` without its
@@ -116,14 +186,7 @@ pub(crate) fn body(
     mut response: reqwest::Response,
 ) -> impl Future<Output = reqwest::Result<Body>> + use<> {
     let status = response.status();
-    let mut headers = detached(std::mem::take(response.headers_mut()), status);
-    if !status.is_success() {
-        // The request's path, for `oz_api::Error` (which removes the header).
-        let path = &response.url()[url::Position::BeforePath..];
-        if let Ok(path) = HeaderValue::from_str(path) {
-            headers.insert(crate::errors::REQUEST_HEADER, path);
-        }
-    }
+    let headers = detached(std::mem::take(response.headers_mut()), status);
     read_limited(response, client.inner.max_body_bytes).map(move |bytes| {
         Ok(Body {
             status,
@@ -179,14 +242,13 @@ pub(crate) async fn read_limited(
 
 /// The value of a JSON success; `operation` is the method's name, for decode errors.
 #[inline]
-pub(crate) fn decode<T: DeserializeOwned>(
+// The error `send` converts right away, as it does progenitor's other errors.
+#[allow(clippy::result_large_err)]
+pub(crate) fn decode<T: DeserializeOwned, E>(
     body: Body,
     operation: &'static str,
-) -> Result<ResponseValue<T>, crate::Error> {
-    value(body, operation, |bytes, e| {
-        let e = Error::<()>::InvalidResponsePayload(bytes, e);
-        crate::Error::from_progenitor(e, "", operation)
-    })
+) -> Result<ResponseValue<T>, Error<E>> {
+    value(body, operation, Error::InvalidResponsePayload)
 }
 
 /// `body` decoded as `T`; a body that does not decode is handed to `fail`
@@ -419,6 +481,42 @@ fn decode_error<T: DeserializeOwned>(
     ))
 }
 
+/// The generated read-modify-write conversions (`TryFrom<read> for update`):
+/// the read value's `members` as the update request `T`. A member the read
+/// type kept untyped (in `extra`) may not fit the update request's type for
+/// it: the error names the member's path, the value found there, and what the
+/// type accepts (`UpdateScheduledAgentRequest from ScheduledAgentItem: `mode`
+/// is 2: expected AgentRunMode, a string: …`).
+pub(crate) fn convert<T: DeserializeOwned>(
+    from: &str,
+    members: serde_json::Value,
+) -> Result<T, serde_json::Error> {
+    let e = match serde_path_to_error::deserialize::<_, T>(&members) {
+        Ok(value) => return Ok(value),
+        Err(e) => e,
+    };
+    let mut at = &members;
+    for segment in e.path().iter() {
+        use serde_path_to_error::Segment;
+        at = match segment {
+            Segment::Map { key } => at.get(key.as_str()),
+            Segment::Seq { index } => at.get(*index),
+            Segment::Enum { .. } | Segment::Unknown => Some(at),
+        }
+        .unwrap_or(at);
+    }
+    let mut value = at.to_string();
+    if value.chars().count() > 80 {
+        value = value.chars().take(80).chain(['…']).collect();
+    }
+    let to = short_type_name(std::any::type_name::<T>());
+    let path = e.path().to_string();
+    Err(serde::de::Error::custom(format_args!(
+        "{to} from {from}: `{path}` is {value}: {}",
+        e.into_inner()
+    )))
+}
+
 /// `oz_api::generated::types::RunItem` as `RunItem`, generics included.
 fn short_type_name(full: &str) -> String {
     let mut out = String::new();
@@ -469,6 +567,31 @@ mod tests {
             e.to_string(),
             "list_runs: the response does not decode as Page at `runs[1]`: \
              missing field `state` at line 1 column 46"
+        );
+    }
+
+    #[test]
+    fn a_conversion_error_names_the_members_path_and_value() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Update {
+            config: Config,
+        }
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Config {
+            limits: Vec<u8>,
+        }
+        let read = serde_json::json!({"config": {"limits": [1, "x".repeat(100)]}});
+        let e = convert::<Update>("Read", read).unwrap_err();
+        let long = format!("{:?}", "x".repeat(100));
+        let shown: String = long.chars().take(80).collect();
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "Update from Read: `config.limits[1]` is {shown}…: \
+                 invalid type: string {long}, expected u8"
+            )
         );
     }
 

@@ -1,13 +1,17 @@
 //! Typed Rust client for Warp's [Oz Agent API](https://docs.warp.dev): start,
 //! watch and manage Oz cloud agent runs.
 //!
-//! Every operation of the API is a method on [`Client`] returning a builder:
-//! set parameters, then `.send().await`. The operations and [`types`] are
-//! generated from Warp's published OpenAPI spec by `cargo xtask regen`; this
+//! Every operation of the API is a method on [`Client`] returning a builder
+//! (in [`builder`]): set parameters, then `.send().await`. The operations and
+//! [`types`] are generated from Warp's published OpenAPI spec by `cargo xtask regen`; this
 //! crate adds construction from the environment, retries, typed errors, a
 //! stream over all runs and a helper to wait for a run.
 //!
 //! # Create a run and wait for it
+//!
+//! [`Client::from_env`] reads the key from [`API_KEY_ENV`] and the base URL
+//! from [`BASE_URL_ENV`] if set; [`Client::wait_for_run`] polls until the run
+//! ends. An attachment: [`types::AttachmentInput::from_path`].
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -51,8 +55,10 @@
 //! Every call fails with one type, [`Error`]. `{e}` is one line: method, path,
 //! status, the API's error code, the problem's title and detail, trace id
 //! (`GET /agent/runs/run-123: 404 Not Found: resource_not_found: Run not found
-//! (trace 0af7…)`); [`Error::kind`] and the helpers reach into it, the problem
-//! body ([`types::ApiProblem`]) included, whatever the status.
+//! (trace 0af7…)`); [`Error::kind`] ([`ErrorKind`]) and the helpers
+//! ([`Error::is_not_found`], [`Error::error_code`], [`Error::retry_after`],
+//! [`Error::is_retryable`], ...) reach into it, the problem body
+//! ([`Error::problem`], a [`types::ApiProblem`]) included, whatever the status.
 //!
 //! ```no_run
 //! use oz_api::{Client, types::PlatformErrorCode};
@@ -70,21 +76,39 @@
 //! # }
 //! ```
 //!
-//! # Forward compatibility
+//! # Supported API versions
 //!
-//! The API grows. A string enum value this client does not know decodes as the
-//! enum's `Unknown(String)` variant and serializes back unchanged, an unknown
-//! artifact or content-block type as `Unknown(serde_json::Value)`, and the
+//! This release is generated from version `1.0.0` of Warp's Oz Agent API spec
+//! (its `info.version`; the repository keeps the spec of every release in
+//! `spec/released/`, and `CHANGELOG.md` lists what changed in the API between
+//! releases). Every request says so in an `api-version: 1.0.0` header, the
+//! value of [`ClientInfo::api_version`]:
+//!
+//! ```
+//! use oz_api::{Client, ClientInfo};
+//! assert_eq!(Client::api_version(), "1.0.0");
+//! ```
+//!
+//! ## A newer server
+//!
+//! The API grows, and a server newer than this client is read, not refused. A
+//! string enum value this client does not know decodes as the enum's
+//! `Unknown(String)` variant ([`types::RunState::Unknown`]) and serializes
+//! back unchanged, an unknown artifact or content-block type as
+//! `Unknown(serde_json::Value)` ([`types::ArtifactItem::Unknown`]), and the
 //! deprecated `task_id` may be absent. Requests can carry such values too:
-//! `RunState::from("PAUSED")`. A union reads its tag first: a *known* artifact
-//! type whose body no longer fits is a decode error naming the tag and type,
-//! never a silent `Unknown`.
+//! `RunState::from("PAUSED")`. A union reads its tag first: a *known*
+//! artifact type whose body no longer fits is a decode error naming the tag
+//! and type, never a silent `Unknown`.
 //!
 //! Members a newer server sends that this client does not know are kept, in
-//! every object type's `extra` map (`run.extra["metadata"]`), and written back
-//! when the value is serialized. A `PUT` replaces the whole resource, so
-//! updating what you read must not drop them: convert the read value with
-//! `TryFrom`, which keeps them and leaves out what only the server sets.
+//! every object type's `extra` map ([`types::RunItem::extra`]:
+//! `run.extra["metadata"]`), and written back when the value is serialized. A
+//! `PUT` replaces the whole resource, so updating what you read must not drop
+//! them: convert the read value with `TryFrom`
+//! ([`types::UpdateScheduledAgentRequest`] from
+//! [`types::ScheduledAgentItem`]), which keeps them and leaves out what only
+//! the server sets.
 //!
 //! ```no_run
 //! use oz_api::{Client, types::UpdateScheduledAgentRequest};
@@ -97,12 +121,42 @@
 //! # Ok(()) }
 //! ```
 //!
-//! A body that does not decode is an `Error::InvalidResponsePayload` that keeps
-//! the body and says which operation, type and member failed:
+//! A member kept that way which the update request types otherwise (a newer
+//! server's `"mode": 2` where [`types::AgentRunMode`] is a string) fails the
+//! conversion, naming the member, its value and what is allowed:
 //!
 //! ```text
-//! list_runs: the response does not decode as ListRunsResponse at `runs[0].artifacts[0]`:
-//! artifact_type `PULL_REQUEST` (PullRequestArtifact): missing field `url` at line 1 column 152
+//! UpdateScheduledAgentRequest from ScheduledAgentItem: `mode` is 2: expected AgentRunMode, a string: "normal", "plan", "orchestrate" or a value a newer API added
+//! ```
+//!
+//! ## An older server
+//!
+//! A server older than the spec (or one that has not caught up with it) may
+//! leave out a member the spec requires. Such a body does not decode: the call
+//! fails with an [`Error`] of kind [`ErrorKind::Decode`], which keeps the body
+//! and names the operation, the type and the JSON path of the member that
+//! failed. A schedule without `enabled`:
+//!
+//! ```text
+//! GET /agent/schedules/{scheduleId}: get_scheduled_agent: the response does not decode as ScheduledAgentItem: missing field `enabled` at line 1 column 269
+//! ```
+//!
+//! and a known artifact type whose `data` lacks a required member:
+//!
+//! ```text
+//! GET /agent/runs: list_runs: the response does not decode as ListRunsResponse at `runs[0].artifacts[0]`: artifact_type `PULL_REQUEST` (PullRequestArtifact): missing field `url` at line 1 column 152
+//! ```
+//!
+//! ```no_run
+//! use oz_api::{Client, ErrorKind};
+//!
+//! # async fn example(client: Client) {
+//! if let Err(e) = client.get_scheduled_agent().schedule_id("sched-1").send().await {
+//!     if let ErrorKind::Decode { body, source } = e.kind() {
+//!         eprintln!("{source}; the body was {}", String::from_utf8_lossy(body));
+//!     }
+//! }
+//! # }
 //! ```
 //!
 //! # Testing your code
@@ -112,6 +166,25 @@
 //! it; its module docs show a downstream unit test, and the example
 //! `testing_with_mocks` code under test with its unit tests. Without the
 //! feature none of it is compiled.
+//!
+//! The values a mock answers with are built by constructors, which every
+//! generated type has: `new` takes the required fields (in field order), the
+//! others are `None`, empty or their default and are set by assignment; each
+//! union has a constructor per variant that sets its tag, and reads it back.
+//!
+//! ```
+//! use oz_api::types::{ArtifactItem, PullRequestArtifactData, RunItem, RunState};
+//!
+//! let now = oz_api::chrono::Utc::now();
+//! // created_at, prompt, run_id, state, title, updated_at
+//! let mut run = RunItem::new(now, "Fix it", "r1", RunState::Succeeded, "Fix the test", now);
+//! run.session_link = Some("https://app.warp.dev/session/s1".into());
+//! run.artifacts.push(ArtifactItem::pull_request(
+//!     now,
+//!     PullRequestArtifactData::new("fix-auth", "https://github.com/o/r/pull/1"),
+//! ));
+//! assert_eq!(run.artifacts[0].artifact_type(), "PULL_REQUEST");
+//! ```
 //!
 //! # Behaviour
 //!
@@ -126,6 +199,16 @@
 //!   (operation, method, path template, status, attempts, duration, trace id)
 //!   and an event per retry; never the key or a body. See [`trace`].
 //! - Per call: [`Client::with_options`] (timeout, retries, headers).
+
+// The READMEs' Rust examples are doc tests too (`cargo test`, so
+// `scripts/test`), so they cannot go stale. Only under rustdoc: the
+// workspace's README is not in the published package.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct CrateReadme;
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct WorkspaceReadme;
 
 // Generated code: prettyplease's output is its canonical form, so rustfmt skips it.
 #[rustfmt::skip]

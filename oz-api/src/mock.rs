@@ -30,6 +30,13 @@
 //! the request: closest: the mock of `get_run` (GET /agent/runs/{…}) expects
 //! `run_id` "r1" (the request: "r2") (trace …)`.
 //!
+//! Values to answer with are built by the constructors every generated type
+//! has: `X::new` takes the required fields (in field order; `&str` for a
+//! `String`) and leaves every other field `None`, empty or its default; set
+//! more by assignment (`run.session_link = Some(..)`). A union has one
+//! constructor per variant, tag set (`ArtifactItem::pull_request(created_at,
+//! data)`), and reads its tag back (`artifact.artifact_type()`).
+//!
 //! ```
 //! use std::time::Duration;
 //! use oz_api::{mock::MockServer, types::{RunItem, RunState}};
@@ -43,21 +50,17 @@
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
 //! let mock = MockServer::start().await;
-//! let run = |state: &str| -> RunItem {
-//!     serde_json::from_value(serde_json::json!({
-//!         "run_id": "r1", "task_id": "r1", "title": "Fix the test", "prompt": "Fix it",
-//!         "state": state, "created_at": "2026-12-01T10:00:00Z", "updated_at": "2026-12-01T10:00:00Z",
-//!     }))
-//!     .unwrap()
-//! };
+//! let now = oz_api::chrono::Utc::now();
+//! // created_at, prompt, run_id, state, title, updated_at
+//! let run = |state: RunState| RunItem::new(now, "Fix it", "r1", state, "Fix the test", now);
 //! let calls = mock
 //!     .get_run(|when, then| {
 //!         when.run_id("r1");
 //!         // 429 first (the client retries), then three polls.
 //!         then.rate_limited(Duration::ZERO)
-//!             .ok(&run("QUEUED"))
-//!             .ok(&run("INPROGRESS"))
-//!             .ok(&run("SUCCEEDED"))
+//!             .ok(&run(RunState::Queued))
+//!             .ok(&run(RunState::Inprogress))
+//!             .ok(&run(RunState::Succeeded))
 //!     })
 //!     .await;
 //!

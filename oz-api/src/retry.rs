@@ -50,28 +50,23 @@
 //! (`max_retry_after` × 1.25 + 100 ms). A 503, with or without `Retry-After`,
 //! is an outage, and spends.
 //!
-//! A response returned because the budget was empty carries the header
-//! `oz-retry-budget: exhausted` ([`RETRY_BUDGET_HEADER`]), which the error keeps
-//! ([`ApiErrorExt::retry_budget_exhausted`](crate::ApiErrorExt::retry_budget_exhausted);
-//! not when the error body did not decode, as the headers are then lost). A
-//! transport error (connection refused, reset, timeout) under an empty budget
-//! is returned as it is: a `reqwest::Error` can be neither built nor marked.
+//! A failure returned because the budget was empty says so:
+//! [`Error::retry_budget_exhausted`](crate::Error::retry_budget_exhausted),
+//! whether it was an answer or a transport error (the call records it; nothing
+//! is added to the response's headers).
 //! `max_retries = 0` disables retries, and the budget with them.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
 use futures::FutureExt;
 use futures::future::Either;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::HeaderMap;
 use reqwest::{Method, Request, Response, StatusCode};
 use tower::retry::budget::{Budget, TpsBudget};
 
 use crate::config::RetryPolicy;
 use crate::trace;
-
-/// The header added, with the value `exhausted`, to an error response returned
-/// without retrying because the retry budget was empty.
-pub const RETRY_BUDGET_HEADER: &str = "oz-retry-budget";
 
 /// Sends `request`, retrying as the policy and the table above say, without
 /// a budget (for downloads from other hosts).
@@ -87,6 +82,14 @@ pub(crate) async fn execute(
 /// The request built again by the generated `send` (codegen's `patch`), for
 /// a retry: a call that succeeds copies nothing.
 pub(crate) type Rebuild<'a> = dyn Fn() -> Result<Request, crate::Error> + Send + Sync + 'a;
+
+/// A client's retry budget, as one call spends from it.
+#[derive(Clone, Copy)]
+pub(crate) struct Spending<'a> {
+    pub(crate) budget: &'a TpsBudget,
+    /// Set when the budget refuses one of the call's retries.
+    pub(crate) refused: Option<&'a AtomicBool>,
+}
 
 /// Where a retry's request comes from.
 pub(crate) trait Again: Send {
@@ -117,6 +120,7 @@ impl Again for &Rebuild<'_> {
 /// Sends `request`, retrying as the policy, the table above and `budget` say;
 /// `again` gives what makes a retry's request (a copy, or a rebuild). An error
 /// body read to find `retryable` is read within `max_body_bytes`.
+/// `budget` is the client's, if it has one, with where the call notes a refusal.
 ///
 /// Nearly every request ends after one attempt, so that path is kept apart:
 /// the retry loop is a boxed future of its own, and this one, created and moved
@@ -126,14 +130,14 @@ impl Again for &Rebuild<'_> {
 pub(crate) fn send<'a, A: Again + 'a>(
     client: &'a reqwest::Client,
     policy: &'a RetryPolicy,
-    budget: Option<&'a TpsBudget>,
+    budget: Option<Spending<'a>>,
     max_body_bytes: u64,
     request: Request,
     again: impl FnOnce(&Request) -> A,
 ) -> impl Future<Output = reqwest::Result<Response>> + Send + 'a {
     let again = (policy.max_retries > 0).then(|| (request.method().clone(), again(&request)));
-    if let Some(budget) = budget {
-        budget.deposit();
+    if let Some(spending) = budget {
+        spending.budget.deposit();
     }
     client.execute(request).then(move |first| match again {
         Some((method, again)) if !matches!(&first, Ok(response) if !is_error(response.status())) => {
@@ -155,7 +159,7 @@ pub(crate) fn send<'a, A: Again + 'a>(
 async fn retry(
     client: &reqwest::Client,
     policy: &RetryPolicy,
-    budget: Option<&TpsBudget>,
+    budget: Option<Spending<'_>>,
     max_body_bytes: u64,
     method: Method,
     mut again: impl Again,
@@ -179,12 +183,15 @@ async fn retry(
         let Some(request) = again.next(attempt + 1 < policy.max_retries) else {
             return failed_now;
         };
-        if let Some(budget) = budget
+        if let Some(spending) = budget
             && !server_paced(&failed_now, retry_after)
-            && !budget.withdraw()
+            && !spending.budget.withdraw()
         {
             trace::budget_exhausted(&|| trace::reason(&failed_now));
-            return failed_now.map(mark_exhausted);
+            if let Some(refused) = spending.refused {
+                refused.store(true, Ordering::Relaxed);
+            }
+            return failed_now;
         }
         let delay = match retry_after {
             Some(requested) => server_delay(policy, requested),
@@ -236,15 +243,6 @@ fn is_error(status: StatusCode) -> bool {
 fn server_paced(failed: &reqwest::Result<Response>, retry_after: Option<Duration>) -> bool {
     retry_after.is_some()
         && matches!(failed, Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS)
-}
-
-/// Marks a response returned because the retry budget is empty.
-fn mark_exhausted(mut response: Response) -> Response {
-    response.headers_mut().insert(
-        HeaderName::from_static(RETRY_BUDGET_HEADER),
-        HeaderValue::from_static("exhausted"),
-    );
-    response
 }
 
 /// Whether an error response is worth retrying: `None` if not, else the
@@ -354,6 +352,7 @@ pub(crate) fn backoff(policy: &RetryPolicy, attempt: u32) -> Duration {
 mod tests {
     use super::*;
     use crate::RetryBudget;
+    use reqwest::header::HeaderValue;
 
     fn budget(min_retries_per_sec: u32, retry_ratio: f32) -> TpsBudget {
         RetryBudget {
@@ -551,8 +550,6 @@ mod tests {
         assert!(!server_paced(&response(429), None));
         assert!(!server_paced(&response(503), second));
         assert!(!server_paced(&response(408), second));
-        let marked = mark_exhausted(response(503).unwrap());
-        assert_eq!(marked.headers()[RETRY_BUDGET_HEADER], "exhausted");
     }
 
     #[test]

@@ -55,8 +55,7 @@ mod on {
         max_body_bytes: u64,
         send: impl Future<Output = reqwest::Result<Response>>,
     ) -> reqwest::Result<Response> {
-        let template = crate::generated::operation_template(operation);
-        let path = template.split_once(' ').map_or("", |(_, path)| path);
+        let (_, path) = crate::generated::operation_template(operation);
         let span = tracing::debug_span!(
             target: "oz_api",
             "oz_api.call",

@@ -1089,3 +1089,178 @@ async fn every_error_reads_as_one_line_naming_the_request() {
     );
     assert!(!text.contains('\n') && e.is_retryable(), "{text}");
 }
+
+/// Every error names the request as sent (method, path with its encoded
+/// parameters and query, relative to a base URL with a path of its own),
+/// whatever went wrong, on one line; and nothing internal travels in the
+/// request or shows in the error's headers.
+#[tokio::test]
+async fn every_error_carries_the_request_it_came_from() {
+    let server = MockServer::start().await;
+    let answers: [(u16, Value); 9] = [
+        (301, json!(null)),
+        (400, problem(400, "invalid_request", false)),
+        (403, problem(403, "not_authorized", false)),
+        (404, problem(404, "resource_not_found", false)),
+        (409, problem(409, "conflict", false)),
+        (422, problem(422, "operation_not_supported", false)),
+        (500, problem(500, "internal_error", false)),
+        (
+            501,
+            json!({"title": "Not Implemented", "detail": "two\nlines"}),
+        ),
+        // A success whose body does not decode.
+        (200, json!({"run_id": 7})),
+    ];
+    for (status, body) in &answers {
+        let mut answer = ResponseTemplate::new(*status).set_body_json(body);
+        if *status == 301 {
+            answer = answer.insert_header("location", "/elsewhere");
+        }
+        Mock::given(wiremock::matchers::path_regex(format!(
+            "^/v1/agent/runs/s{status}(%20x%2F)?(/cancel)?$"
+        )))
+        .respond_with(answer)
+        .mount(&server)
+        .await;
+    }
+    let client = client(&format!("{}/v1", server.uri()), 1);
+    for (status, _) in &answers {
+        let id = format!("s{status} x/");
+        let errors = [
+            ("GET", client.get_run().run_id(&id).send().await.err()),
+            ("POST", client.cancel_run().run_id(&id).send().await.err()),
+        ];
+        for (method, e) in errors {
+            let e = e.expect("an error");
+            let sent = match method {
+                "GET" => format!("/agent/runs/s{status}%20x%2F"),
+                _ => format!("/agent/runs/s{status}%20x%2F/cancel"),
+            };
+            let text = e.to_string();
+            assert_eq!((e.method(), e.path()), (method, sent.as_str()), "{text}");
+            assert!(text.starts_with(&format!("{method} {sent}: ")), "{text}");
+            assert!(!text.contains('\n'), "{text}");
+            assert_eq!(e.status().map(|s| s.as_u16()), Some(*status), "{text}");
+            assert!(
+                e.headers()
+                    .keys()
+                    .all(|name| !name.as_str().starts_with("oz-")),
+                "{:?}",
+                e.headers()
+            );
+        }
+    }
+    // A query is part of the path; a request refused before sending names its template.
+    let e = client.list_runs().cursor("c 1").send().await.unwrap_err();
+    assert_eq!(e.path(), "/agent/runs?cursor=c+1");
+    let e = client.get_run().run_id("..").send().await.unwrap_err();
+    assert_eq!((e.method(), e.path()), ("GET", "/agent/runs/{runId}"));
+    for request in server.received_requests().await.unwrap() {
+        assert!(
+            request
+                .headers
+                .keys()
+                .all(|name| !name.as_str().starts_with("oz-")),
+            "{:?}",
+            request.headers
+        );
+    }
+}
+
+/// The helpers of the statuses an operation documents (generated from the
+/// spec), on the statuses `cancelRun` documents.
+#[tokio::test]
+async fn each_documented_status_has_its_helper() {
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::path_regex(
+        "^/agent/runs/s([0-9]+)/cancel$",
+    ))
+    .respond_with(|request: &wiremock::Request| {
+        let status: u16 = request.url.path()[13..16].parse().unwrap();
+        ResponseTemplate::new(status).set_body_json(problem(status, "conflict", false))
+    })
+    .mount(&server)
+    .await;
+    let client = client(&server.uri(), 0);
+    type Helper = fn(&oz_api::Error) -> bool;
+    let helpers: [(u16, Helper); 6] = [
+        (400, oz_api::Error::is_bad_request),
+        (401, oz_api::Error::is_unauthorized),
+        (403, oz_api::Error::is_forbidden),
+        (404, oz_api::Error::is_not_found),
+        (409, oz_api::Error::is_conflict),
+        (422, oz_api::Error::is_unprocessable_entity),
+    ];
+    for (status, _) in helpers {
+        let id = format!("s{status}");
+        let e = client.cancel_run().run_id(&id).send().await.unwrap_err();
+        let text = e.to_string();
+        let expected = format!("POST /agent/runs/{id}/cancel: {status} ");
+        assert!(text.starts_with(&expected), "{text}");
+        for (other, helper) in helpers {
+            // `is_not_found` also reads the API's code: a 4xx with the code
+            // `conflict` is not it.
+            assert_eq!(helper(&e), other == status, "{text}: helper for {other}");
+        }
+    }
+}
+
+/// What each operation's docs say about retries (codegen's `statuses::retried`)
+/// is what the client does, for every method and error status the spec
+/// documents, with and without the problem's `retryable: true`.
+#[tokio::test]
+async fn the_retries_the_docs_promise_are_the_retries_made() {
+    use codegen::statuses::{Retried, retried};
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::path_regex(
+        "^/agent/.*/s[0-9]+-(yes|no)",
+    ))
+    .respond_with(|request: &wiremock::Request| {
+        let segment = request.url.path().rsplit('/').find(|s| s.starts_with('s'));
+        let segment = segment.unwrap_or_default();
+        let status: u16 = segment[1..4].parse().unwrap();
+        let says = segment.ends_with("-yes");
+        ResponseTemplate::new(status).set_body_json(problem(status, "internal_error", says))
+    })
+    .mount(&server)
+    .await;
+    let client = client(&server.uri(), 1);
+    let spec: Value =
+        serde_json::from_str(include_str!("../../spec/oz-api.normalized.json")).unwrap();
+    let statuses: std::collections::BTreeSet<u16> = spec["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .filter_map(|op| op.get("responses")?.as_object())
+        .flat_map(|responses| responses.keys())
+        .filter_map(|status| status.parse().ok())
+        .filter(|status| *status >= 400)
+        .chain([408, 429, 503])
+        .collect();
+    for status in statuses {
+        for says in [false, true] {
+            let id = format!("s{status}-{}", if says { "yes" } else { "no" });
+            for method in ["GET", "POST", "DELETE"] {
+                let before = requests(&server).await;
+                let result = match method {
+                    "GET" => client.get_run().run_id(&id).send().await.map(drop),
+                    "POST" => client.cancel_run().run_id(&id).send().await.map(drop),
+                    _ => client.delete_agent().uid(&id).send().await.map(drop),
+                };
+                assert!(result.is_err());
+                let made = requests(&server).await - before;
+                let promised = match retried(method, status) {
+                    Retried::Yes => 2,
+                    Retried::IfTheProblemSaysSo if says => 2,
+                    _ => 1,
+                };
+                assert_eq!(
+                    made, promised,
+                    "{method} answered {status}, retryable: {says}"
+                );
+            }
+        }
+    }
+}

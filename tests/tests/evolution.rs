@@ -1125,7 +1125,7 @@ fn judge(
         let what = if checked.only_hand_written_errors(&member) {
             // The generated code compiles, but something oz-api's hand-written
             // layer uses is gone: codegen's `needs` check should have refused it.
-            "the generated code compiles but the hand-written layer does not (a need missing from codegen/src/needs.rs?)"
+            "the generated code compiles but the hand-written layer does not (a need missing from codegen/src/model/needs.rs?)"
         } else {
             "its generated code does not compile"
         };
@@ -1172,7 +1172,7 @@ fn judge_entry(
             "yes" | "cargo failed" | "not checked" => None,
             "no (hand-written)" => Some(format!(
                 "regenerated and generated.rs compiles, but the hand-written layer of {crate_of} \
-                 does not (a need missing from codegen/src/needs.rs?):\n{}",
+                 does not (a need missing from codegen/src/model/needs.rs?):\n{}",
                 errors()
             )),
             _ => Some(format!(

@@ -137,7 +137,7 @@ async fn wait_for_a_run_that_needs_a_person_and_print_its_artifacts() {
     );
     assert_eq!(lines[0], "pull request https://github.com/o/r/pull/1");
     assert_eq!(
-        lines[1], "artifact \"EXTERNAL_REFERENCE\"",
+        lines[1], "artifact EXTERNAL_REFERENCE",
         "a newer artifact type is kept"
     );
 }

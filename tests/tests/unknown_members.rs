@@ -143,10 +143,96 @@ async fn a_body_that_does_not_decode_names_operation_type_and_path_and_is_kept()
     ] {
         assert!(text.contains(part), "{part:?} not in {text}");
     }
+    quoted_in_the_docs(&text);
     match e.kind() {
         oz_api::ErrorKind::Decode { body, .. } => {
             assert_eq!(serde_json::from_slice::<Value>(body).unwrap(), page)
         }
         other => panic!("{other:?}"),
     }
+}
+
+/// A newer server sends a member the read type does not know (kept in
+/// `extra`) in a shape the update request types otherwise: the conversion
+/// fails naming the member, the value and what the update request allows.
+#[tokio::test]
+async fn a_kept_member_the_update_request_refuses_is_named_with_its_value_and_what_is_allowed() {
+    let server = MockServer::start().await;
+    let mut stored = stored_schedule();
+    stored["mode"] = json!(2);
+    Mock::given(path("/agent/schedules/sched-1"))
+        .respond_with(ScheduleStore(Arc::new(Mutex::new(stored))))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let schedule = client
+        .get_scheduled_agent()
+        .schedule_id("sched-1")
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(schedule.extra["mode"], 2);
+
+    let e = UpdateScheduledAgentRequest::try_from(schedule).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "UpdateScheduledAgentRequest from ScheduledAgentItem: `mode` is 2: \
+         expected AgentRunMode, a string: \"normal\", \"plan\", \"orchestrate\" \
+         or a value a newer API added"
+    );
+    quoted_in_the_docs(&e.to_string());
+}
+
+/// An older server (or one behind the spec) omits a member the spec requires:
+/// the body does not decode, and the error says where, as the crate docs show.
+#[tokio::test]
+async fn a_body_an_older_server_sends_without_a_required_member_fails_to_decode_as_documented() {
+    let server = MockServer::start().await;
+    let mut schedule = stored_schedule();
+    schedule.as_object_mut().unwrap().remove("enabled");
+    Mock::given(path("/agent/schedules/sched-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(schedule))
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .api_key("k")
+        .base_url(server.uri())
+        .build()
+        .unwrap();
+    let e = client
+        .get_scheduled_agent()
+        .schedule_id("sched-1")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e.kind(), oz_api::ErrorKind::Decode { .. }),
+        "{e:?}"
+    );
+    let text = e.to_string();
+    eprintln!("{text}");
+    assert!(text.contains("missing field `enabled`"), "{text}");
+    quoted_in_the_docs(&text);
+    // And the README, wrapped.
+    let readme = include_str!("../../README.md");
+    let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words(readme).contains(&words(&text)),
+        "README.md does not quote {text:?}"
+    );
+}
+
+/// The crate docs ("Supported API versions") quote `error` as it is, on a line
+/// of its own, so they cannot go stale.
+fn quoted_in_the_docs(error: &str) {
+    let docs = include_str!("../../oz-api/src/lib.rs");
+    assert!(
+        docs.lines().any(|l| l.strip_prefix("//! ") == Some(error)),
+        "oz-api/src/lib.rs does not quote {error:?}"
+    );
 }

@@ -4,6 +4,15 @@
 //! as a last line of defence the panic is caught here, and the operation that
 //! causes it is found by generating each operation alone.
 
+// The passes over progenitor's output, in the order `lib.rs` runs them.
+pub(crate) mod code;
+pub(crate) mod constructors;
+pub mod docs;
+pub mod mock;
+pub(crate) mod names;
+pub(crate) mod patch;
+pub mod statuses;
+
 use std::cell::RefCell;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Once;

@@ -180,6 +180,112 @@ pub fn serde_metas(attrs: &[Attribute]) -> Vec<(String, Option<String>)> {
     out
 }
 
+// Matching by structure. syn compares syntax trees, not their printed text:
+// spacing, line breaks and spans do not matter, so a progenitor release that
+// prints the same code differently matches the same.
+
+/// `expr` without the error handling around it: trailing `?`s and
+/// `.map_err(..)` calls (`client.pre(..).await.map_err(..)?` -> `client.pre(..).await`).
+pub fn without_error_handling(mut expr: &syn::Expr) -> &syn::Expr {
+    loop {
+        expr = match expr {
+            syn::Expr::Try(tried) => &tried.expr,
+            syn::Expr::MethodCall(call) if call.method == "map_err" => &call.receiver,
+            _ => return expr,
+        }
+    }
+}
+
+/// The expression of an expression statement (`x;` or a block's tail `x`).
+pub fn stmt_expr(stmt: &syn::Stmt) -> Option<&syn::Expr> {
+    match stmt {
+        syn::Stmt::Expr(expr, _) => Some(expr),
+        _ => None,
+    }
+}
+
+/// How many times `tokens` name the identifier `ident`, groups included.
+pub fn mentions(tokens: proc_macro2::TokenStream, ident: &str) -> usize {
+    tokens
+        .into_iter()
+        .map(|t| match t {
+            proc_macro2::TokenTree::Ident(i) => usize::from(i == ident),
+            proc_macro2::TokenTree::Group(g) => mentions(g.stream(), ident),
+            _ => 0,
+        })
+        .sum()
+}
+
+/// Whether `tokens` contain the path `a::b::..` (`ResponseValue::from_response`),
+/// groups included.
+pub fn mentions_path(tokens: proc_macro2::TokenStream, path: &[&str]) -> bool {
+    use proc_macro2::TokenTree;
+    let flat: Vec<TokenTree> = flatten(tokens);
+    // `a::b` is `a`, `:`, `:`, `b`: three tokens per step.
+    let len = path.len() * 3 - 2;
+    flat.windows(len).any(|window| {
+        window
+            .iter()
+            .enumerate()
+            .all(|(i, token)| match (i % 3, token) {
+                (0, TokenTree::Ident(ident)) => ident == path[i / 3],
+                (1 | 2, TokenTree::Punct(punct)) => punct.as_char() == ':',
+                _ => false,
+            })
+    })
+}
+
+/// The string literals' values among `tokens`, groups included.
+pub fn string_literals(tokens: proc_macro2::TokenStream) -> Vec<String> {
+    flatten(tokens)
+        .into_iter()
+        .filter_map(|token| match token {
+            proc_macro2::TokenTree::Literal(literal) => match syn::Lit::new(literal) {
+                syn::Lit::Str(text) => Some(text.value()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// `tokens` with every group's contents in place of the group.
+fn flatten(tokens: proc_macro2::TokenStream) -> Vec<proc_macro2::TokenTree> {
+    let mut out = Vec::new();
+    for token in tokens {
+        match token {
+            proc_macro2::TokenTree::Group(group) => out.extend(flatten(group.stream())),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The one identifier an expression is (`run_id`), if it is a bare name.
+pub fn bare_name(expr: &syn::Expr) -> Option<&syn::Ident> {
+    match expr {
+        syn::Expr::Path(path) if path.qself.is_none() => path.path.get_ident(),
+        _ => None,
+    }
+}
+
+/// Whether `ty` is the path type `segments`, its generic arguments aside
+/// (`::std::vec::Vec<X>` is `["std", "vec", "Vec"]`; a leading `::` is not
+/// required to match).
+pub fn is_type_path(ty: &syn::Type, segments: &[&str]) -> bool {
+    let syn::Type::Path(path) = ty else {
+        return false;
+    };
+    path.qself.is_none()
+        && path.path.segments.len() == segments.len()
+        && path
+            .path
+            .segments
+            .iter()
+            .zip(segments)
+            .all(|(segment, name)| segment.ident == name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,8 +11,7 @@ use crate::code::{
     client_methods, generic_arguments, impl_trait, is_type, item_name, last_ident, let_binding,
     module_items, serde_metas, trait_type_argument, type_names,
 };
-use crate::naming::{method_name, type_name};
-use crate::spec::operations;
+use crate::naming::type_name;
 
 /// `[T, E]` of a function returning `Result<T, E>`.
 fn result_arguments(output: &syn::ReturnType) -> Vec<&syn::Type> {
@@ -32,26 +31,19 @@ pub fn snapshots(spec: &Value, code: &syn::File) -> BTreeMap<String, String> {
     let dropped = crate::remodel::dropped_parameters(spec);
     let conversions = crate::patch::read_modify_write_pairs(spec);
     let types = module_items(code, "types");
-    for op in operations(spec) {
-        let Some(id) = op.value.get("operationId").and_then(Value::as_str) else {
-            continue;
-        };
-        let method = method_name(id);
-        index.push_str(&format!(
-            "operation {id}: {} {}\n",
-            op.method.to_uppercase(),
-            op.path
-        ));
+    for op in crate::model::Api::new(spec, spec).operations {
+        let (id, method) = (op.id.as_str(), &op.method_name);
+        index.push_str(&format!("operation {id}: {}\n", op.template()));
         let mut text = String::new();
         let builder_name = client_methods
-            .get(&method)
+            .get(method)
             .and_then(|f| return_type_last_ident(&f.sig.output));
         let builder: Vec<&syn::Item> = builder_name
             .as_deref()
             .map(|name| items_named(&builders, name))
             .unwrap_or_default();
-        text.push_str(&operation_line(op.method, op.path, &method, &builder));
-        text.push_str(&crate::mock::summary(code, &method));
+        text.push_str(&operation_line(&op.method, &op.path, method, &builder));
+        text.push_str(&crate::mock::summary(code, method));
         for (_, name) in dropped.iter().filter(|(of, _)| of == id) {
             text.push_str(&format!(
                 "  not generated: query parameter {name} (style deepObject, which progenitor cannot send)\n"
@@ -72,7 +64,7 @@ pub fn snapshots(spec: &Value, code: &syn::File) -> BTreeMap<String, String> {
         }
         text.push_str("\n---- generated Rust ----\n");
         let mut items: Vec<syn::Item> = Vec::new();
-        if let Some(f) = client_methods.get(&method) {
+        if let Some(f) = client_methods.get(method) {
             items.push(syn::parse_quote!(impl Client { #f }));
         }
         items.extend(builder.into_iter().cloned());
@@ -80,8 +72,9 @@ pub fn snapshots(spec: &Value, code: &syn::File) -> BTreeMap<String, String> {
         // The spec itself, so that a change the generated code does not show
         // (a response's description, say) still fails this snapshot.
         let mut source = serde_json::Map::new();
-        source.insert(op.method.to_string(), op.value.clone());
-        if let Some(shared) = spec["paths"][op.path].get("parameters") {
+        let written = spec.pointer(&op.pointer).cloned().unwrap_or_default();
+        source.insert(op.method.clone(), written);
+        if let Some(shared) = spec["paths"][&op.path].get("parameters") {
             source.insert("parameters (path level)".into(), shared.clone());
         }
         text.push_str(&spec_section(&Value::Object(source)));
@@ -212,17 +205,21 @@ fn operation_line(method: &str, path: &str, rust: &str, builder: &[&syn::Item]) 
                     (_, Some(body)) => format!("{value}, error body {body}"),
                     (error, None) => format!("{value}, error {error}"),
                 };
-                let body = send.block.to_token_stream().to_string();
+                let body = send.block.to_token_stream();
                 // What patch's lean_send left as progenitor wrote it.
                 for (left, what) in [
-                    ("header_map", "its own header map"),
+                    (&["header_map"][..], "its own header map"),
                     (
-                        "ResponseValue :: from_response",
+                        &["ResponseValue", "from_response"],
                         "a copy of the response headers",
                     ),
-                    ("ResponseValue :: empty", "a copy of the response headers"),
+                    (
+                        &["ResponseValue", "empty"],
+                        "a copy of the response headers",
+                    ),
                 ] {
-                    if body.contains(left) && !kept.contains(&what) {
+                    let found = crate::code::mentions_path(body.clone(), left);
+                    if found && !kept.contains(&what) {
                         kept.push(what);
                     }
                 }

@@ -8,7 +8,8 @@
 use serde_json::Value;
 
 use crate::error::{Error, Result};
-use crate::spec::{deref, operations, parameters, pointer, schema_ref};
+use crate::model::Api;
+use crate::spec::pointer;
 
 enum Need {
     /// An operation, by operationId.
@@ -115,7 +116,7 @@ const NEEDS: &[(Need, &str)] = &[
     ),
     (
         Property("ApiProblem", "type", false),
-        "oz-api/src/errors.rs `types::Error::code`",
+        "oz-api/src/errors.rs `types::ApiProblem::code`",
     ),
     (
         Property("ApiProblem", "trace_id", false),
@@ -131,17 +132,17 @@ const NEEDS: &[(Need, &str)] = &[
     ),
 ];
 
-/// Checks `spec` (fixed and remodelled: `Error`'s members are optional by then)
-/// against every need.
-pub fn check(spec: &Value, file: &str) -> Result<()> {
+/// Checks `api` and `spec` (fixed and remodelled: `Error`'s members are
+/// optional by then) against every need.
+pub fn check(api: &Api, spec: &Value, file: &str) -> Result<()> {
     for (need, user) in NEEDS {
-        if let Err((at, missing)) = met(spec, need) {
+        if let Err((at, missing)) = met(api, spec, need) {
             return Err(Error::at(
                 file,
                 at,
                 format!("{missing}, which the hand-written layer needs: {user}"),
                 "keep it with a fix in spec/oz-api.fixes.yaml until the hand-written item is \
-                 changed, then update its entry in codegen/src/needs.rs",
+                 changed, then update its entry in codegen/src/model/needs.rs",
             ));
         }
     }
@@ -149,7 +150,7 @@ pub fn check(spec: &Value, file: &str) -> Result<()> {
 }
 
 /// `Err((pointer, what is missing))` when `need` is not met.
-fn met(spec: &Value, need: &Need) -> Result<(), (String, String)> {
+fn met(api: &Api, spec: &Value, need: &Need) -> Result<(), (String, String)> {
     let schema = |name: &str| -> Result<&Value, (String, String)> {
         spec.pointer(&pointer(["components", "schemas", name]))
             .ok_or_else(|| {
@@ -160,21 +161,21 @@ fn met(spec: &Value, need: &Need) -> Result<(), (String, String)> {
             })
     };
     let operation = |id: &str| {
-        operations(spec)
-            .into_iter()
-            .find(|op| op.id() == Some(id))
-            .ok_or_else(|| {
-                (
-                    "/paths".to_string(),
-                    format!("there is no operation `{id}`"),
-                )
-            })
+        api.operation(id).ok_or_else(|| {
+            (
+                "/paths".to_string(),
+                format!("there is no operation `{id}`"),
+            )
+        })
     };
     match *need {
         Operation(id) => operation(id).map(drop),
         Parameter(id, name, location) => {
             let op = operation(id)?;
-            let found = parameters(spec, &op).any(|p| p["name"] == name && p["in"] == location);
+            let found = op
+                .parameters
+                .iter()
+                .any(|p| p.name == name && p.location == location);
             found.then_some(()).ok_or_else(|| {
                 (
                     format!("{}/parameters", op.pointer),
@@ -184,13 +185,9 @@ fn met(spec: &Value, need: &Need) -> Result<(), (String, String)> {
         }
         Returns(id, expected) => {
             let op = operation(id)?;
-            let body = op.value["responses"]
-                .as_object()
-                .into_iter()
-                .flatten()
-                .filter(|(code, _)| code.starts_with('2'))
-                .find_map(|(_, r)| deref(spec, r).pointer("/content/application~1json/schema"));
-            let actual = body.map(|b| schema_ref(b).unwrap_or("an inline schema"));
+            let actual = op
+                .success()
+                .map(|r| r.json_component().unwrap_or("an inline schema"));
             if actual == expected {
                 return Ok(());
             }
@@ -259,7 +256,8 @@ mod tests {
 
     #[test]
     fn the_published_spec_meets_every_need() {
-        check(&published(), "spec").unwrap();
+        let spec = published();
+        check(&Api::new(&spec, &spec), &spec, "spec").unwrap();
     }
 
     #[test]
@@ -269,7 +267,7 @@ mod tests {
             .pointer_mut("/components/schemas/RunState/enum")
             .unwrap();
         values.as_array_mut().unwrap().retain(|v| v != "CANCELLED");
-        let e = check(&spec, "spec").unwrap_err();
+        let e = check(&Api::new(&spec, &spec), &spec, "spec").unwrap_err();
         assert_eq!(
             e.location,
             crate::Location::Pointer("/components/schemas/RunState/enum".into())
@@ -290,7 +288,7 @@ mod tests {
         let mut spec = published();
         spec["components"]["schemas"]["PageInfo"]["required"] =
             serde_json::json!(["has_next_page", "next_cursor"]);
-        let e = check(&spec, "spec").unwrap_err();
+        let e = check(&Api::new(&spec, &spec), &spec, "spec").unwrap_err();
         assert!(
             e.message
                 .contains("`PageInfo.next_cursor` is required, not optional"),

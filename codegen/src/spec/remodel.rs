@@ -113,9 +113,8 @@ fn rewrite_refs(node: &mut Value, from: &str, to: &Value) {
 /// Gives every object schema typify reads as a struct `additionalProperties:
 /// {}` unless it says otherwise, so typify adds a flattened `extra` map: the
 /// members a newer API sends that this client does not know are kept, and
-/// written back when the value is serialized (`patch::fast_deserialize` then
-/// replaces the slow flattened `Deserialize` where it can). Runs last, after
-/// unions and their variants are components.
+/// written back when the value is serialized. Runs last, after unions and
+/// their variants are components.
 fn keep_unknown_members(spec: &mut Value) {
     let mut objects = Vec::new();
     walk_schemas(spec, &mut |at, schema| {

@@ -12,8 +12,8 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
+use crate::model::{Api, Operation, Parameter};
 use crate::naming::method_name;
-use crate::spec::{deref, operations};
 
 /// How a change affects code that uses the generated API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -163,25 +163,17 @@ impl Diff {
     }
 
     fn operations(&mut self, old: &Value, new: &Value) {
-        let index = |spec| -> BTreeMap<String, (String, Value)> {
-            operations(spec)
-                .into_iter()
-                .filter_map(|op| {
-                    let id = op.value.get("operationId")?.as_str()?.to_string();
-                    Some((
-                        id,
-                        (
-                            format!("{} {}", op.method.to_uppercase(), op.path),
-                            op.value.clone(),
-                        ),
-                    ))
-                })
+        let (old, new) = (Api::new(old, old), Api::new(new, new));
+        fn index(api: &Api) -> BTreeMap<&str, &Operation> {
+            api.operations
+                .iter()
+                .map(|op| (op.id.as_str(), op))
                 .collect()
-        };
-        let (before, after) = (index(old), index(new));
-        for (id, (route, op)) in &after {
-            let method = method_name(id);
-            let Some((old_route, old_op)) = before.get(id) else {
+        }
+        let (before, after) = (index(&old), index(&new));
+        for (id, op) in &after {
+            let (method, route) = (&op.method_name, op.template());
+            let Some(old_op) = before.get(id) else {
                 self.push(
                     Effect::Additive,
                     format!("new operation `{id}` ({route}): `Client::{method}`"),
@@ -189,6 +181,7 @@ impl Diff {
                 continue;
             };
             let subject = format!("`Client::{method}` ({route})");
+            let old_route = old_op.template();
             if old_route != route {
                 self.push(
                     Effect::Internal,
@@ -197,8 +190,7 @@ impl Diff {
                     ),
                 );
             }
-            let deprecated = |op: &Value| op.get("deprecated") == Some(&Value::Bool(true));
-            match (deprecated(old_op), deprecated(op)) {
+            match (old_op.deprecated, op.deprecated) {
                 (false, true) => self.push(
                     Effect::Additive,
                     format!("{subject} is deprecated (`#[deprecated]` warns)"),
@@ -209,64 +201,50 @@ impl Diff {
                 ),
                 _ => {}
             }
-            self.parameters(&subject, old, old_op, new, op);
-            let body =
-                |op: &Value| shape_of(op.pointer("/requestBody/content/application~1json/schema"));
-            if body(old_op) != body(op) {
+            self.parameters(&subject, old_op, op);
+            if shape_of(old_op.body.as_ref()) != shape_of(op.body.as_ref()) {
                 self.push(
                     Effect::Breaking,
                     format!("{subject}: the request body type changed"),
                 );
             }
-            if success_schema(old, old_op) != success_schema(new, op) {
+            let success = |op: &Operation| shape_of(op.success().and_then(|r| r.json.as_ref()));
+            if success(old_op) != success(op) {
                 self.push(
                     Effect::Breaking,
                     format!("{subject}: the response type changed"),
                 );
             }
-            if docs(old_op) != docs(op) {
+            if old_op.docs != op.docs {
                 self.push(
                     Effect::Internal,
                     format!("{subject}: documentation changed"),
                 );
             }
         }
-        for (id, (route, _)) in &before {
+        for (id, op) in &before {
             if !after.contains_key(id) {
                 self.push(
                     Effect::Breaking,
                     format!(
-                        "operation `{id}` ({route}) removed: `Client::{}` is gone",
-                        method_name(id)
+                        "operation `{id}` ({}) removed: `Client::{}` is gone",
+                        op.template(),
+                        op.method_name
                     ),
                 );
             }
         }
     }
 
-    fn parameters(
-        &mut self,
-        subject: &str,
-        old_spec: &Value,
-        old: &Value,
-        new_spec: &Value,
-        new: &Value,
-    ) {
-        let params = |spec: &Value, op: &Value| -> BTreeMap<String, Value> {
-            op.get("parameters")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .map(|p| deref(spec, p).clone())
-                .filter_map(|p| Some((p.get("name")?.as_str()?.to_string(), p)))
-                .collect()
-        };
-        let (before, after) = (params(old_spec, old), params(new_spec, new));
-        let required = |p: &Value| p.get("required") == Some(&Value::Bool(true));
+    fn parameters(&mut self, subject: &str, old: &Operation, new: &Operation) {
+        fn params(op: &Operation) -> BTreeMap<&str, &Parameter> {
+            op.parameters.iter().map(|p| (p.name.as_str(), p)).collect()
+        }
+        let (before, after) = (params(old), params(new));
         for (name, param) in &after {
             let setter = method_name(name);
             let Some(was) = before.get(name) else {
-                if required(param) {
+                if param.required {
                     // progenitor's builder checks it in `send()`: it compiles, then fails.
                     self.push(Effect::Breaking, format!("{subject}: new required parameter `{name}`; calls without `.{setter}(..)` fail at run time"));
                 } else {
@@ -277,7 +255,7 @@ impl Diff {
                 }
                 continue;
             };
-            match (required(was), required(param)) {
+            match (was.required, param.required) {
                 (false, true) => self.push(
                     Effect::Breaking,
                     format!("{subject}: parameter `{name}` is now required; calls without `.{setter}(..)` fail at run time"),
@@ -291,8 +269,8 @@ impl Diff {
             // Schema `$ref`s stay: `schema` compares them by name.
             self.schema(
                 &format!("{subject}: parameter `{name}`"),
-                &was["schema"],
-                &param["schema"],
+                &was.schema,
+                &param.schema,
                 true,
             );
         }
@@ -623,24 +601,13 @@ fn docs(value: &Value) -> Vec<Option<&Value>> {
     DOC_KEYS.iter().map(|k| value.get(*k)).collect()
 }
 
-/// The schema of the first 2xx JSON response.
-fn success_schema(spec: &Value, op: &Value) -> Option<Value> {
-    let responses = op.get("responses")?.as_object()?;
-    let (_, response) = responses.iter().find(|(code, _)| code.starts_with('2'))?;
-    shape_of(deref(spec, response).pointer("/content/application~1json/schema"))
-}
-
 /// Component schemas a request can carry: request bodies and parameters, and
 /// everything they reference.
 fn request_side(spec: &Value) -> BTreeSet<String> {
     let mut roots = Vec::new();
-    for op in operations(spec) {
-        if let Some(body) = op.value.get("requestBody") {
-            roots.push(body.clone());
-        }
-        if let Some(params) = op.value.get("parameters") {
-            roots.push(params.clone());
-        }
+    for op in Api::new(spec, spec).operations {
+        roots.extend(op.body);
+        roots.extend(op.parameters.into_iter().map(|p| p.schema));
     }
     let mut seen = BTreeSet::new();
     while let Some(node) = roots.pop() {

@@ -1,9 +1,8 @@
 //! Stage 2, fix: apply the declarative fixes in `spec/oz-api.fixes.yaml`.
 //!
-//! Each fix names one node by JSON pointer, states the value it expects to find
-//! there, and says what to put instead (`set`), that the node goes (`remove`),
-//! or which value goes from the array there (`remove_item`: a name in a
-//! `required` list, which no `expect` of the whole list would survive).
+//! Each fix names one node by JSON pointer and says what it does there: one
+//! [`Change`] (replace the value it expects to find, remove it, remove one
+//! item of an array, add a keyword the spec leaves out).
 //! A fix whose target is gone, or holds anything but the expected value, fails
 //! the whole run: upstream has changed and the fix must be revisited, never
 //! silently skipped (the k8s-openapi rule). One exception: when upstream made
@@ -16,37 +15,62 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The fixes, in the order they are applied.
+#[derive(Debug)]
 pub struct FixFile {
     pub fixes: Vec<Fix>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug)]
 pub struct Fix {
     /// Short kebab-case name, used in error messages.
     pub id: String,
-    /// Why the fix exists: the upstream bug it works around.
-    pub why: String,
     /// JSON pointer to the node the fix changes.
     pub target: String,
-    /// The value the published spec has at `target` (for `set` and `remove`).
+    pub change: Change,
+}
+
+/// What a fix does to its target. A new kind is a variant here, a row in
+/// [`parse`]'s match (how the file says it) and an arm in `apply_one`.
+#[derive(Debug)]
+pub enum Change {
+    /// Replace the value the published spec has (`expect`) with `set`.
+    Set { expect: Value, set: Value },
+    /// Remove the node, which holds `expect`.
+    Remove { expect: Value },
+    /// Remove this value from the array at the target: a name in a
+    /// `required` list, which no `expect` of the whole list would survive.
+    RemoveItem(Value),
+    /// Put this value at the target, which must not exist yet (its parent
+    /// must): a keyword the spec leaves out (`maxItems`), without pinning its
+    /// siblings.
+    Add(Value),
+}
+
+/// A fix as the file writes it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Written {
+    id: String,
+    /// Why the fix exists: the upstream bug it works around (required, for the reader).
+    why: String,
+    target: String,
     #[serde(default)]
-    pub expect: Option<Value>,
-    /// The replacement value.
+    expect: Option<Value>,
     #[serde(default)]
-    pub set: Option<Value>,
-    /// Remove the node instead of replacing it.
+    set: Option<Value>,
     #[serde(default)]
-    pub remove: bool,
-    /// Remove this value from the array at `target`.
+    remove: bool,
     #[serde(default)]
-    pub remove_item: Option<Value>,
-    /// Put this value at `target`, which must not exist yet (its parent must):
-    /// a keyword the spec leaves out (`maxItems`), without pinning its siblings.
+    remove_item: Option<Value>,
     #[serde(default)]
-    pub add: Option<Value>,
+    add: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WrittenFile {
+    fixes: Vec<Written>,
 }
 
 /// What applying one fix found.
@@ -58,51 +82,24 @@ enum Outcome {
 
 /// Parses the fixes file. `name` is how the file is named in errors.
 pub fn parse(text: &str, name: &str) -> Result<FixFile> {
-    let file: FixFile = serde_yaml::from_str(text).map_err(|e| {
+    let file: WrittenFile = serde_yaml::from_str(text).map_err(|e| {
         crate::load::yaml_error(
             &e,
             name,
             "invalid fixes file",
-            "each fix needs `id`, `why`, `target`, and one of `expect` + `set`, `expect` + `remove: true`, `remove_item`",
+            "each fix needs `id`, `why`, `target`, and one of `expect` + `set`, `expect` + `remove: true`, `remove_item`, `add`",
         )
     })?;
     let mut seen = std::collections::BTreeSet::new();
-    for (i, fix) in file.fixes.iter().enumerate() {
+    let mut fixes = Vec::new();
+    for (i, fix) in file.fixes.into_iter().enumerate() {
         let at = format!("/fixes/{i}");
-        if !seen.insert(fix.id.as_str()) {
+        if !seen.insert(fix.id.clone()) {
             return Err(Error::at(
                 name,
                 at,
                 format!("fix `{}` is defined twice", fix.id),
                 "give every fix its own id",
-            ));
-        }
-        let actions = [
-            fix.set.is_some(),
-            fix.remove,
-            fix.remove_item.is_some(),
-            fix.add.is_some(),
-        ];
-        if actions.iter().filter(|a| **a).count() != 1 {
-            return Err(Error::at(
-                name,
-                at,
-                format!(
-                    "fix `{}` must have exactly one of `set`, `remove: true`, `remove_item` and `add`",
-                    fix.id
-                ),
-                "say what the fix does to its target",
-            ));
-        }
-        if fix.expect.is_some() != (fix.set.is_some() || fix.remove) {
-            return Err(Error::at(
-                name,
-                at,
-                format!(
-                    "fix `{}`: `expect` goes with `set` and `remove`, never with `remove_item` or `add`",
-                    fix.id
-                ),
-                "state the value the spec has at `target` in `expect`",
             ));
         }
         if fix.why.trim().is_empty() {
@@ -124,8 +121,32 @@ pub fn parse(text: &str, name: &str) -> Result<FixFile> {
                 "targets are JSON pointers such as /paths/~1agent/get/operationId",
             ));
         }
+        let change = match (fix.expect, fix.set, fix.remove, fix.remove_item, fix.add) {
+            (Some(expect), Some(set), false, None, None) => Change::Set { expect, set },
+            (Some(expect), None, true, None, None) => Change::Remove { expect },
+            (None, None, false, Some(item), None) => Change::RemoveItem(item),
+            (None, None, false, None, Some(value)) => Change::Add(value),
+            _ => {
+                return Err(Error::at(
+                    name,
+                    at,
+                    format!(
+                        "fix `{}` must say one thing it does: `expect` + `set`, \
+                         `expect` + `remove: true`, `remove_item`, or `add`",
+                        fix.id
+                    ),
+                    "say what the fix does to its target, stating the value the spec has \
+                     there in `expect` for `set` and `remove`",
+                ));
+            }
+        };
+        fixes.push(Fix {
+            id: fix.id,
+            target: fix.target,
+            change,
+        });
     }
-    Ok(file)
+    Ok(FixFile { fixes })
 }
 
 /// Applies every fix to `spec`. `fixes_name` names the fixes file in errors.
@@ -134,10 +155,10 @@ pub fn apply(spec: &mut Value, fixes: &FixFile, fixes_name: &str) -> Result<Vec<
     let mut warnings = Vec::new();
     for (i, fix) in fixes.fixes.iter().enumerate() {
         let outcome = apply_one(spec, fix).map_err(|found| {
-            let expected = match (&fix.expect, &fix.remove_item) {
-                (Some(expect), _) => compact(expect),
-                (None, Some(item)) => format!("an array holding {}", compact(item)),
-                (None, None) => "nothing (the fix adds it) under an existing parent".into(),
+            let expected = match &fix.change {
+                Change::Set { expect, .. } | Change::Remove { expect } => compact(expect),
+                Change::RemoveItem(item) => format!("an array holding {}", compact(item)),
+                Change::Add(_) => "nothing (the fix adds it) under an existing parent".into(),
             };
             Error::at(
                 fixes_name,
@@ -177,56 +198,54 @@ pub fn apply_where_they_fit(spec: &mut Value, fixes: &FixFile) -> Vec<String> {
 
 /// Applies one fix, or says what was found instead of the expected value.
 fn apply_one(spec: &mut Value, fix: &Fix) -> Result<Outcome, String> {
-    let parent_exists = {
-        let (parent, _) = fix.target.rsplit_once('/').unwrap_or(("", ""));
-        spec.pointer(parent).is_some()
-    };
-    if let Some(value) = &fix.add {
-        return match spec.pointer(&fix.target) {
-            Some(found) if found == value => Ok(Outcome::Moot),
-            Some(found) => Err(format!("but found {}", compact(found))),
-            None => {
-                let (parent, last) = fix.target.rsplit_once('/').unwrap_or(("", ""));
-                match spec.pointer_mut(parent) {
-                    Some(Value::Object(map)) => {
-                        map.insert(crate::spec::unescape(last), value.clone());
-                        Ok(Outcome::Applied)
-                    }
-                    _ => Err("but its parent does not exist".into()),
+    let (parent, last) = fix.target.rsplit_once('/').unwrap_or(("", ""));
+    let parent_exists = spec.pointer(parent).is_some();
+    let found = |node: &Value| format!("but found {}", compact(node));
+    match &fix.change {
+        Change::Add(value) => match spec.pointer(&fix.target) {
+            Some(node) if node == value => Ok(Outcome::Moot),
+            Some(node) => Err(found(node)),
+            None => match spec.pointer_mut(parent) {
+                Some(Value::Object(map)) => {
+                    map.insert(crate::spec::unescape(last), value.clone());
+                    Ok(Outcome::Applied)
                 }
+                _ => Err("but its parent does not exist".into()),
+            },
+        },
+        Change::RemoveItem(item) => match spec.pointer_mut(&fix.target) {
+            // A removal upstream already made: the node's parent is still there.
+            None if parent_exists => Ok(Outcome::Moot),
+            None => Err("but the target does not exist".into()),
+            Some(Value::Array(items)) => {
+                let before = items.len();
+                items.retain(|v| v != item);
+                Ok(match items.len() < before {
+                    true => Outcome::Applied,
+                    false => Outcome::Moot,
+                })
             }
-        };
+            Some(node) => Err(found(node)),
+        },
+        Change::Remove { expect } => match spec.pointer(&fix.target) {
+            None if parent_exists => Ok(Outcome::Moot),
+            None => Err("but the target does not exist".into()),
+            Some(node) if node != expect => Err(found(node)),
+            Some(_) => {
+                remove(spec, &fix.target);
+                Ok(Outcome::Applied)
+            }
+        },
+        Change::Set { expect, set } => match spec.pointer_mut(&fix.target) {
+            None => Err("but the target does not exist".into()),
+            Some(node) if node == set && node != expect => Ok(Outcome::Moot),
+            Some(node) if node != expect => Err(found(node)),
+            Some(node) => {
+                *node = set.clone();
+                Ok(Outcome::Applied)
+            }
+        },
     }
-    let Some(node) = spec.pointer_mut(&fix.target) else {
-        // A removal upstream already made: the node's parent is still there.
-        let removes = fix.remove || fix.remove_item.is_some();
-        return match removes && parent_exists {
-            true => Ok(Outcome::Moot),
-            false => Err("but the target does not exist".into()),
-        };
-    };
-    if let Some(item) = &fix.remove_item {
-        let Value::Array(items) = node else {
-            return Err(format!("but found {}", compact(node)));
-        };
-        let before = items.len();
-        items.retain(|v| v != item);
-        return Ok(match items.len() < before {
-            true => Outcome::Applied,
-            false => Outcome::Moot,
-        });
-    }
-    if fix.set.as_ref() == Some(node) && fix.expect.as_ref() != Some(node) {
-        return Ok(Outcome::Moot);
-    }
-    if fix.expect.as_ref() != Some(node) {
-        return Err(format!("but found {}", compact(node)));
-    }
-    match &fix.set {
-        Some(value) => *node = value.clone(),
-        None => remove(spec, &fix.target),
-    }
-    Ok(Outcome::Applied)
 }
 
 fn remove(spec: &mut Value, target: &str) {

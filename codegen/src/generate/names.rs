@@ -72,6 +72,22 @@ pub fn hand_written(root: &Path) -> HandWritten {
     HandWritten(files)
 }
 
+impl HandWritten {
+    /// The inherent methods the hand-written layer defines on types named `ty`.
+    pub fn methods_on(&self, ty: &str) -> BTreeSet<String> {
+        let mut out = BTreeMap::new();
+        for (name, file) in &self.0 {
+            impl_methods(&file.items, &[], name, &mut out);
+        }
+        out.into_iter()
+            .filter(|((_, name), _)| name == ty)
+            .flat_map(|(_, methods)| methods)
+            .filter(|m| m.inherent)
+            .map(|m| m.name)
+            .collect()
+    }
+}
+
 /// A method and who defines it (for messages).
 struct Method {
     name: String,
@@ -114,7 +130,7 @@ fn impl_methods(items: &[Item], module: &[String], by: &str, out: &mut BTreeMap<
 fn is_test(attrs: &[syn::Attribute]) -> bool {
     attrs
         .iter()
-        .any(|a| a.path().is_ident("cfg") && a.to_token_stream().to_string().contains("test"))
+        .any(|a| a.path().is_ident("cfg") && crate::code::mentions(a.to_token_stream(), "test") > 0)
 }
 
 /// What each name brought in by `use` stands for, as a path from the crate root.
@@ -197,6 +213,19 @@ fn all_methods(code: &syn::File, hand: &HandWritten) -> BTreeMap<Key, Vec<Method
         impl_methods(&syntax.items, &module, file, &mut out);
     }
     out
+}
+
+/// The inherent methods of each type of the `types` module, defined by the
+/// generated `code` or the hand-written layer: `type -> method names`.
+pub fn type_methods(code: &syn::File, hand: &HandWritten) -> BTreeMap<String, BTreeSet<String>> {
+    all_methods(code, hand)
+        .into_iter()
+        .filter(|((module, _), _)| module == "types")
+        .map(|((_, name), methods)| {
+            let inherent = methods.into_iter().filter(|m| m.inherent).map(|m| m.name);
+            (name, inherent.collect())
+        })
+        .collect()
 }
 
 /// Names an operation may not take, each `name -> who has it`.

@@ -1,0 +1,307 @@
+//! `send` returns `crate::Error` and builds its request again for a retry
+//! (an optimisation: a shape it does not know stays as progenitor wrote it).
+//! Needs `lean_send` before it.
+
+use super::*;
+
+/// progenitor's `send` returns `Result<T, progenitor_client::Error<E>>`; it
+/// is rewritten in place to return `Result<T, crate::Error>` (the request's
+/// method, path, status and problem in one error type): every `?` and
+/// `return` converts its error, a JSON success is read by `crate::hooks::body`
+/// and decoded by `crate::hooks::decode` (so the value is made where `send`
+/// returns it, and not moved out of one more future), any other arm converts
+/// its result. Returns `false` (and leaves `send` as it is) for a shape it
+/// does not know.
+pub(super) fn direct_send(send: &mut syn::ImplItemFn) -> bool {
+    let syn::ReturnType::Type(_, output) = &send.sig.output else {
+        return false;
+    };
+    let [value, error] = generic_arguments(output)[..] else {
+        return false;
+    };
+    if !is_type(output, "Result") || !is_type(error, "Error") {
+        return false;
+    }
+    let Some(operation) = send.block.stmts.iter().find_map(operation_info) else {
+        return false;
+    };
+    // progenitor names the client `_client` when a parameter is called `client`.
+    let destructures_client = send
+        .block
+        .stmts
+        .first()
+        .and_then(client_binding)
+        .is_some_and(|client| client == "client");
+    let Some(syn::Stmt::Expr(_, None)) = send.block.stmts.last() else {
+        return false;
+    };
+    if send.sig.asyncness.is_none() || !destructures_client {
+        return false;
+    }
+    let (value, error) = (value.clone(), error.clone());
+    let mut direct = DirectSend {
+        operation: operation.clone(),
+        error: error.clone(),
+    };
+    if let Some(syn::Stmt::Expr(tail, None)) = send.block.stmts.last_mut() {
+        direct.tail(tail);
+    }
+    for stmt in &mut send.block.stmts {
+        direct.visit_stmt_mut(stmt);
+    }
+    let call: syn::Stmt = parse_quote!(let __call = crate::hooks::Call::new(client, #operation););
+    let fail: syn::Stmt = parse_quote!(let __fail = |e: #error| __call.error(e););
+    send.block.stmts.splice(1..1, [call, fail]);
+    send.sig.output = parse_quote!(-> ::std::result::Result<#value, crate::Error>);
+    true
+}
+
+/// The request is built in a closure, `__build`, called once for the first
+/// attempt and again only for a retry (`crate::hooks::exec_rebuilding`), so
+/// a call that succeeds does not copy its request in case it fails. The
+/// closure sees the parameters by reference (`let id = &id;`), so it can run
+/// more than once. Recognised: the statements from `let url = format!(..)`
+/// to `let mut request = ..;` (header map statements between), a request
+/// chain of methods that only borrow the parameters, then `let info = ..`,
+/// `client.pre(..)`, `let result = client.exec(request, &info).await`.
+/// Anything else (a binary body, which moves its bytes) stays as it is: its
+/// retries send a copy made before the first attempt.
+pub(super) fn rebuilt_for_retries(block: &mut syn::Block) {
+    let stmts = &block.stmts;
+    let Some(info_at) = stmts.iter().position(|s| operation_info(s).is_some()) else {
+        return;
+    };
+    let Some((request, init)) = info_at
+        .checked_sub(1)
+        .and_then(|request_at| let_binding(&stmts[request_at]))
+    else {
+        return;
+    };
+    let (request_at, request) = (info_at - 1, request.clone());
+    if !borrowing_request_chain(init) {
+        return;
+    }
+    // `client.pre(&mut request, &info).await` (its error handled), then
+    // `let result = client.exec(request, &info).await;`.
+    let pre: syn::Expr = parse_quote!(client.pre(&mut #request, &info).await);
+    let exec: syn::Stmt = parse_quote!(let result = client.exec(#request, &info).await;);
+    let pre_follows = stmts
+        .get(info_at + 1)
+        .and_then(stmt_expr)
+        .is_some_and(|e| *without_error_handling(e) == pre);
+    if !pre_follows || stmts.get(info_at + 2) != Some(&exec) {
+        return;
+    }
+    let Some(url_at) = stmts[..request_at].iter().rposition(|s| {
+        matches!(let_binding(s), Some((_, syn::Expr::Macro(m))) if m.mac.path.is_ident("format"))
+    }) else {
+        return;
+    };
+    let header_map_only = stmts[url_at + 1..request_at]
+        .iter()
+        .all(|s| mentions(s.to_token_stream(), "header_map") > 0);
+    if !header_map_only {
+        return;
+    }
+    // The parameters the request is built from, seen by reference.
+    let region: proc_macro2::TokenStream = stmts[url_at..=request_at]
+        .iter()
+        .map(|s| s.to_token_stream())
+        .collect();
+    let mut borrowed = BTreeSet::new();
+    for stmt in &stmts[..url_at] {
+        let syn::Stmt::Local(local) = stmt else {
+            continue;
+        };
+        let mut names = Vec::new();
+        bound_names(&local.pat, &mut names);
+        for name in names {
+            if name != "client"
+                && name != "__fail"
+                && name != "__call"
+                && mentions(region.clone(), &name.to_string()) > 0
+            {
+                borrowed.insert(name);
+            }
+        }
+    }
+    let borrowed = borrowed.iter();
+    let built: Vec<syn::Stmt> = block.stmts.drain(url_at..=request_at).collect();
+    let build: syn::Stmt = parse_quote! {
+        let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
+            #(let #borrowed = &#borrowed;)*
+            #(#built)*
+            crate::hooks::prepare(client, &mut #request);
+            Ok(#request)
+        };
+    };
+    let first: syn::Stmt = parse_quote!(let #request = __build()?;);
+    block.stmts.splice(url_at..url_at, [build, first]);
+    // `info` is now at `url_at + 2`; `pre` (in `__build`) and `exec` follow.
+    block.stmts.remove(url_at + 3);
+    block.stmts[url_at + 3] = parse_quote! {
+        let result = crate::hooks::exec_rebuilding(&__call, #request, &__build).await;
+    };
+}
+
+/// Whether `expr` is `client.client.<method>(url)` followed only by request
+/// builder methods that borrow what they are given (and their error handling).
+pub(super) fn borrowing_request_chain(expr: &syn::Expr) -> bool {
+    const BORROWING: [&str; 7] = [
+        "header",
+        "headers",
+        "query",
+        "json",
+        "form_urlencoded",
+        "build",
+        "map_err",
+    ];
+    // `reqwest::Client`'s methods that start a request (not the spec's methods).
+    const STARTS_A_REQUEST: [&str; 6] = ["get", "post", "put", "patch", "delete", "head"];
+    match expr {
+        syn::Expr::Try(t) => borrowing_request_chain(&t.expr),
+        syn::Expr::MethodCall(call) if BORROWING.contains(&call.method.to_string().as_str()) => {
+            borrowing_request_chain(&call.receiver)
+        }
+        syn::Expr::MethodCall(call) => {
+            STARTS_A_REQUEST.contains(&call.method.to_string().as_str())
+                && *call.receiver == parse_quote!(client.client)
+                && call.args.len() == 1
+        }
+        _ => false,
+    }
+}
+
+/// The names a `let` pattern binds (`let Self { client, id } = self;`, `let id = ..`).
+pub(super) fn bound_names(pat: &syn::Pat, names: &mut Vec<syn::Ident>) {
+    match pat {
+        syn::Pat::Ident(p) => names.push(p.ident.clone()),
+        syn::Pat::Type(t) => bound_names(&t.pat, names),
+        syn::Pat::Struct(s) => s.fields.iter().for_each(|f| bound_names(&f.pat, names)),
+        syn::Pat::Tuple(t) => t.elems.iter().for_each(|p| bound_names(p, names)),
+        _ => {}
+    }
+}
+
+/// The rewrites of [`direct_send`], inside one `send`'s body.
+pub(super) struct DirectSend {
+    operation: syn::LitStr,
+    /// progenitor's `Error<E>`.
+    error: syn::Type,
+}
+
+impl DirectSend {
+    /// An arm's (or the body's) value: `Result<T, progenitor's Error>` made
+    /// `Result<T, crate::Error>`.
+    fn tail(&self, expr: &mut syn::Expr) {
+        match expr {
+            syn::Expr::Match(m) => {
+                for arm in &mut m.arms {
+                    self.tail(&mut arm.body);
+                }
+            }
+            syn::Expr::Block(b)
+                if b.block
+                    .stmts
+                    .last()
+                    .is_some_and(|s| matches!(s, syn::Stmt::Expr(_, None))) =>
+            {
+                if let Some(syn::Stmt::Expr(tail, None)) = b.block.stmts.last_mut() {
+                    self.tail(tail);
+                }
+            }
+            syn::Expr::Call(call) if path_ends(&call.func, &["Ok"]) => {}
+            syn::Expr::Call(call) if path_ends(&call.func, &["Err"]) && call.args.len() == 1 => {
+                let inner = &call.args[0];
+                call.args[0] = parse_quote!(__fail(#inner));
+            }
+            _ => match json_success(expr) {
+                Some(response) => {
+                    let operation = &self.operation;
+                    *expr = parse_quote!(crate::hooks::decode(
+                        crate::hooks::body(client, #response).await?,
+                        #operation,
+                    ).map_err(__fail));
+                }
+                None => map_err(expr, parse_quote!(__fail)),
+            },
+        }
+    }
+}
+
+impl VisitMut for DirectSend {
+    fn visit_expr_mut(&mut self, expr: &mut syn::Expr) {
+        match expr {
+            // Their `?` and `return` are their own.
+            syn::Expr::Closure(_) | syn::Expr::Async(_) => {}
+            // `x?` converted its error with `From` into progenitor's error:
+            // `x.map_err(<Error<E>>::from).map_err(__fail)?` (a path, not a
+            // closure, so that the error's type may be inferred later, as `?`
+            // allowed: `value.to_string().try_into()?` of header parameters).
+            syn::Expr::Try(tried) => {
+                self.visit_expr_mut(&mut tried.expr);
+                let error = &self.error;
+                map_err(&mut tried.expr, parse_quote!(<#error>::from));
+                map_err(&mut tried.expr, parse_quote!(__fail));
+            }
+            syn::Expr::Return(ret) => {
+                if let Some(value) = &mut ret.expr {
+                    self.tail(value);
+                    self.visit_expr_mut(value);
+                }
+            }
+            // An error's body (successes were rewritten by `tail`): boxed, so
+            // that `send`'s future does not hold room for it beside the
+            // success's (rustc lays out the two apart).
+            syn::Expr::Await(awaited) if json_call(&awaited.base) => {
+                let call = &awaited.base;
+                *awaited.base = parse_quote!(::std::boxed::Box::pin(#call));
+            }
+            _ => visit_mut::visit_expr_mut(self, expr),
+        }
+    }
+
+    fn visit_item_mut(&mut self, _: &mut Item) {}
+}
+
+/// `expr` becomes `expr.map_err(f)`.
+pub(super) fn map_err(expr: &mut syn::Expr, f: syn::Expr) {
+    let mut call: syn::ExprMethodCall = parse_quote!(x.map_err(#f));
+    call.receiver = Box::new(std::mem::replace(
+        expr,
+        syn::Expr::Verbatim(Default::default()),
+    ));
+    *expr = syn::Expr::MethodCall(call);
+}
+
+/// `response` of `crate::hooks::json(client, response, "op").await` (a JSON
+/// success, as `lean_send` wrote it).
+pub(super) fn json_success(expr: &syn::Expr) -> Option<&syn::Expr> {
+    let syn::Expr::Await(awaited) = expr else {
+        return None;
+    };
+    let syn::Expr::Call(call) = &*awaited.base else {
+        return None;
+    };
+    json_call(&awaited.base).then(|| &call.args[1])
+}
+
+/// Whether `expr` is `crate::hooks::json(client, response, "op")`.
+pub(super) fn json_call(expr: &syn::Expr) -> bool {
+    matches!(expr, syn::Expr::Call(call)
+        if path_ends(&call.func, &["hooks", "json"]) && call.args.len() == 3)
+}
+
+/// Whether `expr` is a path ending in `names`.
+pub(super) fn path_ends(expr: &syn::Expr, names: &[&str]) -> bool {
+    let syn::Expr::Path(path) = expr else {
+        return false;
+    };
+    let segments = &path.path.segments;
+    segments.len() >= names.len()
+        && segments
+            .iter()
+            .rev()
+            .zip(names.iter().rev())
+            .all(|(segment, name)| segment.ident == name)
+}

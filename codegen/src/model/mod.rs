@@ -1,0 +1,220 @@
+//! The model: the API's operations as the stages after `remodel` read them,
+//! built once from the remodelled document (the ids, parameters and bodies the
+//! client is generated from) and the spec as published and fixed (the
+//! responses as documented, which remodelling folds into ranges).
+//!
+//! Questions about an operation have one answer here: what "the success" is
+//! ([`Operation::success`]), which statuses it documents, what it is called in
+//! Rust. Stages before the model (validate, remodel, names) read the spec
+//! itself: they decide what the model will be.
+//!
+//! Beside it: [`naming`] (the Rust names progenitor and typify make of spec
+//! names) and `needs` (what the hand-written layer needs the model to keep).
+
+pub(crate) mod naming;
+pub(crate) mod needs;
+
+use serde_json::Value;
+
+use crate::naming::{builder_name, method_name};
+use crate::spec::{deref, operations, parameters, schema_ref};
+
+/// Every operation, in the document's (sorted) order.
+pub struct Api {
+    pub operations: Vec<Operation>,
+}
+
+pub struct Operation {
+    /// The operationId (after `names` renamed any that would clash).
+    pub id: String,
+    /// progenitor's method on `Client` (`get_run`).
+    pub method_name: String,
+    /// progenitor's builder struct (`GetRun`).
+    pub builder: String,
+    /// Lowercase, as the spec writes it (`get`).
+    pub method: String,
+    /// The path template (`/agent/runs/{runId}`).
+    pub path: String,
+    /// JSON pointer of the operation object (the same in both documents).
+    pub pointer: String,
+    pub deprecated: bool,
+    /// `summary` and `description`, as written.
+    pub docs: [Option<String>; 2],
+    pub parameters: Vec<Parameter>,
+    /// The JSON request body's schema, `$ref`s of the body itself followed.
+    pub body: Option<Value>,
+    /// As documented, numeric statuses first, in order.
+    pub responses: Vec<Response>,
+    /// The success as the client is generated from it: the first 2xx
+    /// response with a JSON body, after remodelling (which may name an
+    /// inline schema).
+    success: Option<Response>,
+}
+
+pub struct Parameter {
+    pub name: String,
+    /// `path`, `query`, `header` or `cookie`.
+    pub location: String,
+    pub required: bool,
+    pub schema: Value,
+}
+
+pub struct Response {
+    /// `200`, `4XX`, `default`: as the spec keys it.
+    pub status: String,
+    pub description: String,
+    /// The JSON body's schema, `$ref`s of the response itself followed.
+    pub json: Option<Value>,
+    /// The JSON body's examples (`example`, and each of `examples`' values).
+    pub examples: Vec<Value>,
+}
+
+impl Response {
+    /// The numeric status, for `200`; `None` for a range or `default`.
+    pub fn code(&self) -> Option<u16> {
+        self.status.parse().ok().filter(|s| (100..600).contains(s))
+    }
+
+    /// The component schema the JSON body is, or `None` (no JSON body, or an inline schema).
+    pub fn json_component(&self) -> Option<&str> {
+        schema_ref(self.json.as_ref()?)
+    }
+}
+
+impl Operation {
+    /// The success: the first 2xx response that has a JSON body, as the
+    /// client is generated from it.
+    pub fn success(&self) -> Option<&Response> {
+        self.success.as_ref()
+    }
+
+    /// `GET /agent/runs/{runId}`.
+    pub fn template(&self) -> String {
+        format!("{} {}", self.method.to_uppercase(), self.path)
+    }
+}
+
+impl Api {
+    /// The model of `remodelled` (the document the client is generated
+    /// from), with each operation's responses as `documented` has them at
+    /// the same pointer (the same document where nothing was remodelled).
+    pub fn new(documented: &Value, remodelled: &Value) -> Api {
+        let operations = operations(remodelled)
+            .into_iter()
+            .filter_map(|op| {
+                let id = op.id()?.to_string();
+                let as_documented = documented.pointer(&op.pointer).unwrap_or(op.value);
+                Some(Operation {
+                    method_name: method_name(&id),
+                    builder: builder_name(&id),
+                    method: op.method.to_string(),
+                    path: op.path.to_string(),
+                    deprecated: op.value.get("deprecated") == Some(&Value::Bool(true)),
+                    parameters: parameters(remodelled, &op)
+                        .map(|p| Parameter {
+                            name: p["name"].as_str().unwrap_or_default().to_string(),
+                            location: p["in"].as_str().unwrap_or_default().to_string(),
+                            required: p["required"] == true,
+                            schema: p["schema"].clone(),
+                        })
+                        .collect(),
+                    docs: ["summary", "description"]
+                        .map(|key| Some(op.value.get(key)?.as_str()?.to_string())),
+                    body: json_schema(remodelled, &op.value["requestBody"]).cloned(),
+                    responses: responses(documented, as_documented),
+                    success: responses(remodelled, op.value)
+                        .into_iter()
+                        .find(|r| r.status.starts_with('2') && r.json.is_some()),
+                    pointer: op.pointer.clone(),
+                    id,
+                })
+            })
+            .collect();
+        Api { operations }
+    }
+
+    pub fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations.iter().find(|op| op.id == id)
+    }
+}
+
+/// The JSON schema of a request body or response (`$ref`s followed).
+fn json_schema<'a>(spec: &'a Value, node: &'a Value) -> Option<&'a Value> {
+    deref(spec, node).pointer("/content/application~1json/schema")
+}
+
+fn examples(spec: &Value, response: &Value) -> Vec<Value> {
+    let Some(json) = response.pointer("/content/application~1json") else {
+        return Vec::new();
+    };
+    let many = json
+        .get("examples")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|e| e.values())
+        .filter_map(|e| deref(spec, e).get("value"));
+    json.get("example")
+        .into_iter()
+        .chain(many)
+        .cloned()
+        .collect()
+}
+
+fn responses(spec: &Value, operation: &Value) -> Vec<Response> {
+    let Some(responses) = operation.get("responses").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    let mut out: Vec<Response> = responses
+        .iter()
+        .map(|(status, response)| Response {
+            status: status.clone(),
+            description: deref(spec, response)
+                .get("description")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            json: json_schema(spec, response).cloned(),
+            examples: examples(spec, deref(spec, response)),
+        })
+        .collect();
+    // Numeric statuses in order, then ranges and `default` as written.
+    out.sort_by_key(|r| (r.code().is_none(), r.code()));
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_success_is_the_first_2xx_with_a_json_body() {
+        let spec = json!({"paths": {"/t/{id}": {"get": {
+            "operationId": "getThing",
+            "parameters": [{"name": "id", "in": "path", "required": true}],
+            "responses": {
+                "204": {"description": "nothing"},
+                "200": {"$ref": "#/components/responses/Thing"},
+                "4XX": {"description": "range"},
+                "404": {"description": "gone"}
+            }
+        }}}, "components": {"responses": {"Thing": {"description": "a thing",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}}});
+        let api = Api::new(&spec, &spec);
+        let op = api.operation("getThing").unwrap();
+        assert_eq!(
+            (op.method_name.as_str(), op.builder.as_str()),
+            ("get_thing", "GetThing")
+        );
+        assert_eq!(op.template(), "GET /t/{id}");
+        let statuses: Vec<&str> = op.responses.iter().map(|r| r.status.as_str()).collect();
+        assert_eq!(statuses, ["200", "204", "404", "4XX"]);
+        let success = op.success().unwrap();
+        assert_eq!(
+            (success.status.as_str(), success.json_component()),
+            ("200", Some("Thing"))
+        );
+        assert_eq!(success.description, "a thing");
+        assert!(op.parameters[0].required && op.parameters[0].location == "path");
+    }
+}
