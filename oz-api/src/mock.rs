@@ -23,12 +23,12 @@
 //! INPROGRESS → SUCCEEDED over three polls, or a 429 then a 200, is one mock.
 //! [`problem`] builds an error body as the API writes one.
 //!
-//! A request no mock matches gets a `501` that says `"retryable": false` (so
-//! the client sends it once) and names the mocks that came closest, with what
-//! the request missed:
-//! `GET /agent/runs/r2: 501 Not Implemented: no_mock_matches: No mock matches
-//! the request: closest: the mock of `get_run` (GET /agent/runs/{…}) expects
-//! `run_id` "r1" (the request: "r2") (trace …)`.
+//! A request no mock matches gets a `421 Misdirected Request` (a status the
+//! client never retries, so it is sent once) that names the mocks that came
+//! closest, with what the request missed:
+//! `GET /agent/runs/r2: 421 Misdirected Request: no_mock_matches: No mock
+//! matches the request: closest: the mock of `get_run` (GET /agent/runs/{…})
+//! expects `run_id` "r1" (the request: "r2") (trace …)`.
 //!
 //! Values to answer with are built by the constructors every generated type
 //! has: `X::new` takes the required fields (in field order; `&str` for a
@@ -180,14 +180,18 @@ impl MockServer {
     }
 }
 
-/// `501` with a problem body saying what the mocks lack; `retryable: false`,
-/// so the client does not send it again.
+/// What the mocks answer when they have no answer: `421 Misdirected Request`
+/// ("not able to produce a response"), a status the client retries for no
+/// method (a `501` was, three times per GET), and `retryable: false`.
+const NOT_MOCKED: u16 = 421;
+
+/// [`NOT_MOCKED`] with a problem body saying what the mocks lack.
 fn not_mocked(code: &str, title: &str, detail: &str) -> ResponseTemplate {
-    let mut body = problem(501, code, detail);
+    let mut body = problem(NOT_MOCKED, code, detail);
     body.title = Some(title.to_string());
     body.error = Some(format!("{title}: {detail}"));
     body.retryable = Some(false);
-    ResponseTemplate::new(501).set_body_raw(
+    ResponseTemplate::new(NOT_MOCKED).set_body_raw(
         serde_json::to_vec(&body).unwrap_or_default(),
         "application/problem+json",
     )

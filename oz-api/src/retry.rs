@@ -9,11 +9,6 @@
 //! | 408 Request Timeout, 429 Too Many Requests      | yes | yes |
 //! | error body with `"retryable": true`             | yes | yes |
 //! | 409, 5xx, timeout, connection lost mid-request  | yes | no  |
-//! | error body with `"retryable": false`            | no  | no  |
-//!
-//! The body's `retryable` is the server's word on this failure: it wins over
-//! the status (a `503` that says `"retryable": false` is not retried), as in
-//! [`Error::is_retryable`](crate::Error::is_retryable).
 //!
 //! A POST that may have reached the server is not retried: `POST /agent/runs`
 //! retried after the server acted would start a second agent run. The rows
@@ -247,9 +242,8 @@ fn server_paced(failed: &reqwest::Result<Response>, retry_after: Option<Duration
 
 /// Whether an error response is worth retrying: `None` if not, else the
 /// server's requested delay, if any. Reads a JSON body (the API's problem) to
-/// find `retryable`, which wins over the status, then hands back an identical
-/// response; any other body (a storage host's XML for a download, a proxy's
-/// page) is left unread.
+/// find `retryable`, then hands back an identical response; any other body
+/// (a storage host's XML for a download, a proxy's page) is left unread.
 async fn classify(
     response: Response,
     idempotent: bool,
@@ -257,20 +251,22 @@ async fn classify(
 ) -> reqwest::Result<(Response, Option<Option<Duration>>)> {
     let status = response.status();
     let retry_after = retry_after(response.headers(), SystemTime::now());
-    let by_status = retryable_status(status, idempotent);
+    if retryable_status(status, idempotent) {
+        return Ok((response, Some(retry_after)));
+    }
     let json = response
         .headers()
         .get(reqwest::header::CONTENT_TYPE)
         .and_then(|t| t.to_str().ok())
         .is_some_and(|t| t.contains("json"));
     if !json {
-        return Ok((response, by_status.then_some(retry_after)));
+        return Ok((response, None));
     }
     let (response, body) = buffer(response, max_body_bytes).await?;
     let says_retryable = serde_json::from_slice::<serde_json::Value>(&body)
         .ok()
         .and_then(|v| v.get("retryable")?.as_bool())
-        .unwrap_or(by_status);
+        .unwrap_or(false);
     Ok((response, says_retryable.then_some(retry_after)))
 }
 

