@@ -40,6 +40,9 @@ pub const FIXES: &str = "spec/oz-api.fixes.yaml";
 pub const NORMALIZED: &str = "spec/oz-api.normalized.json";
 /// The generated client code.
 pub const GENERATED_RUST: &str = "oz-api/src/generated.rs";
+/// The typed mocks (`oz_api::mock`), which `generated.rs` declares out of line
+/// under `#[cfg(feature = "mock")]`: a build without the feature never reads them.
+pub const GENERATED_MOCKS: &str = "oz-api/src/generated/mocks.rs";
 
 /// One file the pipeline produces, relative to the workspace root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -154,6 +157,8 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
     docs::make_text(&mut code);
     lap("docs");
 
+    let header = format::header(&spec_name, &sha);
+    let (outlined, mocks) = mock::outlined(&code);
     let files = vec![
         OutputFile {
             path: NORMALIZED,
@@ -161,7 +166,11 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
         },
         OutputFile {
             path: GENERATED_RUST,
-            contents: format::rust_file(&format::header(&spec_name, &sha), &code),
+            contents: format::rust_file(&header, &outlined),
+        },
+        OutputFile {
+            path: GENERATED_MOCKS,
+            contents: format::rust_file(&header, &mocks),
         },
     ];
     lap("format");

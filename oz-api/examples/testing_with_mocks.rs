@@ -42,7 +42,7 @@ async fn main() {
         vec![failed_run("r1", "Fix the flaky test")],
     );
     mock.list_runs(|when, then| {
-        when.state(&vec![RunState::Failed]);
+        when.state([RunState::Failed]);
         then.ok(&page)
     })
     .await;
@@ -63,7 +63,7 @@ mod tests {
         );
         let calls = mock
             .list_runs(|when, then| {
-                when.state(&vec![RunState::Failed]);
+                when.state([RunState::Failed]);
                 then.ok(&page)
             })
             .await;

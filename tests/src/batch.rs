@@ -41,7 +41,7 @@ pub struct Batch {
 }
 
 enum Member {
-    /// A copy of oz-api with this `generated.rs`.
+    /// A copy of oz-api with this generated code ([`client_code`]).
     Client(String),
     /// progenitor's plain output in a crate with oz-api's dependencies.
     Reference(String),
@@ -98,7 +98,10 @@ impl Checked {
             .iter()
             .filter_map(|d| d.file.as_deref())
             .collect();
-        !files.is_empty() && files.iter().all(|f| !f.ends_with("generated.rs"))
+        !files.is_empty()
+            && files
+                .iter()
+                .all(|f| !f.ends_with("generated.rs") && !f.contains("generated/"))
     }
 
     /// The first `lines` lines of the member's errors, for a failure report.
@@ -172,7 +175,7 @@ impl Batch {
         self.root.join("target/evolution")
     }
 
-    /// Adds a copy of oz-api whose `src/generated.rs` is `generated`.
+    /// Adds a copy of oz-api whose generated files are `generated` ([`client_code`]).
     pub fn add_client(&mut self, name: &str, generated: String) {
         self.members
             .insert(name.to_string(), Member::Client(generated));
@@ -361,9 +364,40 @@ fn rename_package(manifest: &str, name: &str) -> String {
         .replacen("\ndefault = [", "\ndefault = [\"mock\", ", 1)
 }
 
-/// Copies oz-api's sources into `to`, with `generated` as `generated.rs`.
+/// Between `generated.rs` and the mocks' file in [`client_code`].
+const MOCKS_MARKER: &str = "\n// ---- oz-api/src/generated/mocks.rs ----\n";
+
+/// A regen's generated Rust as one text: `generated.rs`, then the typed
+/// mocks' file after a marker line, without its header (which names the
+/// spec's hash, as [`code_of`] strips from the first). One text, so that a
+/// group's code is compared and checked for determinism as a whole; [`Batch`]
+/// writes the two files apart.
+pub fn client_code(files: &[codegen::OutputFile]) -> String {
+    let of = |path: &str| {
+        files
+            .iter()
+            .find(|f| f.path == path)
+            .map(|f| f.contents.as_str())
+    };
+    let rust = of(codegen::GENERATED_RUST).expect("regen produces the generated Rust file");
+    match of(codegen::GENERATED_MOCKS) {
+        Some(mocks) => format!("{rust}{MOCKS_MARKER}{}", code_of(mocks)),
+        None => rust.to_string(),
+    }
+}
+
+/// Copies oz-api's sources into `to`, with `generated` ([`client_code`]) as
+/// `generated.rs` and `generated/mocks.rs`.
 fn copy_sources(from: &Path, to: &Path, generated: &str) -> std::io::Result<()> {
+    let (generated, mocks) = match generated.split_once(MOCKS_MARKER) {
+        Some((rust, mocks)) => (rust, Some(mocks)),
+        None => (generated, None),
+    };
     let mut names = Vec::new();
+    if let Some(mocks) = mocks {
+        write_if_changed(&to.join("generated/mocks.rs"), mocks)?;
+        names.push("generated".to_string());
+    }
     for entry in std::fs::read_dir(from)? {
         let path = entry?.path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();

@@ -39,6 +39,7 @@ impl Scratch {
             "spec/oz-api.fixes.yaml",
             "spec/oz-api.normalized.json",
             "oz-api/src/generated.rs",
+            "oz-api/src/generated/mocks.rs",
         ] {
             let target = dir.path().join(file);
             std::fs::create_dir_all(target.parent().unwrap()).unwrap();

@@ -128,7 +128,8 @@ fn a_sixth_attachment_is_refused_before_sending() {
 #[test]
 fn no_two_generated_structs_share_a_name() {
     let _: oz_api::types::builder::RunItemBuilder = oz_api::types::RunItem::builder();
-    let code = std::fs::read_to_string(tests::root().join(codegen::GENERATED_RUST)).unwrap();
+    let read = |file: &str| std::fs::read_to_string(tests::root().join(file)).unwrap();
+    let code = read(codegen::GENERATED_RUST) + &read(codegen::GENERATED_MOCKS);
     let mut names: Vec<&str> = code
         .lines()
         .filter_map(|l| l.trim_start().strip_prefix("pub struct "))

@@ -205,12 +205,7 @@ fn coarsely_located(error: &codegen::Error) -> bool {
 }
 
 fn rust_of(files: &[codegen::OutputFile]) -> String {
-    files
-        .iter()
-        .find(|f| f.path == codegen::GENERATED_RUST)
-        .expect("regen produces the generated Rust file")
-        .contents
-        .clone()
+    batch::client_code(files)
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {

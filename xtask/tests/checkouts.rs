@@ -159,8 +159,9 @@ fn regen_acts_on_the_checkout_it_is_run_in() {
          binary in two checkouts:\n{stderr}"
     );
     let stdout = text(&output.stdout);
-    // The normalized spec, the Rust file and CHANGELOG.md's generated part.
-    assert!(stdout.contains("regen: 3 files changed"), "{stdout}");
+    // The normalized spec, the Rust file, CHANGELOG.md's generated part and
+    // the mocks' file (its header names the spec's hash).
+    assert!(stdout.contains("regen: 4 files changed"), "{stdout}");
     assert!(
         stdout.contains("release 0.7.1 (from 0.7.0)"),
         "no drift report with B's version:\n{stdout}"
@@ -171,6 +172,8 @@ fn regen_acts_on_the_checkout_it_is_run_in() {
         assert!(after.contains("(edited in checkout B)"));
     }
     assert_eq!(a_generated, generated(&a), "regen in B changed A's files");
+    let mocks = |checkout: &Path| std::fs::read(checkout.join(codegen::GENERATED_MOCKS)).unwrap();
+    assert_ne!(mocks(&a), mocks(&b), "B's mocks' file was not regenerated");
 
     // --check: A is fresh; B, after another edit, is stale.
     let output = regen(&a, &target, &["--check"]);

@@ -119,6 +119,38 @@ fn check_reports_stale_files_with_a_diff_and_changes_nothing() {
     assert_eq!(before, scratch.contents());
 }
 
+/// The typed mocks' file is a generated file too: `--check` names it when it
+/// is stale or missing, and regen writes it back.
+#[test]
+fn the_mocks_file_is_checked_and_rewritten_like_the_others() {
+    let scratch = Scratch::new();
+    let mocks = scratch.path().join(codegen::GENERATED_MOCKS);
+    let published = std::fs::read_to_string(tests::root().join(codegen::GENERATED_MOCKS)).unwrap();
+    assert!(published.contains("impl MockServer"), "{published}");
+    for stale in [Some("// stale\n"), None] {
+        match stale {
+            Some(text) => std::fs::write(&mocks, text).unwrap(),
+            None => std::fs::remove_file(&mocks).unwrap(),
+        }
+        let output = regen(&scratch, &["--check"]);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        assert!(
+            stderr(&output).contains("generated files are stale: oz-api/src/generated/mocks.rs"),
+            "{}",
+            stderr(&output)
+        );
+        let output = regen(&scratch, &[]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        assert!(
+            String::from_utf8_lossy(&output.stdout)
+                .contains("1 files changed: oz-api/src/generated/mocks.rs"),
+            "{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+        assert_eq!(std::fs::read_to_string(&mocks).unwrap(), published);
+    }
+}
+
 #[test]
 fn spec_option_regenerates_from_another_file() {
     let scratch = Scratch::workspace();

@@ -63,11 +63,14 @@ fn assert_regenerates_without_doctests(scratch: &Scratch, spec: &Path) -> String
     let output = regen(scratch, spec, &[]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let rust = std::fs::read_to_string(scratch.path().join("oz-api/src/generated.rs")).unwrap();
-    let doctests = tests::doctests_in(&rust);
-    assert!(
-        doctests.is_empty(),
-        "code blocks that would run: {doctests:?}"
-    );
+    let mocks = std::fs::read_to_string(scratch.path().join(codegen::GENERATED_MOCKS)).unwrap();
+    for code in [&rust, &mocks] {
+        let doctests = tests::doctests_in(code);
+        assert!(
+            doctests.is_empty(),
+            "code blocks that would run: {doctests:?}"
+        );
+    }
     rust
 }
 

@@ -9,6 +9,17 @@
 //! client encodes them. The shapes read are every one progenitor-impl 0.15's
 //! `httpmock.rs` writes; a method of any other shape is left out (a warning),
 //! and its operation keeps the generic matchers and responders every mock has.
+//!
+//! progenitor's matchers take their own types (`&Vec<RunState>`, `&DateTime`);
+//! a matcher instead copies the signature and conversion of the client's
+//! setter of the same name (read from `mod builder`), so that a test passes a
+//! matcher what the code under test passes the client. A setter of a shape not
+//! known here leaves progenitor's signature ([`matchers_unlike_setters`]).
+//!
+//! The module is written to a file of its own ([`outlined`]), which a build
+//! without the feature never reads.
+
+use std::collections::BTreeMap;
 
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use quote::{format_ident, quote};
@@ -32,7 +43,8 @@ pub fn add(openapi: &openapiv3::OpenAPI, code: &mut syn::File) -> Vec<String> {
     let client_methods = crate::code::client_methods(code);
     let items = operations.iter().map(|op| {
         let link = client_methods.contains_key(&op.name);
-        render(op, link, &mut warnings)
+        let setters = setters(code, &op.name);
+        render(op, link, &setters, &mut warnings)
     });
     let items: Vec<TokenStream> = items.collect();
     code.items.push(syn::parse_quote! {
@@ -45,6 +57,25 @@ pub fn add(openapi: &openapiv3::OpenAPI, code: &mut syn::File) -> Vec<String> {
         }
     });
     warnings
+}
+
+/// `code` with the `mocks` module declared out of line (its attributes kept:
+/// `#[cfg(feature = "mock")] pub mod mocks;`), and the module's items as a file
+/// of their own ([`crate::GENERATED_MOCKS`]), so that a build without the
+/// feature never reads them.
+pub fn outlined(code: &syn::File) -> (syn::File, syn::File) {
+    let mut outlined = code.clone();
+    let mut mocks: syn::File = syn::parse_quote!();
+    for item in &mut outlined.items {
+        if let Item::Mod(m) = item
+            && m.ident == "mocks"
+            && let Some((_, items)) = m.content.take()
+        {
+            mocks.items = items;
+            m.semi = Some(Default::default());
+        }
+    }
+    (outlined, mocks)
 }
 
 /// The client's operations that have no mock in `code` (empty when each has one).
@@ -65,20 +96,7 @@ pub(crate) fn summary(code: &syn::File, operation: &str) -> String {
     else {
         return "  mock: NONE (every operation must have one)\n".into();
     };
-    // `config: impl FnOnce(XWhen, XThen) -> R`
-    let names: Vec<String> = calls(quote!(#mock))
-        .into_iter()
-        .find(|(name, _)| name == "FnOnce")
-        .map(|(_, args)| {
-            flatten(args)
-                .iter()
-                .filter_map(|t| match t {
-                    TokenTree::Ident(i) => Some(i.to_string()),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let names = closure_types(mock);
     let list = |ty: Option<&String>| -> String {
         let names: Vec<String> = ty
             .map(|ty| {
@@ -98,6 +116,52 @@ pub(crate) fn summary(code: &syn::File, operation: &str) -> String {
         list(names.first()),
         list(names.get(1))
     )
+}
+
+/// The typed matchers whose signature is not that of the client's setter of
+/// the same name (generics, bounds, argument), as `operation.matcher`: those
+/// left as progenitor's mock generator wrote them.
+pub fn matchers_unlike_setters(code: &syn::File) -> Vec<String> {
+    let mut out = Vec::new();
+    for mock in methods_of(code, "mocks", "MockServer") {
+        let operation = mock.sig.ident.to_string();
+        let Some(when) = closure_types(mock).into_iter().next() else {
+            continue;
+        };
+        let setters = setters(code, &operation);
+        for m in methods_of(code, "mocks", &when) {
+            let name = m.sig.ident.to_string();
+            if WHEN_COMMON.contains(&name.as_str()) {
+                continue;
+            }
+            let sig = &m.sig;
+            let same = setters.get(&name).is_some_and(|setter| {
+                let setter = &setter.sig;
+                quote!(#setter).to_string() == quote!(#sig).to_string()
+            });
+            if !same {
+                out.push(format!("{operation}.{name}"));
+            }
+        }
+    }
+    out
+}
+
+/// `config: impl FnOnce(XWhen, XThen) -> R`: the names of the mock's `When` and `Then`.
+fn closure_types(mock: &ImplItemFn) -> Vec<String> {
+    calls(quote!(#mock))
+        .into_iter()
+        .find(|(name, _)| name == "FnOnce")
+        .map(|(_, args)| {
+            flatten(args)
+                .iter()
+                .filter_map(|t| match t {
+                    TokenTree::Ident(i) => Some(i.to_string()),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The methods of the inherent impls of `ty` in the module `module` of `code`.
@@ -157,6 +221,114 @@ fn with_named_statuses(openapi: &openapiv3::OpenAPI) -> openapiv3::OpenAPI {
         }
     }
     openapi
+}
+
+/// A setter of the client's builder, of progenitor's shape:
+/// `pub fn x<V>(mut self, value: V) -> Self where .. { self.x = conversion; self }`.
+/// A matcher copies its signature and conversion, so it takes what the
+/// client's setter takes (arrays, `&str`, plain dates, builders) and refuses
+/// what it refuses.
+struct Setter {
+    /// The setter's signature, `self` not `mut`.
+    sig: syn::Signature,
+    /// The right-hand side, an expression of `value` alone.
+    conversion: syn::Expr,
+    /// The field's type within `Result<_, String>`.
+    ty: syn::Type,
+}
+
+/// The setters of the builder the client's method `operation` returns, by
+/// name; a setter of any other shape is not among them (its matcher keeps
+/// progenitor's signature).
+fn setters(code: &syn::File, operation: &str) -> BTreeMap<String, Setter> {
+    let mut out = BTreeMap::new();
+    let Some(builder) = crate::code::client_methods(code)
+        .get(operation)
+        .and_then(|f| match &f.sig.output {
+            syn::ReturnType::Type(_, ty) => crate::code::last_ident(ty),
+            syn::ReturnType::Default => None,
+        })
+    else {
+        return out;
+    };
+    let items = crate::code::module_items(code, "builder");
+    let fields: BTreeMap<String, &syn::Type> = items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Struct(s) if s.ident == builder => Some(&s.fields),
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|f| {
+            let ty = *crate::code::generic_arguments(&f.ty).first()?;
+            Some((f.ident.as_ref()?.to_string(), ty))
+        })
+        .collect();
+    let methods = items
+        .iter()
+        .filter_map(|item| match item {
+            Item::Impl(i)
+                if i.trait_.is_none()
+                    && crate::code::last_ident(&i.self_ty).as_deref() == Some(&builder) =>
+            {
+                Some(&i.items)
+            }
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|item| match item {
+            ImplItem::Fn(f) => Some(f),
+            _ => None,
+        });
+    for f in methods {
+        if let Some((name, setter)) = read_setter(f, &fields) {
+            out.insert(name, setter);
+        }
+    }
+    out
+}
+
+fn read_setter(f: &ImplItemFn, fields: &BTreeMap<String, &syn::Type>) -> Option<(String, Setter)> {
+    let mut sig = f.sig.clone();
+    let mut inputs = sig.inputs.iter_mut();
+    let (Some(syn::FnArg::Receiver(receiver)), Some(syn::FnArg::Typed(value)), None) =
+        (inputs.next(), inputs.next(), inputs.next())
+    else {
+        return None;
+    };
+    receiver.mutability = None;
+    if !matches!(&*value.pat, syn::Pat::Ident(p) if p.ident == "value") {
+        return None;
+    }
+    let [
+        syn::Stmt::Expr(syn::Expr::Assign(assign), Some(_)),
+        syn::Stmt::Expr(last, None),
+    ] = f.block.stmts.as_slice()
+    else {
+        return None;
+    };
+    let field = match &*assign.left {
+        syn::Expr::Field(syn::ExprField {
+            base,
+            member: syn::Member::Named(field),
+            ..
+        }) if matches!(&**base, syn::Expr::Path(p) if p.path.is_ident("self")) => field,
+        _ => return None,
+    };
+    let returns_self = matches!(last, syn::Expr::Path(p) if p.path.is_ident("self"));
+    let conversion = &*assign.right;
+    let uses_self = flatten(quote!(#conversion))
+        .iter()
+        .any(|t| matches!(t, TokenTree::Ident(i) if i == "self"));
+    let ty = fields.get(&field.to_string())?;
+    (returns_self && !uses_self && *field == f.sig.ident).then(|| {
+        let setter = Setter {
+            sig,
+            conversion: conversion.clone(),
+            ty: (*ty).clone(),
+        };
+        (field.to_string(), setter)
+    })
 }
 
 /// One operation as progenitor's mock generator describes it.
@@ -379,7 +551,12 @@ const THEN_COMMON: [&str; 7] = [
     "delay",
 ];
 
-fn render(op: &Operation, link: bool, warnings: &mut Vec<String>) -> TokenStream {
+fn render(
+    op: &Operation,
+    link: bool,
+    setters: &BTreeMap<String, Setter>,
+    warnings: &mut Vec<String>,
+) -> TokenStream {
     let Operation {
         name,
         when,
@@ -394,29 +571,25 @@ fn render(op: &Operation, link: bool, warnings: &mut Vec<String>) -> TokenStream
             warnings.push(left_out(name, "matcher", m));
             continue;
         };
-        let (body, doc) = match matched {
+        let setter = setters.get(&m.sig.ident.to_string());
+        let (sig, value, doc) = match setter.and_then(|s| from_setter(s, &matched)) {
+            Some((value, doc)) => (setter.map(|s| &s.sig).unwrap_or(&m.sig), value, doc),
+            None => (&m.sig, from_progenitor(&matched), String::new()),
+        };
+        let param = m.sig.ident.to_string();
+        let (body, what) = match matched {
             Matched::Path(prefix, suffix) => (
-                quote!(Self(self.0.path_param(#prefix, #suffix, &value.to_string()))),
+                quote!(Self(self.0.path_param(#param, #prefix, #suffix, value))),
                 "The path parameter is `value`.".to_string(),
             ),
-            Matched::Query { name, optional } => {
-                let value = if optional {
-                    quote!(value.into())
-                } else {
-                    quote!(Some(value))
-                };
-                let doc = format!("Query parameter `{name}` is `value`{}.", absent(optional));
-                (quote!(Self(self.0.query_param(#name, #value))), doc)
-            }
-            Matched::Header { name, optional } => {
-                let value = if optional {
-                    quote!(value.into().map(|v| v.to_string()).as_deref())
-                } else {
-                    quote!(Some(&value.to_string()))
-                };
-                let doc = format!("Header `{name}` is `value`{}.", absent(optional));
-                (quote!(Self(self.0.header(#name, #value))), doc)
-            }
+            Matched::Query { name, optional } => (
+                quote!(Self(self.0.query_param(#name, value))),
+                format!("Query parameter `{name}` is `value`{}.", absent(optional)),
+            ),
+            Matched::Header { name, optional } => (
+                quote!(Self(self.0.header_param(#name, value))),
+                format!("Header `{name}` is `value`{}.", absent(optional)),
+            ),
             Matched::JsonBody => (
                 quote!(Self(self.0.json_body(value))),
                 "The JSON body equals `value`.".to_string(),
@@ -426,8 +599,8 @@ fn render(op: &Operation, link: bool, warnings: &mut Vec<String>) -> TokenStream
                 "The body is `value`.".to_string(),
             ),
         };
-        let sig = &m.sig;
-        when_methods.push(quote! { #[doc = #doc] pub #sig { #body } });
+        let doc = format!("{what}{doc}");
+        when_methods.push(quote! { #[doc = #doc] pub #sig { #value #body } });
     }
     let mut then_methods = Vec::new();
     let mut named = Vec::new();
@@ -502,6 +675,94 @@ fn render(op: &Operation, link: bool, warnings: &mut Vec<String>) -> TokenStream
             }
         }
     }
+}
+
+/// `let value: Result<_, String> = ..;` converted as the client's setter
+/// converts it, and the doc saying so; `None` for a shape whose setter's type
+/// does not fit the matcher (an optional path parameter or body, a text body
+/// of a type other than `String` or bytes).
+fn from_setter(setter: &Setter, matched: &Matched) -> Option<(TokenStream, String)> {
+    let Setter { conversion, ty, .. } = setter;
+    // progenitor keeps a text body as a `reqwest::Body` converted from the
+    // setter's target (`V: TryInto<String>`): the matcher keeps the target.
+    let target = setter_target(&setter.sig);
+    let ty = match (matched, &target) {
+        (Matched::TextBody, Some(target)) => target,
+        _ => ty,
+    };
+    let optional = crate::code::is_type(ty, "Option");
+    // Path and header values are written with `.to_string()`, as the client
+    // writes them (a method call: a newtype that derefs to a `String` has one).
+    let rewrap = match matched {
+        Matched::Query { .. } if !optional => quote!(let value = value.map(Some);),
+        Matched::Query { .. } => TokenStream::new(),
+        Matched::Header { .. } if !optional => {
+            quote!(let value = value.map(|v| Some(v.to_string()));)
+        }
+        Matched::Header { .. } => quote!(let value = value.map(|v| v.map(|v| v.to_string()));),
+        Matched::Path(..) if !optional => quote!(let value = value.map(|v| v.to_string());),
+        // progenitor keeps a body as its type's builder, checked when sent.
+        Matched::JsonBody if !optional => match &target {
+            Some(target) if same(target, ty) => TokenStream::new(),
+            Some(target) => quote! {
+                let value = value.and_then(|v| {
+                    <#target as ::std::convert::TryFrom<_>>::try_from(v).map_err(|e| format!("{}: {e}", "body"))
+                });
+            },
+            None => return None,
+        },
+        Matched::TextBody
+            if crate::code::is_type(ty, "String") || crate::code::is_type(ty, "Vec") =>
+        {
+            TokenStream::new()
+        }
+        _ => return None,
+    };
+    let value = quote! {
+        let value: ::std::result::Result<#ty, ::std::string::String> = #conversion;
+        #rewrap
+    };
+    let doc = format!(
+        " Takes what the client's `.{}(..)` takes.",
+        setter.sig.ident
+    );
+    Some((value, doc))
+}
+
+/// `T` of the setter's bound on its argument (`V: TryInto<T>`).
+fn setter_target(sig: &syn::Signature) -> Option<syn::Type> {
+    let predicate = sig.generics.where_clause.as_ref()?.predicates.first()?;
+    let syn::WherePredicate::Type(predicate) = predicate else {
+        return None;
+    };
+    let syn::TypeParamBound::Trait(bound) = predicate.bounds.first()? else {
+        return None;
+    };
+    let syn::PathArguments::AngleBracketed(args) = &bound.path.segments.last()?.arguments else {
+        return None;
+    };
+    args.args.iter().find_map(|arg| match arg {
+        syn::GenericArgument::Type(ty) => Some(ty.clone()),
+        _ => None,
+    })
+}
+
+fn same(a: &syn::Type, b: &syn::Type) -> bool {
+    quote!(#a).to_string() == quote!(#b).to_string()
+}
+
+/// `let value = Ok(..);` from progenitor's matcher argument, for a matcher
+/// without a setter of the client's to copy.
+fn from_progenitor(matched: &Matched) -> TokenStream {
+    let value = match matched {
+        Matched::Path(..) => quote!(value.to_string()),
+        Matched::Query { optional: true, .. } => quote!(value.into()),
+        Matched::Header { optional: true, .. } => quote!(value.into().map(|v| v.to_string())),
+        Matched::Query { .. } => quote!(Some(value)),
+        Matched::Header { .. } => quote!(Some(value.to_string())),
+        Matched::JsonBody | Matched::TextBody => quote!(value),
+    };
+    quote!(let value = ::std::result::Result::<_, ::std::string::String>::Ok(#value);)
 }
 
 /// Statuses a client commonly meets, by class, named as progenitor names a status.
