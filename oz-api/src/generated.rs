@@ -22842,23 +22842,23 @@ pub(crate) fn operation_template(operation_id: &str) -> (&'static str, &'static 
 /// A helper for every error status the spec documents on some
 /// operation (generated: a newly documented status gets one).
 impl crate::Error {
-    /// Whether the status is `400 Bad Request` (documented by [`Client::list_agents`](crate::Client::list_agents), [`Client::get_artifact`](crate::Client::get_artifact), [`Client::get_conversation`](crate::Client::get_conversation) and 17 more).
+    /// Whether the status is `400 Bad Request`, which some operations document (each operation's `# Responses` on [`Client`](crate::Client) lists its statuses).
     pub fn is_bad_request(&self) -> bool {
         self.status().is_some_and(|status| status.as_u16() == 400u16)
     }
-    /// Whether the status is `403 Forbidden` (documented by [`Client::get_artifact`](crate::Client::get_artifact), [`Client::list_connected_self_hosted_workers`](crate::Client::list_connected_self_hosted_workers), [`Client::get_conversation`](crate::Client::get_conversation) and 19 more).
+    /// Whether the status is `403 Forbidden`, which some operations document (each operation's `# Responses` on [`Client`](crate::Client) lists its statuses).
     pub fn is_forbidden(&self) -> bool {
         self.status().is_some_and(|status| status.as_u16() == 403u16)
     }
-    /// Whether the status is `409 Conflict` (documented by [`Client::cancel_run`](crate::Client::cancel_run)).
+    /// Whether the status is `409 Conflict`, which some operations document (each operation's `# Responses` on [`Client`](crate::Client) lists its statuses).
     pub fn is_conflict(&self) -> bool {
         self.status().is_some_and(|status| status.as_u16() == 409u16)
     }
-    /// Whether the status is `422 Unprocessable Entity` (documented by [`Client::get_conversation`](crate::Client::get_conversation), [`Client::cancel_run`](crate::Client::cancel_run), [`Client::get_run_conversation`](crate::Client::get_run_conversation)).
+    /// Whether the status is `422 Unprocessable Entity`, which some operations document (each operation's `# Responses` on [`Client`](crate::Client) lists its statuses).
     pub fn is_unprocessable_entity(&self) -> bool {
         self.status().is_some_and(|status| status.as_u16() == 422u16)
     }
-    /// Whether the status is `500 Internal Server Error` (documented by [`Client::list_environments`](crate::Client::list_environments), [`Client::list_agent_identities`](crate::Client::list_agent_identities), [`Client::create_agent`](crate::Client::create_agent) and 12 more).
+    /// Whether the status is `500 Internal Server Error`, which some operations document (each operation's `# Responses` on [`Client`](crate::Client) lists its statuses).
     pub fn is_internal_server_error(&self) -> bool {
         self.status().is_some_and(|status| status.as_u16() == 500u16)
     }

@@ -268,6 +268,8 @@ const MOCK_TRACE_ID: &str = "0af7651916cd43dd8448eb211c80319c";
 /// title saying what kind of problem it is (`Resource not found`), `detail`,
 /// `status` and a trace ID. Its error reads like the API's:
 /// `GET /agent/runs/r1: 404 Not Found: resource_not_found: Resource not found: Run r1 not found (trace 0af7…)`.
+/// The trace ID is always `0af7651916cd43dd8448eb211c80319c`; set `trace_id`
+/// on the value to test your own.
 pub fn problem(status: u16, error_code: &str, detail: &str) -> crate::types::ApiProblem {
     let title = title_of(error_code);
     serde_json::from_value(serde_json::json!({
