@@ -135,10 +135,8 @@ pub fn matchers_unlike_setters(code: &syn::File) -> Vec<String> {
                 continue;
             }
             let sig = &m.sig;
-            let same = setters.get(&name).is_some_and(|setter| {
-                let setter = &setter.sig;
-                quote!(#setter).to_string() == quote!(#sig).to_string()
-            });
+            // syn compares the trees, not their printed text.
+            let same = setters.get(&name).is_some_and(|setter| setter.sig == *sig);
             if !same {
                 out.push(format!("{operation}.{name}"));
             }
@@ -748,7 +746,7 @@ fn setter_target(sig: &syn::Signature) -> Option<syn::Type> {
 }
 
 fn same(a: &syn::Type, b: &syn::Type) -> bool {
-    quote!(#a).to_string() == quote!(#b).to_string()
+    a == b
 }
 
 /// `let value = Ok(..);` from progenitor's matcher argument, for a matcher
