@@ -59,10 +59,7 @@ pub struct Response {
 impl Response {
     /// The numeric status, for `200`; `None` for a range or `default`.
     pub fn code(&self) -> Option<u16> {
-        self.status
-            .parse()
-            .ok()
-            .filter(|s| (100..600).contains(s))
+        self.status.parse().ok().filter(|s| (100..600).contains(s))
     }
 
     /// The component schema the JSON body is, or `None` (no JSON body, or an inline schema).
@@ -140,7 +137,11 @@ fn examples(spec: &Value, response: &Value) -> Vec<Value> {
         .into_iter()
         .flat_map(|e| e.values())
         .filter_map(|e| deref(spec, e).get("value"));
-    json.get("example").into_iter().chain(many).cloned().collect()
+    json.get("example")
+        .into_iter()
+        .chain(many)
+        .cloned()
+        .collect()
 }
 
 fn responses(spec: &Value, operation: &Value) -> Vec<Response> {
@@ -185,12 +186,18 @@ mod tests {
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Thing"}}}}}}});
         let api = Api::new(&spec, &spec);
         let op = api.operation("getThing").unwrap();
-        assert_eq!((op.method_name.as_str(), op.builder.as_str()), ("get_thing", "GetThing"));
+        assert_eq!(
+            (op.method_name.as_str(), op.builder.as_str()),
+            ("get_thing", "GetThing")
+        );
         assert_eq!(op.template(), "GET /t/{id}");
         let statuses: Vec<&str> = op.responses.iter().map(|r| r.status.as_str()).collect();
         assert_eq!(statuses, ["200", "204", "404", "4XX"]);
         let success = op.success().unwrap();
-        assert_eq!((success.status.as_str(), success.json_component()), ("200", Some("Thing")));
+        assert_eq!(
+            (success.status.as_str(), success.json_component()),
+            ("200", Some("Thing"))
+        );
         assert_eq!(success.description, "a thing");
         assert!(op.parameters[0].required && op.parameters[0].location == "path");
     }
