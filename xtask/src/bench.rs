@@ -375,45 +375,230 @@ fn main() {
 }
 "#;
 
-/// Clean debug build of oz-api with its dependencies in a fresh target
-/// directory, then a rebuild of oz-api alone after touching it.
+/// The peer: openapi-generator's Rust client (`-g rust`: reqwest, defaults) for the same spec.
+const PEER_GENERATOR: &str = "7.26.0";
+
+/// oz-api and the peer built the same way: a clean debug build with default
+/// features in an empty target directory, then a rebuild of the crate alone
+/// after touching it; and the crates each pulls in. In the order oz-api, peer,
+/// peer, oz-api, so that a load drifting during the run weighs on both alike.
 fn compile_cost(root: &Path) -> Result<(), String> {
-    let target = tempdir(root)?;
-    let build = |what: &str| -> Result<Duration, String> {
-        let started = Instant::now();
-        let status = Command::new(crate::cargo())
-            .current_dir(root)
-            .args(["build", "--quiet", "-p", "oz-api"])
-            .env("CARGO_TARGET_DIR", &target)
-            .status()
-            .map_err(|e| e.to_string())?;
-        if !status.success() {
-            return Err(format!("{what} failed"));
+    let ours = || measure_build(root, &[root.join("oz-api/src/lib.rs")], &["-p", "oz-api"]);
+    let first = ours()?;
+    let peer = peer_client(root).and_then(|(client, spec)| {
+        let build = || measure_build(&client, &[client.join("src/lib.rs")], &[]);
+        Ok((spec, [build()?, build()?]))
+    });
+    let ours = [first, ours()?];
+    let secs = |runs: &[Built; 2], of: fn(&Built) -> Duration| {
+        runs.iter().map(|b| of(b).as_secs_f64()).sum::<f64>() / 2.0
+    };
+    let (clean, touch) = (secs(&ours, |b| b.clean), secs(&ours, |b| b.touch));
+    println!(
+        "## compile cost: oz-api against openapi-generator {PEER_GENERATOR}'s Rust client \
+         (debug, {} jobs, mean of 2 builds each)\n",
+        cores()
+    );
+    println!("| | oz-api | peer | target |\n|---|---:|---:|---|");
+    let (peer_clean, peer_touch, peer_crates, against_peer) = match &peer {
+        Ok((_, runs)) => (
+            format!("{:.1} s", secs(runs, |b| b.clean)),
+            format!("{:.1} s", secs(runs, |b| b.touch)),
+            runs[0].crates.to_string(),
+            format!(
+                "oz-api ≤ the peer: {:.2}× the peer's (first and second: {:.2}×, {:.2}×)",
+                clean / secs(runs, |b| b.clean),
+                ours[0].clean.as_secs_f64() / runs[0].clean.as_secs_f64(),
+                ours[1].clean.as_secs_f64() / runs[1].clean.as_secs_f64(),
+            ),
+        ),
+        Err(_) => {
+            let none = || "not built".to_string();
+            (
+                none(),
+                none(),
+                none(),
+                "oz-api ≤ the peer: no peer figure".into(),
+            )
         }
+    };
+    println!("| clean build, with dependencies | {clean:.1} s | {peer_clean} | {against_peer} |");
+    println!(
+        "| the crate alone, after a touch | {touch:.1} s | {peer_touch} | oz-api ≤ 2 s: {:.2}× the target |",
+        touch / 2.0
+    );
+    println!(
+        "| crates in `cargo tree -e normal` (itself not counted) | {} | {peer_crates} | oz-api ≤ 100: {:.2}× the target |\n",
+        ours[0].crates,
+        ours[0].crates as f64 / 100.0
+    );
+    match peer {
+        Ok((spec, _)) => println!(
+            "The peer: `target/bench-peer/client`, generated from {spec} (`-g rust`, default \
+             options and features: reqwest with native-tls), built with oz-api's lock file \
+             and its `[profile.dev.package.\"*\"] debug = false`.\n"
+        ),
+        Err(why) => println!("The peer was not measured: {why}\n"),
+    }
+    Ok(())
+}
+
+/// What `measure_build` measured.
+struct Built {
+    clean: Duration,
+    touch: Duration,
+    crates: usize,
+}
+
+/// `cargo build` (with `args`) in `dir` into an empty target directory, then
+/// again after rewriting `touched`; dependencies are fetched before the clock starts.
+fn measure_build(
+    dir: &Path,
+    touched: &[std::path::PathBuf],
+    args: &[&str],
+) -> Result<Built, String> {
+    let cargo = |what: &str, command: &[&str], target: Option<&Path>| -> Result<Vec<u8>, String> {
+        let mut run = Command::new(crate::cargo());
+        run.current_dir(dir).args(command);
+        if command[0] != "fetch" {
+            run.args(args);
+        }
+        if let Some(target) = target {
+            run.env("CARGO_TARGET_DIR", target);
+        }
+        let output = run.output().map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !output.status.success() {
+            return Err(format!(
+                "{what} in {} failed:\n{}",
+                dir.display(),
+                String::from_utf8_lossy(&output.stderr)
+            ));
+        }
+        Ok(output.stdout)
+    };
+    cargo("`cargo fetch`", &["fetch"], None)?;
+    let tree = cargo(
+        "`cargo tree`",
+        &[
+            "tree", "-e", "normal", "--prefix", "none", "--format", "{p}",
+        ],
+        None,
+    )?;
+    let target = tempdir(dir)?;
+    let timed = |what: &str| -> Result<Duration, String> {
+        let started = Instant::now();
+        cargo(what, &["build", "--quiet"], Some(&target))?;
         Ok(started.elapsed())
     };
-    let clean = build("clean build")?;
-    let touch = || {
-        let lib = root.join("oz-api/src/lib.rs");
-        let text = std::fs::read(&lib).map_err(|e| e.to_string())?;
-        std::fs::write(&lib, text).map_err(|e| e.to_string())
-    };
-    touch()?;
-    let rebuild = build("rebuild")?;
-    println!("## compile cost of oz-api (debug, {} jobs)\n", cores());
-    println!("| build | time | share of clean |\n|---|---:|---:|");
-    println!(
-        "| clean, with dependencies | {:.1} s | 100 % (target ≤ 42 s: {:.2}× the target) |",
-        clean.as_secs_f64(),
-        clean.as_secs_f64() / 42.0
-    );
-    println!(
-        "| oz-api alone, after a touch | {:.1} s | {:.0} % |\n",
-        rebuild.as_secs_f64(),
-        100.0 * rebuild.as_secs_f64() / clean.as_secs_f64()
-    );
+    let clean = timed("the clean build")?;
+    for file in touched {
+        let text = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        std::fs::write(file, text).map_err(|e| format!("{}: {e}", file.display()))?;
+    }
+    let touch = timed("the rebuild after a touch")?;
     let _ = std::fs::remove_dir_all(&target);
-    Ok(())
+    Ok(Built {
+        clean,
+        touch,
+        crates: count_crates(&String::from_utf8_lossy(&tree)),
+    })
+}
+
+/// Unique crates (name and version) in `cargo tree --prefix none --format {p}`
+/// output, the root (its first line) not counted.
+pub fn count_crates(tree: &str) -> usize {
+    let mut crates: Vec<&str> = tree
+        .lines()
+        .skip(1)
+        .map(|line| {
+            line.trim_end_matches(" (*)")
+                .trim_end_matches(" (proc-macro)")
+        })
+        .filter(|line| !line.is_empty())
+        .collect();
+    crates.sort_unstable();
+    crates.dedup();
+    crates.len()
+}
+
+/// Generates the peer into `target/bench-peer/client`, installing openapi-generator
+/// (the PyPI package `openapi-generator-cli`, which bundles the jar) into a venv
+/// there first; the error says why it could not and what to install.
+fn peer_client(root: &Path) -> Result<(std::path::PathBuf, String), String> {
+    let dir = root.join("target").join("bench-peer");
+    let venv = dir.join(format!("venv-{PEER_GENERATOR}"));
+    let generator = venv.join("bin").join("openapi-generator-cli");
+    let run = |command: &mut Command, what: &str, hint: &str| -> Result<(), String> {
+        let output = command
+            .output()
+            .map_err(|e| format!("cannot run {what}: {e}; {hint}"))?;
+        if output.status.success() {
+            return Ok(());
+        }
+        let said = String::from_utf8_lossy(&output.stderr).to_string()
+            + &String::from_utf8_lossy(&output.stdout);
+        let tail: Vec<&str> = said.lines().rev().take(8).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        Err(format!("{what} failed ({hint}):\n{}", tail.join("\n")))
+    };
+    run(
+        Command::new("java").arg("-version"),
+        "`java -version`",
+        "openapi-generator needs Java 11 or later: install it (Debian: apt-get install openjdk-17-jre-headless)",
+    )?;
+    if !generator.exists() {
+        run(
+            Command::new("python3").args(["-m", "venv"]).arg(&venv),
+            "`python3 -m venv`",
+            "install Python 3 with venv (Debian: apt-get install python3-venv)",
+        )?;
+        run(
+            Command::new(venv.join("bin").join("pip")).args([
+                "install",
+                "--quiet",
+                &format!("openapi-generator-cli=={PEER_GENERATOR}"),
+            ]),
+            "`pip install openapi-generator-cli`",
+            "PyPI must be reachable",
+        )?;
+    }
+    let client = dir.join("client");
+    let generate = |spec: &str| {
+        let _ = std::fs::remove_dir_all(&client);
+        run(
+            Command::new(&generator)
+                .current_dir(root)
+                .args(["generate", "-g", "rust", "-i", spec, "-o"])
+                .arg(&client),
+            &format!("openapi-generator on {spec}"),
+            "see its message",
+        )
+    };
+    // The published spec has bugs that spec/oz-api.fixes.yaml fixes (a repeated
+    // operationId among them), which openapi-generator refuses: then the fixed one.
+    let spec = match generate(codegen::SPEC) {
+        Ok(()) => codegen::SPEC.to_string(),
+        Err(refused) => {
+            generate(codegen::NORMALIZED)?;
+            let why = refused
+                .lines()
+                .find(|l| l.contains("attribute"))
+                .unwrap_or("");
+            format!(
+                "{} ({} refused: {})",
+                codegen::NORMALIZED,
+                codegen::SPEC,
+                why.trim()
+            )
+        }
+    };
+    // Its own workspace, with oz-api's profile and lock file (the same serde, reqwest…).
+    let manifest = client.join("Cargo.toml");
+    let mut text = std::fs::read_to_string(&manifest).map_err(|e| e.to_string())?;
+    text.push_str("\n[workspace]\n\n[profile.dev.package.\"*\"]\ndebug = false\n");
+    std::fs::write(&manifest, text).map_err(|e| e.to_string())?;
+    std::fs::copy(root.join("Cargo.lock"), client.join("Cargo.lock")).map_err(|e| e.to_string())?;
+    Ok((client, spec))
 }
 
 fn tempdir(root: &Path) -> Result<std::path::PathBuf, String> {
@@ -440,4 +625,18 @@ fn cpu_model() -> String {
                 .map(|m| m.trim().to_string())
         })
         .unwrap_or_else(|| "unknown CPU".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::count_crates;
+
+    #[test]
+    fn counts_each_crate_once_without_the_root() {
+        let tree = "oz-api v0.1.0 (/w/oz-api)\nserde v1.0.1\nserde_derive v1.0.1 (proc-macro)\n\
+                    serde v1.0.1 (*)\nserde_derive v1.0.1 (proc-macro) (*)\nhashbrown v0.14.5\n\
+                    hashbrown v0.17.1\n";
+        assert_eq!(count_crates(tree), 4);
+        assert_eq!(count_crates("alone v1.0.0 (/w)\n"), 0);
+    }
 }
