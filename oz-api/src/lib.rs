@@ -244,10 +244,10 @@ pub use config::{
 pub use errors::{ApiError, ApiErrorExt, Error, ErrorKind};
 pub use generated::*;
 pub use options::RequestOptions;
-/// The JSON values of unknown members (`extra`) and unknown union variants
-/// (`ArtifactItem::Unknown`), for building and reading them.
-pub use serde_json;
 /// The reqwest this crate is built on, for [`http_client_builder`] and [`ClientBuilder::http_client`].
 pub use reqwest;
 pub use runs::WaitError;
+/// The JSON values of unknown members (`extra`) and unknown union variants
+/// (`ArtifactItem::Unknown`), for building and reading them.
+pub use serde_json;
 pub use setters::Optional;
