@@ -423,6 +423,27 @@ fn compile_cost(root: &Path) -> Result<(), String> {
         }
     };
     println!("| clean build, with dependencies | {clean:.1} s | {peer_clean} | {against_peer} |");
+    let cpu = |runs: &[Built; 2]| -> Option<f64> {
+        Some(
+            runs.iter()
+                .map(|b| b.clean_cpu.map(|c| c.as_secs_f64()))
+                .sum::<Option<f64>>()?
+                / 2.0,
+        )
+    };
+    let peer_cpu = peer.as_ref().ok().and_then(|(_, runs)| cpu(runs));
+    let shown = |secs: Option<f64>| secs.map_or("—".to_string(), |s| format!("{s:.1} s"));
+    let cpu_against = match (cpu(&ours), peer_cpu) {
+        (Some(ours), Some(peer)) => {
+            format!("the same, in CPU time: {:.2}× the peer's", ours / peer)
+        }
+        _ => "no CPU time (it is read from /proc)".into(),
+    };
+    println!(
+        "| clean build, CPU time (user + system, all processes) | {} | {} | {cpu_against} |",
+        shown(cpu(&ours)),
+        shown(peer_cpu)
+    );
     println!(
         "| the crate alone, after a touch | {touch:.1} s | {peer_touch} | oz-api ≤ 2 s: {:.2}× the target |",
         touch / 2.0
@@ -447,6 +468,9 @@ fn compile_cost(root: &Path) -> Result<(), String> {
 struct Built {
     clean: Duration,
     touch: Duration,
+    /// CPU time of the clean build, every process summed: steadier than the
+    /// wall time when other work shares the cores (`None` off Linux).
+    clean_cpu: Option<Duration>,
     crates: usize,
 }
 
@@ -490,7 +514,11 @@ fn measure_build(
         cargo(what, &["build", "--quiet"], Some(&target))?;
         Ok(started.elapsed())
     };
+    let cpu_before = children_cpu();
     let clean = timed("the clean build")?;
+    let clean_cpu = children_cpu()
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
     for file in touched {
         let text = std::fs::read(file).map_err(|e| format!("{}: {e}", file.display()))?;
         std::fs::write(file, text).map_err(|e| format!("{}: {e}", file.display()))?;
@@ -500,8 +528,29 @@ fn measure_build(
     Ok(Built {
         clean,
         touch,
+        clean_cpu,
         crates: count_crates(&String::from_utf8_lossy(&tree)),
     })
+}
+
+/// User and system time of this process's finished children and theirs
+/// (`/proc/self/stat`: cutime, cstime), which includes every rustc of a build.
+fn children_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: u64 = fields.get(13)?.parse::<u64>().ok()? + fields.get(14)?.parse::<u64>().ok()?;
+    let per_second = Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<u64>()
+                .ok()
+        })
+        .unwrap_or(100);
+    Some(Duration::from_secs_f64(ticks as f64 / per_second as f64))
 }
 
 /// Unique crates (name and version) in `cargo tree --prefix none --format {p}`
