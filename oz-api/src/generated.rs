@@ -73,7 +73,7 @@ pub mod types {
         }
     }
     impl ActionContentBlock {
-        /// `ActionContentBlock` from its required fields `category`, `id`, `input`, `name`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ActionContentBlock` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             category: impl ::std::convert::Into<ActionCategory>,
             id: impl ::std::convert::Into<::std::string::String>,
@@ -171,7 +171,7 @@ pub mod types {
         }
     }
     impl ActionResultContentBlock {
-        /// `ActionResultContentBlock` from its required fields `action_id`, `category`, `name`, `output`, `state`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ActionResultContentBlock` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             action_id: impl ::std::convert::Into<::std::string::String>,
             category: impl ::std::convert::Into<ActionCategory>,
@@ -292,7 +292,7 @@ pub mod types {
         }
     }
     impl AgentListEnvironment {
-        /// `AgentListEnvironment` from its required fields `name`, `uid`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `AgentListEnvironment` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             name: impl ::std::convert::Into<::std::string::String>,
             uid: impl ::std::convert::Into<::std::string::String>,
@@ -321,7 +321,7 @@ pub mod types {
         }
     }
     impl AgentListItem {
-        /// `AgentListItem` from its required fields `name`, `variants`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `AgentListItem` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             name: impl ::std::convert::Into<::std::string::String>,
             variants: impl ::std::convert::Into<::std::vec::Vec<AgentListVariant>>,
@@ -357,7 +357,7 @@ Present only for skills discovered from self-hosted workers (as opposed to skill
         }
     }
     impl AgentListSource {
-        /// `AgentListSource` from its required fields `name`, `owner`, `skill_path`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `AgentListSource` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             name: impl ::std::convert::Into<::std::string::String>,
             owner: impl ::std::convert::Into<::std::string::String>,
@@ -407,7 +407,7 @@ Format: "{owner}/{repo}:{skill_path}" Example: "warpdotdev/warp-server:.claude/s
         }
     }
     impl AgentListVariant {
-        /// `AgentListVariant` from its required fields `base_prompt`, `description`, `environments`, `id`, `source`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `AgentListVariant` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             base_prompt: impl ::std::convert::Into<::std::string::String>,
             description: impl ::std::convert::Into<::std::string::String>,
@@ -506,7 +506,7 @@ Always present; empty when no skills are attached.
         }
     }
     impl AgentResponse {
-        /// `AgentResponse` from its required fields `available`, `created_at`, `name`, `secrets`, `skills`, `uid`, `updated_at`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `AgentResponse` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             available: impl ::std::convert::Into<bool>,
             created_at: impl ::std::convert::Into<
@@ -640,7 +640,7 @@ Either full_path or bundled_skill_id will be set, but not both.
         }
     }
     impl AiRunTimelineEvent {
-        /// `AiRunTimelineEvent` from its required fields `event_type`, `event_uuid`, `occurred_at`, `run_id`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `AiRunTimelineEvent` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             event_type: impl ::std::convert::Into<AiRunTimelineEventType>,
             event_uuid: impl ::std::convert::Into<::std::string::String>,
@@ -888,7 +888,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
                 }
             }
         }
-        /// `FileArtifact` with `artifact_type` `FILE`, from its required fields `created_at`, `data`; every other field `None`, empty or its default.
+        /// `FileArtifact` with `artifact_type` `FILE`, from its required fields (the arguments, in field order); every other field `None`, empty or its default.
         pub fn file(
             created_at: impl ::std::convert::Into<
                 ::chrono::DateTime<::chrono::offset::Utc>,
@@ -902,7 +902,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
                 extra: ::std::default::Default::default(),
             })
         }
-        /// `PlanArtifact` with `artifact_type` `PLAN`, from its required fields `created_at`, `data`; every other field `None`, empty or its default.
+        /// `PlanArtifact` with `artifact_type` `PLAN`, from its required fields (the arguments, in field order); every other field `None`, empty or its default.
         pub fn plan(
             created_at: impl ::std::convert::Into<
                 ::chrono::DateTime<::chrono::offset::Utc>,
@@ -916,7 +916,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
                 extra: ::std::default::Default::default(),
             })
         }
-        /// `PullRequestArtifact` with `artifact_type` `PULL_REQUEST`, from its required fields `created_at`, `data`; every other field `None`, empty or its default.
+        /// `PullRequestArtifact` with `artifact_type` `PULL_REQUEST`, from its required fields (the arguments, in field order); every other field `None`, empty or its default.
         pub fn pull_request(
             created_at: impl ::std::convert::Into<
                 ::chrono::DateTime<::chrono::offset::Utc>,
@@ -930,7 +930,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
                 extra: ::std::default::Default::default(),
             })
         }
-        /// `ScreenshotArtifact` with `artifact_type` `SCREENSHOT`, from its required fields `created_at`, `data`; every other field `None`, empty or its default.
+        /// `ScreenshotArtifact` with `artifact_type` `SCREENSHOT`, from its required fields (the arguments, in field order); every other field `None`, empty or its default.
         pub fn screenshot(
             created_at: impl ::std::convert::Into<
                 ::chrono::DateTime<::chrono::offset::Utc>,
@@ -991,7 +991,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
                 }
             }
         }
-        /// `FileArtifactResponse` with `artifact_type` `FILE`, from its required fields `artifact_uid`, `created_at`, `data`; every other field `None`, empty or its default.
+        /// `FileArtifactResponse` with `artifact_type` `FILE`, from its required fields (the arguments, in field order); every other field `None`, empty or its default.
         pub fn file(
             artifact_uid: impl ::std::convert::Into<::std::string::String>,
             created_at: impl ::std::convert::Into<
@@ -1007,7 +1007,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
                 extra: ::std::default::Default::default(),
             })
         }
-        /// `PlanArtifactResponse` with `artifact_type` `PLAN`, from its required fields `artifact_uid`, `created_at`, `data`; every other field `None`, empty or its default.
+        /// `PlanArtifactResponse` with `artifact_type` `PLAN`, from its required fields (the arguments, in field order); every other field `None`, empty or its default.
         pub fn plan(
             artifact_uid: impl ::std::convert::Into<::std::string::String>,
             created_at: impl ::std::convert::Into<
@@ -1023,7 +1023,7 @@ Format: `https://docs.warp.dev/reference/api-and-sdk/troubleshooting/errors/{err
                 extra: ::std::default::Default::default(),
             })
         }
-        /// `ScreenshotArtifactResponse` with `artifact_type` `SCREENSHOT`, from its required fields `artifact_uid`, `created_at`, `data`; every other field `None`, empty or its default.
+        /// `ScreenshotArtifactResponse` with `artifact_type` `SCREENSHOT`, from its required fields (the arguments, in field order); every other field `None`, empty or its default.
         pub fn screenshot(
             artifact_uid: impl ::std::convert::Into<::std::string::String>,
             created_at: impl ::std::convert::Into<
@@ -1076,7 +1076,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         }
     }
     impl AttachmentInput {
-        /// `AttachmentInput` from its required fields `data`, `file_name`, `mime_type`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `AttachmentInput` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             data: impl ::std::convert::Into<::std::string::String>,
             file_name: impl ::std::convert::Into<::std::string::String>,
@@ -1204,7 +1204,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         }
     }
     impl AwsProviderConfig {
-        /// `AwsProviderConfig` from its required field `role_arn`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `AwsProviderConfig` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(role_arn: impl ::std::convert::Into<::std::string::String>) -> Self {
             Self {
                 role_arn: ::std::convert::Into::into(role_arn),
@@ -1245,7 +1245,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         }
     }
     impl CloudEnvironment {
-        /// `CloudEnvironment` from its required fields `config`, `last_updated`, `setup_failed`, `uid`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `CloudEnvironment` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             config: impl ::std::convert::Into<CloudEnvironmentConfig>,
             last_updated: impl ::std::convert::Into<
@@ -1332,7 +1332,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         }
     }
     impl ConnectedSelfHostedWorker {
-        /// `ConnectedSelfHostedWorker` from its required fields `connected_at`, `connection_count`, `last_seen_at`, `worker_host`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ConnectedSelfHostedWorker` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             connected_at: impl ::std::convert::Into<
                 ::chrono::DateTime<::chrono::offset::Utc>,
@@ -1380,7 +1380,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
                 }
             }
         }
-        /// `ActionContentBlock` with `type` `action`, from its required fields `category`, `id`, `input`, `name`; every other field `None`, empty or its default.
+        /// `ActionContentBlock` with `type` `action`, from its required fields (the arguments, in field order); every other field `None`, empty or its default.
         pub fn action(
             category: impl ::std::convert::Into<ActionCategory>,
             id: impl ::std::convert::Into<::std::string::String>,
@@ -1399,7 +1399,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
                 extra: ::std::default::Default::default(),
             })
         }
-        /// `ActionResultContentBlock` with `type` `action_result`, from its required fields `action_id`, `category`, `name`, `output`, `state`; every other field `None`, empty or its default.
+        /// `ActionResultContentBlock` with `type` `action_result`, from its required fields (the arguments, in field order); every other field `None`, empty or its default.
         pub fn action_result(
             action_id: impl ::std::convert::Into<::std::string::String>,
             category: impl ::std::convert::Into<ActionCategory>,
@@ -1420,7 +1420,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
                 extra: ::std::default::Default::default(),
             })
         }
-        /// `EventContentBlock` with `type` `event`, from its required fields `data`, `name`; every other field `None`, empty or its default.
+        /// `EventContentBlock` with `type` `event`, from its required fields (the arguments, in field order); every other field `None`, empty or its default.
         pub fn event(
             data: impl ::std::convert::Into<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1435,7 +1435,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
                 extra: ::std::default::Default::default(),
             })
         }
-        /// `TextContentBlock` with `type` `text`, from its required field `text`; every other field `None`, empty or its default.
+        /// `TextContentBlock` with `type` `text`, from its required fields (the arguments, in field order); every other field `None`, empty or its default.
         pub fn text(text: impl ::std::convert::Into<::std::string::String>) -> Self {
             Self::TextContentBlock(TextContentBlock {
                 message_id: ::std::option::Option::None,
@@ -1489,7 +1489,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         }
     }
     impl ConversationMessage {
-        /// `ConversationMessage` from its required fields `content`, `role`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ConversationMessage` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             content: impl ::std::convert::Into<
                 ::std::vec::Vec<ConversationContentBlock>,
@@ -1552,7 +1552,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         }
     }
     impl ConversationResponse {
-        /// `ConversationResponse` from its required fields `conversation_id`, `steps`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ConversationResponse` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             conversation_id: impl ::std::convert::Into<::std::string::String>,
             steps: impl ::std::convert::Into<::std::vec::Vec<ConversationStep>>,
@@ -1597,7 +1597,7 @@ Supported image types: image/jpeg, image/png, image/gif, image/webp
         }
     }
     impl ConversationStep {
-        /// `ConversationStep` from its required fields `id`, `messages`, `steps`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ConversationStep` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             id: impl ::std::convert::Into<::std::string::String>,
             messages: impl ::std::convert::Into<::std::vec::Vec<ConversationMessage>>,
@@ -1679,7 +1679,7 @@ Each spec is validated and normalized at attach time using the team's GitHub cre
         }
     }
     impl CreateAgentRequest {
-        /// `CreateAgentRequest` from its required field `name`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `CreateAgentRequest` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
             Self {
                 base_harness: ::std::option::Option::None,
@@ -1738,7 +1738,7 @@ Defaults to true for users on a single team.
         }
     }
     impl CreateScheduledAgentRequest {
-        /// `CreateScheduledAgentRequest` from its required fields `cron_schedule`, `name`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `CreateScheduledAgentRequest` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             cron_schedule: impl ::std::convert::Into<::std::string::String>,
             name: impl ::std::convert::Into<::std::string::String>,
@@ -1771,7 +1771,7 @@ Defaults to true for users on a single team.
         }
     }
     impl DeleteScheduledAgentResponse {
-        /// `DeleteScheduledAgentResponse` from its required field `success`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `DeleteScheduledAgentResponse` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(success: impl ::std::convert::Into<bool>) -> Self {
             Self {
                 success: ::std::convert::Into::into(success),
@@ -1804,7 +1804,7 @@ Defaults to true for users on a single team.
         }
     }
     impl EnvironmentLastTask {
-        /// `EnvironmentLastTask` from its required fields `created_at`, `id`, `state`, `title`, `updated_at`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `EnvironmentLastTask` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             created_at: impl ::std::convert::Into<
                 ::chrono::DateTime<::chrono::offset::Utc>,
@@ -1849,7 +1849,7 @@ Defaults to true for users on a single team.
         }
     }
     impl EventContentBlock {
-        /// `EventContentBlock` from its required fields `data`, `name`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `EventContentBlock` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             data: impl ::std::convert::Into<
                 ::serde_json::Map<::std::string::String, ::serde_json::Value>,
@@ -1935,7 +1935,7 @@ Defaults to true for users on a single team.
         }
     }
     impl FileArtifact {
-        /// `FileArtifact` from its required fields `created_at`, `data`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `FileArtifact` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             created_at: impl ::std::convert::Into<
                 ::chrono::DateTime<::chrono::offset::Utc>,
@@ -2030,7 +2030,7 @@ Defaults to true for users on a single team.
         }
     }
     impl FileArtifactData {
-        /// `FileArtifactData` from its required fields `artifact_uid`, `filename`, `filepath`, `mime_type`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `FileArtifactData` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             artifact_uid: impl ::std::convert::Into<::std::string::String>,
             filename: impl ::std::convert::Into<::std::string::String>,
@@ -2068,7 +2068,7 @@ Defaults to true for users on a single team.
         }
     }
     impl FileArtifactResponse {
-        /// `FileArtifactResponse` from its required fields `artifact_uid`, `created_at`, `data`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `FileArtifactResponse` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             artifact_uid: impl ::std::convert::Into<::std::string::String>,
             created_at: impl ::std::convert::Into<
@@ -2168,7 +2168,7 @@ Defaults to true for users on a single team.
         }
     }
     impl FileArtifactResponseData {
-        /// `FileArtifactResponseData` from its required fields `content_type`, `download_url`, `expires_at`, `filename`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `FileArtifactResponseData` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             content_type: impl ::std::convert::Into<::std::string::String>,
             download_url: impl ::std::convert::Into<::std::string::String>,
@@ -2211,7 +2211,7 @@ Defaults to true for users on a single team.
         }
     }
     impl GcpProviderConfig {
-        /// `GcpProviderConfig` from its required fields `project_number`, `workload_identity_federation_pool_id`, `workload_identity_federation_provider_id`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `GcpProviderConfig` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             project_number: impl ::std::convert::Into<::std::string::String>,
             workload_identity_federation_pool_id: impl ::std::convert::Into<
@@ -2248,7 +2248,7 @@ Defaults to true for users on a single team.
         }
     }
     impl GetRunTimelineResponse {
-        /// `GetRunTimelineResponse` from its required field `events`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `GetRunTimelineResponse` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             events: impl ::std::convert::Into<::std::vec::Vec<AiRunTimelineEvent>>,
         ) -> Self {
@@ -2275,7 +2275,7 @@ Defaults to true for users on a single team.
         }
     }
     impl GitHubRepo {
-        /// `GitHubRepo` from its required fields `owner`, `repo`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `GitHubRepo` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             owner: impl ::std::convert::Into<::std::string::String>,
             repo: impl ::std::convert::Into<::std::string::String>,
@@ -2425,7 +2425,7 @@ Only applicable when harness type is "codex".
         }
     }
     impl ListAgentIdentitiesResponse {
-        /// `ListAgentIdentitiesResponse` from its required field `agents`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ListAgentIdentitiesResponse` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             agents: impl ::std::convert::Into<::std::vec::Vec<AgentResponse>>,
         ) -> Self {
@@ -2450,7 +2450,7 @@ Only applicable when harness type is "codex".
         }
     }
     impl ListAgentsResponse {
-        /// `ListAgentsResponse` from its required field `agents`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ListAgentsResponse` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             agents: impl ::std::convert::Into<::std::vec::Vec<AgentListItem>>,
         ) -> Self {
@@ -2500,7 +2500,7 @@ Only applicable when harness type is "codex".
         }
     }
     impl ListConnectedSelfHostedWorkersResponse {
-        /// `ListConnectedSelfHostedWorkersResponse` from its required field `workers`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ListConnectedSelfHostedWorkersResponse` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             workers: impl ::std::convert::Into<
                 ::std::vec::Vec<ConnectedSelfHostedWorker>,
@@ -2527,7 +2527,7 @@ Only applicable when harness type is "codex".
         }
     }
     impl ListEnvironmentsResponse {
-        /// `ListEnvironmentsResponse` from its required field `environments`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ListEnvironmentsResponse` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             environments: impl ::std::convert::Into<::std::vec::Vec<CloudEnvironment>>,
         ) -> Self {
@@ -2584,7 +2584,7 @@ Only applicable when harness type is "codex".
         }
     }
     impl ListModelsResponse {
-        /// `ListModelsResponse` from its required fields `default_model_id`, `models`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ListModelsResponse` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             default_model_id: impl ::std::convert::Into<::std::string::String>,
             models: impl ::std::convert::Into<::std::vec::Vec<ModelInfo>>,
@@ -2640,7 +2640,7 @@ Only applicable when harness type is "codex".
         }
     }
     impl ListRunsResponse {
-        /// `ListRunsResponse` from its required fields `page_info`, `runs`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ListRunsResponse` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             page_info: impl ::std::convert::Into<PageInfo>,
             runs: impl ::std::convert::Into<::std::vec::Vec<RunItem>>,
@@ -2731,7 +2731,7 @@ Only applicable when harness type is "codex".
         }
     }
     impl ListScheduledAgentsResponse {
-        /// `ListScheduledAgentsResponse` from its required field `schedules`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ListScheduledAgentsResponse` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             schedules: impl ::std::convert::Into<::std::vec::Vec<ScheduledAgentItem>>,
         ) -> Self {
@@ -2818,7 +2818,7 @@ Must have exactly one of: warp_id, command, or url.
         }
     }
     impl MemoryStoreRef {
-        /// `MemoryStoreRef` from its required fields `access`, `instructions`, `uid`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `MemoryStoreRef` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             access: impl ::std::convert::Into<MemoryStoreRefAccess>,
             instructions: impl ::std::convert::Into<::std::string::String>,
@@ -2887,7 +2887,7 @@ Must have exactly one of: warp_id, command, or url.
         }
     }
     impl ModelInfo {
-        /// `ModelInfo` from its required fields `display_name`, `id`, `provider`, `vision_supported`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ModelInfo` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             display_name: impl ::std::convert::Into<::std::string::String>,
             id: impl ::std::convert::Into<::std::string::String>,
@@ -2982,7 +2982,7 @@ Must have exactly one of: warp_id, command, or url.
         }
     }
     impl PageInfo {
-        /// `PageInfo` from its required field `has_next_page`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `PageInfo` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(has_next_page: impl ::std::convert::Into<bool>) -> Self {
             Self {
                 has_next_page: ::std::convert::Into::into(has_next_page),
@@ -3009,7 +3009,7 @@ Must have exactly one of: warp_id, command, or url.
         }
     }
     impl PlanArtifact {
-        /// `PlanArtifact` from its required fields `created_at`, `data`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `PlanArtifact` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             created_at: impl ::std::convert::Into<
                 ::chrono::DateTime<::chrono::offset::Utc>,
@@ -3104,7 +3104,7 @@ Must have exactly one of: warp_id, command, or url.
         }
     }
     impl PlanArtifactData {
-        /// `PlanArtifactData` from its required field `document_uid`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `PlanArtifactData` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             document_uid: impl ::std::convert::Into<::std::string::String>,
         ) -> Self {
@@ -3138,7 +3138,7 @@ Must have exactly one of: warp_id, command, or url.
         }
     }
     impl PlanArtifactResponse {
-        /// `PlanArtifactResponse` from its required fields `artifact_uid`, `created_at`, `data`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `PlanArtifactResponse` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             artifact_uid: impl ::std::convert::Into<::std::string::String>,
             created_at: impl ::std::convert::Into<
@@ -3235,7 +3235,7 @@ Must have exactly one of: warp_id, command, or url.
         }
     }
     impl PlanArtifactResponseData {
-        /// `PlanArtifactResponseData` from its required fields `content`, `content_type`, `document_uid`, `notebook_uid`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `PlanArtifactResponseData` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             content: impl ::std::convert::Into<::std::string::String>,
             content_type: impl ::std::convert::Into<::std::string::String>,
@@ -3370,7 +3370,7 @@ Warp errors (run transitions to ERROR):
         }
     }
     impl PullRequestArtifact {
-        /// `PullRequestArtifact` from its required fields `created_at`, `data`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `PullRequestArtifact` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             created_at: impl ::std::convert::Into<
                 ::chrono::DateTime<::chrono::offset::Utc>,
@@ -3456,7 +3456,7 @@ Warp errors (run transitions to ERROR):
         }
     }
     impl PullRequestArtifactData {
-        /// `PullRequestArtifactData` from its required fields `branch`, `url`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `PullRequestArtifactData` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             branch: impl ::std::convert::Into<::std::string::String>,
             url: impl ::std::convert::Into<::std::string::String>,
@@ -3611,7 +3611,7 @@ Defaults to true for users on a single team.
         }
     }
     impl RunAgentResponse {
-        /// `RunAgentResponse` from its required fields `run_id`, `state`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `RunAgentResponse` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             run_id: impl ::std::convert::Into<::std::string::String>,
             state: impl ::std::convert::Into<RunState>,
@@ -3822,7 +3822,7 @@ Defaults to true for users on a single team.
         }
     }
     impl RunItem {
-        /// `RunItem` from its required fields `created_at`, `prompt`, `run_id`, `state`, `title`, `updated_at`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `RunItem` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             created_at: impl ::std::convert::Into<
                 ::chrono::DateTime<::chrono::offset::Utc>,
@@ -3989,7 +3989,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         }
     }
     impl RunStatusMessage {
-        /// `RunStatusMessage` from its required field `message`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `RunStatusMessage` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(message: impl ::std::convert::Into<::std::string::String>) -> Self {
             Self {
                 error_code: ::std::option::Option::None,
@@ -4018,7 +4018,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         }
     }
     impl ScheduleInfo {
-        /// `ScheduleInfo` from its required fields `cron_schedule`, `schedule_id`, `schedule_name`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ScheduleInfo` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             cron_schedule: impl ::std::convert::Into<::std::string::String>,
             schedule_id: impl ::std::convert::Into<::std::string::String>,
@@ -4106,7 +4106,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         }
     }
     impl ScheduledAgentItem {
-        /// `ScheduledAgentItem` from its required fields `created_at`, `cron_schedule`, `enabled`, `id`, `name`, `prompt`, `updated_at`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ScheduledAgentItem` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             created_at: impl ::std::convert::Into<
                 ::chrono::DateTime<::chrono::offset::Utc>,
@@ -4159,7 +4159,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         }
     }
     impl Scope {
-        /// `Scope` from its required field `type_`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `Scope` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(type_: impl ::std::convert::Into<ScopeType>) -> Self {
             Self {
                 type_: ::std::convert::Into::into(type_),
@@ -4209,7 +4209,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         }
     }
     impl ScreenshotArtifact {
-        /// `ScreenshotArtifact` from its required fields `created_at`, `data`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ScreenshotArtifact` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             created_at: impl ::std::convert::Into<
                 ::chrono::DateTime<::chrono::offset::Utc>,
@@ -4298,7 +4298,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         }
     }
     impl ScreenshotArtifactData {
-        /// `ScreenshotArtifactData` from its required fields `artifact_uid`, `mime_type`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ScreenshotArtifactData` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             artifact_uid: impl ::std::convert::Into<::std::string::String>,
             mime_type: impl ::std::convert::Into<::std::string::String>,
@@ -4331,7 +4331,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         }
     }
     impl ScreenshotArtifactResponse {
-        /// `ScreenshotArtifactResponse` from its required fields `artifact_uid`, `created_at`, `data`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ScreenshotArtifactResponse` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             artifact_uid: impl ::std::convert::Into<::std::string::String>,
             created_at: impl ::std::convert::Into<
@@ -4423,7 +4423,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         }
     }
     impl ScreenshotArtifactResponseData {
-        /// `ScreenshotArtifactResponseData` from its required fields `content_type`, `download_url`, `expires_at`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `ScreenshotArtifactResponseData` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             content_type: impl ::std::convert::Into<::std::string::String>,
             download_url: impl ::std::convert::Into<::std::string::String>,
@@ -4456,7 +4456,7 @@ When false, retrying without addressing the underlying cause will not succeed.
         }
     }
     impl SecretRef {
-        /// `SecretRef` from its required field `name`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `SecretRef` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
             Self {
                 name: ::std::convert::Into::into(name),
@@ -4543,7 +4543,7 @@ Subject to the workspace-level anyone-with-link sharing setting.
         }
     }
     impl TextContentBlock {
-        /// `TextContentBlock` from its required field `text`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `TextContentBlock` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(text: impl ::std::convert::Into<::std::string::String>) -> Self {
             Self {
                 message_id: ::std::option::Option::None,
@@ -4732,7 +4732,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
         }
     }
     impl UpdateScheduledAgentRequest {
-        /// `UpdateScheduledAgentRequest` from its required fields `cron_schedule`, `enabled`, `name`; every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
+        /// `UpdateScheduledAgentRequest` from its required fields (the arguments, in field order); every other field `None`, empty or its default. Set more after: `value.field = Some(..)`.
         pub fn new(
             cron_schedule: impl ::std::convert::Into<::std::string::String>,
             enabled: impl ::std::convert::Into<bool>,

@@ -243,19 +243,15 @@ fn constructor(name: &str, plan: &Plan) -> Option<Item> {
     })
 }
 
-/// What a constructor of `what` does with its `arguments`, for its docs.
-fn built<'a>(what: &str, arguments: impl Iterator<Item = &'a syn::Ident>) -> String {
-    let names: Vec<String> = arguments.map(|i| format!("`{i}`")).collect();
+/// What a constructor of `what` does with its `arguments`, for its docs. The
+/// arguments are not listed (the signature has them): a line that changed
+/// with every required field would differ between specs that differ elsewhere.
+fn built<'a>(what: &str, mut arguments: impl Iterator<Item = &'a syn::Ident>) -> String {
     let rest = "`None`, empty or its default";
-    match names.len() {
-        0 => format!("{what} with every field {rest}"),
-        1 => format!(
-            "{what} from its required field {}; every other field {rest}",
-            names[0]
-        ),
-        _ => format!(
-            "{what} from its required fields {}; every other field {rest}",
-            names.join(", ")
+    match arguments.next() {
+        None => format!("{what} with every field {rest}"),
+        Some(_) => format!(
+            "{what} from its required fields (the arguments, in field order); every other field {rest}"
         ),
     }
 }
