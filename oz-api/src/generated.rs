@@ -18750,7 +18750,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "list_agents",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -18880,7 +18880,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "get_artifact",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -18990,7 +18990,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "list_connected_self_hosted_workers",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -19128,7 +19128,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "get_conversation",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -19252,7 +19252,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "list_environments",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -19357,7 +19357,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "list_agent_identities",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -19504,7 +19504,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "create_agent",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -19630,7 +19630,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "get_agent",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -19803,7 +19803,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "update_agent",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -20025,7 +20025,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "list_models",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -20167,7 +20167,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "run_agent",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -20728,7 +20728,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "list_runs",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -20870,7 +20870,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "create_run",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -20996,7 +20996,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "get_run",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -21122,7 +21122,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "cancel_run",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -21252,7 +21252,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "get_run_conversation",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -21429,7 +21429,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "submit_run_followup",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -21559,7 +21559,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "get_run_timeline",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -21774,7 +21774,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "list_scheduled_agents",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -21928,7 +21928,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "create_scheduled_agent",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -22066,7 +22066,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "get_scheduled_agent",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -22247,7 +22247,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "update_scheduled_agent",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -22385,7 +22385,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "delete_scheduled_agent",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -22523,7 +22523,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "pause_scheduled_agent",
+                            &__call,
                         )
                         .map_err(__fail)
                 }
@@ -22661,7 +22661,7 @@ pub mod builder {
                                 .await
                                 .map_err(<Error<types::ApiProblem>>::from)
                                 .map_err(__fail)?,
-                            "resume_scheduled_agent",
+                            &__call,
                         )
                         .map_err(__fail)
                 }

@@ -66,7 +66,8 @@ pub(crate) struct Call<'a> {
     client: &'a Client,
     /// The method's name (progenitor's operation id), e.g. `get_run`.
     operation: &'static str,
-    /// The request's path and query as sent (once the request was built).
+    /// The request's path and query, kept only when the call fails (a
+    /// success allocates nothing for it).
     sent: OnceLock<String>,
     /// Set by the retry loop when the budget refused a retry.
     budget_exhausted: AtomicBool,
@@ -83,6 +84,12 @@ impl<'a> Call<'a> {
             budget_exhausted: AtomicBool::new(false),
             status: AtomicU16::new(0),
         }
+    }
+
+    /// Keeps the path and query of the request that failed, for its error.
+    #[cold]
+    fn failed_at(&self, url: &reqwest::Url) {
+        let _ = self.sent.set(url[url::Position::BeforePath..].to_string());
     }
 
     /// The error this call returns, naming its request (method, and the path
@@ -112,9 +119,6 @@ pub(crate) fn exec_rebuilding<'a>(
     request: reqwest::Request,
     rebuild: &'a retry::Rebuild<'a>,
 ) -> impl Future<Output = reqwest::Result<reqwest::Response>> + 'a {
-    let _ = call
-        .sent
-        .set(request.url()[url::Position::BeforePath..].to_string());
     exec_with(
         call.client,
         request,
@@ -122,10 +126,18 @@ pub(crate) fn exec_rebuilding<'a>(
         Some(&call.budget_exhausted),
         move |_| rebuild,
     )
-    .inspect(|result| {
-        if let Ok(response) = result {
-            call.status
-                .store(response.status().as_u16(), Ordering::Relaxed);
+    .inspect(|result| match result {
+        Ok(response) => {
+            let status = response.status();
+            call.status.store(status.as_u16(), Ordering::Relaxed);
+            if !status.is_success() {
+                call.failed_at(response.url());
+            }
+        }
+        Err(e) => {
+            if let Some(url) = e.url() {
+                call.failed_at(url);
+            }
         }
     })
 }
@@ -178,6 +190,8 @@ pub(crate) struct Body {
     status: reqwest::StatusCode,
     headers: HeaderMap,
     bytes: bytes::Bytes,
+    /// Read to its end; kept for its URL, which a decode error names.
+    response: reqwest::Response,
 }
 
 /// Reads a response within the client's body limit ([`read_limited`]).
@@ -187,13 +201,16 @@ pub(crate) fn body(
 ) -> impl Future<Output = reqwest::Result<Body>> + use<> {
     let status = response.status();
     let headers = detached(std::mem::take(response.headers_mut()), status);
-    read_limited(response, client.inner.max_body_bytes).map(move |bytes| {
+    let limit = client.inner.max_body_bytes;
+    async move {
+        let bytes = read_limited_from(&mut response, limit).await?;
         Ok(Body {
             status,
             headers,
-            bytes: bytes?,
+            bytes,
+            response,
         })
-    })
+    }
 }
 
 /// A body read whole, but never more than `limit` bytes of it: a declared
@@ -204,6 +221,13 @@ pub(crate) async fn read_limited(
     mut response: reqwest::Response,
     limit: u64,
 ) -> reqwest::Result<bytes::Bytes> {
+    read_limited_from(&mut response, limit).await
+}
+
+async fn read_limited_from(
+    response: &mut reqwest::Response,
+    limit: u64,
+) -> reqwest::Result<bytes::Bytes> {
     let too_large = |response: &reqwest::Response| {
         crate::errors::BodyTooLarge::error(limit, response.status(), response.url())
     };
@@ -211,14 +235,14 @@ pub(crate) async fn read_limited(
         .content_length()
         .is_some_and(|length| length > limit)
     {
-        return Err(too_large(&response));
+        return Err(too_large(response));
     }
     let Some(first) = response.chunk().await? else {
         return Ok(bytes::Bytes::new());
     };
     let mut read = first.len() as u64;
     if read > limit {
-        return Err(too_large(&response));
+        return Err(too_large(response));
     }
     let Some(mut chunk) = response.chunk().await? else {
         return Ok(first);
@@ -230,7 +254,7 @@ pub(crate) async fn read_limited(
     loop {
         read = read.saturating_add(chunk.len() as u64);
         if read > limit {
-            return Err(too_large(&response));
+            return Err(too_large(response));
         }
         all.extend_from_slice(&chunk);
         match response.chunk().await? {
@@ -240,15 +264,23 @@ pub(crate) async fn read_limited(
     }
 }
 
-/// The value of a JSON success; `operation` is the method's name, for decode errors.
+/// The value of a JSON success of `call`; a body that does not decode also
+/// keeps the request's path for the call's error.
 #[inline]
 // The error `send` converts right away, as it does progenitor's other errors.
 #[allow(clippy::result_large_err)]
 pub(crate) fn decode<T: DeserializeOwned, E>(
     body: Body,
-    operation: &'static str,
+    call: &Call<'_>,
 ) -> Result<ResponseValue<T>, Error<E>> {
-    value(body, operation, Error::InvalidResponsePayload)
+    match serde_json::from_slice(&body.bytes) {
+        Ok(value) => Ok(ResponseValue::new(value, body.status, body.headers)),
+        Err(e) => {
+            call.failed_at(body.response.url());
+            let e = decode_error::<T>(call.operation, &body.bytes, e);
+            Err(Error::InvalidResponsePayload(body.bytes, e))
+        }
+    }
 }
 
 /// `body` decoded as `T`; a body that does not decode is handed to `fail`

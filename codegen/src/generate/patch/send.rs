@@ -40,7 +40,6 @@ pub(super) fn direct_send(send: &mut syn::ImplItemFn) -> bool {
     }
     let (value, error) = (value.clone(), error.clone());
     let mut direct = DirectSend {
-        operation: operation.clone(),
         error: error.clone(),
     };
     if let Some(syn::Stmt::Expr(tail, None)) = send.block.stmts.last_mut() {
@@ -185,7 +184,6 @@ pub(super) fn bound_names(pat: &syn::Pat, names: &mut Vec<syn::Ident>) {
 
 /// The rewrites of [`direct_send`], inside one `send`'s body.
 pub(super) struct DirectSend {
-    operation: syn::LitStr,
     /// progenitor's `Error<E>`.
     error: syn::Type,
 }
@@ -217,10 +215,9 @@ impl DirectSend {
             }
             _ => match json_success(expr) {
                 Some(response) => {
-                    let operation = &self.operation;
                     *expr = parse_quote!(crate::hooks::decode(
                         crate::hooks::body(client, #response).await?,
-                        #operation,
+                        &__call,
                     ).map_err(__fail));
                 }
                 None => map_err(expr, parse_quote!(__fail)),

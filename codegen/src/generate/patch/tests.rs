@@ -258,7 +258,7 @@ fn send_returns_the_crates_error_converting_every_exit() {
         // A closure's `?` is its own.
         "Ok(x?)",
         // A JSON success is decoded where `send` returns it.
-        "200u16=>{crate::hooks::decode(crate::hooks::body(client,response).await.map_err(<Error<types::Error>>::from).map_err(__fail)?,\"get_thing\",).map_err(__fail)}",
+        "200u16=>{crate::hooks::decode(crate::hooks::body(client,response).await.map_err(<Error<types::Error>>::from).map_err(__fail)?,&__call,).map_err(__fail)}",
         // An arm of a shape it does not know: its result converted.
         "201u16=>ResponseValue::stream(response).map_err(__fail)",
         "204u16=>Ok(crate::hooks::empty(response))",
