@@ -123,12 +123,13 @@ pub fn write_changes(out: &mut String, report: &Report, level: &str) {
 
 /// Compares two fixed, normalized specs.
 pub fn compare(old: &Value, new: &Value, shape: Shape) -> Report {
+    let (old_api, new_api) = (Api::new(old, old), Api::new(new, new));
     let mut diff = Diff {
         changes: Vec::new(),
         shape,
-        request_side: request_side(new),
+        request_side: request_side(new, &new_api),
     };
-    diff.operations(old, new);
+    diff.operations(&old_api, &new_api);
     diff.schemas(old, new);
     Report {
         changes: diff.changes,
@@ -162,15 +163,14 @@ impl Diff {
         }
     }
 
-    fn operations(&mut self, old: &Value, new: &Value) {
-        let (old, new) = (Api::new(old, old), Api::new(new, new));
+    fn operations(&mut self, old: &Api, new: &Api) {
         fn index(api: &Api) -> BTreeMap<&str, &Operation> {
             api.operations
                 .iter()
                 .map(|op| (op.id.as_str(), op))
                 .collect()
         }
-        let (before, after) = (index(&old), index(&new));
+        let (before, after) = (index(old), index(new));
         for (id, op) in &after {
             let (method, route) = (&op.method_name, op.template());
             let Some(old_op) = before.get(id) else {
@@ -603,11 +603,11 @@ fn docs(value: &Value) -> Vec<Option<&Value>> {
 
 /// Component schemas a request can carry: request bodies and parameters, and
 /// everything they reference.
-fn request_side(spec: &Value) -> BTreeSet<String> {
-    let mut roots = Vec::new();
-    for op in Api::new(spec, spec).operations {
-        roots.extend(op.body);
-        roots.extend(op.parameters.into_iter().map(|p| p.schema));
+fn request_side(spec: &Value, api: &Api) -> BTreeSet<String> {
+    let mut roots: Vec<Value> = Vec::new();
+    for op in &api.operations {
+        roots.extend(op.body.iter().cloned());
+        roots.extend(op.parameters.iter().map(|p| p.schema.clone()));
     }
     let mut seen = BTreeSet::new();
     while let Some(node) = roots.pop() {
