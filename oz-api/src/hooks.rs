@@ -126,17 +126,14 @@ pub(crate) fn exec_rebuilding<'a>(
         Some(&call.budget_exhausted),
         move |_| rebuild,
     )
-    .inspect(|result| match result {
-        Ok(response) => {
+    // A transport error and an undeclared answer carry their URL into
+    // `oz_api::Error` themselves; an error answer's decoded body does not.
+    .inspect(|result| {
+        if let Ok(response) = result {
             let status = response.status();
             call.status.store(status.as_u16(), Ordering::Relaxed);
             if !status.is_success() {
                 call.failed_at(response.url());
-            }
-        }
-        Err(e) => {
-            if let Some(url) = e.url() {
-                call.failed_at(url);
             }
         }
     })
