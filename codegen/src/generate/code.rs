@@ -261,6 +261,20 @@ fn flatten(tokens: proc_macro2::TokenStream) -> Vec<proc_macro2::TokenTree> {
     out
 }
 
+/// The first `where` predicate's first trait bound: the type it bounds and
+/// the bound's last segment (`where V: TryInto<T>` -> `V`, `TryInto<T>`).
+pub fn first_where_bound(generics: &syn::Generics) -> Option<(&syn::Type, &syn::PathSegment)> {
+    let syn::WherePredicate::Type(predicate) =
+        generics.where_clause.as_ref()?.predicates.first()?
+    else {
+        return None;
+    };
+    let syn::TypeParamBound::Trait(bound) = predicate.bounds.first()? else {
+        return None;
+    };
+    Some((&predicate.bounded_ty, bound.path.segments.last()?))
+}
+
 /// The one identifier an expression is (`run_id`), if it is a bare name.
 pub fn bare_name(expr: &syn::Expr) -> Option<&syn::Ident> {
     match expr {

@@ -381,14 +381,8 @@ fn read_operations(file: &syn::File) -> Vec<Operation> {
 
 /// `where F: FnOnce(operations::XWhen, operations::XThen)`: the two types.
 fn closure_arguments(sig: &syn::Signature) -> Option<(syn::Ident, syn::Ident)> {
-    let predicate = sig.generics.where_clause.as_ref()?.predicates.first()?;
-    let syn::WherePredicate::Type(predicate) = predicate else {
-        return None;
-    };
-    let syn::TypeParamBound::Trait(bound) = predicate.bounds.first()? else {
-        return None;
-    };
-    let syn::PathArguments::Parenthesized(args) = &bound.path.segments.last()?.arguments else {
+    let (_, bound) = crate::code::first_where_bound(&sig.generics)?;
+    let syn::PathArguments::Parenthesized(args) = &bound.arguments else {
         return None;
     };
     let last = |arg: &syn::NamedArg| match &arg.ty {
@@ -729,14 +723,8 @@ fn from_setter(setter: &Setter, matched: &Matched) -> Option<(TokenStream, Strin
 
 /// `T` of the setter's bound on its argument (`V: TryInto<T>`).
 fn setter_target(sig: &syn::Signature) -> Option<syn::Type> {
-    let predicate = sig.generics.where_clause.as_ref()?.predicates.first()?;
-    let syn::WherePredicate::Type(predicate) = predicate else {
-        return None;
-    };
-    let syn::TypeParamBound::Trait(bound) = predicate.bounds.first()? else {
-        return None;
-    };
-    let syn::PathArguments::AngleBracketed(args) = &bound.path.segments.last()?.arguments else {
+    let (_, bound) = crate::code::first_where_bound(&sig.generics)?;
+    let syn::PathArguments::AngleBracketed(args) = &bound.arguments else {
         return None;
     };
     args.args.iter().find_map(|arg| match arg {

@@ -324,22 +324,14 @@ pub(super) fn try_into_bound(generics: &syn::Generics) -> Option<(syn::Ident, sy
     let [syn::GenericParam::Type(param)] = generics.params.iter().collect::<Vec<_>>()[..] else {
         return None;
     };
-    let Some(syn::WherePredicate::Type(bound)) = generics.where_clause.as_ref()?.predicates.first()
-    else {
-        return None;
-    };
-    let Some(syn::TypeParamBound::Trait(try_into)) = bound.bounds.first() else {
-        return None;
-    };
-    let last = try_into.path.segments.last()?;
+    let (bounded, last) = crate::code::first_where_bound(generics)?;
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
         return None;
     };
     let Some(syn::GenericArgument::Type(target)) = args.args.first() else {
         return None;
     };
-    let bounds_param =
-        matches!(&bound.bounded_ty, syn::Type::Path(p) if p.path.is_ident(&param.ident));
+    let bounds_param = matches!(bounded, syn::Type::Path(p) if p.path.is_ident(&param.ident));
     (last.ident == "TryInto" && bounds_param).then(|| (param.ident.clone(), target.clone()))
 }
 
