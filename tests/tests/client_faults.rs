@@ -178,6 +178,25 @@ fn construction_errors_are_clear() {
     }
 }
 
+/// The `small-idna` feature swaps url's Unicode back end (unicode-rs for ICU4X), it
+/// does not turn IDNA off: an international host name still parses (the stub back end
+/// would refuse it as an invalid URL), so it is judged by its scheme like any other.
+#[test]
+fn international_domain_names_still_parse() {
+    for (base_url, https) in [
+        ("https://bücher.example/api/v1", true),
+        ("https://ÖZ.例え.jp", true),
+        ("http://bücher.example/api/v1", false),
+    ] {
+        let built = Client::builder().api_key(KEY).base_url(base_url).build();
+        match built {
+            Ok(_) => assert!(https, "{base_url}: plain http to a non-loopback host"),
+            Err(BuildError::InsecureBaseUrl(_)) => assert!(!https, "{base_url}"),
+            Err(e) => panic!("{base_url}: {e}"),
+        }
+    }
+}
+
 #[test]
 fn environment_fills_what_is_not_explicit() {
     use oz_api::ClientInfo;
