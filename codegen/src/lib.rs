@@ -158,7 +158,12 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
     lap("docs");
 
     let header = format::header(&spec_name, &sha);
-    let (outlined, mocks) = mock::outlined(&code);
+    let (rust, mocks) = mock::outlined(&mut code, |outlined, mocks| {
+        (
+            format::rust_file(&header, outlined),
+            format::rust_file(&header, mocks),
+        )
+    });
     let files = vec![
         OutputFile {
             path: NORMALIZED,
@@ -166,11 +171,11 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
         },
         OutputFile {
             path: GENERATED_RUST,
-            contents: format::rust_file(&header, &outlined),
+            contents: rust,
         },
         OutputFile {
             path: GENERATED_MOCKS,
-            contents: format::rust_file(&header, &mocks),
+            contents: mocks,
         },
     ];
     lap("format");

@@ -59,23 +59,34 @@ pub fn add(openapi: &openapiv3::OpenAPI, code: &mut syn::File) -> Vec<String> {
     warnings
 }
 
-/// `code` with the `mocks` module declared out of line (its attributes kept:
-/// `#[cfg(feature = "mock")] pub mod mocks;`), and the module's items as a file
-/// of their own ([`crate::GENERATED_MOCKS`]), so that a build without the
-/// feature never reads them.
-pub fn outlined(code: &syn::File) -> (syn::File, syn::File) {
-    let mut outlined = code.clone();
+/// `render(outlined, mocks)`: `code` with the `mocks` module declared out of
+/// line (its attributes kept: `#[cfg(feature = "mock")] pub mod mocks;`), and
+/// the module's items as a file of their own ([`crate::GENERATED_MOCKS`]), so
+/// that a build without the feature never reads them. The items are moved out
+/// and back, not copied (a copy of the whole tree was 6 % of regen).
+pub fn outlined<T>(code: &mut syn::File, render: impl FnOnce(&syn::File, &syn::File) -> T) -> T {
     let mut mocks: syn::File = syn::parse_quote!();
-    for item in &mut outlined.items {
+    let mut brace = None;
+    for item in &mut code.items {
         if let Item::Mod(m) = item
             && m.ident == "mocks"
-            && let Some((_, items)) = m.content.take()
+            && let Some((b, items)) = m.content.take()
         {
-            mocks.items = items;
+            (brace, mocks.items) = (Some(b), items);
             m.semi = Some(Default::default());
         }
     }
-    (outlined, mocks)
+    let rendered = render(code, &mocks);
+    for item in &mut code.items {
+        if let Item::Mod(m) = item
+            && m.ident == "mocks"
+            && let Some(b) = brace.take()
+        {
+            m.content = Some((b, std::mem::take(&mut mocks.items)));
+            m.semi = None;
+        }
+    }
+    rendered
 }
 
 /// The client's operations that have no mock in `code` (empty when each has one).
