@@ -57,7 +57,6 @@ pub fn add(api: &Api, code: &mut syn::File) -> Vec<String> {
                 setters: setters(code, &op.method_name),
                 success: crate::code::success_type(code, &op.builder),
                 types: &types,
-                code,
             };
             mock.render(&mut warnings)
         })
@@ -228,7 +227,6 @@ struct Mock<'a> {
     success: Option<&'a syn::Type>,
     /// The names in the generated `types` module.
     types: &'a BTreeSet<String>,
-    code: &'a syn::File,
 }
 
 impl Mock<'_> {
@@ -435,7 +433,7 @@ impl Mock<'_> {
                 || class == Some(2)
                 || response.status == "default";
             success |= is_success;
-            let value = match self.body_kind(response, status) {
+            let value = match body_kind(response, status) {
                 Body::None => None,
                 Body::Any => Some(parse_quote!(::serde_json::Value)),
                 Body::Json => match self.json_type(response, is_success) {
@@ -488,48 +486,49 @@ impl Mock<'_> {
         out
     }
 
-    /// A response's body as progenitor reads it: JSON (typed), another
-    /// media type (any JSON value), or none (a `101`'s content included).
-    fn body_kind(&self, response: &Response, status: Option<u16>) -> Body {
-        let json = response
-            .media_types
-            .iter()
-            .any(|m| m == "application/json" || m.starts_with("application/json;"));
-        if json {
-            Body::Json
-        } else if status == Some(101) || response.media_types.is_empty() {
-            Body::None
-        } else {
-            Body::Any
-        }
-    }
-
     /// The type a responder takes for a JSON body, as progenitor's generator
     /// (typify's `parameter_ident`) writes it: the component schema's type,
     /// else (for a success) the type the client's `send` decodes into.
     fn json_type(&self, response: &Response, is_success: bool) -> Option<syn::Type> {
-        if let Some(component) = response.json_component() {
-            let name = type_name(component);
-            if self.types.contains(&name) {
-                let ident = crate::code::ident(&name)?;
-                return Some(if response.json_enum {
-                    parse_quote!(types::#ident)
-                } else {
-                    parse_quote!(&types::#ident)
-                });
-            }
-        }
-        is_success
-            .then_some(self.success)
-            .flatten()
-            .map(|ty| parameter_type(ty, self.code))
+        let component = response
+            .json_component()
+            .map(type_name)
+            .filter(|name| self.types.contains(name))
+            .and_then(|name| crate::code::ident(&name));
+        let ty: syn::Type = match component {
+            Some(ident) => parse_quote!(types::#ident),
+            None if is_success => self.success?.clone(),
+            None => return None,
+        };
+        // typify passes an enum of unit variants (a string enum) by value.
+        Some(if response.json_enum {
+            ty
+        } else {
+            parameter_type(&ty)
+        })
     }
 }
 
+/// A response's body as progenitor reads it: JSON (typed), another media
+/// type (any JSON value), or none (a `101`'s content included).
 enum Body {
     None,
     Json,
     Any,
+}
+
+fn body_kind(response: &Response, status: Option<u16>) -> Body {
+    let json = response
+        .media_types
+        .iter()
+        .any(|m| m == "application/json" || m.starts_with("application/json;"));
+    if json {
+        Body::Json
+    } else if status == Some(101) || response.media_types.is_empty() {
+        Body::None
+    } else {
+        Body::Any
+    }
 }
 
 /// A response's key as openapiv3 reads it.
@@ -595,9 +594,9 @@ fn responder(ident: &syn::Ident, r: &Responder) -> TokenStream {
     }
 }
 
-/// typify's parameter form of a type: a string as `&str`; numbers, booleans
-/// and enums of unit variants by value; anything else by reference.
-fn parameter_type(ty: &syn::Type, code: &syn::File) -> syn::Type {
+/// typify's parameter form of a type: a string as `&str`; numbers and
+/// booleans by value; anything else by reference.
+fn parameter_type(ty: &syn::Type) -> syn::Type {
     const BY_VALUE: [&str; 14] = [
         "bool", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128",
         "f32", "f64",
@@ -609,15 +608,11 @@ fn parameter_type(ty: &syn::Type, code: &syn::File) -> syn::Type {
     if last == "Option"
         && let Some(inner) = crate::code::generic_arguments(ty).first()
     {
-        let inner = parameter_type(inner, code);
+        let inner = parameter_type(inner);
         return parse_quote!(Option<#inner>);
     }
-    let simple_enum = crate::code::module_items(code, "types").iter().any(|item| {
-        matches!(item, Item::Enum(e) if e.ident == last
-            && e.variants.iter().all(|v| matches!(v.fields, syn::Fields::Unit)))
-    });
     let unit = matches!(ty, syn::Type::Tuple(t) if t.elems.is_empty());
-    if unit || BY_VALUE.contains(&last.as_str()) || last.starts_with("NonZero") || simple_enum {
+    if unit || BY_VALUE.contains(&last.as_str()) || last.starts_with("NonZero") {
         ty.clone()
     } else {
         parse_quote!(&#ty)
@@ -883,9 +878,9 @@ mod tests {
 
     use super::*;
 
-    /// Four operations: path, query and header parameters and a JSON body;
+    /// Operations with: path, query and header parameters and a JSON body,
     /// a 200 and a 299 with a body and a `4XX`; a 204 and a `5XX`; a
-    /// `default`; and no documented success.
+    /// `default`; no documented success; an inline string; a string enum.
     fn spec() -> Value {
         let json = |schema: &str| json!({"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
         let with = |description: &str, body: Value| {
@@ -920,11 +915,16 @@ mod tests {
                     "responses": {"204": {"description": "gone"}, "5XX": with("server", json("Problem"))}
                 }},
                 "/status": {"get": {"operationId": "getStatus", "responses": {"default": with("any", json("Part"))}}},
-                "/ping": {"get": {"operationId": "ping", "responses": {"404": {"description": "no"}}}}
+                "/ping": {"get": {"operationId": "ping", "responses": {"404": {"description": "no"}}}},
+                "/name": {"get": {"operationId": "getName", "responses": {
+                    "200": {"description": "a string", "content": {"application/json": {"schema": {"type": "string"}}}}
+                }}},
+                "/color": {"get": {"operationId": "getColor", "responses": {"200": with("a color", json("Color"))}}}
             },
             "components": {"schemas": {
                 "Part": {"type": "object", "properties": {"name": {"type": "string"}}},
-                "Problem": {"type": "object", "properties": {"detail": {"type": "string"}}}
+                "Problem": {"type": "object", "properties": {"detail": {"type": "string"}}},
+                "Color": {"type": "string", "enum": ["red", "blue"]}
             }}
         })
     }
@@ -972,7 +972,14 @@ mod tests {
         assert_eq!(warnings, Vec::<String>::new());
         assert_eq!(
             names(&code, "MockServer"),
-            ["ping", "get_status", "add_part", "delete_part"]
+            [
+                "get_color",
+                "get_name",
+                "ping",
+                "get_status",
+                "add_part",
+                "delete_part"
+            ]
         );
         assert_eq!(matchers_unlike_setters(&code), Vec::<String>::new());
 
@@ -1039,6 +1046,12 @@ mod tests {
         assert_eq!(arguments(&code, "PingThen", "not_found"), []);
         let any: syn::Type = parse_quote!(::serde_json::Value);
         assert_eq!(arguments(&code, "PingThen", "success"), [status, any]);
+
+        // An inline string as `&str` (the type `send` decodes into); a string enum by value.
+        let text: syn::Type = parse_quote!(&str);
+        assert_eq!(arguments(&code, "GetNameThen", "ok"), [text]);
+        let color: syn::Type = parse_quote!(types::Color);
+        assert_eq!(arguments(&code, "GetColorThen", "ok"), [color]);
 
         let summary = summary(&code, "ping");
         assert_eq!(
