@@ -1,7 +1,7 @@
 //! The model: the API's operations as the stages after `remodel` read them,
-//! built once from the remodelled document (the ids, parameters and bodies the
-//! client is generated from) and the spec as published and fixed (the
-//! responses as documented, which remodelling folds into ranges).
+//! built once from the remodelled document (the ids, parameters, bodies and
+//! responses the client is generated from) and the spec as published and
+//! fixed (the responses as documented, which remodelling folds into ranges).
 //!
 //! Questions about an operation have one answer here: what "the success" is
 //! ([`Operation::success`]), which statuses it documents, what it is called in
@@ -168,10 +168,12 @@ impl Api {
 /// then its own, one per name (progenitor keys them by name alone), a later
 /// one taking an earlier one's place.
 fn combined_parameters<'a>(spec: &'a Value, op: &spec::Operation<'a>) -> Vec<&'a Value> {
-    let shared = &spec["paths"][op.path]["parameters"];
-    let own = [shared, &op.value["parameters"]];
+    let levels = [
+        &spec["paths"][op.path]["parameters"],
+        &op.value["parameters"],
+    ];
     let mut combined: Vec<&Value> = Vec::new();
-    for p in own.into_iter().filter_map(Value::as_array).flatten() {
+    for p in levels.into_iter().filter_map(Value::as_array).flatten() {
         let p = deref(spec, p);
         match combined.iter().position(|q| q["name"] == p["name"]) {
             Some(at) => combined[at] = p,
@@ -253,10 +255,13 @@ mod tests {
 
     #[test]
     fn the_success_is_the_first_2xx_with_a_json_body() {
-        let spec = json!({"paths": {"/t/{id}": {"get": {
+        let spec = json!({"paths": {"/t/{id}": {
+            "parameters": [{"name": "id", "in": "query"}, {"name": "q", "in": "query"}],
+            "get": {
             "operationId": "getThing",
             "parameters": [{"name": "id", "in": "path", "required": true}],
             "responses": {
+                "default": {"description": "other"},
                 "204": {"description": "nothing"},
                 "200": {"$ref": "#/components/responses/Thing"},
                 "4XX": {"description": "range"},
@@ -272,13 +277,23 @@ mod tests {
         );
         assert_eq!(op.template(), "GET /t/{id}");
         let statuses: Vec<&str> = op.responses.iter().map(|r| r.status.as_str()).collect();
-        assert_eq!(statuses, ["200", "204", "404", "4XX"]);
+        assert_eq!(statuses, ["200", "204", "404", "4XX", "default"]);
+        // As progenitor reads them: `default` first, then as keyed.
+        let statuses: Vec<&str> = op
+            .client_responses
+            .iter()
+            .map(|r| r.status.as_str())
+            .collect();
+        assert_eq!(statuses, ["default", "200", "204", "404", "4XX"]);
         let success = op.success().unwrap();
         assert_eq!(
             (success.status.as_str(), success.json_component()),
             ("200", Some("Thing"))
         );
         assert_eq!(success.description, "a thing");
+        // The operation's `id` replaces its path item's, in place.
         assert!(op.parameters[0].required && op.parameters[0].location == "path");
+        assert_eq!(op.parameters[1].setter, "q");
+        assert_eq!(op.parameters.len(), 2);
     }
 }
