@@ -145,7 +145,7 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
         &hand_written.methods_on("Error"),
     );
     lap("patch");
-    let mock_warnings = mock::add(&openapi, &mut code);
+    let mock_warnings = mock::add(&api, &mut code);
     lap("mock");
     // Last addition before the backstop, so every method it could collide with exists.
     let methods = names::type_methods(&code, &hand_written);

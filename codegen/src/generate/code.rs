@@ -65,6 +65,62 @@ pub fn client_methods(code: &syn::File) -> BTreeMap<String, &syn::ImplItemFn> {
     out
 }
 
+/// The methods of the inherent impls of the type `ty` (by its last segment)
+/// in the top-level module `module`.
+pub fn methods_of<'a>(
+    code: &'a syn::File,
+    module: &str,
+    ty: &'a str,
+) -> impl Iterator<Item = &'a syn::ImplItemFn> + 'a {
+    module_items(code, module)
+        .into_iter()
+        .filter_map(move |item| match item {
+            Item::Impl(block) if block.trait_.is_none() && is_type(&block.self_ty, ty) => {
+                Some(&block.items)
+            }
+            _ => None,
+        })
+        .flatten()
+        .filter_map(|member| match member {
+            syn::ImplItem::Fn(f) => Some(f),
+            _ => None,
+        })
+}
+
+/// `T` of `send(self) -> Result<ResponseValue<T>, _>` on the operation
+/// builder `builder`: the type the client decodes the success into.
+pub fn success_type<'a>(code: &'a syn::File, builder: &'a str) -> Option<&'a syn::Type> {
+    let send = methods_of(code, "builder", builder).find(|f| f.sig.ident == "send")?;
+    let syn::ReturnType::Type(_, result) = &send.sig.output else {
+        return None;
+    };
+    let value = *generic_arguments(result).first()?;
+    is_type(value, "ResponseValue")
+        .then(|| generic_arguments(value).first().copied())
+        .flatten()
+}
+
+/// The argument types of a parenthesized trait bound among `ty`'s
+/// (`impl FnOnce(A, B) -> R` -> `[A, B]`).
+pub fn closure_arguments(ty: &syn::Type) -> Vec<&syn::Type> {
+    let syn::Type::ImplTrait(bounds) = ty else {
+        return Vec::new();
+    };
+    bounds
+        .bounds
+        .iter()
+        .find_map(|bound| match bound {
+            syn::TypeParamBound::Trait(bound) => match &bound.path.segments.last()?.arguments {
+                syn::PathArguments::Parenthesized(args) => {
+                    Some(args.inputs.iter().map(|arg| &arg.ty).collect())
+                }
+                _ => None,
+            },
+            _ => None,
+        })
+        .unwrap_or_default()
+}
+
 /// `name` as an identifier; `None` where `syn::Ident::new` would panic (a
 /// keyword, an empty or invalid name), so a name from the spec never does.
 pub fn ident(name: &str) -> Option<syn::Ident> {

@@ -1,52 +1,66 @@
 //! Stage 5b, mock: typed mocks of every operation for downstream tests
 //! (`oz_api::mock`, feature `mock`), added to the generated code as `mocks`.
 //!
-//! progenitor's own mock generator writes an extension for the `httpmock`
-//! crate; it knows each operation's parameters and responses with the client's
-//! exact types and names. Its output is read here and rewritten for the engine
-//! in oz-api/src/mock.rs, which adds what it lacks: response scripts (a 429 then
-//! a 200), the error body, header parameters, paths and queries encoded as the
-//! client encodes them. The shapes read are every one progenitor-impl 0.15's
-//! `httpmock.rs` writes; a method of any other shape is left out (a warning),
-//! and its operation keeps the generic matchers and responders every mock has.
+//! Each operation's mock is rendered from the model ([`crate::model`]) for
+//! the engine in oz-api/src/mock.rs: a `When` with one matcher per path, query
+//! and header parameter and for the body, a `Then` with one responder per
+//! documented response, and a `MockServer` method that mounts them. The
+//! engine adds what a mock needs beyond that: response scripts (a 429 then a
+//! 200), the error body, paths and queries encoded as the client encodes them.
 //!
-//! progenitor's matchers take their own types (`&Vec<RunState>`, `&DateTime`);
-//! a matcher instead copies the signature and conversion of the client's
-//! setter of the same name (read from `mod builder`), so that a test passes a
-//! matcher what the code under test passes the client. A setter of a shape not
-//! known here leaves progenitor's signature ([`matchers_unlike_setters`]).
+//! The shapes and names are those of progenitor-impl 0.15's own mock
+//! generator (`httpmock.rs`), which is not run: `XWhen`/`XThen`; a responder
+//! per numeric status named by its canonical reason (`ok`, `not_found`; a
+//! status without one, `299`, is left to the generic responders), one per
+//! range (`client_error(status, value)`, its class checked) and
+//! `default_response(status, value)`; `success(status, value)` with any JSON
+//! when the spec documents no success. A range with a JSON body also gets the
+//! common statuses of its class (`not_found(value)`). A response's `value` is
+//! the type the client decodes it into: its component schema's type, else
+//! the type `send` returns for a success; any other media type takes a
+//! `serde_json::Value`.
+//!
+//! A matcher copies the signature and conversion of the client's setter of
+//! the same name (read from `mod builder`), so that a test passes a matcher
+//! what the code under test passes the client. What cannot be rendered (a
+//! setter of a shape not known here, a parameter location or body media type
+//! progenitor does not generate, a body type that cannot be named) is left
+//! out with a warning; the generic matchers and responders every mock has
+//! remain.
 //!
 //! The module is written to a file of its own ([`outlined`]), which a build
 //! without the feature never reads.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::{ImplItem, ImplItemFn, Item};
+use syn::{ImplItemFn, Item, parse_quote};
 
-/// Adds `pub mod mocks` to `code`. Never fails: what cannot be read is left
-/// out and said in the returned warnings.
-pub fn add(openapi: &openapiv3::OpenAPI, code: &mut syn::File) -> Vec<String> {
+use crate::code::methods_of;
+use crate::model::{Api, Operation, Response};
+use crate::naming::{mock_types, status_responder, type_name};
+
+/// Adds `pub mod mocks` to `code`, one mock per operation of `api`. Never
+/// fails: what cannot be rendered is left out and said in the returned warnings.
+pub fn add(api: &Api, code: &mut syn::File) -> Vec<String> {
     let mut warnings = Vec::new();
-    let httpmock = crate::generate::httpmock_tokens(&with_named_statuses(openapi))
-        .and_then(|tokens| syn::parse2::<syn::File>(tokens).map_err(|e| e.to_string()));
-    let operations = match httpmock {
-        Ok(file) => read_operations(&file),
-        Err(e) => {
-            warnings.push(format!(
-                "no typed mocks: progenitor's mock generator failed: {e}"
-            ));
-            Vec::new()
-        }
-    };
     let client_methods = crate::code::client_methods(code);
-    let items = operations.iter().map(|op| {
-        let link = client_methods.contains_key(&op.name);
-        let setters = setters(code, &op.name);
-        render(op, link, &setters, &mut warnings)
-    });
-    let items: Vec<TokenStream> = items.collect();
+    let types: BTreeSet<String> = crate::code::type_names(code).into_iter().collect();
+    let items: Vec<TokenStream> = api
+        .operations
+        .iter()
+        .map(|op| {
+            let mock = Mock {
+                op,
+                link: client_methods.contains_key(&op.method_name),
+                setters: setters(code, &op.method_name),
+                success: crate::code::success_type(code, &op.builder),
+                types: &types,
+            };
+            mock.render(&mut warnings)
+        })
+        .collect();
     code.items.push(syn::parse_quote! {
         /// Typed mocks of every operation: see `crate::mock`.
         #[cfg(feature = "mock")]
@@ -130,8 +144,9 @@ pub(crate) fn summary(code: &syn::File, operation: &str) -> String {
 }
 
 /// The typed matchers whose signature is not that of the client's setter of
-/// the same name (generics, bounds, argument), as `operation.matcher`: those
-/// left as progenitor's mock generator wrote them.
+/// the same name (generics, bounds, argument), as `operation.matcher`. None
+/// is rendered so ([`add`] leaves out a matcher without a setter to copy):
+/// this checks the generated code says so.
 pub fn matchers_unlike_setters(code: &syn::File) -> Vec<String> {
     let mut out = Vec::new();
     for mock in methods_of(code, "mocks", "MockServer") {
@@ -158,78 +173,516 @@ pub fn matchers_unlike_setters(code: &syn::File) -> Vec<String> {
 
 /// `config: impl FnOnce(XWhen, XThen) -> R`: the names of the mock's `When` and `Then`.
 fn closure_types(mock: &ImplItemFn) -> Vec<String> {
-    calls(quote!(#mock))
-        .into_iter()
-        .find(|(name, _)| name == "FnOnce")
-        .map(|(_, args)| {
-            flatten(args)
-                .iter()
-                .filter_map(|t| match t {
-                    TokenTree::Ident(i) => Some(i.to_string()),
-                    _ => None,
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// The methods of the inherent impls of `ty` in the module `module` of `code`.
-fn methods_of<'a>(
-    code: &'a syn::File,
-    module: &str,
-    ty: &'a str,
-) -> impl Iterator<Item = &'a ImplItemFn> + 'a {
-    crate::code::module_items(code, module)
-        .into_iter()
-        .filter_map(move |item| match item {
-            Item::Impl(i)
-                if i.trait_.is_none()
-                    && matches!(&*i.self_ty, syn::Type::Path(p) if p.path.is_ident(ty)) =>
-            {
-                Some(&i.items)
+    mock.sig
+        .inputs
+        .iter()
+        .find_map(|input| match input {
+            syn::FnArg::Typed(arg) => {
+                let types = crate::code::closure_arguments(&arg.ty);
+                (!types.is_empty()).then_some(types)
             }
-            _ => None,
+            syn::FnArg::Receiver(_) => None,
         })
+        .into_iter()
         .flatten()
-        .filter_map(|item| match item {
-            ImplItem::Fn(f) => Some(f),
-            _ => None,
-        })
+        .filter_map(crate::code::last_ident)
+        .collect()
 }
 
-/// progenitor's generator names a status's responder by its canonical reason
-/// and panics on a status that has none (`299`): those are left to the generic
-/// responders, not given to it.
-fn with_named_statuses(openapi: &openapiv3::OpenAPI) -> openapiv3::OpenAPI {
-    let mut openapi = openapi.clone();
-    for item in openapi.paths.paths.values_mut() {
-        let openapiv3::ReferenceOr::Item(item) = item else {
-            continue;
+/// What a matcher matches on.
+enum Matched {
+    /// The path's pattern around the value, as a prefix and a suffix.
+    Path(String, String),
+    Query {
+        name: String,
+        optional: bool,
+    },
+    Header {
+        name: String,
+        optional: bool,
+    },
+    JsonBody,
+    TextBody,
+}
+
+/// What a responder answers.
+struct Responder {
+    name: String,
+    /// `None`: the caller gives it (`status: u16`).
+    status: Option<u16>,
+    /// The status class a range responder checks (4 for `4XX`).
+    class: Option<u16>,
+    /// The body's type, answered as JSON; `None`: no body.
+    value: Option<syn::Type>,
+}
+
+/// Names of the generic methods every `When` and `Then` has (`__mock_common!`).
+const WHEN_COMMON: [&str; 2] = ["header", "matches"];
+const THEN_COMMON: [&str; 7] = [
+    "json",
+    "empty",
+    "body",
+    "rate_limited",
+    "problem",
+    "header",
+    "delay",
+];
+
+/// One operation's mock, and what it is rendered from.
+struct Mock<'a> {
+    op: &'a Operation,
+    /// The client has a method of the operation's name to link to.
+    link: bool,
+    setters: BTreeMap<String, Setter>,
+    /// The type the client's `send` decodes a success into.
+    success: Option<&'a syn::Type>,
+    /// The names in the generated `types` module.
+    types: &'a BTreeSet<String>,
+}
+
+impl Mock<'_> {
+    fn render(&self, warnings: &mut Vec<String>) -> TokenStream {
+        let name = &self.op.method_name;
+        let [when, then] = mock_types(name);
+        let (Some(op_ident), Some(when), Some(then)) = (
+            crate::code::ident(name),
+            crate::code::ident(&when),
+            crate::code::ident(&then),
+        ) else {
+            warnings.push(format!("no typed mock for `{name}`: not an identifier"));
+            return TokenStream::new();
         };
-        let operations = [
-            &mut item.get,
-            &mut item.put,
-            &mut item.post,
-            &mut item.delete,
-            &mut item.options,
-            &mut item.head,
-            &mut item.patch,
-            &mut item.trace,
-        ];
-        for operation in operations.into_iter().flatten() {
-            operation
-                .responses
-                .responses
-                .retain(|status, _| match status {
-                    openapiv3::StatusCode::Code(code) => http::StatusCode::from_u16(*code)
-                        .ok()
-                        .and_then(|s| s.canonical_reason())
-                        .is_some(),
-                    openapiv3::StatusCode::Range(_) => true,
-                });
+        let segments = template(&self.op.path);
+        let when_methods: Vec<TokenStream> = self
+            .matchers(&segments, warnings)
+            .into_iter()
+            .filter_map(|(param, matched)| self.matcher(&param, matched, warnings))
+            .collect();
+        let then_methods = self.responders(warnings);
+        let method = self.op.method.to_uppercase();
+        let path = format!("^{}$", pattern(&segments, "[^/]*"));
+        let shown: String = segments
+            .iter()
+            .map(|s| match s {
+                Segment::Constant(c) => c.as_str(),
+                Segment::Parameter(_) => "{…}",
+            })
+            .collect();
+        let doc = if self.link {
+            format!("Mocks [`Client::{name}`](crate::Client::{name}): `{method} {shown}`.")
+        } else {
+            format!("Mocks `{name}`: `{method} {shown}`.")
+        };
+        let when_doc = format!("What a request to `{name}` must carry to match.");
+        let then_doc =
+            format!("What the mock of `{name}` answers, in order; the last one repeats.");
+        quote! {
+            #[doc = #when_doc]
+            pub struct #when(When);
+            impl #when { #(#when_methods)* }
+            #[doc = #then_doc]
+            pub struct #then(Then);
+            impl #then { #(#then_methods)* }
+            crate::__mock_common!(#when, #then);
+            impl MockServer {
+                #[doc = #doc]
+                pub async fn #op_ident<R>(&self, config: impl FnOnce(#when, #then) -> R) -> Calls {
+                    let (when, then) = (When::new(#method, #path), Then::default());
+                    config(#when(when.clone()), #then(then.clone()));
+                    self.mount(#name, when, then).await
+                }
+            }
         }
     }
-    openapi
+
+    /// The matchers, by setter name, in progenitor's order (`sort_params`):
+    /// path parameters as the path has them, then query and header
+    /// parameters by name, then the body.
+    fn matchers(&self, segments: &[Segment], warnings: &mut Vec<String>) -> Vec<(String, Matched)> {
+        let name = &self.op.method_name;
+        // (rank, place in the path, name): progenitor's order.
+        let mut out: Vec<((u8, usize, &str), String, Matched)> = Vec::new();
+        for p in &self.op.parameters {
+            let (key, matched) = match p.location.as_str() {
+                "path" => {
+                    let Some(at) = segments
+                        .iter()
+                        .position(|s| matches!(s, Segment::Parameter(n) if *n == p.name))
+                    else {
+                        warnings.push(left_out(name, "matcher", &p.setter, "not in the path"));
+                        continue;
+                    };
+                    let prefix = format!("^{}", pattern(&segments[..at], ".*"));
+                    let suffix = format!("{}$", pattern(&segments[at + 1..], ".*"));
+                    ((0, at, ""), Matched::Path(prefix, suffix))
+                }
+                "query" => {
+                    // progenitor also takes a parameter of an optional type as optional.
+                    let optional_type = self
+                        .setters
+                        .get(&p.setter)
+                        .is_some_and(|s| crate::code::is_type(&s.ty, "Option"));
+                    let optional = !p.required || optional_type;
+                    let name = p.name.clone();
+                    ((1, 0, p.name.as_str()), Matched::Query { name, optional })
+                }
+                "header" => {
+                    let (name, optional) = (p.name.clone(), !p.required);
+                    ((2, 0, p.name.as_str()), Matched::Header { name, optional })
+                }
+                other => {
+                    let why = format!("progenitor generates no `{other}` parameter");
+                    warnings.push(left_out(name, "matcher", &p.setter, &why));
+                    continue;
+                }
+            };
+            out.push((key, p.setter.clone(), matched));
+        }
+        if let Some(media) = &self.op.body_media_type {
+            let body = match media.split(';').next().unwrap_or_default() {
+                "application/json" | "application/x-www-form-urlencoded" => Ok(Matched::JsonBody),
+                "text/plain" | "text/x-markdown" => Ok(Matched::TextBody),
+                // The client's setter takes a `reqwest::Body`, which may be a stream.
+                "application/octet-stream" => {
+                    Err("an octet-stream body (a `reqwest::Body`) cannot be compared".to_string())
+                }
+                _ => Err(format!("a `{media}` body is not one progenitor generates")),
+            };
+            match body {
+                Ok(matched) => out.push(((3, 0, ""), "body".into(), matched)),
+                Err(why) => warnings.push(left_out(name, "matcher", "body", &why)),
+            }
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        out.into_iter().map(|(_, setter, m)| (setter, m)).collect()
+    }
+
+    /// One matcher: the signature and conversion of the client's setter `param`.
+    fn matcher(
+        &self,
+        param: &str,
+        matched: Matched,
+        warnings: &mut Vec<String>,
+    ) -> Option<TokenStream> {
+        let name = &self.op.method_name;
+        if WHEN_COMMON.contains(&param) {
+            warnings.push(left_out(
+                name,
+                "matcher",
+                param,
+                "named like a generic matcher",
+            ));
+            return None;
+        }
+        let Some(setter) = self.setters.get(param) else {
+            let why = "the client's builder has no setter of a known shape of that name";
+            warnings.push(left_out(name, "matcher", param, why));
+            return None;
+        };
+        let Some((value, doc)) = from_setter(setter, &matched) else {
+            let why = "the client's setter takes a type the matcher cannot compare";
+            warnings.push(left_out(name, "matcher", param, why));
+            return None;
+        };
+        let (body, what) = match matched {
+            Matched::Path(prefix, suffix) => (
+                quote!(Self(self.0.path_param(#param, #prefix, #suffix, value))),
+                "The path parameter is `value`.".to_string(),
+            ),
+            Matched::Query { name, optional } => (
+                quote!(Self(self.0.query_param(#name, value))),
+                format!("Query parameter `{name}` is `value`{}.", absent(optional)),
+            ),
+            Matched::Header { name, optional } => (
+                quote!(Self(self.0.header_param(#name, value))),
+                format!("Header `{name}` is `value`{}.", absent(optional)),
+            ),
+            Matched::JsonBody => (
+                quote!(Self(self.0.json_body(value))),
+                "The JSON body equals `value`.".to_string(),
+            ),
+            Matched::TextBody => (
+                quote!(Self(self.0.bytes_body(value))),
+                "The body is `value`.".to_string(),
+            ),
+        };
+        let doc = format!("{what}{doc}");
+        let sig = &setter.sig;
+        Some(quote! { #[doc = #doc] pub #sig { #value #body } })
+    }
+
+    /// The responders: one per documented response, in progenitor's order,
+    /// then the common statuses of its ranges.
+    fn responders(&self, warnings: &mut Vec<String>) -> Vec<TokenStream> {
+        let name = &self.op.method_name;
+        let mut responders = Vec::new();
+        let mut success = false;
+        for response in &self.op.client_responses {
+            let (status, class, responder) = match status_of(&response.status) {
+                Some(Status::Code(code)) => match status_responder(code) {
+                    Some(responder) => (Some(code), None, responder),
+                    // No canonical reason: the generic responders answer it.
+                    None => continue,
+                },
+                Some(Status::Range(class)) => match range_responder(class) {
+                    Some(responder) => (None, Some(class), responder.to_string()),
+                    None => {
+                        let why = "not a range of HTTP statuses";
+                        warnings.push(left_out(name, "responder", &response.status, why));
+                        continue;
+                    }
+                },
+                Some(Status::Default) => (None, None, "default_response".to_string()),
+                None => {
+                    let why = "not a status";
+                    warnings.push(left_out(name, "responder", &response.status, why));
+                    continue;
+                }
+            };
+            // progenitor's `is_success_or_default`.
+            let is_success = matches!(status, Some(101 | 200..=299))
+                || class == Some(2)
+                || response.status == "default";
+            success |= is_success;
+            let value = match body_kind(response, status) {
+                Body::None => None,
+                Body::Any => Some(parse_quote!(::serde_json::Value)),
+                Body::Json => match self.json_type(response, is_success) {
+                    Some(ty) => Some(ty),
+                    None => {
+                        let why = "the type of its JSON body cannot be named";
+                        warnings.push(left_out(name, "responder", &responder, why));
+                        continue;
+                    }
+                },
+            };
+            responders.push(Responder {
+                name: responder,
+                status,
+                class,
+                value,
+            });
+        }
+        // progenitor's client and mocks answer any 2xx when none is documented.
+        if !success {
+            responders.push(Responder {
+                name: range_responder(2).unwrap_or_default().to_string(),
+                status: None,
+                class: Some(2),
+                value: Some(parse_quote!(::serde_json::Value)),
+            });
+        }
+        let defined: BTreeSet<String> = responders.iter().map(|r| r.name.clone()).collect();
+        let mut out = Vec::new();
+        let mut named = Vec::new();
+        for r in &responders {
+            if THEN_COMMON.contains(&r.name.as_str()) {
+                warnings.push(left_out(
+                    name,
+                    "responder",
+                    &r.name,
+                    "named like a generic responder",
+                ));
+                continue;
+            }
+            let Some(ident) = crate::code::ident(&r.name) else {
+                continue;
+            };
+            out.push(responder(&ident, r));
+            named.extend(named_statuses(r));
+        }
+        let mut seen = BTreeSet::new();
+        named.retain(|(name, _)| !defined.contains(name) && seen.insert(name.clone()));
+        out.extend(named.into_iter().map(|(_, tokens)| tokens));
+        out
+    }
+
+    /// The type a responder takes for a JSON body, as progenitor's generator
+    /// (typify's `parameter_ident`) writes it: the component schema's type,
+    /// else (for a success) the type the client's `send` decodes into.
+    fn json_type(&self, response: &Response, is_success: bool) -> Option<syn::Type> {
+        let component = response
+            .json_component()
+            .map(type_name)
+            .filter(|name| self.types.contains(name))
+            .and_then(|name| crate::code::ident(&name));
+        let ty: syn::Type = match component {
+            Some(ident) => parse_quote!(types::#ident),
+            None if is_success => self.success?.clone(),
+            None => return None,
+        };
+        // typify passes an enum of unit variants (a string enum) by value.
+        Some(if response.json_enum {
+            ty
+        } else {
+            parameter_type(&ty)
+        })
+    }
+}
+
+/// A response's body as progenitor reads it: JSON (typed), another media
+/// type (any JSON value), or none (a `101`'s content included).
+enum Body {
+    None,
+    Json,
+    Any,
+}
+
+fn body_kind(response: &Response, status: Option<u16>) -> Body {
+    let json = response
+        .media_types
+        .iter()
+        .any(|m| m == "application/json" || m.starts_with("application/json;"));
+    if json {
+        Body::Json
+    } else if status == Some(101) || response.media_types.is_empty() {
+        Body::None
+    } else {
+        Body::Any
+    }
+}
+
+/// A response's key as openapiv3 reads it.
+enum Status {
+    Code(u16),
+    Range(u16),
+    Default,
+}
+
+fn status_of(key: &str) -> Option<Status> {
+    if key == "default" {
+        return Some(Status::Default);
+    }
+    if key.len() != 3 {
+        return None;
+    }
+    if let Ok(code) = key.parse::<u16>() {
+        return Some(Status::Code(code));
+    }
+    match key.to_ascii_uppercase().as_bytes() {
+        [n, b'X', b'X'] if n.is_ascii_digit() => Some(Status::Range(u16::from(n - b'0'))),
+        _ => None,
+    }
+}
+
+/// progenitor's name of a range's responder.
+fn range_responder(class: u16) -> Option<&'static str> {
+    Some(match class {
+        1 => "informational",
+        2 => "success",
+        3 => "redirect",
+        4 => "client_error",
+        5 => "server_error",
+        _ => return None,
+    })
+}
+
+fn responder(ident: &syn::Ident, r: &Responder) -> TokenStream {
+    let status = match r.status {
+        Some(code) => quote!(#code),
+        None => quote!(status),
+    };
+    let mut target = quote!(self.0);
+    if let Some(class) = r.class {
+        target = quote!(#target.in_class(#class, status));
+    }
+    let (body, what) = match &r.value {
+        Some(_) => (
+            quote!(Self(#target.json(#status, value))),
+            "`value` as JSON",
+        ),
+        None => (quote!(Self(#target.empty(#status))), "no body"),
+    };
+    let doc = match r.status {
+        Some(code) => format!("Answers `{code}` with {what}."),
+        None => format!("Answers `status` with {what}."),
+    };
+    let status_arg = r.status.is_none().then(|| quote!(status: u16,));
+    let value_arg = r.value.as_ref().map(|ty| quote!(value: #ty,));
+    quote! {
+        #[doc = #doc]
+        pub fn #ident(self, #status_arg #value_arg) -> Self { #body }
+    }
+}
+
+/// typify's parameter form of a type: a string as `&str`; numbers and
+/// booleans by value; anything else by reference.
+fn parameter_type(ty: &syn::Type) -> syn::Type {
+    const BY_VALUE: [&str; 14] = [
+        "bool", "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128",
+        "f32", "f64",
+    ];
+    let last = crate::code::last_ident(ty).unwrap_or_default();
+    if last == "String" {
+        return parse_quote!(&str);
+    }
+    if last == "Option"
+        && let Some(inner) = crate::code::generic_arguments(ty).first()
+    {
+        let inner = parameter_type(inner);
+        return parse_quote!(Option<#inner>);
+    }
+    let unit = matches!(ty, syn::Type::Tuple(t) if t.elems.is_empty());
+    if unit || BY_VALUE.contains(&last.as_str()) || last.starts_with("NonZero") {
+        ty.clone()
+    } else {
+        parse_quote!(&#ty)
+    }
+}
+
+/// A path template's parts, as progenitor parses it (`//` read as `/`).
+enum Segment<'a> {
+    Constant(String),
+    Parameter(&'a str),
+}
+
+fn template(path: &str) -> Vec<Segment<'_>> {
+    let mut out = Vec::new();
+    let constant = |text: &str, out: &mut Vec<Segment>| {
+        let mut c = String::new();
+        for ch in text.chars() {
+            if ch != '/' || !c.ends_with('/') {
+                c.push(ch);
+            }
+        }
+        if !c.is_empty() {
+            out.push(Segment::Constant(c));
+        }
+    };
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let Some(end) = rest[start..].find('}').map(|e| start + e) else {
+            break;
+        };
+        constant(&rest[..start], &mut out);
+        out.push(Segment::Parameter(&rest[start + 1..end]));
+        rest = &rest[end + 1..];
+    }
+    constant(rest, &mut out);
+    out
+}
+
+/// A regex of `segments`: constants escaped, each parameter `wildcard`.
+fn pattern(segments: &[Segment], wildcard: &str) -> String {
+    segments
+        .iter()
+        .map(|s| match s {
+            Segment::Constant(c) => regex_escape(c),
+            Segment::Parameter(_) => wildcard.to_string(),
+        })
+        .collect()
+}
+
+/// `regex::escape`, for the characters a URL path can hold.
+fn regex_escape(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// A setter of the client's builder, of progenitor's shape:
@@ -247,8 +700,8 @@ struct Setter {
 }
 
 /// The setters of the builder the client's method `operation` returns, by
-/// name; a setter of any other shape is not among them (its matcher keeps
-/// progenitor's signature).
+/// name; a setter of any other shape is not among them (its matcher is left
+/// out).
 fn setters(code: &syn::File, operation: &str) -> BTreeMap<String, Setter> {
     let mut out = BTreeMap::new();
     let Some(builder) = crate::code::client_methods(code)
@@ -273,23 +726,7 @@ fn setters(code: &syn::File, operation: &str) -> BTreeMap<String, Setter> {
             Some((f.ident.as_ref()?.to_string(), ty))
         })
         .collect();
-    let methods = items
-        .iter()
-        .filter_map(|item| match item {
-            Item::Impl(i)
-                if i.trait_.is_none()
-                    && crate::code::last_ident(&i.self_ty).as_deref() == Some(&builder) =>
-            {
-                Some(&i.items)
-            }
-            _ => None,
-        })
-        .flatten()
-        .filter_map(|item| match item {
-            ImplItem::Fn(f) => Some(f),
-            _ => None,
-        });
-    for f in methods {
+    for f in methods_of(code, "builder", &builder) {
         if let Some((name, setter)) = read_setter(f, &fields) {
             out.insert(name, setter);
         }
@@ -326,9 +763,7 @@ fn read_setter(f: &ImplItemFn, fields: &BTreeMap<String, &syn::Type>) -> Option<
     };
     let returns_self = matches!(last, syn::Expr::Path(p) if p.path.is_ident("self"));
     let conversion = &*assign.right;
-    let uses_self = flatten(quote!(#conversion))
-        .iter()
-        .any(|t| matches!(t, TokenTree::Ident(i) if i == "self"));
+    let uses_self = crate::code::mentions(quote!(#conversion), "self") > 0;
     let ty = fields.get(&field.to_string())?;
     (returns_self && !uses_self && *field == f.sig.ident).then(|| {
         let setter = Setter {
@@ -338,346 +773,6 @@ fn read_setter(f: &ImplItemFn, fields: &BTreeMap<String, &syn::Type>) -> Option<
         };
         (field.to_string(), setter)
     })
-}
-
-/// One operation as progenitor's mock generator describes it.
-struct Operation {
-    /// The client method's name (`get_run`).
-    name: String,
-    when: syn::Ident,
-    then: syn::Ident,
-    method: String,
-    /// A regex for the whole path, constants escaped.
-    path: String,
-    when_methods: Vec<ImplItemFn>,
-    then_methods: Vec<ImplItemFn>,
-}
-
-fn read_operations(file: &syn::File) -> Vec<Operation> {
-    let methods = |ty: &syn::Ident| -> Vec<ImplItemFn> {
-        let ty = ty.to_string();
-        methods_of(file, "operations", &ty).cloned().collect()
-    };
-    let trait_fns = file.items.iter().filter_map(|item| match item {
-        Item::Trait(t) if t.ident == "MockServerExt" => Some(&t.items),
-        _ => None,
-    });
-    let mut operations = Vec::new();
-    for f in trait_fns.flatten() {
-        let syn::TraitItem::Fn(f) = f else { continue };
-        let Some((when, then)) = closure_arguments(&f.sig) else {
-            continue;
-        };
-        let when_methods = methods(&when);
-        let Some((method, path)) = when_methods
-            .iter()
-            .find(|m| m.sig.ident == "new")
-            .and_then(|new| method_and_path(&new.block))
-        else {
-            continue;
-        };
-        let then_methods = methods(&then);
-        operations.push(Operation {
-            name: f.sig.ident.to_string(),
-            when,
-            then,
-            method,
-            path,
-            when_methods,
-            then_methods,
-        });
-    }
-    operations
-}
-
-/// `where F: FnOnce(operations::XWhen, operations::XThen)`: the two types.
-fn closure_arguments(sig: &syn::Signature) -> Option<(syn::Ident, syn::Ident)> {
-    let (_, bound) = crate::code::first_where_bound(&sig.generics)?;
-    let syn::PathArguments::Parenthesized(args) = &bound.arguments else {
-        return None;
-    };
-    let last = |arg: &syn::NamedArg| match &arg.ty {
-        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.clone()),
-        _ => None,
-    };
-    let mut inputs = args.inputs.iter();
-    Some((last(inputs.next()?)?, last(inputs.next()?)?))
-}
-
-/// `inner.method(::httpmock::Method::GET).path_matches(Regex::new("^/a/[^/]*$")...)`.
-fn method_and_path(block: &syn::Block) -> Option<(String, String)> {
-    let tokens = flatten(quote!(#block));
-    let method = tokens.windows(4).find_map(|w| match w {
-        [
-            TokenTree::Ident(m),
-            TokenTree::Punct(_),
-            TokenTree::Punct(_),
-            TokenTree::Ident(v),
-        ] if m == "Method" => Some(v.to_string()),
-        _ => None,
-    })?;
-    let (_, args) = calls(quote!(#block))
-        .into_iter()
-        .find(|(name, _)| name == "new")?;
-    let wildcard = first_string(args)?;
-    Some((method, escape_pattern(&wildcard, "[^/]*")))
-}
-
-/// progenitor's path patterns do not escape the path's constants: escape them,
-/// keeping its anchors and its wildcard for other parameters.
-fn escape_pattern(pattern: &str, wildcard: &str) -> String {
-    let start = pattern.strip_prefix('^');
-    let inner = start.unwrap_or(pattern);
-    let end = inner.strip_suffix('$');
-    let inner = end.unwrap_or(inner);
-    let escaped: Vec<String> = inner.split(wildcard).map(regex_escape).collect();
-    format!(
-        "{}{}{}",
-        if start.is_some() { "^" } else { "" },
-        escaped.join(wildcard),
-        if end.is_some() { "$" } else { "" }
-    )
-}
-
-/// `regex::escape`, for the characters a URL path can hold.
-fn regex_escape(text: &str) -> String {
-    let mut out = String::new();
-    for c in text.chars() {
-        if "\\.+*?()|[]{}^$#&-~".contains(c) {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// What a `When` method of progenitor's matches on.
-enum Matched {
-    /// The pattern around the value, as a prefix and a suffix.
-    Path(String, String),
-    Query {
-        name: String,
-        optional: bool,
-    },
-    Header {
-        name: String,
-        optional: bool,
-    },
-    JsonBody,
-    TextBody,
-}
-
-fn read_when(method: &ImplItemFn) -> Option<Matched> {
-    let block = &method.block;
-    let calls = calls(quote!(#block));
-    let find = |name: &str| {
-        calls
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, args)| args.clone())
-    };
-    let has = |name: &str| calls.iter().any(|(n, _)| n == name);
-    if has("path_matches") {
-        let pattern = first_string(find("format")?)?;
-        let (prefix, suffix) = pattern.split_once("{}")?;
-        return Some(Matched::Path(
-            escape_pattern(prefix, ".*"),
-            escape_pattern(suffix, ".*"),
-        ));
-    }
-    if let Some(args) = find("query_param") {
-        let optional = has("query_param_missing");
-        return Some(Matched::Query {
-            name: first_string(args)?,
-            optional,
-        });
-    }
-    if let Some(args) = find("header") {
-        let optional = has("header_missing");
-        return Some(Matched::Header {
-            name: first_string(args)?,
-            optional,
-        });
-    }
-    if has("json_body_obj") || has("json_body") {
-        return Some(Matched::JsonBody);
-    }
-    has("body").then_some(Matched::TextBody)
-}
-
-/// What a `Then` method of progenitor's answers.
-struct Answered {
-    /// `None`: the caller gives it (`status: u16`).
-    status: Option<u16>,
-    /// The status class a range responder checks (4 for `4XX`).
-    class: Option<u16>,
-    json: bool,
-}
-
-fn read_then(method: &ImplItemFn) -> Option<Answered> {
-    let block = &method.block;
-    let calls = calls(quote!(#block));
-    let (_, status) = calls.iter().find(|(n, _)| n == "status")?;
-    let status = match status.clone().into_iter().next()? {
-        TokenTree::Literal(l) => Some(int_literal(&l)?),
-        TokenTree::Ident(i) if i == "status" => None,
-        _ => return None,
-    };
-    let class = calls
-        .iter()
-        .find(|(n, _)| n == "assert_eq")
-        .and_then(|(_, args)| {
-            flatten(args.clone()).iter().rev().find_map(|t| match t {
-                TokenTree::Literal(l) => int_literal(l),
-                _ => None,
-            })
-        });
-    let json = calls
-        .iter()
-        .any(|(n, _)| n == "json_body_obj" || n == "json_body");
-    Some(Answered {
-        status,
-        class,
-        json,
-    })
-}
-
-/// Names the generic methods of every `When` and `Then` take (`__mock_common!`).
-const WHEN_COMMON: [&str; 2] = ["header", "matches"];
-const THEN_COMMON: [&str; 7] = [
-    "json",
-    "empty",
-    "body",
-    "rate_limited",
-    "problem",
-    "header",
-    "delay",
-];
-
-fn render(
-    op: &Operation,
-    link: bool,
-    setters: &BTreeMap<String, Setter>,
-    warnings: &mut Vec<String>,
-) -> TokenStream {
-    let Operation {
-        name,
-        when,
-        then,
-        method,
-        path,
-        ..
-    } = op;
-    let mut when_methods = Vec::new();
-    for m in rewritable(&op.when_methods, &WHEN_COMMON, "matcher", name, warnings) {
-        let Some(matched) = read_when(m) else {
-            warnings.push(left_out(name, "matcher", m));
-            continue;
-        };
-        let setter = setters.get(&m.sig.ident.to_string());
-        let (sig, value, doc) = match setter.and_then(|s| from_setter(s, &matched)) {
-            Some((value, doc)) => (setter.map(|s| &s.sig).unwrap_or(&m.sig), value, doc),
-            None => (&m.sig, from_progenitor(&matched), String::new()),
-        };
-        let param = m.sig.ident.to_string();
-        let (body, what) = match matched {
-            Matched::Path(prefix, suffix) => (
-                quote!(Self(self.0.path_param(#param, #prefix, #suffix, value))),
-                "The path parameter is `value`.".to_string(),
-            ),
-            Matched::Query { name, optional } => (
-                quote!(Self(self.0.query_param(#name, value))),
-                format!("Query parameter `{name}` is `value`{}.", absent(optional)),
-            ),
-            Matched::Header { name, optional } => (
-                quote!(Self(self.0.header_param(#name, value))),
-                format!("Header `{name}` is `value`{}.", absent(optional)),
-            ),
-            Matched::JsonBody => (
-                quote!(Self(self.0.json_body(value))),
-                "The JSON body equals `value`.".to_string(),
-            ),
-            Matched::TextBody => (
-                quote!(Self(self.0.bytes_body(value))),
-                "The body is `value`.".to_string(),
-            ),
-        };
-        let doc = format!("{what}{doc}");
-        when_methods.push(quote! { #[doc = #doc] pub #sig { #value #body } });
-    }
-    let mut then_methods = Vec::new();
-    let mut named = Vec::new();
-    for m in rewritable(&op.then_methods, &THEN_COMMON, "responder", name, warnings) {
-        let Some(answered) = read_then(m) else {
-            warnings.push(left_out(name, "responder", m));
-            continue;
-        };
-        let status = match answered.status {
-            Some(code) => quote!(#code),
-            None => quote!(status),
-        };
-        let mut target = quote!(self.0);
-        if let Some(class) = answered.class {
-            target = quote!(#target.in_class(#class, status));
-        }
-        let (body, what) = if answered.json {
-            (
-                quote!(Self(#target.json(#status, value))),
-                "`value` as JSON",
-            )
-        } else {
-            (quote!(Self(#target.empty(#status))), "no body")
-        };
-        let doc = match answered.status {
-            Some(code) => format!("Answers `{code}` with {what}."),
-            None => format!("Answers `status` with {what}."),
-        };
-        let sig = &m.sig;
-        then_methods.push(quote! { #[doc = #doc] pub #sig { #body } });
-        named.extend(named_statuses(m, &answered));
-    }
-    // The common statuses of a range, named, unless the spec names them itself.
-    let defined: Vec<String> = op
-        .then_methods
-        .iter()
-        .map(|m| m.sig.ident.to_string())
-        .collect();
-    let mut seen = std::collections::BTreeSet::new();
-    named.retain(|(name, _)| !defined.contains(&name.to_string()) && seen.insert(name.to_string()));
-    then_methods.extend(named.into_iter().map(|(_, tokens)| tokens));
-    let shown = path
-        .trim_start_matches('^')
-        .trim_end_matches('$')
-        .replace("[^/]*", "{…}")
-        .replace('\\', "");
-    let doc = if link {
-        format!("Mocks [`Client::{name}`](crate::Client::{name}): `{method} {shown}`.")
-    } else {
-        format!("Mocks `{name}`: `{method} {shown}`.")
-    };
-    let when_doc = format!("What a request to `{name}` must carry to match.");
-    let then_doc = format!("What the mock of `{name}` answers, in order; the last one repeats.");
-    let Some(op_ident) = crate::code::ident(name) else {
-        warnings.push(format!("no typed mock for `{name}`: not an identifier"));
-        return TokenStream::new();
-    };
-    quote! {
-        #[doc = #when_doc]
-        pub struct #when(When);
-        impl #when { #(#when_methods)* }
-        #[doc = #then_doc]
-        pub struct #then(Then);
-        impl #then { #(#then_methods)* }
-        crate::__mock_common!(#when, #then);
-        impl MockServer {
-            #[doc = #doc]
-            pub async fn #op_ident<R>(&self, config: impl FnOnce(#when, #then) -> R) -> Calls {
-                let (when, then) = (When::new(#method, #path), Then::default());
-                config(#when(when.clone()), #then(then.clone()));
-                self.mount(#name, when, then).await
-            }
-        }
-    }
 }
 
 /// `let value: Result<_, String> = ..;` converted as the client's setter
@@ -706,7 +801,7 @@ fn from_setter(setter: &Setter, matched: &Matched) -> Option<(TokenStream, Strin
         Matched::Path(..) if !optional => quote!(let value = value.map(|v| v.to_string());),
         // progenitor keeps a body as its type's builder, checked when sent.
         Matched::JsonBody if !optional => match &target {
-            Some(target) if same(target, ty) => TokenStream::new(),
+            Some(target) if target == ty => TokenStream::new(),
             Some(target) => quote! {
                 let value = value.and_then(|v| {
                     <#target as ::std::convert::TryFrom<_>>::try_from(v).map_err(|e| format!("{}: {e}", "body"))
@@ -744,24 +839,6 @@ fn setter_target(sig: &syn::Signature) -> Option<syn::Type> {
     })
 }
 
-fn same(a: &syn::Type, b: &syn::Type) -> bool {
-    a == b
-}
-
-/// `let value = Ok(..);` from progenitor's matcher argument, for a matcher
-/// without a setter of the client's to copy.
-fn from_progenitor(matched: &Matched) -> TokenStream {
-    let value = match matched {
-        Matched::Path(..) => quote!(value.to_string()),
-        Matched::Query { optional: true, .. } => quote!(value.into()),
-        Matched::Header { optional: true, .. } => quote!(value.into().map(|v| v.to_string())),
-        Matched::Query { .. } => quote!(Some(value)),
-        Matched::Header { .. } => quote!(Some(value.to_string())),
-        Matched::JsonBody | Matched::TextBody => quote!(value),
-    };
-    quote!(let value = ::std::result::Result::<_, ::std::string::String>::Ok(#value);)
-}
-
 /// Statuses a client commonly meets, by class, named as progenitor names a status.
 const NAMED_STATUSES: [(u16, &str); 9] = [
     (400, "bad_request"),
@@ -777,17 +854,8 @@ const NAMED_STATUSES: [(u16, &str); 9] = [
 
 /// For a range responder with a body (`client_error(status, value)`), one
 /// responder per common status of its class (`not_found(value)`).
-fn named_statuses(m: &ImplItemFn, answered: &Answered) -> Vec<(syn::Ident, TokenStream)> {
-    let (Some(class), true) = (answered.class, answered.json) else {
-        return Vec::new();
-    };
-    let value = m.sig.inputs.iter().find_map(|input| match input {
-        syn::FnArg::Typed(t) if matches!(&*t.pat, syn::Pat::Ident(p) if p.ident == "value") => {
-            Some(t.ty.clone())
-        }
-        _ => None,
-    });
-    let Some(value) = value else {
+fn named_statuses(r: &Responder) -> Vec<(String, TokenStream)> {
+    let (Some(class), Some(value)) = (r.class, &r.value) else {
         return Vec::new();
     };
     NAMED_STATUSES
@@ -797,7 +865,7 @@ fn named_statuses(m: &ImplItemFn, answered: &Answered) -> Vec<(syn::Ident, Token
             let ident = format_ident!("{}", name);
             let doc = format!("Answers `{code}` with `value` as JSON.");
             (
-                ident.clone(),
+                name.to_string(),
                 quote! {
                     #[doc = #doc]
                     pub fn #ident(self, value: #value) -> Self { Self(self.0.json(#code, value)) }
@@ -807,89 +875,221 @@ fn named_statuses(m: &ImplItemFn, answered: &Answered) -> Vec<(syn::Ident, Token
         .collect()
 }
 
-/// progenitor's methods to rewrite: not its constructor and accessor, and
-/// none named like a generic method (which wins; said in a warning).
-fn rewritable<'a>(
-    methods: &'a [ImplItemFn],
-    common: &[&str],
-    kind: &str,
-    operation: &str,
-    warnings: &mut Vec<String>,
-) -> Vec<&'a ImplItemFn> {
-    let own = methods
-        .iter()
-        .filter(|m| m.sig.ident != "new" && m.sig.ident != "into_inner");
-    own.filter(|m| {
-        let clash = common.contains(&m.sig.ident.to_string().as_str());
-        if clash {
-            warnings.push(left_out(operation, kind, m));
-        }
-        !clash
-    })
-    .collect()
-}
-
-fn left_out(operation: &str, kind: &str, m: &ImplItemFn) -> String {
-    format!(
-        "mock of `{operation}`: progenitor's {kind} method `{}` has a shape or name this pipeline \
-         does not know; left out (the generic methods remain)",
-        m.sig.ident
-    )
+fn left_out(operation: &str, kind: &str, name: &str, why: &str) -> String {
+    format!("mock of `{operation}`: {kind} `{name}` left out: {why} (the generic methods remain)")
 }
 
 fn absent(optional: bool) -> &'static str {
     if optional { " (`None`: absent)" } else { "" }
 }
 
-/// Every `name(args)` and `name!(args)` in `tokens`, nested ones included, in order.
-fn calls(tokens: TokenStream) -> Vec<(String, TokenStream)> {
-    let mut out = Vec::new();
-    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
-    for (i, token) in tokens.iter().enumerate() {
-        match token {
-            TokenTree::Ident(name) => {
-                let next = match tokens.get(i + 1) {
-                    Some(TokenTree::Punct(p)) if p.as_char() == '!' => tokens.get(i + 2),
-                    other => other,
-                };
-                if let Some(TokenTree::Group(g)) = next
-                    && g.delimiter() == Delimiter::Parenthesis
-                {
-                    out.push((name.to_string(), g.stream()));
-                }
-            }
-            TokenTree::Group(g) => out.extend(calls(g.stream())),
-            _ => {}
-        }
-    }
-    out
-}
+#[cfg(test)]
+mod tests {
+    use serde_json::{Value, json};
 
-/// The tokens of `tokens` with groups opened, in order.
-fn flatten(tokens: TokenStream) -> Vec<TokenTree> {
-    tokens
-        .into_iter()
-        .flat_map(|t| match t {
-            TokenTree::Group(g) => flatten(g.stream()),
-            other => vec![other],
+    use super::*;
+
+    /// Operations with: path, query and header parameters and a JSON body,
+    /// a 200 and a 299 with a body and a `4XX`; a 204 and a `5XX`; a
+    /// `default`; no documented success; an inline string; a string enum.
+    fn spec() -> Value {
+        let json = |schema: &str| json!({"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}});
+        let with = |description: &str, body: Value| {
+            let mut response = body;
+            response["description"] = json!(description);
+            response
+        };
+        json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": {
+                "/things/{thingId}/parts": {"post": {
+                    "operationId": "addPart",
+                    "parameters": [
+                        {"name": "thingId", "in": "path", "required": true, "schema": {"type": "string"}},
+                        {"name": "dryRun", "in": "query", "schema": {"type": "boolean"}},
+                        {"name": "X-Request-Id", "in": "header", "required": true, "schema": {"type": "string"}}
+                    ],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Part"}}}},
+                    "responses": {
+                        "200": with("ok", json("Part")),
+                        "299": with("odd", json("Part")),
+                        "4XX": with("client", json("Problem"))
+                    }
+                }},
+                "/things/{thingId}/parts/{partId}": {"delete": {
+                    "operationId": "deletePart",
+                    "parameters": [
+                        {"name": "thingId", "in": "path", "required": true, "schema": {"type": "string"}},
+                        {"name": "partId", "in": "path", "required": true, "schema": {"type": "string"}}
+                    ],
+                    "responses": {"204": {"description": "gone"}, "5XX": with("server", json("Problem"))}
+                }},
+                "/status": {"get": {"operationId": "getStatus", "responses": {"default": with("any", json("Part"))}}},
+                "/ping": {"get": {"operationId": "ping", "responses": {"404": {"description": "no"}}}},
+                "/name": {"get": {"operationId": "getName", "responses": {
+                    "200": {"description": "a string", "content": {"application/json": {"schema": {"type": "string"}}}}
+                }}},
+                "/color": {"get": {"operationId": "getColor", "responses": {"200": with("a color", json("Color"))}}}
+            },
+            "components": {"schemas": {
+                "Part": {"type": "object", "properties": {"name": {"type": "string"}}},
+                "Problem": {"type": "object", "properties": {"detail": {"type": "string"}}},
+                "Color": {"type": "string", "enum": ["red", "blue"]}
+            }}
         })
-        .collect()
-}
+    }
 
-/// An integer literal's value (`200u16`).
-fn int_literal(literal: &proc_macro2::Literal) -> Option<u16> {
-    syn::parse_str::<syn::LitInt>(&literal.to_string())
-        .ok()?
-        .base10_parse()
-        .ok()
-}
+    fn generated(spec: &Value) -> syn::File {
+        let openapi: openapiv3::OpenAPI = serde_json::from_value(spec.clone()).unwrap();
+        crate::generate::generate(spec, &openapi, "t").unwrap()
+    }
 
-/// The first string literal among `tokens` (nested ones included).
-fn first_string(tokens: TokenStream) -> Option<String> {
-    flatten(tokens).into_iter().find_map(|t| match t {
-        TokenTree::Literal(l) => syn::parse_str::<syn::LitStr>(&l.to_string())
-            .ok()
-            .map(|s| s.value()),
-        _ => None,
-    })
+    fn names(code: &syn::File, ty: &str) -> Vec<String> {
+        methods_of(code, "mocks", ty)
+            .map(|f| f.sig.ident.to_string())
+            .collect()
+    }
+
+    /// The argument types of a mock method after `self`.
+    fn arguments(code: &syn::File, ty: &str, method: &str) -> Vec<syn::Type> {
+        let f = methods_of(code, "mocks", ty)
+            .find(|f| f.sig.ident == method)
+            .unwrap_or_else(|| panic!("{ty}::{method}"));
+        f.sig
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                syn::FnArg::Typed(t) => Some((*t.ty).clone()),
+                syn::FnArg::Receiver(_) => None,
+            })
+            .collect()
+    }
+
+    /// The string literals of a mock method's body (the setter's conversion's first).
+    fn literals(code: &syn::File, ty: &str, method: &str) -> Vec<String> {
+        let f = methods_of(code, "mocks", ty)
+            .find(|f| f.sig.ident == method)
+            .unwrap_or_else(|| panic!("{ty}::{method}"));
+        let block = &f.block;
+        crate::code::string_literals(quote!(#block))
+    }
+
+    #[test]
+    fn mocks_render_from_the_model_with_progenitors_names_and_the_setters_signatures() {
+        let spec = spec();
+        let mut code = generated(&spec);
+        let warnings = add(&Api::new(&spec, &spec), &mut code);
+        assert_eq!(warnings, Vec::<String>::new());
+        assert_eq!(
+            names(&code, "MockServer"),
+            [
+                "get_color",
+                "get_name",
+                "ping",
+                "get_status",
+                "add_part",
+                "delete_part"
+            ]
+        );
+        assert_eq!(matchers_unlike_setters(&code), Vec::<String>::new());
+
+        // Matchers: path, query, header, body, in progenitor's order.
+        assert_eq!(
+            names(&code, "AddPartWhen"),
+            ["thing_id", "dry_run", "x_request_id", "body"]
+        );
+        let path = literals(&code, "AddPartWhen", "thing_id");
+        assert!(path.ends_with(&["thing_id".into(), "^/things/".into(), "/parts$".into()]));
+        assert!(literals(&code, "AddPartWhen", "x_request_id").contains(&"X-Request-Id".into()));
+        assert!(literals(&code, "AddPartWhen", "dry_run").contains(&"dryRun".into()));
+        let mount = literals(&code, "MockServer", "add_part");
+        assert_eq!(mount, ["POST", "^/things/[^/]*/parts$", "add_part"]);
+
+        // Responders: `ok` typed, no `299`, the range and its common statuses.
+        let part: syn::Type = parse_quote!(&types::Part);
+        let problem: syn::Type = parse_quote!(&types::Problem);
+        let status: syn::Type = parse_quote!(u16);
+        assert_eq!(
+            names(&code, "AddPartThen"),
+            [
+                "ok",
+                "client_error",
+                "bad_request",
+                "unauthorized",
+                "forbidden",
+                "not_found",
+                "conflict",
+                "unprocessable_entity",
+                "too_many_requests"
+            ]
+        );
+        assert_eq!(
+            arguments(&code, "AddPartThen", "ok"),
+            std::slice::from_ref(&part)
+        );
+        assert_eq!(
+            arguments(&code, "AddPartThen", "client_error"),
+            [status.clone(), problem.clone()]
+        );
+        assert_eq!(arguments(&code, "AddPartThen", "not_found"), [problem]);
+
+        // A 204 takes nothing; the second path parameter sits mid-path.
+        assert_eq!(
+            names(&code, "DeletePartThen"),
+            [
+                "no_content",
+                "server_error",
+                "internal_server_error",
+                "service_unavailable"
+            ]
+        );
+        assert_eq!(arguments(&code, "DeletePartThen", "no_content"), []);
+        let thing = literals(&code, "DeletePartWhen", "thing_id");
+        assert!(thing.ends_with(&["thing_id".into(), "^/things/".into(), "/parts/.*$".into()]));
+
+        // `default`; and no documented success: any 2xx with any JSON.
+        assert_eq!(
+            arguments(&code, "GetStatusThen", "default_response"),
+            [status.clone(), part]
+        );
+        assert_eq!(names(&code, "PingThen"), ["not_found", "success"]);
+        assert_eq!(arguments(&code, "PingThen", "not_found"), []);
+        let any: syn::Type = parse_quote!(::serde_json::Value);
+        assert_eq!(arguments(&code, "PingThen", "success"), [status, any]);
+
+        // An inline string as `&str` (the type `send` decodes into); a string enum by value.
+        let text: syn::Type = parse_quote!(&str);
+        assert_eq!(arguments(&code, "GetNameThen", "ok"), [text]);
+        let color: syn::Type = parse_quote!(types::Color);
+        assert_eq!(arguments(&code, "GetColorThen", "ok"), [color]);
+
+        let summary = summary(&code, "ping");
+        assert_eq!(
+            summary,
+            "  mock: mock.ping(|when, then| ..): when -; then not_found, success\n"
+        );
+    }
+
+    #[test]
+    fn what_cannot_be_rendered_is_left_out_with_a_warning() {
+        let spec = spec();
+        let mut code = generated(&spec);
+        let mut api = Api::new(&spec, &spec);
+        let op = api
+            .operations
+            .iter_mut()
+            .find(|op| op.id == "addPart")
+            .unwrap();
+        op.parameters[1].location = "cookie".into();
+        op.body_media_type = Some("application/xml".into());
+        op.client_responses[0].status = "6XX".into();
+        let warnings = add(&api, &mut code);
+        assert_eq!(warnings.len(), 3, "{warnings:#?}");
+        assert!(warnings[0].contains("`dry_run` left out"), "{warnings:#?}");
+        assert!(warnings[1].contains("`body` left out"), "{warnings:#?}");
+        assert!(warnings[2].contains("`6XX` left out"), "{warnings:#?}");
+        assert_eq!(names(&code, "AddPartWhen"), ["thing_id", "x_request_id"]);
+        assert_eq!(names(&code, "AddPartThen")[0], "client_error");
+    }
 }

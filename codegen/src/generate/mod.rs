@@ -77,12 +77,6 @@ fn run_progenitor(
     catch_progenitor(|| Generator::new(settings).generate_tokens(openapi))
 }
 
-/// progenitor's generator of typed mocks for the `httpmock` crate, which
-/// `mock` reads; the same settings as the client, so the same type names.
-pub fn httpmock_tokens(openapi: &openapiv3::OpenAPI) -> Result<TokenStream, String> {
-    catch_progenitor(|| Generator::new(&settings()).httpmock(openapi, "crate"))
-}
-
 /// Runs a progenitor generator, turning its panics into errors.
 fn catch_progenitor(
     generate: impl FnOnce() -> std::result::Result<TokenStream, progenitor::Error>,

@@ -274,7 +274,7 @@ pub fn reserved(hand: &HandWritten) -> Reserved {
         builders: builder_names_taken(&code),
         ..Reserved::default()
     };
-    crate::mock::add(&openapi, &mut code);
+    crate::mock::add(&crate::model::Api::new(&probe, &probe), &mut code);
     let probe_method = method_name(PROBE);
     let methods = all_methods(&code, hand);
     for (_, defined) in methods

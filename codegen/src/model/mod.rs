@@ -1,7 +1,7 @@
 //! The model: the API's operations as the stages after `remodel` read them,
-//! built once from the remodelled document (the ids, parameters and bodies the
-//! client is generated from) and the spec as published and fixed (the
-//! responses as documented, which remodelling folds into ranges).
+//! built once from the remodelled document (the ids, parameters, bodies and
+//! responses the client is generated from) and the spec as published and
+//! fixed (the responses as documented, which remodelling folds into ranges).
 //!
 //! Questions about an operation have one answer here: what "the success" is
 //! ([`Operation::success`]), which statuses it documents, what it is called in
@@ -16,8 +16,8 @@ pub(crate) mod needs;
 
 use serde_json::Value;
 
-use crate::naming::{builder_name, method_name};
-use crate::spec::{deref, operations, parameters, schema_ref};
+use crate::naming::{builder_name, method_name, parameter_name};
+use crate::spec::{self, deref, operations, schema_ref, string_enum};
 
 /// Every operation, in the document's (sorted) order.
 pub struct Api {
@@ -43,8 +43,15 @@ pub struct Operation {
     pub parameters: Vec<Parameter>,
     /// The JSON request body's schema, `$ref`s of the body itself followed.
     pub body: Option<Value>,
+    /// The request body's media type (`application/json`, `text/plain`):
+    /// its one `content` key, which `validate` requires.
+    pub body_media_type: Option<String>,
     /// As documented, numeric statuses first, in order.
     pub responses: Vec<Response>,
+    /// As the client is generated from them (after remodelling, which folds
+    /// the error statuses into `4XX` and `5XX`), in progenitor's order:
+    /// `default` first, then as the document keys them.
+    pub client_responses: Vec<Response>,
     /// The success as the client is generated from it: the first 2xx
     /// response with a JSON body, after remodelling (which may name an
     /// inline schema).
@@ -57,8 +64,11 @@ pub struct Parameter {
     pub location: String,
     pub required: bool,
     pub schema: Value,
+    /// progenitor's setter on the operation's builder (`run_id`).
+    pub setter: String,
 }
 
+#[derive(Clone)]
 pub struct Response {
     /// `200`, `4XX`, `default`: as the spec keys it.
     pub status: String,
@@ -67,6 +77,11 @@ pub struct Response {
     pub json: Option<Value>,
     /// The JSON body's examples (`example`, and each of `examples`' values).
     pub examples: Vec<Value>,
+    /// The media types of its body (`content`'s keys), as written.
+    pub media_types: Vec<String>,
+    /// The JSON body is a string enum (`$ref`s followed): typify's simple
+    /// enum, which its generated code passes by value, not by reference.
+    pub json_enum: bool,
 }
 
 impl Response {
@@ -104,27 +119,38 @@ impl Api {
             .filter_map(|op| {
                 let id = op.id()?.to_string();
                 let as_documented = documented.pointer(&op.pointer).unwrap_or(op.value);
+                let client_responses = responses(remodelled, op.value);
+                let parameters = combined_parameters(remodelled, &op)
+                    .into_iter()
+                    .map(|p| {
+                        let name = p["name"].as_str().unwrap_or_default().to_string();
+                        Parameter {
+                            setter: parameter_name(&name),
+                            location: p["in"].as_str().unwrap_or_default().to_string(),
+                            required: p["required"] == true,
+                            schema: p["schema"].clone(),
+                            name,
+                        }
+                    })
+                    .collect();
+                let body = deref(remodelled, &op.value["requestBody"]);
                 Some(Operation {
                     method_name: method_name(&id),
                     builder: builder_name(&id),
                     method: op.method.to_string(),
                     path: op.path.to_string(),
                     deprecated: op.value.get("deprecated") == Some(&Value::Bool(true)),
-                    parameters: parameters(remodelled, &op)
-                        .map(|p| Parameter {
-                            name: p["name"].as_str().unwrap_or_default().to_string(),
-                            location: p["in"].as_str().unwrap_or_default().to_string(),
-                            required: p["required"] == true,
-                            schema: p["schema"].clone(),
-                        })
-                        .collect(),
+                    parameters,
                     docs: ["summary", "description"]
                         .map(|key| Some(op.value.get(key)?.as_str()?.to_string())),
-                    body: json_schema(remodelled, &op.value["requestBody"]).cloned(),
-                    responses: responses(documented, as_documented),
-                    success: responses(remodelled, op.value)
-                        .into_iter()
-                        .find(|r| r.status.starts_with('2') && r.json.is_some()),
+                    body: json_schema(remodelled, body).cloned(),
+                    body_media_type: media_types(body).into_iter().next(),
+                    responses: sorted(responses(documented, as_documented)),
+                    success: client_responses
+                        .iter()
+                        .find(|r| r.status.starts_with('2') && r.json.is_some())
+                        .cloned(),
+                    client_responses,
                     pointer: op.pointer.clone(),
                     id,
                 })
@@ -136,6 +162,25 @@ impl Api {
     pub fn operation(&self, id: &str) -> Option<&Operation> {
         self.operations.iter().find(|op| op.id == id)
     }
+}
+
+/// An operation's parameters as progenitor combines them: its path item's,
+/// then its own, one per name (progenitor keys them by name alone), a later
+/// one taking an earlier one's place.
+fn combined_parameters<'a>(spec: &'a Value, op: &spec::Operation<'a>) -> Vec<&'a Value> {
+    let levels = [
+        &spec["paths"][op.path]["parameters"],
+        &op.value["parameters"],
+    ];
+    let mut combined: Vec<&Value> = Vec::new();
+    for p in levels.into_iter().filter_map(Value::as_array).flatten() {
+        let p = deref(spec, p);
+        match combined.iter().position(|q| q["name"] == p["name"]) {
+            Some(at) => combined[at] = p,
+            None => combined.push(p),
+        }
+    }
+    combined
 }
 
 /// The JSON schema of a request body or response (`$ref`s followed).
@@ -160,26 +205,47 @@ fn examples(spec: &Value, response: &Value) -> Vec<Value> {
         .collect()
 }
 
+/// The keys of a request body's or response's `content`.
+fn media_types(node: &Value) -> Vec<String> {
+    let content = node.get("content").and_then(Value::as_object);
+    content
+        .into_iter()
+        .flatten()
+        .map(|(k, _)| k.clone())
+        .collect()
+}
+
+/// `default` first, then as the document keys them (progenitor's order).
 fn responses(spec: &Value, operation: &Value) -> Vec<Response> {
     let Some(responses) = operation.get("responses").and_then(Value::as_object) else {
         return Vec::new();
     };
     let mut out: Vec<Response> = responses
         .iter()
-        .map(|(status, response)| Response {
-            status: status.clone(),
-            description: deref(spec, response)
-                .get("description")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string(),
-            json: json_schema(spec, response).cloned(),
-            examples: examples(spec, deref(spec, response)),
+        .map(|(status, response)| {
+            let json = json_schema(spec, response);
+            Response {
+                status: status.clone(),
+                description: deref(spec, response)
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                json_enum: json.is_some_and(|s| string_enum(deref(spec, s)).is_some()),
+                json: json.cloned(),
+                examples: examples(spec, deref(spec, response)),
+                media_types: media_types(deref(spec, response)),
+            }
         })
         .collect();
-    // Numeric statuses in order, then ranges and `default` as written.
-    out.sort_by_key(|r| (r.code().is_none(), r.code()));
+    out.sort_by_key(|r| r.status != "default");
     out
+}
+
+/// Numeric statuses in order, then ranges as written, then `default`.
+fn sorted(mut responses: Vec<Response>) -> Vec<Response> {
+    responses.sort_by_key(|r| (r.code().is_none(), r.code(), r.status == "default"));
+    responses
 }
 
 #[cfg(test)]
@@ -189,10 +255,13 @@ mod tests {
 
     #[test]
     fn the_success_is_the_first_2xx_with_a_json_body() {
-        let spec = json!({"paths": {"/t/{id}": {"get": {
+        let spec = json!({"paths": {"/t/{id}": {
+            "parameters": [{"name": "id", "in": "query"}, {"name": "q", "in": "query"}],
+            "get": {
             "operationId": "getThing",
             "parameters": [{"name": "id", "in": "path", "required": true}],
             "responses": {
+                "default": {"description": "other"},
                 "204": {"description": "nothing"},
                 "200": {"$ref": "#/components/responses/Thing"},
                 "4XX": {"description": "range"},
@@ -208,13 +277,23 @@ mod tests {
         );
         assert_eq!(op.template(), "GET /t/{id}");
         let statuses: Vec<&str> = op.responses.iter().map(|r| r.status.as_str()).collect();
-        assert_eq!(statuses, ["200", "204", "404", "4XX"]);
+        assert_eq!(statuses, ["200", "204", "404", "4XX", "default"]);
+        // As progenitor reads them: `default` first, then as keyed.
+        let statuses: Vec<&str> = op
+            .client_responses
+            .iter()
+            .map(|r| r.status.as_str())
+            .collect();
+        assert_eq!(statuses, ["default", "200", "204", "404", "4XX"]);
         let success = op.success().unwrap();
         assert_eq!(
             (success.status.as_str(), success.json_component()),
             ("200", Some("Thing"))
         );
         assert_eq!(success.description, "a thing");
+        // The operation's `id` replaces its path item's, in place.
         assert!(op.parameters[0].required && op.parameters[0].location == "path");
+        assert_eq!(op.parameters[1].setter, "q");
+        assert_eq!(op.parameters.len(), 2);
     }
 }

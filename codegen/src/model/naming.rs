@@ -126,6 +126,22 @@ pub fn parameter_name(name: &str) -> String {
     sanitize(name, Case::Snake, Generator::Progenitor)
 }
 
+/// The `When` and `Then` types progenitor's mock generator (progenitor-impl
+/// 0.15 `httpmock.rs`) makes of a client method (`get_run` -> `GetRunWhen`).
+pub fn mock_types(method_name: &str) -> [String; 2] {
+    ["when", "then"].map(|kind| builder_name(&format!("{method_name}-{kind}")))
+}
+
+/// The responder progenitor's mock generator makes of a status: its
+/// canonical reason (`404` -> `not_found`); `None` for a status without one
+/// (`299`), on which that generator panics.
+pub fn status_responder(status: u16) -> Option<String> {
+    let reason = http::StatusCode::from_u16(status)
+        .ok()?
+        .canonical_reason()?;
+    Some(sanitize(reason, Case::Snake, Generator::Progenitor))
+}
+
 /// The Rust type typify makes of a component schema name.
 pub fn type_name(schema: &str) -> String {
     sanitize(schema, Case::Pascal, Generator::Typify)
@@ -176,6 +192,10 @@ mod tests {
         assert_eq!(method_name("type"), "type_");
         assert_eq!(parameter_name("runId"), "run_id");
         assert_eq!(parameter_name("X-Request-Id"), "x_request_id");
+        assert_eq!(mock_types("get_run"), ["GetRunWhen", "GetRunThen"]);
+        assert_eq!(status_responder(404).as_deref(), Some("not_found"));
+        assert_eq!(status_responder(418).as_deref(), Some("im_a_teapot"));
+        assert_eq!(status_responder(299), None);
     }
 
     #[test]
