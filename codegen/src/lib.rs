@@ -182,7 +182,7 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
     // CHANGELOG.md's generated part, when the root keeps a changelog.
     let files: Vec<OutputFile> = files
         .into_iter()
-        .chain(changelog::output(root, &canonical)?)
+        .chain(changelog::output(root, spec, &canonical)?)
         .collect();
     lap("changelog");
 

@@ -51,8 +51,9 @@ pub fn released_spec(version: &str) -> String {
 }
 
 /// CHANGELOG.md with its generated part brought up to date against `current` (a
-/// fixed, normalized spec), or `None` when the root keeps no changelog.
-pub fn output(root: &Path, current: &Value) -> Result<Option<OutputFile>> {
+/// fixed, normalized spec, read from `current_file`), or `None` when the root
+/// keeps no changelog.
+pub fn output(root: &Path, current_file: &Path, current: &Value) -> Result<Option<OutputFile>> {
     let newest = newest_release(root)?;
     if !root.join(CHANGELOG).exists() {
         return match newest {
@@ -66,7 +67,7 @@ pub fn output(root: &Path, current: &Value) -> Result<Option<OutputFile>> {
     }
     let text = read(root, CHANGELOG)?;
     let (since, released) = newest.ok_or_else(no_release)?;
-    let report = drift_since(root, &released, current)?;
+    let report = drift_since(root, &released, current_file, current)?;
     let contents = regenerate(&text, &report, &since, &released)?;
     Ok(Some(OutputFile {
         path: CHANGELOG,
@@ -96,8 +97,9 @@ pub fn plan_release(root: &Path, date: &str, breaking: bool) -> Result<Release> 
     let text = read(root, CHANGELOG)?;
     let (previous, released) = newest_release(root)?.ok_or_else(no_release)?;
     // The spec as regen compares it: every fix fits it, or regen would refuse it.
-    let (current, _) = crate::comparable_spec(root, &root.join(crate::SPEC))?;
-    let report = drift_since(root, &released, &current)?;
+    let spec = root.join(crate::SPEC);
+    let (current, _) = crate::comparable_spec(root, &spec)?;
+    let report = drift_since(root, &released, &spec, &current)?;
     if regenerate(&text, &report, &previous, &released)? != text {
         return Err(Error::new(
             CHANGELOG,
@@ -285,7 +287,18 @@ pub fn parse_version(text: &str) -> Option<(u64, u64, u64)> {
     parts.next().is_none().then_some(version)
 }
 
-fn drift_since(root: &Path, released: &str, current: &Value) -> Result<Report> {
+fn drift_since(
+    root: &Path,
+    released: &str,
+    current_file: &Path,
+    current: &Value,
+) -> Result<Report> {
+    // Between releases the spec is often the released one, byte for byte: then
+    // it is `current` (the same fixes on the same text), not loaded again.
+    let same_bytes = |a: &Path, b: &Path| matches!((std::fs::read(a), std::fs::read(b)), (Ok(a), Ok(b)) if a == b);
+    if same_bytes(&root.join(released), current_file) {
+        return Ok(drift::compare(current, current, drift::GENERATED));
+    }
     let (old, _) = crate::comparable_spec(root, &root.join(released)).map_err(|e| Error {
         hint: format!(
             "{}; {released} is the spec a release was built from: restore it from git",
