@@ -33,7 +33,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Span, TokenStream};
 use quote::{format_ident, quote};
 use syn::{ImplItemFn, Item, parse_quote};
 
@@ -61,12 +61,13 @@ pub fn add(api: &Api, code: &mut syn::File) -> Vec<String> {
             mock.render(&mut warnings)
         })
         .collect();
+    let imported = crate::generate::runtime::mock_types();
     code.items.push(syn::parse_quote! {
         /// Typed mocks of every operation: see `crate::mock`.
         #[cfg(feature = "mock")]
         pub mod mocks {
             use super::types;
-            use crate::mock::{Calls, MockServer, Then, When};
+            use crate::mock::{#(#imported),*};
             #(#items)*
         }
     });
@@ -276,6 +277,7 @@ impl Mock<'_> {
         let when_doc = format!("What a request to `{name}` must carry to match.");
         let then_doc =
             format!("What the mock of `{name}` answers, in order; the last one repeats.");
+        let common = syn::Ident::new(crate::generate::runtime::MOCK_COMMON, Span::call_site());
         quote! {
             #[doc = #when_doc]
             pub struct #when(When);
@@ -283,7 +285,7 @@ impl Mock<'_> {
             #[doc = #then_doc]
             pub struct #then(Then);
             impl #then { #(#then_methods)* }
-            crate::__mock_common!(#when, #then);
+            crate::#common!(#when, #then);
             impl MockServer {
                 #[doc = #doc]
                 pub async fn #op_ident<R>(&self, config: impl FnOnce(#when, #then) -> R) -> Calls {

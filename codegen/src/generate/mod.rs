@@ -11,6 +11,7 @@ pub mod docs;
 pub mod mock;
 pub(crate) mod names;
 pub(crate) mod patch;
+pub(crate) mod runtime;
 pub mod statuses;
 
 use std::cell::RefCell;

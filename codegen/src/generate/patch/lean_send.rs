@@ -209,8 +209,9 @@ impl VisitMut for LeanSend {
                             return;
                         };
                         let operation = self.operation_name();
+                        let segment = hook("PathSegment");
                         *expr = parse_quote!(
-                            crate::hooks::PathSegment::checked(&#value, #parameter, #operation)?
+                            #segment::checked(&#value, #parameter, #operation)?
                         );
                         return;
                     }
@@ -222,10 +223,18 @@ impl VisitMut for LeanSend {
                         let operation = self.operation_name();
                         call.args.insert(0, parse_quote!(#client));
                         call.args.push(parse_quote!(#operation));
-                        parse_quote!(crate::hooks::json)
+                        syn::Expr::Path(syn::ExprPath {
+                            attrs: Vec::new(),
+                            qself: None,
+                            path: hook("json"),
+                        })
                     }
                     [.., ty, f] if ty == "ResponseValue" && f == "empty" => {
-                        parse_quote!(crate::hooks::empty)
+                        syn::Expr::Path(syn::ExprPath {
+                            attrs: Vec::new(),
+                            qself: None,
+                            path: hook("empty"),
+                        })
                     }
                     _ => return,
                 };

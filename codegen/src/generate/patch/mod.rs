@@ -37,6 +37,7 @@ use crate::code::{
     trait_type_argument, wire_name, without_error_handling,
 };
 use crate::error::{Error, Result};
+use crate::generate::runtime::{hook, is_hook};
 use crate::naming::{method_name, type_name};
 use crate::remodel::is_discriminated_union;
 use crate::spec::{

@@ -104,6 +104,7 @@ pub(super) fn read_modify_write(spec: &Value, types: &mut Vec<Item>) {
                     .join(", ")
             },
         );
+        let convert = hook("convert");
         types.push(parse_quote! {
             #[doc = #doc]
             impl ::std::convert::TryFrom<#read_ident> for #update_ident {
@@ -117,7 +118,7 @@ pub(super) fn read_modify_write(spec: &Value, types: &mut Vec<Item>) {
                     for member in read_only {
                         members.remove(member);
                     }
-                    crate::hooks::convert(#read, ::serde_json::Value::Object(members))
+                    #convert(#read, ::serde_json::Value::Object(members))
                 }
             }
         });

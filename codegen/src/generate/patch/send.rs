@@ -48,7 +48,8 @@ pub(super) fn direct_send(send: &mut syn::ImplItemFn) -> bool {
     for stmt in &mut send.block.stmts {
         direct.visit_stmt_mut(stmt);
     }
-    let call: syn::Stmt = parse_quote!(let __call = crate::hooks::Call::new(client, #operation););
+    let call = hook("Call");
+    let call: syn::Stmt = parse_quote!(let __call = #call::new(client, #operation););
     let fail: syn::Stmt = parse_quote!(let __fail = |e: #error| __call.error(e););
     send.block.stmts.splice(1..1, [call, fail]);
     send.sig.output = parse_quote!(-> ::std::result::Result<#value, crate::Error>);
@@ -126,11 +127,12 @@ pub(super) fn rebuilt_for_retries(block: &mut syn::Block) {
     }
     let borrowed = borrowed.iter();
     let built: Vec<syn::Stmt> = block.stmts.drain(url_at..=request_at).collect();
+    let (prepare, exec) = (hook("prepare"), hook("exec_rebuilding"));
     let build: syn::Stmt = parse_quote! {
         let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
             #(let #borrowed = &#borrowed;)*
             #(#built)*
-            crate::hooks::prepare(client, &mut #request);
+            #prepare(client, &mut #request);
             Ok(#request)
         };
     };
@@ -139,7 +141,7 @@ pub(super) fn rebuilt_for_retries(block: &mut syn::Block) {
     // `info` is now at `url_at + 2`; `pre` (in `__build`) and `exec` follow.
     block.stmts.remove(url_at + 3);
     block.stmts[url_at + 3] = parse_quote! {
-        let result = crate::hooks::exec_rebuilding(&__call, #request, &__build).await;
+        let result = #exec(&__call, #request, &__build).await;
     };
 }
 
@@ -215,8 +217,9 @@ impl DirectSend {
             }
             _ => match json_success(expr) {
                 Some(response) => {
-                    *expr = parse_quote!(crate::hooks::decode(
-                        crate::hooks::body(client, #response).await?,
+                    let (decode, body) = (hook("decode"), hook("body"));
+                    *expr = parse_quote!(#decode(
+                        #body(client, #response).await?,
                         &__call,
                     ).map_err(__fail));
                 }
@@ -286,7 +289,7 @@ pub(super) fn json_success(expr: &syn::Expr) -> Option<&syn::Expr> {
 /// Whether `expr` is `crate::hooks::json(client, response, "op")`.
 pub(super) fn json_call(expr: &syn::Expr) -> bool {
     matches!(expr, syn::Expr::Call(call)
-        if path_ends(&call.func, &["hooks", "json"]) && call.args.len() == 3)
+        if matches!(&*call.func, syn::Expr::Path(p) if is_hook(&p.path, "json")) && call.args.len() == 3)
 }
 
 /// Whether `expr` is a path ending in `names`.
