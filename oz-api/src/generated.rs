@@ -18673,22 +18673,40 @@ pub mod builder {
             if __errors.len() > 1 {
                 return Err(__fail(Error::InvalidRequest(__errors.join("; "))));
             }
-            let include_malformed_skills = include_malformed_skills
+            let include_malformed_skills = match include_malformed_skills
                 .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let refresh = refresh
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let repo = repo
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let sort_by = sort_by
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let refresh = match refresh.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let repo = match repo.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let sort_by = match sort_by.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let include_malformed_skills = &include_malformed_skills;
                 let refresh = &refresh;
@@ -18696,7 +18714,7 @@ pub mod builder {
                 let sort_by = &sort_by;
                 let url = format!("{}/agent", client.baseurl,);
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .get(url)
                     .header(
@@ -18725,8 +18743,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -18735,35 +18759,52 @@ pub mod builder {
                 operation_id: "list_agents",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "list_agents"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -18772,12 +18813,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "list_agents"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -18823,10 +18870,14 @@ pub mod builder {
             let Self { client, artifact_uid } = self;
             let __call = crate::hooks::Call::new(client, "get_artifact");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
-            let artifact_uid = artifact_uid
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let artifact_uid = match artifact_uid.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let artifact_uid = &artifact_uid;
                 let url = format!(
@@ -18835,7 +18886,7 @@ pub mod builder {
                     "get_artifact") ?,
                 );
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .get(url)
                     .header(
@@ -18855,8 +18906,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -18865,35 +18922,52 @@ pub mod builder {
                 operation_id: "get_artifact",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "get_artifact"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -18902,12 +18976,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "get_artifact"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -18945,7 +19025,7 @@ pub mod builder {
                     "{}/agent/connected-self-hosted-workers", client.baseurl,
                 );
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .get(url)
                     .header(
@@ -18965,8 +19045,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -18975,30 +19061,41 @@ pub mod builder {
                 operation_id: "list_connected_self_hosted_workers",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(
                                             client,
                                             response,
@@ -19006,8 +19103,14 @@ pub mod builder {
                                         ),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -19016,7 +19119,7 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(
                                             client,
                                             response,
@@ -19024,8 +19127,14 @@ pub mod builder {
                                         ),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -19071,10 +19180,14 @@ pub mod builder {
             let Self { client, conversation_id } = self;
             let __call = crate::hooks::Call::new(client, "get_conversation");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
-            let conversation_id = conversation_id
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let conversation_id = match conversation_id.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let conversation_id = &conversation_id;
                 let url = format!(
@@ -19083,7 +19196,7 @@ pub mod builder {
                     "get_conversation") ?,
                 );
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .get(url)
                     .header(
@@ -19103,8 +19216,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -19113,35 +19232,52 @@ pub mod builder {
                 operation_id: "get_conversation",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "get_conversation"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -19150,12 +19286,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "get_conversation"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -19198,15 +19340,19 @@ pub mod builder {
             let Self { client, sort_by } = self;
             let __call = crate::hooks::Call::new(client, "list_environments");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
-            let sort_by = sort_by
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let sort_by = match sort_by.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let sort_by = &sort_by;
                 let url = format!("{}/agent/environments", client.baseurl,);
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .get(url)
                     .header(
@@ -19227,8 +19373,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -19237,35 +19389,52 @@ pub mod builder {
                 operation_id: "list_environments",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "list_environments"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -19274,12 +19443,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "list_environments"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -19312,7 +19487,7 @@ pub mod builder {
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let url = format!("{}/agent/identities", client.baseurl,);
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .get(url)
                     .header(
@@ -19332,8 +19507,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -19342,30 +19523,41 @@ pub mod builder {
                 operation_id: "list_agent_identities",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(
                                             client,
                                             response,
@@ -19373,8 +19565,14 @@ pub mod builder {
                                         ),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -19383,7 +19581,7 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(
                                             client,
                                             response,
@@ -19391,8 +19589,14 @@ pub mod builder {
                                         ),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -19447,18 +19651,24 @@ pub mod builder {
             let Self { client, body } = self;
             let __call = crate::hooks::Call::new(client, "create_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
-            let body = body
+            let body = match body
                 .and_then(|v| {
                     types::CreateAgentRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let body = &body;
                 let url = format!("{}/agent/identities", client.baseurl,);
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .post(url)
                     .header(
@@ -19479,8 +19689,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -19489,35 +19705,52 @@ pub mod builder {
                 operation_id: "create_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 201u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "create_agent"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -19526,12 +19759,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "create_agent"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -19574,10 +19813,14 @@ pub mod builder {
             let Self { client, uid } = self;
             let __call = crate::hooks::Call::new(client, "get_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
-            let uid = uid
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let uid = match uid.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let uid = &uid;
                 let url = format!(
@@ -19585,7 +19828,7 @@ pub mod builder {
                     ::hooks::PathSegment::checked(& uid, "uid", "get_agent") ?,
                 );
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .get(url)
                     .header(
@@ -19605,8 +19848,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -19615,35 +19864,52 @@ pub mod builder {
                 operation_id: "get_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "get_agent"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -19652,12 +19918,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "get_agent"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -19741,14 +20013,22 @@ pub mod builder {
             if __errors.len() > 1 {
                 return Err(__fail(Error::InvalidRequest(__errors.join("; "))));
             }
-            let uid = uid
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let body = body
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let uid = match uid.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let body = match body.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let body = &body;
                 let uid = &uid;
@@ -19757,7 +20037,7 @@ pub mod builder {
                     ::hooks::PathSegment::checked(& uid, "uid", "update_agent") ?,
                 );
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .put(url)
                     .header(
@@ -19778,8 +20058,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -19788,35 +20074,52 @@ pub mod builder {
                 operation_id: "update_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "update_agent"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -19825,12 +20128,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "update_agent"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -19873,10 +20182,14 @@ pub mod builder {
             let Self { client, uid } = self;
             let __call = crate::hooks::Call::new(client, "delete_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
-            let uid = uid
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let uid = match uid.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let uid = &uid;
                 let url = format!(
@@ -19884,7 +20197,7 @@ pub mod builder {
                     ::hooks::PathSegment::checked(& uid, "uid", "delete_agent") ?,
                 );
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .delete(url)
                     .header(
@@ -19904,8 +20217,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -19914,26 +20233,40 @@ pub mod builder {
                 operation_id: "delete_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 204u16 => Ok(crate::hooks::empty(response)),
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "delete_agent"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -19942,12 +20275,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "delete_agent"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -19980,7 +20319,7 @@ pub mod builder {
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let url = format!("{}/agent/models", client.baseurl,);
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .get(url)
                     .header(
@@ -20000,8 +20339,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -20010,35 +20355,52 @@ pub mod builder {
                 operation_id: "list_models",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "list_models"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -20047,12 +20409,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "list_models"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -20110,18 +20478,24 @@ pub mod builder {
             let Self { client, body } = self;
             let __call = crate::hooks::Call::new(client, "run_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
-            let body = body
+            let body = match body
                 .and_then(|v| {
                     types::RunAgentRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let body = &body;
                 let url = format!("{}/agent/run", client.baseurl,);
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .post(url)
                     .header(
@@ -20142,8 +20516,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -20152,35 +20532,52 @@ pub mod builder {
                 operation_id: "run_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "run_agent"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -20189,12 +20586,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "run_agent"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -20513,90 +20916,176 @@ pub mod builder {
             if __errors.len() > 1 {
                 return Err(__fail(Error::InvalidRequest(__errors.join("; "))));
             }
-            let ancestor_run_id = ancestor_run_id
+            let ancestor_run_id = match ancestor_run_id.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let artifact_type = match artifact_type.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let created_after = match created_after.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let created_before = match created_before.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let creator = match creator.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let cursor = match cursor.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let environment_id = match environment_id.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let execution_location = match execution_location
                 .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let artifact_type = artifact_type
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let created_after = created_after
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let created_before = created_before
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let creator = creator
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let cursor = cursor
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let environment_id = environment_id
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let execution_location = execution_location
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let executor = executor
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let limit = limit
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let model_id = model_id
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let name = name
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let q = q
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let schedule_id = schedule_id
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let skill = skill
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let skill_spec = skill_spec
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let sort_by = sort_by
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let sort_order = sort_order
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let source = source
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let state = state
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let updated_after = updated_after
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let executor = match executor.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let limit = match limit.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let model_id = match model_id.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let name = match name.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let q = match q.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let schedule_id = match schedule_id.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let skill = match skill.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let skill_spec = match skill_spec.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let sort_by = match sort_by.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let sort_order = match sort_order.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let source = match source.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let state = match state.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let updated_after = match updated_after.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let ancestor_run_id = &ancestor_run_id;
                 let artifact_type = &artifact_type;
@@ -20621,7 +21110,7 @@ pub mod builder {
                 let updated_after = &updated_after;
                 let url = format!("{}/agent/runs", client.baseurl,);
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .get(url)
                     .header(
@@ -20703,8 +21192,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -20713,35 +21208,52 @@ pub mod builder {
                 operation_id: "list_runs",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "list_runs"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -20750,12 +21262,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "list_runs"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -20813,18 +21331,24 @@ pub mod builder {
             let Self { client, body } = self;
             let __call = crate::hooks::Call::new(client, "create_run");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
-            let body = body
+            let body = match body
                 .and_then(|v| {
                     types::RunAgentRequest::try_from(v).map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let body = &body;
                 let url = format!("{}/agent/runs", client.baseurl,);
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .post(url)
                     .header(
@@ -20845,8 +21369,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -20855,35 +21385,52 @@ pub mod builder {
                 operation_id: "create_run",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "create_run"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -20892,12 +21439,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "create_run"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -20940,10 +21493,14 @@ pub mod builder {
             let Self { client, run_id } = self;
             let __call = crate::hooks::Call::new(client, "get_run");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
-            let run_id = run_id
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let run_id = match run_id.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let run_id = &run_id;
                 let url = format!(
@@ -20951,7 +21508,7 @@ pub mod builder {
                     ::hooks::PathSegment::checked(& run_id, "run_id", "get_run") ?,
                 );
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .get(url)
                     .header(
@@ -20971,8 +21528,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -20981,35 +21544,52 @@ pub mod builder {
                 operation_id: "get_run",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "get_run"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -21018,12 +21598,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "get_run"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -21066,10 +21652,14 @@ pub mod builder {
             let Self { client, run_id } = self;
             let __call = crate::hooks::Call::new(client, "cancel_run");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
-            let run_id = run_id
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let run_id = match run_id.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let run_id = &run_id;
                 let url = format!(
@@ -21077,7 +21667,7 @@ pub mod builder {
                     ::hooks::PathSegment::checked(& run_id, "run_id", "cancel_run") ?,
                 );
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .post(url)
                     .header(
@@ -21097,8 +21687,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -21107,35 +21703,52 @@ pub mod builder {
                 operation_id: "cancel_run",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "cancel_run"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -21144,12 +21757,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "cancel_run"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -21195,10 +21814,14 @@ pub mod builder {
             let Self { client, run_id } = self;
             let __call = crate::hooks::Call::new(client, "get_run_conversation");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
-            let run_id = run_id
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let run_id = match run_id.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let run_id = &run_id;
                 let url = format!(
@@ -21207,7 +21830,7 @@ pub mod builder {
                     "get_run_conversation") ?,
                 );
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .get(url)
                     .header(
@@ -21227,8 +21850,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -21237,35 +21866,52 @@ pub mod builder {
                 operation_id: "get_run_conversation",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "get_run_conversation"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -21274,12 +21920,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "get_run_conversation"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -21366,14 +22018,22 @@ pub mod builder {
             if __errors.len() > 1 {
                 return Err(__fail(Error::InvalidRequest(__errors.join("; "))));
             }
-            let run_id = run_id
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let body = body
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let run_id = match run_id.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let body = match body.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let body = &body;
                 let run_id = &run_id;
@@ -21383,7 +22043,7 @@ pub mod builder {
                     "submit_run_followup") ?,
                 );
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .post(url)
                     .header(
@@ -21404,8 +22064,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -21414,35 +22080,52 @@ pub mod builder {
                 operation_id: "submit_run_followup",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "submit_run_followup"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -21451,12 +22134,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "submit_run_followup"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -21502,10 +22191,14 @@ pub mod builder {
             let Self { client, run_id } = self;
             let __call = crate::hooks::Call::new(client, "get_run_timeline");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
-            let run_id = run_id
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let run_id = match run_id.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let run_id = &run_id;
                 let url = format!(
@@ -21514,7 +22207,7 @@ pub mod builder {
                     ?,
                 );
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .get(url)
                     .header(
@@ -21534,8 +22227,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -21544,35 +22243,52 @@ pub mod builder {
                 operation_id: "get_run_timeline",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "get_run_timeline"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -21581,12 +22297,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "get_run_timeline"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -21629,10 +22351,14 @@ pub mod builder {
             let Self { client, run_id } = self;
             let __call = crate::hooks::Call::new(client, "get_run_transcript");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
-            let run_id = run_id
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let run_id = match run_id.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let run_id = &run_id;
                 let url = format!(
@@ -21641,7 +22367,7 @@ pub mod builder {
                     "get_run_transcript") ?,
                 );
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .get(url)
                     .header(
@@ -21653,8 +22379,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -21663,26 +22395,40 @@ pub mod builder {
                 operation_id: "get_run_transcript",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200..=299 => Ok(ResponseValue::stream(response)),
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "get_run_transcript"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -21691,12 +22437,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "get_run_transcript"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -21729,7 +22481,7 @@ pub mod builder {
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let url = format!("{}/agent/schedules", client.baseurl,);
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .get(url)
                     .header(
@@ -21749,8 +22501,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -21759,30 +22517,41 @@ pub mod builder {
                 operation_id: "list_scheduled_agents",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(
                                             client,
                                             response,
@@ -21790,8 +22559,14 @@ pub mod builder {
                                         ),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -21800,7 +22575,7 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(
                                             client,
                                             response,
@@ -21808,8 +22583,14 @@ pub mod builder {
                                         ),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -21870,19 +22651,25 @@ pub mod builder {
             let Self { client, body } = self;
             let __call = crate::hooks::Call::new(client, "create_scheduled_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
-            let body = body
+            let body = match body
                 .and_then(|v| {
                     types::CreateScheduledAgentRequest::try_from(v)
                         .map_err(|e| e.to_string())
                 })
                 .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let body = &body;
                 let url = format!("{}/agent/schedules", client.baseurl,);
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .post(url)
                     .header(
@@ -21903,8 +22690,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -21913,30 +22706,41 @@ pub mod builder {
                 operation_id: "create_scheduled_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 201u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(
                                             client,
                                             response,
@@ -21944,8 +22748,14 @@ pub mod builder {
                                         ),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -21954,7 +22764,7 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(
                                             client,
                                             response,
@@ -21962,8 +22772,14 @@ pub mod builder {
                                         ),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -22009,10 +22825,14 @@ pub mod builder {
             let Self { client, schedule_id } = self;
             let __call = crate::hooks::Call::new(client, "get_scheduled_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
-            let schedule_id = schedule_id
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let schedule_id = match schedule_id.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let schedule_id = &schedule_id;
                 let url = format!(
@@ -22021,7 +22841,7 @@ pub mod builder {
                     "get_scheduled_agent") ?,
                 );
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .get(url)
                     .header(
@@ -22041,8 +22861,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -22051,35 +22877,52 @@ pub mod builder {
                 operation_id: "get_scheduled_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "get_scheduled_agent"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -22088,12 +22931,18 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(client, response, "get_scheduled_agent"),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -22184,14 +23033,22 @@ pub mod builder {
             if __errors.len() > 1 {
                 return Err(__fail(Error::InvalidRequest(__errors.join("; "))));
             }
-            let schedule_id = schedule_id
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let body = body
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let schedule_id = match schedule_id.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let body = match body.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let body = &body;
                 let schedule_id = &schedule_id;
@@ -22201,7 +23058,7 @@ pub mod builder {
                     "update_scheduled_agent") ?,
                 );
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .put(url)
                     .header(
@@ -22222,8 +23079,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -22232,30 +23095,41 @@ pub mod builder {
                 operation_id: "update_scheduled_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(
                                             client,
                                             response,
@@ -22263,8 +23137,14 @@ pub mod builder {
                                         ),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -22273,7 +23153,7 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(
                                             client,
                                             response,
@@ -22281,8 +23161,14 @@ pub mod builder {
                                         ),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -22328,10 +23214,14 @@ pub mod builder {
             let Self { client, schedule_id } = self;
             let __call = crate::hooks::Call::new(client, "delete_scheduled_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
-            let schedule_id = schedule_id
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let schedule_id = match schedule_id.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let schedule_id = &schedule_id;
                 let url = format!(
@@ -22340,7 +23230,7 @@ pub mod builder {
                     "delete_scheduled_agent") ?,
                 );
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .delete(url)
                     .header(
@@ -22360,8 +23250,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -22370,30 +23266,41 @@ pub mod builder {
                 operation_id: "delete_scheduled_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(
                                             client,
                                             response,
@@ -22401,8 +23308,14 @@ pub mod builder {
                                         ),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -22411,7 +23324,7 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(
                                             client,
                                             response,
@@ -22419,8 +23332,14 @@ pub mod builder {
                                         ),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -22466,10 +23385,14 @@ pub mod builder {
             let Self { client, schedule_id } = self;
             let __call = crate::hooks::Call::new(client, "pause_scheduled_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
-            let schedule_id = schedule_id
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let schedule_id = match schedule_id.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let schedule_id = &schedule_id;
                 let url = format!(
@@ -22478,7 +23401,7 @@ pub mod builder {
                     "pause_scheduled_agent") ?,
                 );
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .post(url)
                     .header(
@@ -22498,8 +23421,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -22508,30 +23437,41 @@ pub mod builder {
                 operation_id: "pause_scheduled_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(
                                             client,
                                             response,
@@ -22539,8 +23479,14 @@ pub mod builder {
                                         ),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -22549,7 +23495,7 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(
                                             client,
                                             response,
@@ -22557,8 +23503,14 @@ pub mod builder {
                                         ),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -22604,10 +23556,14 @@ pub mod builder {
             let Self { client, schedule_id } = self;
             let __call = crate::hooks::Call::new(client, "resume_scheduled_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
-            let schedule_id = schedule_id
-                .map_err(Error::InvalidRequest)
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            let schedule_id = match schedule_id.map_err(Error::InvalidRequest) {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let schedule_id = &schedule_id;
                 let url = format!(
@@ -22616,7 +23572,7 @@ pub mod builder {
                     "resume_scheduled_agent") ?,
                 );
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .post(url)
                     .header(
@@ -22636,8 +23592,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -22646,30 +23608,41 @@ pub mod builder {
                 operation_id: "resume_scheduled_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                            crate::hooks::body(client, response)
-                                .await
-                                .map_err(<Error<types::ApiProblem>>::from)
-                                .map_err(__fail)?,
-                            &__call,
-                        )
-                        .map_err(__fail)
+                        match crate::hooks::body(client, response).await {
+                            ::std::result::Result::Ok(__v) => __v,
+                            ::std::result::Result::Err(__e) => {
+                                return ::std::result::Result::Err(
+                                    __fail(<Error<types::ApiProblem>>::from(__e)),
+                                );
+                            }
+                        },
+                        &__call,
+                    )
                 }
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(
                                             client,
                                             response,
@@ -22677,8 +23650,14 @@ pub mod builder {
                                         ),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -22687,7 +23666,7 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(
                                             client,
                                             response,
@@ -22695,8 +23674,14 @@ pub mod builder {
                                         ),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -22726,7 +23711,7 @@ pub mod builder {
             let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
                 let url = format!("{}/harness-support/transcript", client.baseurl,);
                 #[allow(unused_mut)]
-                let mut request = client
+                let mut request = match client
                     .client
                     .get(url)
                     .header(
@@ -22738,8 +23723,14 @@ pub mod builder {
                         ),
                     )
                     .build()
-                    .map_err(<Error<types::ApiProblem>>::from)
-                    .map_err(__fail)?;
+                {
+                    ::std::result::Result::Ok(__v) => __v,
+                    ::std::result::Result::Err(__e) => {
+                        return ::std::result::Result::Err(
+                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                        );
+                    }
+                };
                 crate::hooks::prepare(client, &mut request);
                 Ok(request)
             };
@@ -22748,21 +23739,29 @@ pub mod builder {
                 operation_id: "get_transcript_download",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            client
-                .post(&result, &info)
-                .await
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
-            let response = result
-                .map_err(<Error<types::ApiProblem>>::from)
-                .map_err(__fail)?;
+            match client.post(&result, &info).await {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
+            let response = match result {
+                ::std::result::Result::Ok(__v) => __v,
+                ::std::result::Result::Err(__e) => {
+                    return ::std::result::Result::Err(
+                        __fail(<Error<types::ApiProblem>>::from(__e)),
+                    );
+                }
+            };
             match response.status().as_u16() {
                 200..=299 => Ok(ResponseValue::stream(response)),
                 400u16..=499u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(
                                             client,
                                             response,
@@ -22770,8 +23769,14 @@ pub mod builder {
                                         ),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )
@@ -22780,7 +23785,7 @@ pub mod builder {
                     Err(
                         __fail(
                             Error::ErrorResponse(
-                                ::std::boxed::Box::pin(
+                                match ::std::boxed::Box::pin(
                                         crate::hooks::json(
                                             client,
                                             response,
@@ -22788,8 +23793,14 @@ pub mod builder {
                                         ),
                                     )
                                     .await
-                                    .map_err(<Error<types::ApiProblem>>::from)
-                                    .map_err(__fail)?,
+                                {
+                                    ::std::result::Result::Ok(__v) => __v,
+                                    ::std::result::Result::Err(__e) => {
+                                        return ::std::result::Result::Err(
+                                            __fail(<Error<types::ApiProblem>>::from(__e)),
+                                        );
+                                    }
+                                },
                             ),
                         ),
                     )

@@ -261,23 +261,32 @@ async fn read_limited_from(
     }
 }
 
-/// The value of a JSON success of `call`; a body that does not decode also
-/// keeps the request's path for the call's error.
+/// The value of a JSON success of `call`, or the call's error: a body that
+/// does not decode also keeps the request's path for it. The error is made
+/// here, so the value is returned as it was made (not moved again through a
+/// conversion of the error).
 #[inline]
-// The error `send` converts right away, as it does progenitor's other errors.
-#[allow(clippy::result_large_err)]
-pub(crate) fn decode<T: DeserializeOwned, E>(
+pub(crate) fn decode<T: DeserializeOwned>(
     body: Body,
     call: &Call<'_>,
-) -> Result<ResponseValue<T>, Error<E>> {
+) -> Result<ResponseValue<T>, crate::Error> {
     match serde_json::from_slice(&body.bytes) {
         Ok(value) => Ok(ResponseValue::new(value, body.status, body.headers)),
-        Err(e) => {
-            call.failed_at(body.response.url());
-            let e = decode_error::<T>(call.operation, &body.bytes, e);
-            Err(Error::InvalidResponsePayload(body.bytes, e))
-        }
+        Err(e) => Err(undecoded::<T>(body, call, e)),
     }
+}
+
+/// [`decode`]'s error.
+#[cold]
+#[inline(never)]
+fn undecoded<T: DeserializeOwned>(
+    body: Body,
+    call: &Call<'_>,
+    e: serde_json::Error,
+) -> crate::Error {
+    call.failed_at(body.response.url());
+    let e = decode_error::<T>(call.operation, &body.bytes, e);
+    call.error(Error::<()>::InvalidResponsePayload(body.bytes, e))
 }
 
 /// `body` decoded as `T`; a body that does not decode is handed to `fail`

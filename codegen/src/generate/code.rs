@@ -247,9 +247,23 @@ pub fn without_error_handling(mut expr: &syn::Expr) -> &syn::Expr {
         expr = match expr {
             syn::Expr::Try(tried) => &tried.expr,
             syn::Expr::MethodCall(call) if call.method == "map_err" => &call.receiver,
+            syn::Expr::Match(m) if is_converted_try(m) => &m.expr,
             _ => return expr,
         }
     }
+}
+
+/// Whether `m` is a `?` as codegen's `patch` writes it:
+/// `match x { Ok(__v) => __v, Err(__e) => return Err(..) }`.
+pub fn is_converted_try(m: &syn::ExprMatch) -> bool {
+    let [ok, err] = &m.arms[..] else {
+        return false;
+    };
+    let ok_arm: syn::Arm = syn::parse_quote!(::std::result::Result::Ok(__v) => __v,);
+    ok.pat == ok_arm.pat
+        && ok.body == ok_arm.body
+        && matches!(&err.pat, syn::Pat::TupleStruct(p) if p.path.segments.last().is_some_and(|s| s.ident == "Err"))
+        && matches!(&*err.body, syn::Expr::Block(b) if matches!(&b.block.stmts[..], [syn::Stmt::Expr(syn::Expr::Return(_), _)]))
 }
 
 /// The expression of an expression statement (`x;` or a block's tail `x`).

@@ -32,8 +32,8 @@ use syn::visit_mut::{self, VisitMut};
 use syn::{Fields, Item, ItemEnum, parse_quote};
 
 use crate::code::{
-    bare_name, generic_arguments, has_serde, impl_trait, is_type, is_type_path, let_binding,
-    mentions, module_items_mut, stmt_expr, string_literals, submodule_items_mut,
+    bare_name, generic_arguments, has_serde, impl_trait, is_converted_try, is_type, is_type_path,
+    let_binding, mentions, module_items_mut, stmt_expr, string_literals, submodule_items_mut,
     trait_type_argument, wire_name, without_error_handling,
 };
 use crate::error::{Error, Result};

@@ -8,7 +8,7 @@ use super::*;
 /// is rewritten in place to return `Result<T, crate::Error>` (the request's
 /// method, path, status and problem in one error type): every `?` and
 /// `return` converts its error, a JSON success is read by `crate::hooks::body`
-/// and decoded by `crate::hooks::decode` (so the value is made where `send`
+/// and decoded by `crate::hooks::decode`, which returns `crate::Error` (so the value is made where `send`
 /// returns it, and not moved out of one more future), any other arm converts
 /// its result. Returns `false` (and leaves `send` as it is) for a shape it
 /// does not know.
@@ -161,6 +161,7 @@ pub(super) fn borrowing_request_chain(expr: &syn::Expr) -> bool {
     const STARTS_A_REQUEST: [&str; 6] = ["get", "post", "put", "patch", "delete", "head"];
     match expr {
         syn::Expr::Try(t) => borrowing_request_chain(&t.expr),
+        syn::Expr::Match(m) if is_converted_try(m) => borrowing_request_chain(&m.expr),
         syn::Expr::MethodCall(call) if BORROWING.contains(&call.method.to_string().as_str()) => {
             borrowing_request_chain(&call.receiver)
         }
@@ -221,7 +222,7 @@ impl DirectSend {
                     *expr = parse_quote!(#decode(
                         #body(client, #response).await?,
                         &__call,
-                    ).map_err(__fail));
+                    ));
                 }
                 None => map_err(expr, parse_quote!(__fail)),
             },
@@ -235,14 +236,24 @@ impl VisitMut for DirectSend {
             // Their `?` and `return` are their own.
             syn::Expr::Closure(_) | syn::Expr::Async(_) => {}
             // `x?` converted its error with `From` into progenitor's error:
-            // `x.map_err(<Error<E>>::from).map_err(__fail)?` (a path, not a
-            // closure, so that the error's type may be inferred later, as `?`
-            // allowed: `value.to_string().try_into()?` of header parameters).
+            // `match x { Ok(v) => v, Err(e) => return Err(__fail(<Error<E>>::from(e))) }`
+            // (the error's type may still be inferred later, as `?` allowed:
+            // `value.to_string().try_into()?` of header parameters). A
+            // `match`, not `x.map_err(..).map_err(__fail)?`, so a large value
+            // is not moved through each `map_err`'s result.
             syn::Expr::Try(tried) => {
                 self.visit_expr_mut(&mut tried.expr);
                 let error = &self.error;
-                map_err(&mut tried.expr, parse_quote!(<#error>::from));
-                map_err(&mut tried.expr, parse_quote!(__fail));
+                let tried =
+                    std::mem::replace(&mut *tried.expr, syn::Expr::Verbatim(Default::default()));
+                *expr = parse_quote! {
+                    match #tried {
+                        ::std::result::Result::Ok(__v) => __v,
+                        ::std::result::Result::Err(__e) => {
+                            return ::std::result::Result::Err(__fail(<#error>::from(__e)))
+                        }
+                    }
+                };
             }
             syn::Expr::Return(ret) => {
                 if let Some(value) = &mut ret.expr {

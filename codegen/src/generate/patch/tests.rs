@@ -251,20 +251,20 @@ fn send_returns_the_crates_error_converting_every_exit() {
         // The conversion, declared once.
         "let__call=crate::hooks::Call::new(client,\"get_thing\");\
          let__fail=|e:Error<types::Error>|__call.error(e);",
-        // Every `?` and `return`.
-        "letid=id.map_err(Error::InvalidRequest).map_err(<Error<types::Error>>::from).map_err(__fail)?;",
+        // Every `?` (a `match` returning the converted error) and `return`.
+        "letid=matchid.map_err(Error::InvalidRequest){::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}};",
         "returnErr(__fail(Error::InvalidRequest(\"empty\".into())));",
-        "client.exec(request,&info).await.map_err(<Error<types::Error>>::from).map_err(__fail)?;",
+        "matchclient.exec(request,&info).await{::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}};",
         // A closure's `?` is its own.
         "Ok(x?)",
         // A JSON success is decoded where `send` returns it.
-        "200u16=>{crate::hooks::decode(crate::hooks::body(client,response).await.map_err(<Error<types::Error>>::from).map_err(__fail)?,&__call,).map_err(__fail)}",
+        "200u16=>{crate::hooks::decode(matchcrate::hooks::body(client,response).await{::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}},&__call,)}",
         // An arm of a shape it does not know: its result converted.
         "201u16=>ResponseValue::stream(response).map_err(__fail)",
         "204u16=>Ok(crate::hooks::empty(response))",
         // An error's body: boxed, then converted.
-        "Err(__fail(Error::ErrorResponse(::std::boxed::Box::pin(",
-        "crate::hooks::json(client,response,\"get_thing\"),).await.map_err(<Error<types::Error>>::from).map_err(__fail)?",
+        "Err(__fail(Error::ErrorResponse(match::std::boxed::Box::pin(",
+        "crate::hooks::json(client,response,\"get_thing\"),).await{::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}}",
         "_=>Err(__fail(Error::UnexpectedResponse(response)))",
         // A `send` of another shape: as it was.
         "pubfnsend(self)->u8",
@@ -320,11 +320,11 @@ fn a_request_that_only_borrows_its_parameters_is_built_again_for_a_retry() {
          letbody=&body;letid=&id;letlimit=&limit;lettrace=&trace;\
          leturl=format!(",
         "ifletSome(value)=trace{",
-        ".build().map_err(<Error<types::Error>>::from).map_err(__fail)?;\
+        ".build(){::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}};\
          crate::hooks::prepare(client,&mutrequest);Ok(request)};\
          letrequest=__build()?;letinfo=OperationInfo{operation_id:\"put_thing\",};\
          letresult=crate::hooks::exec_rebuilding(&__call,request,&__build).await;\
-         client.post(&result,&info)",
+         matchclient.post(&result,&info)",
     ] {
         assert!(put.contains(expected), "{expected}\nin\n{put}");
     }
