@@ -18759,6 +18759,7 @@ pub mod builder {
                 operation_id: "list_agents",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -18922,6 +18923,7 @@ pub mod builder {
                 operation_id: "get_artifact",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -19061,6 +19063,7 @@ pub mod builder {
                 operation_id: "list_connected_self_hosted_workers",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -19232,6 +19235,7 @@ pub mod builder {
                 operation_id: "get_conversation",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -19389,6 +19393,7 @@ pub mod builder {
                 operation_id: "list_environments",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -19523,6 +19528,7 @@ pub mod builder {
                 operation_id: "list_agent_identities",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -19705,6 +19711,7 @@ pub mod builder {
                 operation_id: "create_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -19864,6 +19871,7 @@ pub mod builder {
                 operation_id: "get_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -20074,6 +20082,7 @@ pub mod builder {
                 operation_id: "update_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -20233,6 +20242,7 @@ pub mod builder {
                 operation_id: "delete_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -20355,6 +20365,7 @@ pub mod builder {
                 operation_id: "list_models",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -20532,6 +20543,7 @@ pub mod builder {
                 operation_id: "run_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -21208,6 +21220,7 @@ pub mod builder {
                 operation_id: "list_runs",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -21385,6 +21398,7 @@ pub mod builder {
                 operation_id: "create_run",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -21544,6 +21558,7 @@ pub mod builder {
                 operation_id: "get_run",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -21703,6 +21718,7 @@ pub mod builder {
                 operation_id: "cancel_run",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -21866,6 +21882,7 @@ pub mod builder {
                 operation_id: "get_run_conversation",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -22080,6 +22097,7 @@ pub mod builder {
                 operation_id: "submit_run_followup",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -22243,6 +22261,7 @@ pub mod builder {
                 operation_id: "get_run_timeline",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -22395,6 +22414,7 @@ pub mod builder {
                 operation_id: "get_run_transcript",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -22517,6 +22537,7 @@ pub mod builder {
                 operation_id: "list_scheduled_agents",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -22706,6 +22727,7 @@ pub mod builder {
                 operation_id: "create_scheduled_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -22877,6 +22899,7 @@ pub mod builder {
                 operation_id: "get_scheduled_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -23095,6 +23118,7 @@ pub mod builder {
                 operation_id: "update_scheduled_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -23266,6 +23290,7 @@ pub mod builder {
                 operation_id: "delete_scheduled_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -23437,6 +23462,7 @@ pub mod builder {
                 operation_id: "pause_scheduled_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -23608,6 +23634,7 @@ pub mod builder {
                 operation_id: "resume_scheduled_agent",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
@@ -23739,6 +23766,7 @@ pub mod builder {
                 operation_id: "get_transcript_download",
             };
             let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
+            crate::hooks::answered(&__call, &result);
             match client.post(&result, &info).await {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {

@@ -6,7 +6,6 @@
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicBool, AtomicU16, Ordering};
 
-use futures::FutureExt;
 use progenitor_client::{ClientHooks, ClientInfo, Error, OperationInfo, ResponseValue};
 use reqwest::header::{
     AUTHORIZATION, CONNECTION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE, DATE, HeaderMap,
@@ -112,8 +111,9 @@ impl<'a> Call<'a> {
 }
 
 /// `exec` for a `send` that can build its request again (codegen's `patch`
-/// makes the generated code call this): a retry's request is built by
-/// `rebuild` when it is needed, so a call that succeeds copies nothing.
+/// makes the generated code call this, then [`answered`] with its result): a
+/// retry's request is built by `rebuild` when it is needed, so a call that
+/// succeeds copies nothing.
 pub(crate) fn exec_rebuilding<'a>(
     call: &'a Call<'a>,
     request: reqwest::Request,
@@ -126,17 +126,22 @@ pub(crate) fn exec_rebuilding<'a>(
         Some(&call.budget_exhausted),
         move |_| rebuild,
     )
-    // A transport error and an undeclared answer carry their URL into
-    // `oz_api::Error` themselves; an error answer's decoded body does not.
-    .inspect(|result| {
-        if let Ok(response) = result {
-            let status = response.status();
-            call.status.store(status.as_u16(), Ordering::Relaxed);
-            if !status.is_success() {
-                call.failed_at(response.url());
-            }
+}
+
+/// What the call keeps of [`exec_rebuilding`]'s result, called by the
+/// generated code right after it (not a wrapper around its future, which
+/// would move the response once more). A transport error and an undeclared
+/// answer carry their URL into `oz_api::Error` themselves; an error answer's
+/// decoded body does not.
+#[inline]
+pub(crate) fn answered(call: &Call<'_>, result: &reqwest::Result<reqwest::Response>) {
+    if let Ok(response) = result {
+        let status = response.status();
+        call.status.store(status.as_u16(), Ordering::Relaxed);
+        if !status.is_success() {
+            call.failed_at(response.url());
         }
-    })
+    }
 }
 
 fn exec_with<'a, A: retry::Again + 'a>(

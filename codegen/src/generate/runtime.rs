@@ -11,11 +11,12 @@ use proc_macro2::Span;
 use syn::parse_quote;
 
 /// `crate::hooks`' items that generated code calls.
-pub(crate) const HOOKS: [&str; 9] = [
+pub(crate) const HOOKS: [&str; 10] = [
     "Call",
     "PathSegment",
     "prepare",
     "exec_rebuilding",
+    "answered",
     "json",
     "empty",
     "body",

@@ -63,7 +63,8 @@ pub(super) fn direct_send(send: &mut syn::ImplItemFn) -> bool {
 /// more than once. Recognised: the statements from `let url = format!(..)`
 /// to `let mut request = ..;` (header map statements between), a request
 /// chain of methods that only borrow the parameters, then `let info = ..`,
-/// `client.pre(..)`, `let result = client.exec(request, &info).await`.
+/// `client.pre(..)`, `let result = client.exec(request, &info).await`
+/// (which becomes `exec_rebuilding(..)` then `answered(&__call, &result)`).
 /// Anything else (a binary body, which moves its bytes) stays as it is: its
 /// retries send a copy made before the first attempt.
 pub(super) fn rebuilt_for_retries(block: &mut syn::Block) {
@@ -127,7 +128,7 @@ pub(super) fn rebuilt_for_retries(block: &mut syn::Block) {
     }
     let borrowed = borrowed.iter();
     let built: Vec<syn::Stmt> = block.stmts.drain(url_at..=request_at).collect();
-    let (prepare, exec) = (hook("prepare"), hook("exec_rebuilding"));
+    let (prepare, exec, answered) = (hook("prepare"), hook("exec_rebuilding"), hook("answered"));
     let build: syn::Stmt = parse_quote! {
         let __build = || -> ::std::result::Result<::reqwest::Request, crate::Error> {
             #(let #borrowed = &#borrowed;)*
@@ -143,6 +144,9 @@ pub(super) fn rebuilt_for_retries(block: &mut syn::Block) {
     block.stmts[url_at + 3] = parse_quote! {
         let result = #exec(&__call, #request, &__build).await;
     };
+    block
+        .stmts
+        .insert(url_at + 4, parse_quote!(#answered(&__call, &result);));
 }
 
 /// Whether `expr` is `client.client.<method>(url)` followed only by request

@@ -324,6 +324,7 @@ fn a_request_that_only_borrows_its_parameters_is_built_again_for_a_retry() {
          crate::hooks::prepare(client,&mutrequest);Ok(request)};\
          letrequest=__build()?;letinfo=OperationInfo{operation_id:\"put_thing\",};\
          letresult=crate::hooks::exec_rebuilding(&__call,request,&__build).await;\
+         crate::hooks::answered(&__call,&result);\
          matchclient.post(&result,&info)",
     ] {
         assert!(put.contains(expected), "{expected}\nin\n{put}");
