@@ -54,8 +54,6 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
-use futures::FutureExt;
-use futures::future::Either;
 use reqwest::header::HeaderMap;
 use reqwest::{Method, Request, Response, StatusCode};
 use tower::retry::budget::{Budget, TpsBudget};
@@ -134,20 +132,27 @@ pub(crate) fn send<'a, A: Again + 'a>(
     if let Some(spending) = budget {
         spending.budget.deposit();
     }
-    client.execute(request).then(move |first| match again {
-        Some((method, again)) if !matches!(&first, Ok(response) if !is_error(response.status())) => {
-            Either::Left(Box::pin(retry(
-                client,
-                policy,
-                budget,
-                max_body_bytes,
-                method,
-                again,
-                first,
-            )))
+    let first = client.execute(request);
+    // An `async` block rather than `then`: its result is returned as it came,
+    // not moved through a second future (`Flatten`'s `Ready`).
+    async move {
+        let first = first.await;
+        match again {
+            Some((method, again)) if !matches!(&first, Ok(response) if !is_error(response.status())) => {
+                Box::pin(retry(
+                    client,
+                    policy,
+                    budget,
+                    max_body_bytes,
+                    method,
+                    again,
+                    first,
+                ))
+                .await
+            }
+            _ => first,
         }
-        _ => Either::Right(std::future::ready(first)),
-    })
+    }
 }
 
 /// The attempts after a failed one: `failed` is its result.
