@@ -114,6 +114,7 @@ impl<'a> Call<'a> {
 /// makes the generated code call this, then [`answered`] with its result): a
 /// retry's request is built by `rebuild` when it is needed, so a call that
 /// succeeds copies nothing.
+#[inline]
 pub(crate) fn exec_rebuilding<'a>(
     call: &'a Call<'a>,
     request: reqwest::Request,
@@ -144,6 +145,7 @@ pub(crate) fn answered(call: &Call<'_>, result: &reqwest::Result<reqwest::Respon
     }
 }
 
+#[inline]
 fn exec_with<'a, A: retry::Again + 'a>(
     client: &'a Client,
     request: reqwest::Request,

@@ -120,6 +120,7 @@ impl Again for &Rebuild<'_> {
 /// on every call, stays small: the first attempt is started here, before the
 /// future exists, so the request is never part of it.
 /// Its only budget work is the deposit (a mutex and an atomic add, no allocation).
+#[inline]
 pub(crate) fn send<'a, A: Again + 'a>(
     client: &'a reqwest::Client,
     policy: &'a RetryPolicy,

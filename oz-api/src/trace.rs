@@ -29,6 +29,7 @@ mod on {
     /// Runs `send` (the attempts of one call) inside the call's span. With no
     /// subscriber listening, `send` itself is returned: no wrapper is polled or
     /// moved on every call.
+    #[inline]
     pub(crate) fn call<'a, F>(
         operation: &'static str,
         method: &Method,
