@@ -44,6 +44,7 @@ impl ClientHooks<Policy> for Client {
 /// request (codegen's `patch`). Auth and user agent go on every request here
 /// (not as client defaults), so a caller's own `reqwest::Client` gets them
 /// too; so does the timeout, which our own client already has.
+#[inline]
 pub(crate) fn prepare(client: &Client, request: &mut reqwest::Request) {
     let headers = request.headers_mut();
     headers.insert(USER_AGENT, client.inner.user_agent.clone());
@@ -199,6 +200,7 @@ pub(crate) struct Body {
 }
 
 /// Reads a response within the client's body limit ([`read_limited`]).
+#[inline]
 pub(crate) fn body(
     client: &Client,
     mut response: reqwest::Response,
