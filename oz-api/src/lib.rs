@@ -199,6 +199,10 @@
 //!   (operation, method, path template, status, attempts, duration, trace id)
 //!   and an event per retry; never the key or a body. See [`trace`].
 //! - Per call: [`Client::with_options`] (timeout, retries, headers).
+//! - International domain names in the base URL (default feature `small-idna`):
+//!   url's IDNA through unicode-rs rather than ICU4X, 16 fewer crates to build.
+//!   Cargo picks one back end per build; turn the default features off to let
+//!   yours pick ICU4X.
 
 // The READMEs' Rust examples are doc tests too (`cargo test`, so
 // `scripts/test`), so they cannot go stale. Only under rustdoc: the
