@@ -531,11 +531,11 @@ enum Body {
 }
 
 fn body_kind(response: &Response, status: Option<u16>) -> Body {
-    let json = response
+    if response
         .media_types
         .iter()
-        .any(|m| m == "application/json" || m.starts_with("application/json;"));
-    if json {
+        .any(|m| crate::spec::validate::is_json(m))
+    {
         Body::Json
     } else if status == Some(101) || response.media_types.is_empty() {
         Body::None
@@ -842,17 +842,7 @@ fn setter_target(sig: &syn::Signature) -> Option<syn::Type> {
 }
 
 /// Statuses a client commonly meets, by class, named as progenitor names a status.
-const NAMED_STATUSES: [(u16, &str); 9] = [
-    (400, "bad_request"),
-    (401, "unauthorized"),
-    (403, "forbidden"),
-    (404, "not_found"),
-    (409, "conflict"),
-    (422, "unprocessable_entity"),
-    (429, "too_many_requests"),
-    (500, "internal_server_error"),
-    (503, "service_unavailable"),
-];
+const NAMED_STATUSES: [u16; 9] = [400, 401, 403, 404, 409, 422, 429, 500, 503];
 
 /// For a range responder with a body (`client_error(status, value)`), one
 /// responder per common status of its class (`not_found(value)`).
@@ -861,13 +851,14 @@ fn named_statuses(r: &Responder) -> Vec<(String, TokenStream)> {
         return Vec::new();
     };
     NAMED_STATUSES
-        .iter()
-        .filter(|(code, _)| code / 100 == class)
+        .into_iter()
+        .filter(|code| code / 100 == class)
+        .filter_map(|code| Some((code, status_responder(code)?)))
         .map(|(code, name)| {
             let ident = format_ident!("{}", name);
             let doc = format!("Answers `{code}` with `value` as JSON.");
             (
-                name.to_string(),
+                name,
                 quote! {
                     #[doc = #doc]
                     pub fn #ident(self, value: #value) -> Self { Self(self.0.json(#code, value)) }

@@ -758,7 +758,8 @@ fn check_media_type(media: &str, value: &Value, at: &str, file: &str) -> Result<
     Ok(())
 }
 
-fn is_json(media: &str) -> bool {
+/// A JSON media type (`application/json`, with parameters or without).
+pub(crate) fn is_json(media: &str) -> bool {
     media == "application/json" || media.starts_with("application/json;")
 }
 

@@ -223,18 +223,14 @@ impl VisitMut for LeanSend {
                         let operation = self.operation_name();
                         call.args.insert(0, parse_quote!(#client));
                         call.args.push(parse_quote!(#operation));
-                        syn::Expr::Path(syn::ExprPath {
-                            attrs: Vec::new(),
-                            qself: None,
-                            path: hook("json"),
-                        })
+                        {
+                            let json = hook("json");
+                            parse_quote!(#json)
+                        }
                     }
                     [.., ty, f] if ty == "ResponseValue" && f == "empty" => {
-                        syn::Expr::Path(syn::ExprPath {
-                            attrs: Vec::new(),
-                            qself: None,
-                            path: hook("empty"),
-                        })
+                        let empty = hook("empty");
+                        parse_quote!(#empty)
                     }
                     _ => return,
                 };
