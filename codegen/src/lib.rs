@@ -121,7 +121,6 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
     lap("normalize");
 
     validate::validate(&canonical, &spec_name, &options.limits)?;
-    let operations = spec::operations(&canonical).len();
     lap("validate");
 
     // The remodelled document passed the checks above before remodelling;
@@ -132,24 +131,19 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
         names::rename_operations(&mut remodelled, &names::reserved(&hand_written), &spec_name);
     let api = model::Api::new(&canonical, &remodelled);
     let openapi = validate::parse(&remodelled, &spec_name)?;
-    needs::check(&api, &remodelled, &spec_name)?;
+    needs::check(&api, &spec_name)?;
     lap("remodel");
 
     let mut code = generate::generate(&remodelled, &openapi, &spec_name)?;
     lap("generate");
-    patch::patch(&remodelled, &mut code)?;
-    statuses::add(
-        &api,
-        &remodelled,
-        &mut code,
-        &hand_written.methods_on("Error"),
-    );
+    patch::patch(&api, &mut code)?;
+    statuses::add(&api, &mut code, &hand_written.methods_on("Error"));
     lap("patch");
     let mock_warnings = mock::add(&api, &mut code);
     lap("mock");
     // Last addition before the backstop, so every method it could collide with exists.
     let methods = names::type_methods(&code, &hand_written);
-    constructors::add(&remodelled, &mut code, &methods);
+    constructors::add(&api, &mut code, &methods);
     lap("constructors");
     names::check(&canonical, &remodelled, &code, &hand_written, &spec_name)?;
     lap("names");
@@ -186,15 +180,16 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
         .collect();
     lap("changelog");
 
-    let dropped = remodel::dropped_parameters(&canonical)
-        .into_iter()
-        .map(|(operation, name)| {
+    let dropped = api.operations.iter().flat_map(|op| {
+        op.left_out.iter().map(|name| {
             format!(
-                "{spec_name}: query parameter `{name}` of `{operation}` is not generated: \
+                "{spec_name}: query parameter `{name}` of `{}` is not generated: \
                  `style: deepObject` is not supported by {}",
+                op.id,
                 error::PROGENITOR
             )
-        });
+        })
+    });
     let warnings = moot_fixes
         .into_iter()
         .chain(renamed)
@@ -206,7 +201,7 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
         code,
         spec: canonical,
         spec_sha256: sha,
-        operations,
+        operations: api.operations.len(),
         warnings,
         stages,
     })

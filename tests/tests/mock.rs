@@ -18,11 +18,7 @@ fn run(id: &str, state: &str) -> RunItem {
 fn every_operation_has_a_mock() {
     let root = tests::root();
     let generated = codegen::run(&root, &root.join(codegen::SPEC)).unwrap();
-    assert_eq!(
-        codegen::mock::operations_without_mock(&generated.code),
-        Vec::<String>::new(),
-        "operations without a mock in oz_api::mock"
-    );
+    // Regen checks the mocks it rendered and warns of an operation without one.
     assert!(
         generated.warnings.iter().all(|w| !w.contains("mock")),
         "{:#?}",
@@ -38,9 +34,11 @@ fn every_operation_has_a_mock() {
 fn every_matcher_takes_what_the_clients_setter_takes() {
     let root = tests::root();
     let generated = codegen::run(&root, &root.join(codegen::SPEC)).unwrap();
-    assert_eq!(
-        codegen::mock::matchers_unlike_setters(&generated.code),
-        Vec::<String>::new()
+    let unlike = "does not take what the client's setter takes";
+    assert!(
+        generated.warnings.iter().all(|w| !w.contains(unlike)),
+        "{:#?}",
+        generated.warnings
     );
     let entry = tests::corpus::load_dir(&root.join("tests/evolution"))
         .into_iter()
@@ -74,9 +72,10 @@ fn every_matcher_takes_what_the_clients_setter_takes() {
             "{when}"
         );
     }
-    assert_eq!(
-        codegen::mock::matchers_unlike_setters(&generated.code),
-        Vec::<String>::new()
+    assert!(
+        generated.warnings.iter().all(|w| !w.contains(unlike)),
+        "{:#?}",
+        generated.warnings
     );
 }
 

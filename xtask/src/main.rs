@@ -261,7 +261,8 @@ fn run_regen(
             codegen::load::DEFAULT_MAX_SPEC_BYTES,
         )?,
     };
-    let generated = codegen::run_with(&root, &spec, &options)?;
+    let generated =
+        codegen::run_with(&root, &spec, &options).map_err(|e| whose_failure(e, &root, &spec))?;
 
     for warning in &generated.warnings {
         eprintln!("warning: {warning}");
@@ -461,4 +462,65 @@ fn limit_lines(text: &str, max: usize) -> String {
     let mut out: String = text.lines().take(max).flat_map(|l| [l, "\n"]).collect();
     out.push_str(&format!("... {} more diff lines\n", total - max));
     out
+}
+
+/// A failure blamed on the generated code (a patch pass that no longer finds
+/// its target, say) says whether progenitor alone, with the spec fixes,
+/// generates this spec: if it does, the bug is this pipeline's (our rule: we
+/// never fail where progenitor alone succeeds); if not, progenitor's reason.
+fn whose_failure(mut e: codegen::Error, root: &Path, spec: &Path) -> codegen::Error {
+    if e.kind == codegen::Kind::Generator {
+        let verdict = match codegen::run_plain(root, spec) {
+            Ok(_) => "progenitor alone (with the spec fixes) generates this spec, so the \
+                      failure is this pipeline's own: report it with the spec"
+                .to_string(),
+            Err(why) => format!("progenitor alone fails on this spec too: {why}"),
+        };
+        e.hint = format!("{}; {verdict}", e.hint);
+    }
+    e
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generator_failure_says_whether_progenitor_alone_succeeds() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+        let published = root.join(codegen::SPEC);
+        let e = whose_failure(
+            codegen::Error::generator("a_step", "a thing"),
+            root,
+            &published,
+        );
+        assert!(
+            e.hint.ends_with("progenitor alone (with the spec fixes) generates this spec, so the failure is this pipeline's own: report it with the spec"),
+            "{e}"
+        );
+
+        let dir = std::env::temp_dir().join(format!("oz-whose-failure-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let spec = dir.join("spec.yaml");
+        // A query parameter sent `style: deepObject`, which progenitor rejects
+        // (remodel leaves it out for the pipeline).
+        let parameters = "      operationId: listRuns\n      tags:\n        - agent\n      \
+                          security:\n        - bearerAuth: []\n      parameters:\n";
+        let deep_object = "        - name: filter\n          in: query\n          \
+                           style: deepObject\n          schema:\n            type: object\n";
+        let text = std::fs::read_to_string(&published).unwrap();
+        assert!(text.contains(parameters));
+        let text = text.replace(parameters, &format!("{parameters}{deep_object}"));
+        std::fs::write(&spec, text).unwrap();
+        let e = whose_failure(codegen::Error::generator("a_step", "a thing"), root, &spec);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert!(
+            e.hint.contains("progenitor alone fails on this spec too: "),
+            "{e}"
+        );
+
+        // Any other failure is the spec's: nothing added.
+        let other = codegen::Error::at("spec.yaml", "/paths", "bad", "fix it");
+        assert_eq!(whose_failure(other, root, &published).hint, "fix it");
+    }
 }

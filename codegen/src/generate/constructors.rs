@@ -21,13 +21,12 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use quote::quote;
-use serde_json::Value;
 use syn::{Fields, Item, parse_quote};
 
 use crate::code::{generic_arguments, has_serde, is_type, last_ident, serde_metas, wire_name};
+use crate::model::Api;
+use crate::model::types::Variant;
 use crate::naming::{field_name, type_name};
-use crate::remodel::is_discriminated_union;
-use crate::spec::{discriminator_tag, schemas};
 
 /// Field attributes that say nothing about the Rust value a constructor
 /// must give (`default` and `flatten` are read on their own).
@@ -46,9 +45,9 @@ const FIELD_SERDE: [&str; 8] = [
 const STRUCT_SERDE: [&str; 2] = ["deny_unknown_fields", "rename"];
 
 /// Adds the constructors to the `types` module of `code`, generated from
-/// `spec` (the remodelled document). `taken`: the inherent methods each type
+/// the document `api` models. `taken`: the inherent methods each type
 /// already has (`names::type_methods`).
-pub fn add(spec: &Value, code: &mut syn::File, taken: &BTreeMap<String, BTreeSet<String>>) {
+pub fn add(api: &Api, code: &mut syn::File, taken: &BTreeMap<String, BTreeSet<String>>) {
     let Some(types) = crate::code::module_items_mut(code, "types") else {
         return;
     };
@@ -69,24 +68,20 @@ pub fn add(spec: &Value, code: &mut syn::File, taken: &BTreeMap<String, BTreeSet
             added.push((name.clone(), block));
         }
     }
-    for (schema_name, schema) in schemas(spec) {
-        if !is_discriminated_union(schema) {
-            continue;
-        }
-        let Some(tag) = discriminator_tag(schema) else {
-            continue;
-        };
-        let rust = type_name(schema_name);
-        let union = types.iter().find_map(|item| match item {
+    for (schema, union) in api.types.unions() {
+        let rust = &schema.rust;
+        let Some(e) = types.iter().find_map(|item| match item {
             Item::Enum(e) if e.ident == rust => Some(e),
             _ => None,
-        });
-        let Some(union) = union else { continue };
-        let values = crate::patch::tag_values(spec, schema, tag);
-        let mut methods = taken.get(&rust).cloned().unwrap_or_default();
-        if let Some(block) = union_methods(union, tag, &values, types, &plans, &tags, &mut methods)
+        }) else {
+            continue;
+        };
+        let mut methods = taken.get(rust).cloned().unwrap_or_default();
+        let variants = &union.variants;
+        if let Some(block) =
+            union_methods(e, &union.tag, variants, types, &plans, &tags, &mut methods)
         {
-            added.push((rust, block));
+            added.push((rust.clone(), block));
         }
     }
     // Each block right after its type's last item (its typify `impl`), so the
@@ -263,7 +258,7 @@ fn built<'a>(what: &str, mut arguments: impl Iterator<Item = &'a syn::Ident>) ->
 fn union_methods(
     union: &syn::ItemEnum,
     tag: &str,
-    values: &[(String, String)],
+    variants: &[Variant],
     types: &[Item],
     plans: &BTreeMap<String, Plan>,
     tags: &BTreeMap<String, (syn::Ident, String)>,
@@ -344,7 +339,11 @@ fn union_methods(
 
     // One constructor per tag value, named after typify's name for the tag
     // value (`PullRequest` -> `pull_request`), else the variant's.
-    for (value, variant_schema) in values {
+    for Variant {
+        tag: value,
+        schema: variant_schema,
+    } in variants
+    {
         let rust = type_name(variant_schema);
         let Some(variant) = known
             .iter()
@@ -427,7 +426,7 @@ fn opens(types: &[Item], name: &str) -> bool {
 mod tests {
     use super::*;
     use quote::ToTokens;
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     /// The `(name, parameters)` of every method `add` wrote for type `ty`.
     fn methods_of(code: &syn::File, ty: &str) -> Vec<(String, Vec<String>)> {
@@ -505,7 +504,7 @@ mod tests {
 
     fn add_to(text: &str, taken: &BTreeMap<String, BTreeSet<String>>) -> syn::File {
         let mut code = syn::parse_file(text).unwrap();
-        add(&json!({}), &mut code, taken);
+        add(&Api::new(&json!({}), &json!({})), &mut code, taken);
         code
     }
 
@@ -645,7 +644,7 @@ mod tests {
     fn a_union_reads_its_tag_and_builds_each_variant_with_it_set() {
         let mut code = syn::parse_file(UNION).unwrap();
         let taken = BTreeMap::from([("Shape".to_string(), BTreeSet::from(["circle".to_string()]))]);
-        add(&union_spec(), &mut code, &taken);
+        add(&Api::new(&union_spec(), &union_spec()), &mut code, &taken);
         let methods = methods_of(&code, "Shape");
         let names: Vec<&str> = methods.iter().map(|(n, _)| n.as_str()).collect();
         // `circle` is taken (the tag's name and the variant's): no constructor.
@@ -672,7 +671,11 @@ mod tests {
 
         // Free, `circle` builds the variant with its one tag value.
         let mut code = syn::parse_file(&UNION.replace("pub fn circle() {}", "")).unwrap();
-        add(&union_spec(), &mut code, &BTreeMap::new());
+        add(
+            &Api::new(&union_spec(), &union_spec()),
+            &mut code,
+            &BTreeMap::new(),
+        );
         let circle = body_of(&code, "Shape", "circle");
         assert!(
             circle.contains("Self :: Circle (Circle { kind : CircleKind :: Circle"),
@@ -688,7 +691,11 @@ mod tests {
             "pub struct Square { pub kind: i64",
         );
         let mut code = syn::parse_file(&text.replace("pub fn circle() {}", "")).unwrap();
-        add(&union_spec(), &mut code, &BTreeMap::new());
+        add(
+            &Api::new(&union_spec(), &union_spec()),
+            &mut code,
+            &BTreeMap::new(),
+        );
         let names: Vec<String> = methods_of(&code, "Shape")
             .into_iter()
             .map(|(n, _)| n)
@@ -710,7 +717,7 @@ mod tests {
         let mut code = syn::parse_file(TYPES).unwrap();
         let taken = crate::names::type_methods(&code, &hand);
         assert!(taken["Run"].contains("builder"), "{taken:?}");
-        add(&json!({}), &mut code, &taken);
+        add(&Api::new(&json!({}), &json!({})), &mut code, &taken);
         assert_eq!(methods_of(&code, "Usage"), []);
         assert_eq!(methods_of(&code, "Run").len(), 1);
     }

@@ -71,8 +71,26 @@ pub fn add(api: &Api, code: &mut syn::File) -> Vec<String> {
             #(#items)*
         }
     });
+    warnings.extend(self_check(api, code));
     warnings
 }
+
+/// What the mocks promise and `add` never renders otherwise, checked on the
+/// code as rendered: every public operation has a mock, and every typed
+/// matcher takes what the client's setter of the same name takes.
+fn self_check(api: &Api, code: &syn::File) -> Vec<String> {
+    let missing = operations_without_mock(api, code)
+        .into_iter()
+        .map(|op| format!("`Client::{op}` has no mock in oz_api::mock: {SELF_CHECK_HINT}"));
+    let unlike = matchers_unlike_setters(code).into_iter().map(|m| {
+        format!(
+            "the mock matcher `{m}` does not take what the client's setter takes: {SELF_CHECK_HINT}"
+        )
+    });
+    missing.chain(unlike).collect()
+}
+
+const SELF_CHECK_HINT: &str = "a bug in codegen/src/generate/mock.rs; report it with the spec";
 
 /// `render(outlined, mocks)`: `code` with the `mocks` module declared out of
 /// line (its attributes kept: `#[cfg(feature = "mock")] pub mod mocks;`), and
@@ -104,15 +122,18 @@ pub fn outlined<T>(code: &mut syn::File, render: impl FnOnce(&syn::File, &syn::F
     rendered
 }
 
-/// The client's operations that have no mock in `code` (empty when each has one).
-pub fn operations_without_mock(code: &syn::File) -> Vec<String> {
-    let mocked: Vec<String> = methods_of(code, "mocks", "MockServer")
+/// The operations of `api` that the client has a method for and `code` has
+/// no mock for (empty when each has one).
+fn operations_without_mock(api: &Api, code: &syn::File) -> Vec<String> {
+    let mocked: BTreeSet<String> = methods_of(code, "mocks", "MockServer")
         .map(|f| f.sig.ident.to_string())
         .collect();
-    crate::code::client_methods(code)
-        .into_iter()
-        .filter(|(name, f)| matches!(f.vis, syn::Visibility::Public(_)) && !mocked.contains(name))
-        .map(|(name, _)| name)
+    let client_methods = crate::code::client_methods(code);
+    api.operations
+        .iter()
+        .map(|op| &op.method_name)
+        .filter(|name| client_methods.contains_key(*name) && !mocked.contains(*name))
+        .cloned()
         .collect()
 }
 
@@ -148,7 +169,7 @@ pub(crate) fn summary(code: &syn::File, operation: &str) -> String {
 /// the same name (generics, bounds, argument), as `operation.matcher`. None
 /// is rendered so ([`add`] leaves out a matcher without a setter to copy):
 /// this checks the generated code says so.
-pub fn matchers_unlike_setters(code: &syn::File) -> Vec<String> {
+fn matchers_unlike_setters(code: &syn::File) -> Vec<String> {
     let mut out = Vec::new();
     for mock in methods_of(code, "mocks", "MockServer") {
         let operation = mock.sig.ident.to_string();
@@ -985,8 +1006,6 @@ mod tests {
                 "delete_part"
             ]
         );
-        assert_eq!(matchers_unlike_setters(&code), Vec::<String>::new());
-
         // Matchers: path, query, header, body, in progenitor's order.
         assert_eq!(
             names(&code, "AddPartWhen"),
@@ -1084,5 +1103,49 @@ mod tests {
         assert!(warnings[2].contains("`6XX` left out"), "{warnings:#?}");
         assert_eq!(names(&code, "AddPartWhen"), ["thing_id", "x_request_id"]);
         assert_eq!(names(&code, "AddPartThen")[0], "client_error");
+    }
+
+    #[test]
+    fn a_missing_mock_or_a_matcher_unlike_its_setter_is_a_warning() {
+        let spec = spec();
+        let mut code = generated(&spec);
+        let mut api = Api::new(&spec, &spec);
+        // Rendered for a model without `ping`, checked against one with it.
+        let ping = api
+            .operations
+            .iter()
+            .position(|op| op.id == "ping")
+            .unwrap();
+        let ping = api.operations.remove(ping);
+        assert_eq!(add(&api, &mut code), Vec::<String>::new());
+        api.operations.push(ping);
+        let warnings = self_check(&api, &code);
+        assert_eq!(warnings.len(), 1, "{warnings:#?}");
+        assert!(
+            warnings[0].starts_with("`Client::ping` has no mock in oz_api::mock"),
+            "{warnings:#?}"
+        );
+
+        struct Retype;
+        impl syn::visit_mut::VisitMut for Retype {
+            fn visit_impl_item_fn_mut(&mut self, f: &mut ImplItemFn) {
+                if f.sig.ident == "thing_id" {
+                    f.sig.generics = Default::default();
+                    f.sig.inputs = syn::parse_quote!(self, value: u8);
+                }
+            }
+        }
+        let mocks = code.items.iter_mut().find_map(|item| match item {
+            Item::Mod(m) if m.ident == "mocks" => Some(m),
+            _ => None,
+        });
+        syn::visit_mut::VisitMut::visit_item_mod_mut(&mut Retype, mocks.unwrap());
+        let warnings = self_check(&api, &code);
+        assert!(
+            warnings.iter().any(|w| w.starts_with(
+                "the mock matcher `add_part.thing_id` does not take what the client's setter takes"
+            )),
+            "{warnings:#?}"
+        );
     }
 }

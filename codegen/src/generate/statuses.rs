@@ -18,8 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 use syn::{Item, parse_quote};
 
+use crate::model::types::Shape;
 use crate::model::{Api, Operation, Response};
-use crate::spec::schemas;
 
 /// The schema whose values are the API's error codes (the hand-written
 /// layer's `PlatformErrorCode`, which `needs` requires).
@@ -69,16 +69,13 @@ pub fn helper_name(status: u16) -> String {
 }
 
 /// Adds the responses' docs and the status helpers to `code`, for the
-/// operations of `api`; `spec` gives the error codes' enum; `taken` are the
-/// methods the hand-written layer defines on `Error`.
-pub fn add(api: &Api, spec: &Value, code: &mut syn::File, taken: &BTreeSet<String>) {
-    let known_codes: BTreeSet<&str> = schemas(spec)
-        .find(|(name, _)| *name == ERROR_CODES)
-        .and_then(|(_, schema)| schema.get("enum")?.as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(Value::as_str)
-        .collect();
+/// operations of `api` (its error codes' enum gives the codes); `taken` are
+/// the methods the hand-written layer defines on `Error`.
+pub fn add(api: &Api, code: &mut syn::File, taken: &BTreeSet<String>) {
+    let known_codes: BTreeSet<&str> = match api.types.schema(ERROR_CODES).map(|s| &s.shape) {
+        Some(Shape::Enum(values)) => values.iter().map(String::as_str).collect(),
+        _ => BTreeSet::new(),
+    };
     let mut statuses: BTreeSet<u16> = BTreeSet::new();
     let mut sections = BTreeMap::new();
     for op in &api.operations {
@@ -261,7 +258,7 @@ mod tests {
             }
         };
         let taken = BTreeSet::from(["is_not_found".to_string()]);
-        add(&Api::new(&spec(), &spec()), &spec(), &mut code, &taken);
+        add(&Api::new(&spec(), &spec()), &mut code, &taken);
         let text = prettyplease::unparse(&code);
         for expected in [
             "/// # Responses",
@@ -285,7 +282,7 @@ mod tests {
     fn a_helper_the_hand_written_layer_defines_is_not_generated() {
         let mut code: syn::File = parse_quote! {};
         let taken = BTreeSet::from(["is_conflict".to_string()]);
-        add(&Api::new(&spec(), &spec()), &spec(), &mut code, &taken);
+        add(&Api::new(&spec(), &spec()), &mut code, &taken);
         let text = prettyplease::unparse(&code);
         assert!(!text.contains("fn is_conflict"), "{text}");
         assert!(text.contains("fn is_unprocessable_entity"), "{text}");

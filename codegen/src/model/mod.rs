@@ -13,15 +13,18 @@
 
 pub(crate) mod naming;
 pub(crate) mod needs;
+pub mod types;
 
 use serde_json::Value;
 
 use crate::naming::{builder_name, method_name, parameter_name};
 use crate::spec::{self, deref, operations, schema_ref, string_enum};
+pub use types::Types;
 
-/// Every operation, in the document's (sorted) order.
+/// Every operation, in the document's (sorted) order, and the types.
 pub struct Api {
     pub operations: Vec<Operation>,
+    pub types: Types,
 }
 
 pub struct Operation {
@@ -41,6 +44,9 @@ pub struct Operation {
     /// `summary` and `description`, as written.
     pub docs: [Option<String>; 2],
     pub parameters: Vec<Parameter>,
+    /// The documented parameters the client leaves out (`remodel`): optional
+    /// `style: deepObject` query parameters, which progenitor cannot send.
+    pub left_out: Vec<String>,
     /// The JSON request body's schema, `$ref`s of the body itself followed.
     pub body: Option<Value>,
     /// The request body's media type (`application/json`, `text/plain`):
@@ -114,11 +120,18 @@ impl Api {
     /// from), with each operation's responses as `documented` has them at
     /// the same pointer (the same document where nothing was remodelled).
     pub fn new(documented: &Value, remodelled: &Value) -> Api {
-        let operations = operations(remodelled)
+        let documented_operations = operations(documented);
+        let operations: Vec<Operation> = operations(remodelled)
             .into_iter()
             .filter_map(|op| {
                 let id = op.id()?.to_string();
-                let as_documented = documented.pointer(&op.pointer).unwrap_or(op.value);
+                let as_documented = documented_operations
+                    .iter()
+                    .find(|d| d.pointer == op.pointer);
+                let left_out = as_documented
+                    .map(|d| crate::remodel::left_out(documented, d))
+                    .unwrap_or_default();
+                let as_documented = as_documented.map_or(op.value, |d| d.value);
                 let client_responses = responses(remodelled, op.value);
                 let parameters = combined_parameters(remodelled, &op)
                     .into_iter()
@@ -141,6 +154,7 @@ impl Api {
                     path: op.path.to_string(),
                     deprecated: op.value.get("deprecated") == Some(&Value::Bool(true)),
                     parameters,
+                    left_out,
                     docs: ["summary", "description"]
                         .map(|key| Some(op.value.get(key)?.as_str()?.to_string())),
                     body: json_schema(remodelled, body).cloned(),
@@ -156,7 +170,10 @@ impl Api {
                 })
             })
             .collect();
-        Api { operations }
+        Api {
+            types: Types::new(remodelled, &operations),
+            operations,
+        }
     }
 
     pub fn operation(&self, id: &str) -> Option<&Operation> {

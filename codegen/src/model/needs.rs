@@ -5,10 +5,9 @@
 //! layer starts or stops using something generated, update this list (the
 //! evolution corpus in `tests/` compiles the whole crate and finds omissions).
 
-use serde_json::Value;
-
 use crate::error::{Error, Result};
 use crate::model::Api;
+use crate::model::types::Shape;
 use crate::spec::pointer;
 
 enum Need {
@@ -132,11 +131,11 @@ const NEEDS: &[(Need, &str)] = &[
     ),
 ];
 
-/// Checks `api` and `spec` (fixed and remodelled: `Error`'s members are
+/// Checks `api` (of the fixed and remodelled spec: `Error`'s members are
 /// optional by then) against every need.
-pub fn check(api: &Api, spec: &Value, file: &str) -> Result<()> {
+pub fn check(api: &Api, file: &str) -> Result<()> {
     for (need, user) in NEEDS {
-        if let Err((at, missing)) = met(api, spec, need) {
+        if let Err((at, missing)) = met(api, need) {
             return Err(Error::at(
                 file,
                 at,
@@ -150,15 +149,14 @@ pub fn check(api: &Api, spec: &Value, file: &str) -> Result<()> {
 }
 
 /// `Err((pointer, what is missing))` when `need` is not met.
-fn met(api: &Api, spec: &Value, need: &Need) -> Result<(), (String, String)> {
-    let schema = |name: &str| -> Result<&Value, (String, String)> {
-        spec.pointer(&pointer(["components", "schemas", name]))
-            .ok_or_else(|| {
-                (
-                    "/components/schemas".into(),
-                    format!("there is no schema `{name}`"),
-                )
-            })
+fn met(api: &Api, need: &Need) -> Result<(), (String, String)> {
+    let schema = |name: &str| {
+        api.types.schema(name).ok_or_else(|| {
+            (
+                "/components/schemas".into(),
+                format!("there is no schema `{name}`"),
+            )
+        })
     };
     let operation = |id: &str| {
         api.operation(id).ok_or_else(|| {
@@ -202,9 +200,13 @@ fn met(api: &Api, spec: &Value, need: &Need) -> Result<(), (String, String)> {
             ))
         }
         Value(name, value) => {
-            let values = schema(name)?.get("enum").and_then(Value::as_array);
+            let values = match &schema(name)?.shape {
+                Shape::Enum(values) => values.as_slice(),
+                _ => &[],
+            };
             values
-                .is_some_and(|v| v.iter().any(|v| v == value))
+                .iter()
+                .any(|v| v == value)
                 .then_some(())
                 .ok_or_else(|| {
                     (
@@ -214,19 +216,14 @@ fn met(api: &Api, spec: &Value, need: &Need) -> Result<(), (String, String)> {
                 })
         }
         Property(name, property, required) => {
-            let found = schema(name)?;
             let at = pointer(["components", "schemas", name]);
-            if found.pointer(&pointer(["properties", property])).is_none() {
+            let Some(field) = schema(name)?.own_field(property) else {
                 return Err((
                     format!("{at}/properties"),
                     format!("`{name}` has no property `{property}`"),
                 ));
-            }
-            let is_required = found["required"]
-                .as_array()
-                .is_some_and(|r| r.iter().any(|r| r == property));
-            let nullable = found["properties"][property]["nullable"] == true;
-            match (required, is_required && !nullable) {
+            };
+            match (required, field.required && !field.nullable) {
                 (true, false) => Err((
                     format!("{at}/required"),
                     format!("`{name}.{property}` is optional or nullable, not required"),
@@ -245,7 +242,7 @@ fn met(api: &Api, spec: &Value, need: &Need) -> Result<(), (String, String)> {
 mod tests {
     use super::*;
 
-    fn published() -> Value {
+    fn published() -> serde_json::Value {
         let text =
             std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/oz-api.yaml"))
                 .unwrap();
@@ -257,7 +254,7 @@ mod tests {
     #[test]
     fn the_published_spec_meets_every_need() {
         let spec = published();
-        check(&Api::new(&spec, &spec), &spec, "spec").unwrap();
+        check(&Api::new(&spec, &spec), "spec").unwrap();
     }
 
     #[test]
@@ -267,7 +264,7 @@ mod tests {
             .pointer_mut("/components/schemas/RunState/enum")
             .unwrap();
         values.as_array_mut().unwrap().retain(|v| v != "CANCELLED");
-        let e = check(&Api::new(&spec, &spec), &spec, "spec").unwrap_err();
+        let e = check(&Api::new(&spec, &spec), "spec").unwrap_err();
         assert_eq!(
             e.location,
             crate::Location::Pointer("/components/schemas/RunState/enum".into())
@@ -288,7 +285,7 @@ mod tests {
         let mut spec = published();
         spec["components"]["schemas"]["PageInfo"]["required"] =
             serde_json::json!(["has_next_page", "next_cursor"]);
-        let e = check(&Api::new(&spec, &spec), &spec, "spec").unwrap_err();
+        let e = check(&Api::new(&spec, &spec), "spec").unwrap_err();
         assert!(
             e.message
                 .contains("`PageInfo.next_cursor` is required, not optional"),

@@ -12,6 +12,7 @@ use std::fmt::Write;
 
 use serde_json::Value;
 
+use crate::model::types::{Schema, Types};
 use crate::model::{Api, Operation, Parameter};
 use crate::naming::method_name;
 
@@ -127,10 +128,10 @@ pub fn compare(old: &Value, new: &Value, shape: Shape) -> Report {
     let mut diff = Diff {
         changes: Vec::new(),
         shape,
-        request_side: request_side(new, &new_api),
+        request_side: request_side(&new_api),
     };
     diff.operations(&old_api, &new_api);
-    diff.schemas(old, new);
+    diff.schemas(&old_api.types, &new_api.types);
     Report {
         changes: diff.changes,
     }
@@ -285,17 +286,15 @@ impl Diff {
         }
     }
 
-    fn schemas(&mut self, old: &Value, new: &Value) {
-        let schemas = |spec: &Value| {
-            spec.pointer("/components/schemas")
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default()
-        };
-        let (before, after) = (schemas(old), schemas(new));
-        for (name, schema) in &after {
+    fn schemas(&mut self, old: &Types, new: &Types) {
+        for Schema {
+            name,
+            value: schema,
+            ..
+        } in &new.schemas
+        {
             let rust = crate::remodel::renamed(name);
-            match before.get(name) {
+            match old.schema(name).map(|s| &s.value) {
                 None => self.push(Effect::Additive, format!("new type `types::{rust}`")),
                 Some(was) => {
                     let request = self.request_side.contains(name);
@@ -309,7 +308,10 @@ impl Diff {
                 }
             }
         }
-        for name in before.keys().filter(|n| !after.contains_key(*n)) {
+        for name in old.schemas.iter().map(|s| &s.name) {
+            if new.schema(name).is_some() {
+                continue;
+            }
             let rust = crate::remodel::renamed(name);
             self.push(Effect::Breaking, format!("type `types::{rust}` removed"));
         }
@@ -603,7 +605,7 @@ fn docs(value: &Value) -> Vec<Option<&Value>> {
 
 /// Component schemas a request can carry: request bodies and parameters, and
 /// everything they reference.
-fn request_side(spec: &Value, api: &Api) -> BTreeSet<String> {
+fn request_side(api: &Api) -> BTreeSet<String> {
     let mut roots: Vec<Value> = Vec::new();
     for op in &api.operations {
         roots.extend(op.body.iter().cloned());
@@ -615,9 +617,9 @@ fn request_side(spec: &Value, api: &Api) -> BTreeSet<String> {
         collect_refs(&node, &mut refs);
         for name in refs {
             if seen.insert(name.clone())
-                && let Some(schema) = spec.pointer(&format!("/components/schemas/{name}"))
+                && let Some(schema) = api.types.schema(&name)
             {
-                roots.push(schema.clone());
+                roots.push(schema.value.clone());
             }
         }
     }

@@ -28,10 +28,9 @@ pub fn snapshots(spec: &Value, code: &syn::File) -> BTreeMap<String, String> {
     let mut index = String::from("# every operation and type in the generated API\n");
     let client_methods = client_methods(code);
     let builders = module_items(code, "builder");
-    let dropped = crate::remodel::dropped_parameters(spec);
-    let conversions = crate::patch::read_modify_write_pairs(spec);
+    let api = crate::model::Api::new(spec, spec);
     let types = module_items(code, "types");
-    for op in crate::model::Api::new(spec, spec).operations {
+    for op in &api.operations {
         let (id, method) = (op.id.as_str(), &op.method_name);
         index.push_str(&format!("operation {id}: {}\n", op.template()));
         let mut text = String::new();
@@ -44,12 +43,17 @@ pub fn snapshots(spec: &Value, code: &syn::File) -> BTreeMap<String, String> {
             .unwrap_or_default();
         text.push_str(&operation_line(&op.method, &op.path, method, &builder));
         text.push_str(&crate::mock::summary(code, method));
-        for (_, name) in dropped.iter().filter(|(of, _)| of == id) {
+        for name in &op.left_out {
             text.push_str(&format!(
                 "  not generated: query parameter {name} (style deepObject, which progenitor cannot send)\n"
             ));
         }
-        for pair in conversions.iter().filter(|p| p.operation == id) {
+        for pair in api
+            .types
+            .read_modify_write
+            .iter()
+            .filter(|p| p.operation == id)
+        {
             let (read, update) = (type_name(&pair.read), type_name(&pair.update));
             let generated = types.iter().any(|item| {
                 matches!(item, syn::Item::Impl(block)

@@ -11,7 +11,7 @@
 //! - a deprecated property is never required: the server may stop sending it;
 //! - an optional query parameter with `style: deepObject` (a map sent as
 //!   `name[key]=value`) is left out: progenitor rejects the whole spec for it.
-//!   The operation's snapshot and regen's output name it ([`dropped_parameters`]);
+//!   The operation's snapshot and regen's output name it (the model's `left_out`, from [`left_out`]);
 //!   a required one is refused by `validate`;
 //! - every discriminated `oneOf` becomes a named component whose variants are
 //!   `$ref`s to named components, wherever it occurred (a property, array
@@ -153,20 +153,16 @@ pub fn is_deep_object(parameter: &Value) -> bool {
 }
 
 /// Whether remodel leaves a (dereferenced) parameter out: an optional deepObject one.
-fn left_out(parameter: &Value) -> bool {
+fn is_left_out(parameter: &Value) -> bool {
     is_deep_object(parameter) && parameter["required"] != true
 }
 
-/// The parameters remodel leaves out, as `(operationId, parameter name)`.
-pub fn dropped_parameters(spec: &Value) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for op in operations(spec) {
-        for p in parameters(spec, &op).filter(|p| left_out(p)) {
-            let name = p["name"].as_str().unwrap_or_default().to_string();
-            out.push((op.id().unwrap_or_default().to_string(), name));
-        }
-    }
-    out
+/// The names of the parameters remodel leaves out of `op` (of `spec`, as documented).
+pub fn left_out(spec: &Value, op: &crate::spec::Operation) -> Vec<String> {
+    parameters(spec, op)
+        .filter(|p| is_left_out(p))
+        .map(|p| p["name"].as_str().unwrap_or_default().to_string())
+        .collect()
 }
 
 fn drop_deep_object_parameters(spec: &mut Value) {
@@ -182,7 +178,7 @@ fn drop_deep_object_parameters(spec: &mut Value) {
     let resolved = spec.clone();
     for list in lists {
         if let Some(Value::Array(params)) = spec.pointer_mut(&list) {
-            params.retain(|p| !left_out(deref(&resolved, p)));
+            params.retain(|p| !is_left_out(deref(&resolved, p)));
         }
     }
 }

@@ -45,12 +45,12 @@ pub(super) fn progenitor_error_private(code: &mut syn::File) {
 /// `crate::operation_template("get_run")` is `("GET", "/agent/runs/{runId}")`:
 /// the hand-written layer names calls by template in traces and errors made
 /// before a request exists (progenitor's `OperationInfo` has only the id).
-pub(super) fn operation_templates(spec: &Value, code: &mut syn::File) {
-    let arms = operations(spec).into_iter().filter_map(|op| {
-        let id = method_name(op.id()?);
+pub(super) fn operation_templates(api: &Api, code: &mut syn::File) {
+    let arms = api.operations.iter().map(|op| {
+        let id = &op.method_name;
         let method = op.method.to_uppercase();
         let path = &op.path;
-        Some(quote::quote! { #id => (#method, #path), })
+        quote::quote! { #id => (#method, #path), }
     });
     code.items.push(parse_quote! {
         /// The method and path template of an operation, by the id progenitor gives it.
@@ -84,5 +84,50 @@ pub(super) fn constructors_private(code: &mut syn::File) {
                 f.vis = parse_quote!(pub(crate));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::*;
+    use super::*;
+
+    #[test]
+    fn clients_are_built_by_the_builder_only() {
+        let code = file(quote::quote! {
+            impl Client {
+                pub fn new(baseurl: &str, inner: crate::Policy) -> Self { todo!() }
+                pub fn new_with_client(baseurl: &str, client: reqwest::Client, inner: crate::Policy) -> Self { todo!() }
+                pub fn baseurl(&self) -> &String { todo!() }
+            }
+            impl<'a> GetRun<'a> { pub fn new(client: &'a super::Client) -> Self { todo!() } }
+        });
+        let text = patched_however_printed(code, constructors_private);
+        assert!(!text.contains("pub fn new(baseurl"), "{text}");
+        assert!(text.contains("pub(crate) fn new_with_client"), "{text}");
+        assert!(
+            text.contains("pub fn baseurl") && text.contains("pub fn new(client"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn progenitors_error_is_imported_privately_and_the_rest_stays_public() {
+        let mut code = file(quote::quote! {
+            pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
+            use progenitor_client::{encode_path, ClientHooks};
+            pub mod builder { use super::Error; }
+        });
+        progenitor_error_private(&mut code);
+        let text = prettyplease::unparse(&code);
+        assert!(
+            text.contains("pub use progenitor_client::{ByteStream, ClientInfo, ResponseValue};")
+                && text.contains("\nuse progenitor_client::Error;"),
+            "{text}"
+        );
+        // Without such a re-export, nothing changes.
+        let before = prettyplease::unparse(&code);
+        progenitor_error_private(&mut code);
+        assert_eq!(prettyplease::unparse(&code), before);
     }
 }

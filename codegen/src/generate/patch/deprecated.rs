@@ -3,18 +3,10 @@
 
 use super::*;
 
-pub(super) fn deprecated_operations(spec: &Value, code: &mut syn::File) -> Result<()> {
-    for op in operations(spec) {
-        if op.value.get("deprecated") != Some(&Value::Bool(true)) {
-            continue;
-        }
-        let Some(id) = op.id() else { continue };
-        let name = method_name(id);
-        let note = format!(
-            "`{} {}` is deprecated in the Oz API spec",
-            op.method.to_uppercase(),
-            op.path
-        );
+pub(super) fn deprecated_operations(api: &Api, code: &mut syn::File) -> Result<()> {
+    for op in api.operations.iter().filter(|op| op.deprecated) {
+        let (id, name) = (&op.id, &op.method_name);
+        let note = format!("`{}` is deprecated in the Oz API spec", op.template());
         let method = code
             .items
             .iter_mut()
@@ -49,25 +41,16 @@ pub(super) fn deprecated_operations(spec: &Value, code: &mut syn::File) -> Resul
 /// members they merge) get `#[deprecated]` on their field. Inline object
 /// schemas are not marked (typify names them by context); their fields keep
 /// the spec's description.
-pub(super) fn deprecated_fields(spec: &Value, types: &mut [Item]) -> Result<()> {
-    for (schema_name, schema) in schemas(spec) {
-        let mut parts = vec![schema];
-        for member in schema["allOf"].as_array().into_iter().flatten() {
-            parts.push(deref(spec, member));
-        }
-        let deprecated: Vec<(&String, &Value)> = parts
-            .iter()
-            .filter_map(|part| part.get("properties").and_then(Value::as_object))
-            .flatten()
-            .filter(|(_, p)| p.get("deprecated") == Some(&Value::Bool(true)))
-            .collect();
+pub(super) fn deprecated_fields(api: &Api, types: &mut [Item]) -> Result<()> {
+    for schema in &api.types.schemas {
+        let deprecated: Vec<_> = schema.fields.iter().filter(|f| f.deprecated).collect();
         if deprecated.is_empty() {
             continue;
         }
-        let rust = type_name(schema_name);
+        let (schema_name, rust) = (&schema.name, &schema.rust);
         let Some(item) = types
             .iter_mut()
-            .find(|item| crate::code::item_name(item).as_deref() == Some(&rust))
+            .find(|item| crate::code::item_name(item).as_ref() == Some(rust))
         else {
             return Err(Error::generator(
                 "deprecated_fields",
@@ -81,16 +64,17 @@ pub(super) fn deprecated_fields(spec: &Value, types: &mut [Item]) -> Result<()> 
         if !matches!(item.fields, Fields::Named(_)) {
             continue;
         }
-        for (property, value) in deprecated {
-            let note = value
-                .get("description")
-                .and_then(Value::as_str)
+        for field in deprecated {
+            let property = &field.name;
+            let note = field
+                .description
+                .as_deref()
                 .map(|d| d.trim().to_string())
                 .unwrap_or_else(|| format!("`{property}` is deprecated in the Oz API spec"));
             let field = item
                 .fields
                 .iter_mut()
-                .find(|f| wire_name(&f.attrs, f.ident.as_ref()).as_deref() == Some(property))
+                .find(|f| wire_name(&f.attrs, f.ident.as_ref()).as_ref() == Some(property))
                 .ok_or_else(|| {
                     Error::generator(
                         "deprecated_fields",
@@ -103,4 +87,54 @@ pub(super) fn deprecated_fields(spec: &Value, types: &mut [Item]) -> Result<()> 
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::*;
+    use super::*;
+
+    #[test]
+    fn deprecated_operations_and_fields_are_marked_where_the_spec_says() {
+        let spec = json!({
+            "paths": {"/old": {"get": {"operationId": "getOld", "deprecated": true}}},
+            "components": {"schemas": {
+                "Base": {"type": "object", "properties": {"task_id": {"type": "string", "deprecated": true, "description": "Use run_id."}}},
+                "Run": {"allOf": [{"$ref": "#/components/schemas/Base"}, {"properties": {"old": {"deprecated": true}}}]}
+            }}
+        });
+        let code = file(quote::quote! {
+            impl Client { pub fn get_old(&self) {} }
+            pub mod types {
+                pub struct Base { pub task_id: Option<String> }
+                pub struct Run { pub task_id: Option<String>, #[serde(rename = "old")] pub old_: Option<String> }
+            }
+        });
+        let model = api(&spec);
+        let text = patched_however_printed(code, |code| patch(&model, code).unwrap());
+        assert!(text.contains("#[deprecated(note = \"`GET /old` is deprecated in the Oz API spec\")]\n    pub fn get_old"), "{text}");
+        assert_eq!(
+            text.matches("#[deprecated(note = \"Use run_id.\")]")
+                .count(),
+            2,
+            "{text}"
+        );
+        assert!(
+            text.contains(
+                "#[deprecated(note = \"`old` is deprecated in the Oz API spec\")]\n        pub old_"
+            ),
+            "{text}"
+        );
+        assert_eq!(text.matches("#[non_exhaustive]").count(), 2, "{text}");
+
+        // The method is gone from progenitor's output: a generator error.
+        let mut code = file(quote::quote! { impl Client {} pub mod types {} });
+        let e = patch(&api(&spec), &mut code).unwrap_err();
+        assert_eq!(
+            e.location,
+            Location::Generator {
+                step: "deprecated_operations"
+            }
+        );
+    }
 }

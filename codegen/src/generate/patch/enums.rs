@@ -16,7 +16,7 @@ pub(super) struct OpenEnum {
 /// checks that every such enum in the spec (named or inline, in a property, a
 /// parameter, array items, nullable or not) was found among them, by its
 /// values: a value read from the API can then always be sent back.
-pub(super) fn open_enums(spec: &Value, types: &mut Vec<Item>) -> Result<()> {
+pub(super) fn open_enums(api: &Api, types: &mut Vec<Item>) -> Result<()> {
     let mut opened: Vec<OpenEnum> = Vec::new();
     for item in types.iter_mut() {
         let Item::Enum(e) = item else { continue };
@@ -51,7 +51,7 @@ pub(super) fn open_enums(spec: &Value, types: &mut Vec<Item>) -> Result<()> {
             catch_all,
         });
     }
-    check_every_enum_opened(spec, &opened)?;
+    check_every_enum_opened(&api.types.open_enums, &opened)?;
     // typify's conversions reject unknown values: replace them.
     types.retain(|item| match item {
         Item::Impl(block) => !opened.iter().any(|open| {
@@ -67,33 +67,23 @@ pub(super) fn open_enums(spec: &Value, types: &mut Vec<Item>) -> Result<()> {
     Ok(())
 }
 
-pub(super) fn check_every_enum_opened(spec: &Value, opened: &[OpenEnum]) -> Result<()> {
-    let value_set =
-        |values: Vec<&str>| -> BTreeSet<String> { values.into_iter().map(String::from).collect() };
-    let found: Vec<BTreeSet<String>> = opened
+pub(super) fn check_every_enum_opened(sites: &[EnumSite], opened: &[OpenEnum]) -> Result<()> {
+    let found: Vec<BTreeSet<&str>> = opened
         .iter()
-        .map(|open| value_set(open.values.iter().map(|(_, s)| s.as_str()).collect()))
+        .map(|open| open.values.iter().map(|(_, s)| s.as_str()).collect())
         .collect();
-    let mut missing = None;
-    walk_schemas(spec, &mut |at, schema| {
-        if missing.is_some() || schema.get("$ref").is_some() {
-            return;
-        }
-        let Some(values) = string_enum(schema).map(value_set) else {
-            return;
-        };
-        // Only an enum typify reads as a type of its own (the costlier check, last).
-        if values.len() >= 2 && !found.contains(&values) && typify_reads(spec, at, schema) {
-            missing = Some((at.to_string(), values));
-        }
-    });
-    match missing {
+    let opened = |site: &&EnumSite| {
+        let values: BTreeSet<&str> = site.values.iter().map(String::as_str).collect();
+        found.contains(&values)
+    };
+    match sites.iter().find(|site| !opened(site)) {
         None => Ok(()),
-        Some((at, values)) => Err(Error::generator(
+        Some(site) => Err(Error::generator(
             "open_enums",
             format!(
-                "a string enum with the values {:?} for the schema #{at}",
-                values.into_iter().collect::<Vec<_>>()
+                "a string enum with the values {:?} for the schema #{}",
+                site.values.iter().collect::<Vec<_>>(),
+                site.pointer
             ),
         )),
     }
@@ -187,4 +177,29 @@ pub(super) fn string_enum_values(e: &ItemEnum) -> Option<Vec<(syn::Ident, String
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::*;
+    use super::*;
+
+    #[test]
+    fn enums_open_with_a_free_catch_all_name() {
+        let spec = json!({"components": {"schemas": {"Kind": {"type": "string", "enum": ["Unknown", "known"]}}}});
+        let code = file(quote::quote! { pub mod types {
+            #[derive(Clone, Copy)]
+            pub enum Kind { Unknown, #[serde(rename = "known")] Known }
+            impl ::std::str::FromStr for Kind { type Err = (); fn from_str(_: &str) -> Result<Self, ()> { Err(()) } }
+        } });
+        let model = api(&spec);
+        let text = patched_however_printed(code, |code| patch(&model, code).unwrap());
+        assert!(text.contains("Other(::std::string::String)"), "{text}");
+        assert!(text.contains("#[derive(Clone)]"), "{text}");
+        assert_eq!(
+            text.matches("impl ::std::str::FromStr for Kind").count(),
+            1,
+            "{text}"
+        );
+    }
 }

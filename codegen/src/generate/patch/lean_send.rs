@@ -240,3 +240,71 @@ impl VisitMut for LeanSend {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::*;
+    use super::*;
+
+    #[test]
+    fn lean_send_leaves_a_shape_it_does_not_know_as_progenitor_wrote_it() {
+        let send = |extra: proc_macro2::TokenStream| {
+            file(quote::quote! {
+                impl Send {
+                    pub async fn send(self) {
+                        let Self { _client, client } = self;
+                        let info = OperationInfo { operation_id: "get_thing" };
+                        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+                        header_map.append(
+                            ::reqwest::header::HeaderName::from_static("api-version"),
+                            ::reqwest::header::HeaderValue::from_static(super::Client::api_version()),
+                        );
+                        #extra
+                        let request = client.get(url).headers(header_map).build()?;
+                        ResponseValue::from_response(response).await
+                    }
+                }
+            })
+        };
+        // A header parameter: the map is kept, the decode is still leaner.
+        let code = send(
+            quote::quote! { if let Some(v) = id { header_map.append("x-request-id", v.to_string().try_into()?); } },
+        );
+        let text = patched_however_printed(code, lean_send);
+        assert!(
+            text.contains(".headers(header_map)")
+                && text.contains("crate::hooks::json(_client, response, \"get_thing\")"),
+            "{text}"
+        );
+        // api-version alone: set on the request builder.
+        let code = send(quote::quote! {});
+        let text = patched_however_printed(code, lean_send);
+        assert!(!text.contains("header_map"), "{text}");
+        assert!(text.contains(".header(\n"), "{text}");
+    }
+
+    #[test]
+    fn every_path_parameter_is_checked_and_encoded_whatever_the_send_around_it() {
+        let code = file(quote::quote! {
+            impl Odd {
+                pub async fn send(self) {
+                    let info = OperationInfo { operation_id: "get_thing" };
+                    let url = format!(
+                        "{}/things/{}/parts/{}",
+                        client.baseurl,
+                        encode_path(&id.to_string()),
+                        encode_path(&part_id.to_string()),
+                    );
+                }
+            }
+        });
+        let text = patched_however_printed(code, lean_send).replace(char::is_whitespace, "");
+        for parameter in ["id", "part_id"] {
+            let expected = format!(
+                "crate::hooks::PathSegment::checked(&{parameter},\"{parameter}\",\"get_thing\")?"
+            );
+            assert!(text.contains(&expected), "{expected}\nin\n{text}");
+        }
+        assert!(!text.contains("encode_path"), "{text}");
+    }
+}

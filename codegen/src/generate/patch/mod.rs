@@ -19,7 +19,7 @@
 //!   empty in the type builders, instead of being a required field;
 //! - a read-modify-write conversion for every replacing `PUT`, from the type
 //!   the resource is read as to the update request, carrying unknown members
-//!   across ([`read_modify_write_pairs`]);
+//!   across (the model's `types.read_modify_write`);
 //! - optimisation: leaner `send` methods, the same requests and responses with
 //!   less work per call (measured in BENCHMARKS.md, client overhead), among
 //!   them a request built again for a retry instead of copied for every call.
@@ -27,7 +27,6 @@
 use std::collections::BTreeSet;
 
 use quote::ToTokens;
-use serde_json::Value;
 use syn::visit_mut::{self, VisitMut};
 use syn::{Fields, Item, ItemEnum, parse_quote};
 
@@ -38,12 +37,9 @@ use crate::code::{
 };
 use crate::error::{Error, Result};
 use crate::generate::runtime::{hook, is_hook};
-use crate::naming::{method_name, type_name};
-use crate::remodel::is_discriminated_union;
-use crate::spec::{
-    deref, discriminator_tag, operations, schema_ref, schemas, string_enum, tag_constant,
-    typify_reads, walk_schemas,
-};
+use crate::model::Api;
+use crate::model::types::{EnumSite, Schema, Union};
+use crate::naming::type_name;
 
 mod client;
 mod deprecated;
@@ -69,37 +65,34 @@ use send::*;
 use type_builders::*;
 use unions::*;
 
-pub(crate) use read_modify_write::read_modify_write_pairs;
-pub(crate) use unions::tag_values;
-
-/// Patches `code`, generated from `spec` (the remodelled document). The one
+/// Patches `code`, generated from the document `api` models. The one
 /// ordered list of passes; each says what it needs from the ones before.
-pub fn patch(spec: &Value, code: &mut syn::File) -> Result<()> {
+pub fn patch(api: &Api, code: &mut syn::File) -> Result<()> {
     // Over progenitor's `Client` and operation builders.
     // Needs progenitor's output only: it finds `Client`'s methods by name.
-    deprecated_operations(spec, code)?;
+    deprecated_operations(api, code)?;
     // Needs progenitor's `send` bodies as written (`ResponseValue::from_response`,
     // `encode_path`, the `header_map`).
     lean_send(code);
     // Needs `lean_send` before it: `send` made direct reads `hooks::json` calls.
     operation_builders(code);
     constructors_private(code);
-    operation_templates(spec, code);
+    operation_templates(api, code);
     progenitor_error_private(code);
 
     // Over typify's `types`.
     let types = module_items_mut(code, "types")
         .ok_or_else(|| Error::generator("patch", "a `types` module"))?;
-    deprecated_fields(spec, types)?;
-    discriminated_catch_all(spec, types)?;
-    open_enums(spec, types)?;
+    deprecated_fields(api, types)?;
+    discriminated_catch_all(api, types)?;
+    open_enums(api, types)?;
     // After the passes that add enums and variants.
     non_exhaustive(types);
     // Over typify's builders (`types::builder`), before they are renamed.
     unknown_members_default_to_empty(types);
     plain_value_setters(types);
-    array_limits(spec, types);
-    read_modify_write(spec, types);
+    array_limits(api, types);
+    read_modify_write(api, types);
     PatternMessages.visit_items(types);
     // Last: renames the builders every pass above finds by typify's names.
     builder_names(code);

@@ -118,3 +118,49 @@ pub(super) fn every_parameter_error_at_once(block: &mut syn::Block) {
     }
     block.stmts.splice(first..first + checks.len(), stmts);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::*;
+    use super::*;
+
+    #[test]
+    fn operation_builders_take_plain_values_and_report_every_parameter_at_once() {
+        let code = file(quote::quote! { pub mod builder {
+            impl<'a> ListThings<'a> {
+                pub fn limit<V>(mut self, value: V) -> Self
+                where V: std::convert::TryInto<::std::num::NonZeroU64>,
+                { self.limit = value.try_into().map(Some).map_err(|_| "conversion failed".to_string()); self }
+                pub fn id<V>(mut self, value: V) -> Self
+                where V: std::convert::TryInto<::std::string::String>,
+                { self.id = value.try_into().map_err(|_| "conversion failed".to_string()); self }
+                pub async fn send(self) -> Result<(), Error<()>> {
+                    let Self { client, id, limit, body } = self;
+                    let id = id.map_err(Error::InvalidRequest)?;
+                    let limit = limit.map_err(Error::InvalidRequest)?;
+                    let body = body.and_then(|v| Thing::try_from(v).map_err(|e| e.to_string())).map_err(Error::InvalidRequest)?;
+                    Ok(())
+                }
+            }
+        }});
+        let text =
+            patched_however_printed(code, operation_builders).replace(char::is_whitespace, "");
+        assert!(
+            text.contains("V:crate::Optional<::std::num::NonZeroU64>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("V:std::convert::TryInto<::std::string::String>"),
+            "required: as it was"
+        );
+        assert!(
+            text.contains("[id.as_ref().err(),limit.as_ref().err(),body.as_ref().err(),]"),
+            "{text}"
+        );
+        assert!(text.contains("letbody=body.and_then("), "{text}");
+        assert!(
+            text.contains("letbody=body.map_err(Error::InvalidRequest)?;"),
+            "{text}"
+        );
+    }
+}

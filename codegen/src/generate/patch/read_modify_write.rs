@@ -4,77 +4,15 @@
 
 use super::*;
 
-/// A read-modify-write pair: `PUT path` replaces the resource with an
-/// `update` body, and the resource is read (by `GET path`, else by the
-/// `PUT`'s own answer) as `read`.
-#[derive(Debug, PartialEq)]
-pub struct ReadModifyWrite {
-    pub operation: String,
-    pub read: String,
-    pub update: String,
-    /// Members `read` knows and `update` does not: read-only, not sent back.
-    pub read_only: Vec<String>,
-}
-
-/// Every replacing `PUT` whose body and read type are different component schemas.
-pub fn read_modify_write_pairs(spec: &Value) -> Vec<ReadModifyWrite> {
-    let json_ref = |node: Option<&Value>| {
-        let schema = node?.pointer("/content/application~1json/schema")?;
-        schema_ref(schema).map(str::to_string)
-    };
-    let ops = operations(spec);
-    let mut pairs = Vec::new();
-    for put in ops.iter().filter(|op| op.method == "put") {
-        let Some(update) = json_ref(deref(spec, &put.value["requestBody"]).into()) else {
-            continue;
-        };
-        let answer = |op: &crate::spec::Operation| {
-            let responses = op.value.get("responses")?.as_object()?;
-            responses
-                .iter()
-                .filter(|(code, _)| code.starts_with('2'))
-                .find_map(|(_, r)| json_ref(Some(deref(spec, r))))
-        };
-        let get = ops
-            .iter()
-            .find(|op| op.method == "get" && op.path == put.path);
-        let Some(read) = get.and_then(answer).or_else(|| answer(put)) else {
-            continue;
-        };
-        let (Some(id), true) = (put.id(), read != update) else {
-            continue;
-        };
-        let properties = |name: &str| -> BTreeSet<String> {
-            spec.pointer(&crate::spec::pointer([
-                "components",
-                "schemas",
-                name,
-                "properties",
-            ]))
-            .and_then(Value::as_object)
-            .map(|p| p.keys().cloned().collect())
-            .unwrap_or_default()
-        };
-        let writable = properties(&update);
-        pairs.push(ReadModifyWrite {
-            operation: id.to_string(),
-            read_only: properties(&read).difference(&writable).cloned().collect(),
-            read,
-            update,
-        });
-    }
-    pairs
-}
-
-/// `impl TryFrom<read> for update` for each [`read_modify_write_pairs`]: by
+/// `impl TryFrom<read> for update` for each of the model's read-modify-write pairs: by
 /// way of JSON, so what the read type does not know (its `extra` members)
 /// and members only the update request knows come across, and the
 /// read-only members are left out; `crate::hooks::convert` names the member
 /// that does not fit. Never fails: a pair whose types are not both in the
 /// output gets no conversion.
-pub(super) fn read_modify_write(spec: &Value, types: &mut Vec<Item>) {
+pub(super) fn read_modify_write(api: &Api, types: &mut Vec<Item>) {
     let names: BTreeSet<String> = types.iter().filter_map(crate::code::item_name).collect();
-    for pair in read_modify_write_pairs(spec) {
+    for pair in &api.types.read_modify_write {
         let (read, update) = (type_name(&pair.read), type_name(&pair.update));
         if !names.contains(&read) || !names.contains(&update) {
             continue;
@@ -122,5 +60,57 @@ pub(super) fn read_modify_write(spec: &Value, types: &mut Vec<Item>) {
                 }
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::*;
+    use super::*;
+
+    #[test]
+    fn each_pair_whose_types_exist_gets_a_conversion_leaving_out_what_is_read_only() {
+        let body = |name: &str| json!({"content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{name}")}}}});
+        let spec = json!({
+            "paths": {
+                "/things/{id}": {
+                    "get": {"operationId": "getThing", "responses": {"200": body("Thing")}},
+                    "put": {"operationId": "putThing", "requestBody": body("ThingUpdate"), "responses": {"200": body("Thing")}}
+                },
+                "/others/{id}": {
+                    "put": {"operationId": "putOther", "requestBody": body("OtherUpdate"), "responses": {"200": body("Other")}}
+                }
+            },
+            "components": {"schemas": {
+                "Thing": {"properties": {"id": {}, "name": {}}},
+                "ThingUpdate": {"properties": {"name": {}}},
+                "Other": {"properties": {"name": {}}},
+                "OtherUpdate": {"properties": {"name": {}}}
+            }}
+        });
+        // `OtherUpdate` is not in the output: no conversion for it, and no error.
+        let code = file(quote::quote! { pub mod types {
+            pub struct Thing { pub id: String, pub name: String }
+            pub struct ThingUpdate { pub name: String }
+            pub struct Other { pub name: String }
+        }});
+        let model = api(&spec);
+        let text = patched_however_printed(code, |code| {
+            read_modify_write(&model, module_items_mut(code, "types").unwrap())
+        })
+        .replace(char::is_whitespace, "");
+        assert!(
+            text.contains("impl::std::convert::TryFrom<Thing>forThingUpdate{"),
+            "{text}"
+        );
+        assert!(
+            text.contains("letread_only:[&str;1usize]=[\"id\"];"),
+            "{text}"
+        );
+        assert!(
+            text.contains("crate::hooks::convert(\"Thing\",::serde_json::Value::Object(members))"),
+            "{text}"
+        );
+        assert_eq!(text.matches("TryFrom<").count(), 1, "{text}");
     }
 }

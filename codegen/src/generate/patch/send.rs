@@ -320,3 +320,135 @@ pub(super) fn path_ends(expr: &syn::Expr, names: &[&str]) -> bool {
             .zip(names.iter().rev())
             .all(|(segment, name)| segment.ident == name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::*;
+    use super::*;
+
+    #[test]
+    fn send_returns_the_crates_error_converting_every_exit() {
+        let code = file(quote::quote! { pub mod builder {
+            impl<'a> GetThing<'a> {
+                ///Sends a `GET` request to `/things/{id}`
+                pub async fn send(self) -> Result<ResponseValue<types::Thing>, Error<types::Error>> {
+                    let Self { client, id } = self;
+                    let id = id.map_err(Error::InvalidRequest)?;
+                    if id.is_empty() {
+                        return Err(Error::InvalidRequest("empty".into()));
+                    }
+                    let info = OperationInfo { operation_id: "get_thing" };
+                    let response = client.exec(request, &info).await?;
+                    let check = |x: u8| -> Result<u8, ()> { Ok(x?) };
+                    match response.status().as_u16() {
+                        200u16 => crate::hooks::json(client, response, "get_thing").await,
+                        201u16 => ResponseValue::stream(response),
+                        204u16 => Ok(crate::hooks::empty(response)),
+                        400u16..=499u16 => Err(Error::ErrorResponse(crate::hooks::json(client, response, "get_thing").await?)),
+                        _ => Err(Error::UnexpectedResponse(response)),
+                    }
+                }
+            }
+            impl<'a> Odd<'a> {
+                pub fn send(self) -> u8 { 0 }
+            }
+        }});
+        let text =
+            patched_however_printed(code, operation_builders).replace(char::is_whitespace, "");
+        for expected in [
+            "pubasyncfnsend(self,)->::std::result::Result<ResponseValue<types::Thing>,crate::Error>",
+            // The conversion, declared once.
+            "let__call=crate::hooks::Call::new(client,\"get_thing\");\
+             let__fail=|e:Error<types::Error>|__call.error(e);",
+            // Every `?` (a `match` returning the converted error) and `return`.
+            "letid=matchid.map_err(Error::InvalidRequest){::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}};",
+            "returnErr(__fail(Error::InvalidRequest(\"empty\".into())));",
+            "matchclient.exec(request,&info).await{::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}};",
+            // A closure's `?` is its own.
+            "Ok(x?)",
+            // A JSON success is decoded where `send` returns it.
+            "200u16=>{crate::hooks::decode(matchcrate::hooks::body(client,response).await{::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}},&__call,)}",
+            // An arm of a shape it does not know: its result converted.
+            "201u16=>ResponseValue::stream(response).map_err(__fail)",
+            "204u16=>Ok(crate::hooks::empty(response))",
+            // An error's body: boxed, then converted.
+            "Err(__fail(Error::ErrorResponse(match::std::boxed::Box::pin(",
+            "crate::hooks::json(client,response,\"get_thing\"),).await{::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}}",
+            "_=>Err(__fail(Error::UnexpectedResponse(response)))",
+            // A `send` of another shape: as it was.
+            "pubfnsend(self)->u8",
+        ] {
+            assert!(text.contains(expected), "{expected}\nin\n{text}");
+        }
+        assert!(!text.contains("send_progenitor"), "{text}");
+    }
+
+    #[test]
+    fn a_request_that_only_borrows_its_parameters_is_built_again_for_a_retry() {
+        let send = |name: proc_macro2::TokenStream, body: proc_macro2::TokenStream| {
+            quote::quote! {
+                impl<'a> #name<'a> {
+                    pub async fn send(self) -> Result<ResponseValue<types::Thing>, Error<types::Error>> {
+                        let Self { client, id, limit, trace, body } = self;
+                        let id = id.map_err(Error::InvalidRequest)?;
+                        let limit = limit.map_err(Error::InvalidRequest)?;
+                        let trace = trace.map_err(Error::InvalidRequest)?;
+                        let body = body.map_err(Error::InvalidRequest)?;
+                        let url = format!("{}/things/{}", client.baseurl, crate::hooks::PathSegment(&id));
+                        let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
+                        if let Some(value) = trace {
+                            header_map.append("x-trace", value.to_string().try_into()?);
+                        }
+                        #[allow(unused_mut)]
+                        let mut request = client.client.put(url)#body
+                            .query(&progenitor_client::QueryParam::new("limit", &limit))
+                            .headers(header_map)
+                            .build()?;
+                        let info = OperationInfo { operation_id: "put_thing" };
+                        client.pre(&mut request, &info).await?;
+                        let result = client.exec(request, &info).await;
+                        client.post(&result, &info).await?;
+                        let response = result?;
+                        match response.status().as_u16() {
+                            200u16 => crate::hooks::json(client, response, "put_thing").await,
+                            _ => Err(Error::UnexpectedResponse(response)),
+                        }
+                    }
+                }
+            }
+        };
+        let json = send(quote::quote!(PutThing), quote::quote!(.json(&body)));
+        let binary = send(quote::quote!(Upload), quote::quote!(.body(body)));
+        let code = file(quote::quote! { pub mod builder { #json #binary } });
+        let text =
+            patched_however_printed(code, operation_builders).replace(char::is_whitespace, "");
+        let (put, upload) = text.split_once("impl<'a>Upload<'a>").unwrap();
+        for expected in [
+            // Parameters by reference: the closure can run again.
+            "let__build=||->::std::result::Result<::reqwest::Request,crate::Error>{\
+             letbody=&body;letid=&id;letlimit=&limit;lettrace=&trace;\
+             leturl=format!(",
+            "ifletSome(value)=trace{",
+            ".build(){::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}};\
+             crate::hooks::prepare(client,&mutrequest);Ok(request)};\
+             letrequest=__build()?;letinfo=OperationInfo{operation_id:\"put_thing\",};\
+             letresult=crate::hooks::exec_rebuilding(&__call,request,&__build).await;\
+             crate::hooks::answered(&__call,&result);\
+             matchclient.post(&result,&info)",
+        ] {
+            assert!(put.contains(expected), "{expected}\nin\n{put}");
+        }
+        assert!(
+            !put.contains("client.pre(") && !put.contains("client.exec("),
+            "{put}"
+        );
+        // A binary body moves its bytes into the request: sent as before,
+        // its retries send a copy.
+        assert!(!upload.contains("__build"), "{upload}");
+        assert!(
+            upload.contains("client.exec(request,&info).await;"),
+            "{upload}"
+        );
+        assert!(upload.contains("client.pre(&mutrequest,&info)"), "{upload}");
+    }
+}

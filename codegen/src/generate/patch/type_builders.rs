@@ -357,20 +357,16 @@ impl VisitMut for TryIntoCalls {
 /// list out of bounds (`attachments: at most 5 items, got 6`) before anything
 /// is sent. Only for fields typify made a `Vec` or `Option<Vec>`; others are
 /// left alone (never fails).
-pub(super) fn array_limits(spec: &Value, types: &mut [Item]) {
+pub(super) fn array_limits(api: &Api, types: &mut [Item]) {
     let mut limits = Vec::new();
-    for (schema, body) in schemas(spec) {
-        for (property, value) in body["properties"].as_object().into_iter().flatten() {
-            let bound = |key: &str| value.get(key).and_then(Value::as_u64);
-            if let (min, max) = (bound("minItems"), bound("maxItems"))
+    for schema in &api.types.schemas {
+        // Its own properties: typify merges `allOf` members' too, but their
+        // limits are not checked (yet).
+        for field in schema.fields.iter().filter(|f| !f.merged) {
+            if let (min, max) = (field.min_items, field.max_items)
                 && (min.is_some() || max.is_some())
             {
-                limits.push((
-                    type_name(schema),
-                    crate::naming::field_name(property),
-                    min,
-                    max,
-                ));
+                limits.push((schema.rust.clone(), field.rust.clone(), min, max));
             }
         }
     }
@@ -455,5 +451,130 @@ pub(super) fn array_limits(spec: &Value, types: &mut [Item]) {
             let at = f.block.stmts.len().saturating_sub(1);
             f.block.stmts.insert(at, check);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::*;
+    use super::*;
+
+    #[test]
+    fn optional_setters_take_plain_values_and_builders_report_every_error() {
+        let code = file(quote::quote! { pub mod types { pub mod builder {
+            impl Thing {
+                pub fn name<T>(mut self, value: T) -> Self
+                where T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>, T::Error: ::std::fmt::Display,
+                { self.name = value.try_into().map_err(|e| format!("error converting supplied value for name: {e}")); self }
+                pub fn tags<T>(mut self, value: T) -> Self
+                where T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>, T::Error: ::std::fmt::Display,
+                { self.tags = value.try_into().map_err(|e| format!("{e}")); self }
+            }
+            impl ::std::convert::TryFrom<Thing> for super::Thing {
+                type Error = super::error::ConversionError;
+                fn try_from(value: Thing) -> ::std::result::Result<Self, super::error::ConversionError> {
+                    Ok(Self { name: value.name?, tags: value.tags? })
+                }
+            }
+        }}});
+        let text = patched_however_printed(code, |code| {
+            plain_value_setters(module_items_mut(code, "types").unwrap())
+        });
+        assert!(
+            text.contains("T: crate::Optional<::std::string::String>"),
+            "{text}"
+        );
+        assert!(
+            text.contains("crate::Optional::into_optional(value)"),
+            "{text}"
+        );
+        // Not an optional field: as typify wrote it.
+        assert!(
+            text.contains("T: ::std::convert::TryInto<::std::vec::Vec"),
+            "{text}"
+        );
+        assert!(
+            text.contains("impl crate::Optional<super::Thing> for Thing"),
+            "{text}"
+        );
+        assert!(
+            text.contains("value.name.as_ref().err(),\n") && text.contains("errors.join"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn list_bounds_are_checked_by_the_type_builders() {
+        let spec = json!({"components": {"schemas": {"Thing": {"properties": {
+            "tags": {"type": "array", "maxItems": 3},
+            "ids": {"type": "array", "minItems": 1, "nullable": true},
+            "name": {"type": "string", "maxItems": 3}
+        }}}}});
+        let code = file(quote::quote! { pub mod types {
+            pub struct Thing {
+                pub tags: ::std::vec::Vec<String>,
+                pub ids: ::std::option::Option<::std::vec::Vec<String>>,
+                pub name: String,
+            }
+            pub mod builder {
+                impl ::std::convert::TryFrom<Thing> for super::Thing {
+                    type Error = super::error::ConversionError;
+                    fn try_from(value: Thing) -> ::std::result::Result<Self, super::error::ConversionError> {
+                        Ok(Self { tags: value.tags?, ids: value.ids?, name: value.name? })
+                    }
+                }
+            }
+        }});
+        let model = api(&spec);
+        let text = patched_however_printed(code, |code| {
+            array_limits(&model, module_items_mut(code, "types").unwrap())
+        })
+        .replace(char::is_whitespace, "");
+        assert!(
+            text.contains("value.tags.as_ref().ok().map(|v|v.len())"),
+            "{text}"
+        );
+        assert!(
+            text.contains("len>3u64asusize") && text.contains("\"atmost3items\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("len<1u64asusize") && text.contains("\"atleast1items\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("value.ids.as_ref().ok().and_then(|v|v.as_ref()).map(|v|v.len())"),
+            "{text}"
+        );
+        assert!(
+            !text.contains("value.name.as_ref().ok()"),
+            "not a list: {text}"
+        );
+    }
+
+    #[test]
+    fn unknown_members_are_no_required_field_of_a_builder() {
+        let code = file(quote::quote! { pub mod types {
+            pub struct Thing {
+                pub name: String,
+                #[serde(flatten)]
+                pub extra: ::serde_json::Map<::std::string::String, ::serde_json::Value>,
+            }
+            pub mod builder {
+                impl ::std::default::Default for Thing {
+                    fn default() -> Self {
+                        Self {
+                            name: Err("no value supplied for name".to_string()),
+                            extra: Err("no value supplied for extra".to_string()),
+                        }
+                    }
+                }
+            }
+        }});
+        let text = patched_however_printed(code, |code| {
+            unknown_members_default_to_empty(module_items_mut(code, "types").unwrap())
+        });
+        assert!(text.contains("extra: Ok(Default::default())"), "{text}");
+        assert!(text.contains("name: Err("), "{text}");
     }
 }

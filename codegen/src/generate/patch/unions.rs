@@ -8,13 +8,9 @@ use super::*;
 /// `remodel`) gets a catch-all `Unknown(serde_json::Value)` variant. typify
 /// makes it an untagged enum, or, with one variant, a newtype struct, which
 /// is rewritten as an untagged enum so that the next variant is additive.
-pub(super) fn discriminated_catch_all(spec: &Value, types: &mut Vec<Item>) -> Result<()> {
-    for (schema_name, schema) in schemas(spec) {
-        if !is_discriminated_union(schema) {
-            continue;
-        }
-        let rust = type_name(schema_name);
-        let tag = discriminator_tag(schema).unwrap_or("?");
+pub(super) fn discriminated_catch_all(api: &Api, types: &mut Vec<Item>) -> Result<()> {
+    for (schema, union) in api.types.unions() {
+        let (schema_name, rust, tag) = (&schema.name, &schema.rust, &union.tag);
         let doc = format!(
             "A `{tag}` this client does not know (the API is newer than its spec), with the JSON as received."
         );
@@ -28,7 +24,7 @@ pub(super) fn discriminated_catch_all(spec: &Value, types: &mut Vec<Item>) -> Re
         };
         let at = types
             .iter()
-            .position(|item| crate::code::item_name(item).as_deref() == Some(&rust))
+            .position(|item| crate::code::item_name(item).as_ref() == Some(rust))
             .ok_or_else(expected)?;
         match &mut types[at] {
             Item::Enum(e) if has_serde(&e.attrs, "untagged") => {
@@ -68,9 +64,9 @@ pub(super) fn discriminated_catch_all(spec: &Value, types: &mut Vec<Item>) -> Re
                 // The newtype's impls (Deref, From both ways) no longer fit.
                 types.retain(|item| match item {
                     Item::Impl(block) => {
-                        !(is_type(&block.self_ty, &rust)
+                        !(is_type(&block.self_ty, rust)
                             || (impl_trait(block).as_deref() == Some("From")
-                                && trait_type_argument(block).is_some_and(|ty| is_type(ty, &rust))))
+                                && trait_type_argument(block).is_some_and(|ty| is_type(ty, rust))))
                     }
                     _ => true,
                 });
@@ -84,51 +80,13 @@ pub(super) fn discriminated_catch_all(spec: &Value, types: &mut Vec<Item>) -> Re
             }
             _ => return Err(expected()),
         }
-        let Item::Enum(union) = &mut types[at] else {
+        let Item::Enum(e) = &mut types[at] else {
             return Err(expected());
         };
-        let deserialize = tag_dispatch(spec, schema_name, schema, tag, union)?;
+        let deserialize = tag_dispatch(schema, union, e)?;
         types.push(deserialize);
     }
     Ok(())
-}
-
-/// `(tag value, variant schema)` for every `$ref` variant of a discriminated
-/// union: the `mapping`'s entries, then, for a variant the mapping does not
-/// name, the constant of its tag property, else its schema name (OpenAPI's
-/// implicit mapping).
-pub(crate) fn tag_values(spec: &Value, union: &Value, tag: &str) -> Vec<(String, String)> {
-    let mapping = union
-        .pointer("/discriminator/mapping")
-        .and_then(Value::as_object);
-    let variants: Vec<(&str, &Value)> = union["oneOf"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter_map(|v| Some((schema_ref(v)?, deref(spec, v))))
-        .collect();
-    // A mapping entry naming a schema that is not a variant is ignored (as
-    // progenitor does): its tag decodes as unknown.
-    let mut out: Vec<(String, String)> = mapping
-        .into_iter()
-        .flatten()
-        .filter_map(|(value, target)| {
-            let target = target.as_str()?;
-            let name = target.rsplit('/').next().unwrap_or(target);
-            variants
-                .iter()
-                .any(|(n, _)| *n == name)
-                .then(|| (value.clone(), name.to_string()))
-        })
-        .collect();
-    for (name, schema) in variants {
-        if out.iter().any(|(_, n)| n == name) {
-            continue;
-        }
-        let constant = tag_constant(schema, tag).unwrap_or(name);
-        out.push((constant.to_string(), name.to_string()));
-    }
-    out
 }
 
 /// A `Deserialize` that reads the tag first: a known tag decodes its variant
@@ -137,17 +95,13 @@ pub(crate) fn tag_values(spec: &Value, union: &Value, tag: &str) -> Vec<(String,
 /// known variant that no longer matches fell through to the catch-all.) The
 /// derived `Deserialize` is dropped; `Serialize` stays untagged: each variant
 /// writes its own tag.
-pub(super) fn tag_dispatch(
-    spec: &Value,
-    schema_name: &str,
-    union: &Value,
-    tag: &str,
-    e: &mut ItemEnum,
-) -> Result<Item> {
+pub(super) fn tag_dispatch(schema: &Schema, union: &Union, e: &mut ItemEnum) -> Result<Item> {
+    let (schema_name, tag) = (&schema.name, &union.tag);
     let name = e.ident.clone();
     let mut arms = Vec::new();
-    for (value, variant_schema) in tag_values(spec, union, tag) {
-        let rust = type_name(&variant_schema);
+    for variant in &union.variants {
+        let value = &variant.tag;
+        let rust = type_name(&variant.schema);
         let variant = e
             .variants
             .iter()
@@ -218,4 +172,77 @@ pub(super) fn free_variant(taken: impl IntoIterator<Item = String>) -> syn::Iden
         .find(|n| !taken.contains(n))
         .unwrap_or_default();
     syn::Ident::new(&name, proc_macro2::Span::call_site())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::*;
+    use super::*;
+
+    #[test]
+    fn a_one_variant_union_becomes_an_open_enum() {
+        let code = file(quote::quote! { pub mod types {
+            #[serde(transparent)]
+            pub struct Shape(pub Circle);
+            impl ::std::ops::Deref for Shape { type Target = Circle; fn deref(&self) -> &Circle { &self.0 } }
+            impl ::std::convert::From<Shape> for Circle { fn from(value: Shape) -> Self { value.0 } }
+            impl ::std::convert::From<Circle> for Shape { fn from(value: Circle) -> Self { Self(value) } }
+            pub struct Circle { pub kind: CircleKind }
+            pub enum CircleKind { #[serde(rename = "circle")] Circle }
+        } });
+        let model = api(&union_spec());
+        let text = patched_however_printed(code, |code| patch(&model, code).unwrap());
+        assert!(text.contains("#[serde(untagged)]\n    #[non_exhaustive]\n    pub enum Shape {\n        Circle(Circle),"), "{text}");
+        assert!(text.contains("Unknown(::serde_json::Value)"), "{text}");
+        assert!(
+            !text.contains("Deref for Shape") && !text.contains("From<Shape> for Circle"),
+            "{text}"
+        );
+        assert!(
+            text.contains("impl ::std::convert::From<Circle> for Shape"),
+            "{text}"
+        );
+        // The single-value tag enum stays strict.
+        assert!(
+            !text.contains(
+                "CircleKind {\n        #[serde(rename = \"circle\")]\n        Circle,\n        ///"
+            ),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_union_reads_its_tag_first_and_keeps_what_it_does_not_know() {
+        let spec = json!({"components": {"schemas": {
+            "Shape": {
+                "oneOf": [
+                    {"$ref": "#/components/schemas/Circle"},
+                    {"$ref": "#/components/schemas/Square"},
+                    {"$ref": "#/components/schemas/Blob"}
+                ],
+                "discriminator": {"propertyName": "kind", "mapping": {"round": "#/components/schemas/Circle"}}
+            },
+            "Circle": {"properties": {"kind": {"enum": ["circle"]}}},
+            "Square": {"properties": {"kind": {"enum": ["square"]}}},
+            "Blob": {"properties": {"kind": {"type": "string"}}}
+        }}});
+        let code = file(quote::quote! { pub mod types {
+            #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
+            #[serde(untagged)]
+            pub enum Shape { Circle(Circle), Square(Square), Blob(Blob) }
+        } });
+        let model = api(&spec);
+        let text = patched_however_printed(code, |code| patch(&model, code).unwrap());
+        assert!(
+            text.contains("#[derive(::serde::Serialize, Clone, Debug)]"),
+            "{text}"
+        );
+        for arm in ["Some(\"round\")", "Some(\"square\")", "Some(\"Blob\")"] {
+            assert!(text.contains(arm), "{arm} in {text}");
+        }
+        assert!(
+            text.contains("_ => ::std::result::Result::Ok(Self::Unknown(value))"),
+            "{text}"
+        );
+    }
 }
