@@ -145,7 +145,7 @@ pub fn run_with(root: &Path, spec: &Path, options: &Options) -> Result<Generated
     let methods = names::type_methods(&code, &hand_written);
     constructors::add(&api, &mut code, &methods);
     lap("constructors");
-    names::check(&canonical, &remodelled, &code, &hand_written, &spec_name)?;
+    names::check(&canonical, &api, &code, &hand_written, &spec_name)?;
     lap("names");
     // Last change to the code: nothing added after it escapes it.
     docs::make_text(&mut code);

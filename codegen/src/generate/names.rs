@@ -32,8 +32,10 @@ use syn::Item;
 use syn::visit_mut::{self, VisitMut};
 
 use crate::error::{Error, Result};
-use crate::naming::{builder_name, field_name, method_name, parameter_name, type_name};
-use crate::spec::{operations, pointer, schemas};
+use crate::model::Api;
+use crate::model::types::Schema;
+use crate::naming::{builder_name, field_name, method_name};
+use crate::spec::{operations, pointer};
 
 /// Where the hand-written layer lives, relative to the workspace root.
 const HAND_WRITTEN: &str = "oz-api/src";
@@ -562,13 +564,13 @@ pub fn rename_operations(spec: &mut Value, reserved: &Reserved, file: &str) -> V
 /// fixed one) it came from.
 pub fn check(
     published: &Value,
-    spec: &Value,
+    api: &Api,
     code: &syn::File,
     hand: &HandWritten,
     file: &str,
 ) -> Result<()> {
     if let Some(clash) = duplicate_item(&code.items, &mut Vec::new()) {
-        return Err(refuse(spec, published, file, clash));
+        return Err(refuse(api, published, file, clash));
     }
     for (key, methods) in all_methods(code, hand) {
         let inherent: Vec<&Method> = methods.iter().filter(|m| m.inherent).collect();
@@ -576,7 +578,7 @@ pub fn check(
             if let Some(first) = inherent[..i].iter().find(|f| f.name == m.name) {
                 let twice = format!("{} and {}", first.by, m.by);
                 return Err(refuse(
-                    spec,
+                    api,
                     published,
                     file,
                     Clash::Method(key, m.name.clone(), twice),
@@ -696,14 +698,14 @@ const HINT: &str = "rename it with a fix in spec/oz-api.fixes.yaml (a schema nam
     parameter's name is what is sent: rename the hand-written item instead";
 
 /// The located refusal of `clash`: the spec item whose Rust name it is.
-fn refuse(spec: &Value, published: &Value, file: &str, clash: Clash) -> Error {
+fn refuse(api: &Api, published: &Value, file: &str, clash: Clash) -> Error {
     let (at, what) = match &clash {
         Clash::Item(module, name) => (
-            item_of(spec, module, name),
+            item_of(api, module, name),
             format!("`{name}` is defined twice in module `{}`", shown(module)),
         ),
         Clash::Prelude(module, name, written) => {
-            let at = item_of(spec, module, name);
+            let at = item_of(api, module, name);
             let what = if at.ends_with("/operationId") {
                 "operationId"
             } else {
@@ -732,29 +734,29 @@ fn refuse(spec: &Value, published: &Value, file: &str, clash: Clash) -> Error {
                 _ => String::new(),
             };
             (
-                parameter_of(spec, ty, field).unwrap_or_else(|| "/paths".into()),
+                parameter_of(api, ty, field).unwrap_or_else(|| "/paths".into()),
                 format!("operation builder `builder::{ty}` has `{field}` twice{by}"),
             )
         }
         Clash::Field((module, ty), field) => (
-            schema_of(spec, ty)
-                .map(|at| property_of(spec, &at, field).unwrap_or(at))
+            schema_of(api, ty)
+                .map(|schema| property_of(schema, field))
                 .unwrap_or_else(|| "/components/schemas".into()),
             format!("`{}::{ty}` has the field `{field}` twice", shown(module)),
         ),
         Clash::Variant((module, ty), variant) => (
-            schema_of(spec, ty).unwrap_or_else(|| "/components/schemas".into()),
+            schema_of(api, ty)
+                .map(schema_at)
+                .unwrap_or_else(|| "/components/schemas".into()),
             format!(
                 "`{}::{ty}` has the variant `{variant}` twice",
                 shown(module)
             ),
         ),
         Clash::Method((module, ty), method, by) => (
-            operation_of(spec, method)
+            operation_of(api, method)
                 .filter(|_| !module.starts_with("types"))
-                .or_else(|| {
-                    schema_of(spec, ty).map(|at| property_of(spec, &at, method).unwrap_or(at))
-                })
+                .or_else(|| schema_of(api, ty).map(|schema| property_of(schema, method)))
                 .unwrap_or_else(|| "/paths".into()),
             format!("`{}::{ty}::{method}` is defined twice: {by}", shown(module)),
         ),
@@ -784,77 +786,58 @@ fn shown(module: &str) -> &str {
 
 /// The spec item an item `name` of `module` came from: an operation's
 /// builder in `builder`, else a schema; else the schemas' section.
-fn item_of(spec: &Value, module: &str, name: &str) -> String {
+fn item_of(api: &Api, module: &str, name: &str) -> String {
     let operation = (module == "builder")
-        .then(|| {
-            operations(spec)
-                .into_iter()
-                .find(|op| op.id().is_some_and(|id| builder_name(id) == name))
-        })
+        .then(|| api.operations.iter().find(|op| op.builder == name))
         .flatten()
         .map(|op| format!("{}/operationId", op.pointer));
     operation
-        .or_else(|| schema_of(spec, name))
+        .or_else(|| schema_of(api, name).map(schema_at))
         .unwrap_or_else(|| "/components/schemas".into())
 }
 
 /// The component schema that becomes the Rust type `ty` (or its builder `tyBuilder`).
-fn schema_of(spec: &Value, ty: &str) -> Option<String> {
+fn schema_of<'a>(api: &'a Api, ty: &str) -> Option<&'a Schema> {
     let base = ty.strip_suffix("Builder");
-    schemas(spec)
-        .map(|(name, _)| name)
-        .find(|name| type_name(name) == ty)
-        .or_else(|| {
-            schemas(spec)
-                .map(|(n, _)| n)
-                .find(|n| Some(type_name(n).as_str()) == base)
-        })
-        .map(|name| pointer(["components", "schemas", name.as_str()]))
+    let schemas = &api.types.schemas;
+    (schemas.iter().find(|s| s.rust == ty))
+        .or_else(|| schemas.iter().find(|s| Some(s.rust.as_str()) == base))
 }
 
-fn property_of(spec: &Value, schema_at: &str, field: &str) -> Option<String> {
-    let properties = spec
-        .pointer(&format!("{schema_at}/properties"))?
-        .as_object()?;
-    let name = properties.keys().find(|p| field_name(p) == field)?;
-    Some(format!(
-        "{schema_at}/properties/{}",
-        crate::spec::escape(name)
-    ))
+fn schema_at(schema: &Schema) -> String {
+    pointer(["components", "schemas", schema.name.as_str()])
 }
 
-fn operation_of(spec: &Value, method: &str) -> Option<String> {
-    let op = operations(spec)
-        .into_iter()
-        .find(|op| op.id().is_some_and(|id| method_name(id) == method))?;
+/// The schema's own property that becomes `field`, else the schema.
+fn property_of(schema: &Schema, field: &str) -> String {
+    let own = schema.fields.iter().filter(|f| !f.merged);
+    match own.map(|f| &f.name).find(|p| field_name(p) == field) {
+        Some(name) => format!(
+            "{}/properties/{}",
+            schema_at(schema),
+            crate::spec::escape(name)
+        ),
+        None => schema_at(schema),
+    }
+}
+
+fn operation_of(api: &Api, method: &str) -> Option<String> {
+    let op = api.operations.iter().find(|op| op.method_name == method)?;
     Some(format!("{}/operationId", op.pointer))
 }
 
 /// The parameter (or request body) of the operation whose builder is `builder`
-/// that becomes `name`; else the operation.
-fn parameter_of(spec: &Value, builder: &str, name: &str) -> Option<String> {
-    let op = operations(spec)
-        .into_iter()
-        .find(|op| op.id().is_some_and(|id| builder_name(id) == builder))?;
-    for list in [
-        format!("{}/parameters", op.pointer),
-        pointer(["paths", op.path, "parameters"]),
-    ] {
-        let params = spec.pointer(&list).and_then(Value::as_array);
-        for (i, p) in params.into_iter().flatten().enumerate() {
-            let p = crate::spec::deref(spec, p);
-            if p["name"]
-                .as_str()
-                .is_some_and(|n| parameter_name(n) == name)
-            {
-                return Some(format!("{list}/{i}"));
-            }
-        }
-    }
-    if op.value.get("requestBody").is_some() {
-        return Some(format!("{}/requestBody", op.pointer));
-    }
-    Some(op.pointer)
+/// that becomes `name` (one the operation lists itself first); else the operation.
+fn parameter_of(api: &Api, builder: &str, name: &str) -> Option<String> {
+    let op = api.operations.iter().find(|op| op.builder == builder)?;
+    let parameter = (op.parameters.iter())
+        .filter(|p| p.setter == name)
+        .min_by_key(|p| !p.pointer.starts_with(&format!("{}/", op.pointer)));
+    Some(match parameter {
+        Some(p) => p.pointer.clone(),
+        None if op.body_media_type.is_some() => format!("{}/requestBody", op.pointer),
+        None => op.pointer.clone(),
+    })
 }
 
 #[cfg(test)]
@@ -974,7 +957,7 @@ mod tests {
                 impl<'a> builder::GetR<'a> { pub fn frob(self) {} }
             },
         )]);
-        let e = check(&spec, &spec, &code, &hand, "spec").unwrap_err();
+        let e = check(&spec, &Api::new(&spec, &spec), &code, &hand, "spec").unwrap_err();
         assert_eq!(
             e.location,
             crate::Location::Pointer("/components/schemas/Thing/properties/frob".into()),
@@ -985,7 +968,7 @@ mod tests {
                 impl<'a> GetR<'a> { pub fn frob(self) -> Self { self } }
             }
         };
-        let e = check(&spec, &spec, &code, &hand, "spec").unwrap_err();
+        let e = check(&spec, &Api::new(&spec, &spec), &code, &hand, "spec").unwrap_err();
         assert_eq!(
             e.location,
             crate::Location::Pointer("/paths/~1r~1{id}/get/parameters/1".into()),
@@ -995,7 +978,16 @@ mod tests {
             e.message.contains("oz-api/src/frobs.rs `GetR::frob`"),
             "{e}"
         );
-        assert!(check(&spec, &spec, &code, &HandWritten(Vec::new()), "spec").is_ok());
+        assert!(
+            check(
+                &spec,
+                &Api::new(&spec, &spec),
+                &code,
+                &HandWritten(Vec::new()),
+                "spec"
+            )
+            .is_ok()
+        );
     }
 
     /// What progenitor's `mod builder` imports or writes bare is read from
@@ -1060,7 +1052,14 @@ mod tests {
                 pub struct ByteStream<'a> { client: &'a super::Client }
             }
         };
-        let e = check(&spec, &spec, &code, &HandWritten(Vec::new()), "spec").unwrap_err();
+        let e = check(
+            &spec,
+            &Api::new(&spec, &spec),
+            &code,
+            &HandWritten(Vec::new()),
+            "spec",
+        )
+        .unwrap_err();
         assert_eq!(
             e.location,
             crate::Location::Pointer("/paths/~1b/get/operationId".into()),
@@ -1081,14 +1080,32 @@ mod tests {
                 pub struct GetThing { x: t::X, y: Other }
             }
         };
-        assert!(check(&spec, &spec, &code, &HandWritten(Vec::new()), "spec").is_ok());
+        assert!(
+            check(
+                &spec,
+                &Api::new(&spec, &spec),
+                &code,
+                &HandWritten(Vec::new()),
+                "spec"
+            )
+            .is_ok()
+        );
         let code: syn::File = syn::parse_quote! {
             pub mod builder {
                 use super::types::{self};
                 pub fn types() {}
             }
         };
-        assert!(check(&spec, &spec, &code, &HandWritten(Vec::new()), "spec").is_err());
+        assert!(
+            check(
+                &spec,
+                &Api::new(&spec, &spec),
+                &code,
+                &HandWritten(Vec::new()),
+                "spec"
+            )
+            .is_err()
+        );
     }
 
     /// An item named like the prelude is refused where its module's own code
@@ -1098,8 +1115,16 @@ mod tests {
         let spec = json!({"components": {"schemas": {
             "Ok": {}, "Default": {}, "Option": {}, "Some": {}
         }}});
-        let refused =
-            |code: syn::File| check(&spec, &spec, &code, &HandWritten(Vec::new()), "spec").err();
+        let refused = |code: syn::File| {
+            check(
+                &spec,
+                &Api::new(&spec, &spec),
+                &code,
+                &HandWritten(Vec::new()),
+                "spec",
+            )
+            .err()
+        };
         // A tuple struct is a value: `Ok(..)` calls it.
         let e = refused(syn::parse_quote! {
             pub mod types {

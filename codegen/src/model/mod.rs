@@ -66,6 +66,9 @@ pub struct Operation {
 
 pub struct Parameter {
     pub name: String,
+    /// JSON pointer of where it is listed (the operation's `parameters`, or
+    /// its path item's).
+    pub pointer: String,
     /// `path`, `query`, `header` or `cookie`.
     pub location: String,
     pub required: bool,
@@ -135,9 +138,10 @@ impl Api {
                 let client_responses = responses(remodelled, op.value);
                 let parameters = combined_parameters(remodelled, &op)
                     .into_iter()
-                    .map(|p| {
+                    .map(|(pointer, p)| {
                         let name = p["name"].as_str().unwrap_or_default().to_string();
                         Parameter {
+                            pointer,
                             setter: parameter_name(&name),
                             location: p["in"].as_str().unwrap_or_default().to_string(),
                             required: p["required"] == true,
@@ -183,18 +187,21 @@ impl Api {
 
 /// An operation's parameters as progenitor combines them: its path item's,
 /// then its own, one per name (progenitor keys them by name alone), a later
-/// one taking an earlier one's place.
-fn combined_parameters<'a>(spec: &'a Value, op: &spec::Operation<'a>) -> Vec<&'a Value> {
+/// one taking an earlier one's place; each with where it is listed.
+fn combined_parameters<'a>(spec: &'a Value, op: &spec::Operation<'a>) -> Vec<(String, &'a Value)> {
     let levels = [
-        &spec["paths"][op.path]["parameters"],
-        &op.value["parameters"],
+        spec::pointer(["paths", op.path, "parameters"]),
+        format!("{}/parameters", op.pointer),
     ];
-    let mut combined: Vec<&Value> = Vec::new();
-    for p in levels.into_iter().filter_map(Value::as_array).flatten() {
-        let p = deref(spec, p);
-        match combined.iter().position(|q| q["name"] == p["name"]) {
-            Some(at) => combined[at] = p,
-            None => combined.push(p),
+    let mut combined: Vec<(String, &Value)> = Vec::new();
+    for list in levels {
+        let listed = spec.pointer(&list).and_then(Value::as_array);
+        for (i, p) in listed.into_iter().flatten().enumerate() {
+            let p = (format!("{list}/{i}"), deref(spec, p));
+            match combined.iter().position(|(_, q)| q["name"] == p.1["name"]) {
+                Some(at) => combined[at] = p,
+                None => combined.push(p),
+            }
         }
     }
     combined
