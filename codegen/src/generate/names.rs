@@ -844,6 +844,17 @@ fn parameter_of(api: &Api, builder: &str, name: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// [`check`] of `code` generated from `spec`, with no hand-written layer.
+    fn unowned_check(spec: &Value, code: &syn::File) -> Result<()> {
+        check(
+            spec,
+            &Api::new(spec, spec),
+            code,
+            &HandWritten(Vec::new()),
+            "spec",
+        )
+    }
+
     fn workspace() -> &'static Path {
         Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
     }
@@ -978,16 +989,7 @@ mod tests {
             e.message.contains("oz-api/src/frobs.rs `GetR::frob`"),
             "{e}"
         );
-        assert!(
-            check(
-                &spec,
-                &Api::new(&spec, &spec),
-                &code,
-                &HandWritten(Vec::new()),
-                "spec"
-            )
-            .is_ok()
-        );
+        assert!(unowned_check(&spec, &code).is_ok());
     }
 
     /// What progenitor's `mod builder` imports or writes bare is read from
@@ -1052,14 +1054,7 @@ mod tests {
                 pub struct ByteStream<'a> { client: &'a super::Client }
             }
         };
-        let e = check(
-            &spec,
-            &Api::new(&spec, &spec),
-            &code,
-            &HandWritten(Vec::new()),
-            "spec",
-        )
-        .unwrap_err();
+        let e = unowned_check(&spec, &code).unwrap_err();
         assert_eq!(
             e.location,
             crate::Location::Pointer("/paths/~1b/get/operationId".into()),
@@ -1080,32 +1075,14 @@ mod tests {
                 pub struct GetThing { x: t::X, y: Other }
             }
         };
-        assert!(
-            check(
-                &spec,
-                &Api::new(&spec, &spec),
-                &code,
-                &HandWritten(Vec::new()),
-                "spec"
-            )
-            .is_ok()
-        );
+        assert!(unowned_check(&spec, &code).is_ok());
         let code: syn::File = syn::parse_quote! {
             pub mod builder {
                 use super::types::{self};
                 pub fn types() {}
             }
         };
-        assert!(
-            check(
-                &spec,
-                &Api::new(&spec, &spec),
-                &code,
-                &HandWritten(Vec::new()),
-                "spec"
-            )
-            .is_err()
-        );
+        assert!(unowned_check(&spec, &code).is_err());
     }
 
     /// An item named like the prelude is refused where its module's own code
@@ -1115,16 +1092,7 @@ mod tests {
         let spec = json!({"components": {"schemas": {
             "Ok": {}, "Default": {}, "Option": {}, "Some": {}
         }}});
-        let refused = |code: syn::File| {
-            check(
-                &spec,
-                &Api::new(&spec, &spec),
-                &code,
-                &HandWritten(Vec::new()),
-                "spec",
-            )
-            .err()
-        };
+        let refused = |code: syn::File| unowned_check(&spec, &code).err();
         // A tuple struct is a value: `Ok(..)` calls it.
         let e = refused(syn::parse_quote! {
             pub mod types {
