@@ -49,21 +49,12 @@ pub fn retried(method: &str, status: u16) -> Retried {
     }
 }
 
-/// `is_conflict` for 409: the reason phrase in snake case, `is_status_<n>`
-/// for a status without one.
+/// `is_conflict` for 409: the mocks' responder name for the status
+/// (`naming::status_responder`, the reason phrase in snake case) after
+/// `is_`; `is_status_<n>` for a status without one.
 pub fn helper_name(status: u16) -> String {
-    let reason = http::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason());
-    match reason {
-        Some(reason) => {
-            let words: Vec<String> = reason
-                .split(|c: char| !c.is_ascii_alphanumeric())
-                .filter(|w| !w.is_empty())
-                .map(str::to_ascii_lowercase)
-                .collect();
-            format!("is_{}", words.join("_"))
-        }
+    match crate::naming::status_responder(status) {
+        Some(responder) => format!("is_{responder}"),
         None => format!("is_status_{status}"),
     }
 }
@@ -213,8 +204,14 @@ mod tests {
     fn helpers_are_named_after_the_reason_phrase() {
         assert_eq!(helper_name(409), "is_conflict");
         assert_eq!(helper_name(422), "is_unprocessable_entity");
-        assert_eq!(helper_name(418), "is_i_m_a_teapot");
+        // As the mocks' responder for the status is named (`then.im_a_teapot()`).
+        assert_eq!(helper_name(418), "is_im_a_teapot");
         assert_eq!(helper_name(599), "is_status_599");
+        for status in 400..600 {
+            if let Some(responder) = crate::naming::status_responder(status) {
+                assert_eq!(helper_name(status), format!("is_{responder}"));
+            }
+        }
     }
 
     #[test]
