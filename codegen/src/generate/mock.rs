@@ -38,7 +38,7 @@ use quote::{format_ident, quote};
 use syn::{ImplItemFn, Item, parse_quote};
 
 use crate::code::methods_of;
-use crate::model::{Api, Operation, Response};
+use crate::model::{Api, Operation, Response, Status};
 use crate::naming::{mock_types, status_responder, type_name};
 
 /// Adds `pub mod mocks` to `code`, one mock per operation of `api`. Never
@@ -441,7 +441,7 @@ impl Mock<'_> {
         let mut responders = Vec::new();
         let mut success = false;
         for response in &self.op.client_responses {
-            let (status, class, responder) = match status_of(&response.status) {
+            let (status, class, responder) = match response.key() {
                 Some(Status::Code(code)) => match status_responder(code) {
                     Some(responder) => (Some(code), None, responder),
                     // No canonical reason: the generic responders answer it.
@@ -562,29 +562,6 @@ fn body_kind(response: &Response, status: Option<u16>) -> Body {
         Body::None
     } else {
         Body::Any
-    }
-}
-
-/// A response's key as openapiv3 reads it.
-enum Status {
-    Code(u16),
-    Range(u16),
-    Default,
-}
-
-fn status_of(key: &str) -> Option<Status> {
-    if key == "default" {
-        return Some(Status::Default);
-    }
-    if key.len() != 3 {
-        return None;
-    }
-    if let Ok(code) = key.parse::<u16>() {
-        return Some(Status::Code(code));
-    }
-    match key.to_ascii_uppercase().as_bytes() {
-        [n, b'X', b'X'] if n.is_ascii_digit() => Some(Status::Range(u16::from(n - b'0'))),
-        _ => None,
     }
 }
 

@@ -93,10 +93,42 @@ pub struct Response {
     pub json_enum: bool,
 }
 
+/// A response's key as openapiv3 reads it.
+#[derive(Debug, PartialEq)]
+pub enum Status {
+    /// `404`
+    Code(u16),
+    /// `4XX`: the class, 4.
+    Range(u16),
+    Default,
+}
+
 impl Response {
-    /// The numeric status, for `200`; `None` for a range or `default`.
+    /// Its key as openapiv3 reads it; `None` for a key that is none of the three.
+    pub fn key(&self) -> Option<Status> {
+        let key = self.status.as_str();
+        if key == "default" {
+            return Some(Status::Default);
+        }
+        if key.len() != 3 {
+            return None;
+        }
+        if let Ok(code) = key.parse::<u16>() {
+            return Some(Status::Code(code));
+        }
+        match key.to_ascii_uppercase().as_bytes() {
+            [n, b'X', b'X'] if n.is_ascii_digit() => Some(Status::Range(u16::from(n - b'0'))),
+            _ => None,
+        }
+    }
+
+    /// The numeric status, for `200`; `None` for a range, `default`, or a
+    /// number that is no HTTP status.
     pub fn code(&self) -> Option<u16> {
-        self.status.parse().ok().filter(|s| (100..600).contains(s))
+        match self.key() {
+            Some(Status::Code(code)) if (100..600).contains(&code) => Some(code),
+            _ => None,
+        }
     }
 
     /// The component schema the JSON body is, or `None` (no JSON body, or an inline schema).
