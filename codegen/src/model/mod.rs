@@ -220,7 +220,10 @@ impl Api {
 /// An operation's parameters as progenitor combines them: its path item's,
 /// then its own, one per name (progenitor keys them by name alone), a later
 /// one taking an earlier one's place; each with where it is listed.
-fn combined_parameters<'a>(spec: &'a Value, op: &spec::Operation<'a>) -> Vec<(String, &'a Value)> {
+fn combined_parameters<'a>(
+    spec: &'a Value,
+    op: &spec::OperationNode<'a>,
+) -> Vec<(String, &'a Value)> {
     let levels = [
         spec::pointer(["paths", op.path, "parameters"]),
         format!("{}/parameters", op.pointer),

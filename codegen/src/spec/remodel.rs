@@ -158,7 +158,7 @@ fn is_left_out(parameter: &Value) -> bool {
 }
 
 /// The names of the parameters remodel leaves out of `op` (of `spec`, as documented).
-pub fn left_out(spec: &Value, op: &crate::spec::Operation) -> Vec<String> {
+pub fn left_out(spec: &Value, op: &crate::spec::OperationNode) -> Vec<String> {
     parameters(spec, op)
         .filter(|p| is_left_out(p))
         .map(|p| p["name"].as_str().unwrap_or_default().to_string())

@@ -12,8 +12,8 @@ use crate::error::{Error, Result};
 use crate::load::{Limits, RAISE_SIZE};
 use crate::naming::{enum_variants, field_name, method_name, parameter_name, type_name};
 use crate::spec::{
-    Operation, SCHEMAS_LIST, deref, escape, operations, pointer, schema_ref, schemas, string_enum,
-    typify_reads, walk_schemas,
+    OperationNode, SCHEMAS_LIST, deref, escape, operations, pointer, schema_ref, schemas,
+    string_enum, typify_reads, walk_schemas,
 };
 
 const FIX_HINT: &str = "add a fix to spec/oz-api.fixes.yaml (the published spec is never edited)";
@@ -585,7 +585,7 @@ fn check_operations(spec: &Value, file: &str) -> Result<()> {
     Ok(())
 }
 
-fn check_path_parameters(spec: &Value, op: &Operation, file: &str) -> Result<()> {
+fn check_path_parameters(spec: &Value, op: &OperationNode, file: &str) -> Result<()> {
     let path_item = &spec["paths"][op.path];
     let params = [&path_item["parameters"], &op.value["parameters"]];
     let mut declared = BTreeSet::new();
@@ -700,7 +700,7 @@ fn check_path_parameters(spec: &Value, op: &Operation, file: &str) -> Result<()>
     Ok(())
 }
 
-fn check_request_body(spec: &Value, op: &Operation, file: &str) -> Result<()> {
+fn check_request_body(spec: &Value, op: &OperationNode, file: &str) -> Result<()> {
     let Some(body) = op.value.get("requestBody") else {
         return Ok(());
     };
@@ -765,7 +765,7 @@ pub(crate) fn is_json(media: &str) -> bool {
 
 /// progenitor asserts that the 2xx responses (and, separately, the 4xx/5xx
 /// responses) of an operation share one body type: check it here instead.
-fn check_responses(spec: &Value, op: &Operation, file: &str) -> Result<()> {
+fn check_responses(spec: &Value, op: &OperationNode, file: &str) -> Result<()> {
     let at = format!("{}/responses", op.pointer);
     let Some(responses) = op.value.get("responses").and_then(Value::as_object) else {
         return Err(Error::at(

@@ -55,8 +55,9 @@ pub fn deref<'a>(spec: &'a Value, mut node: &'a Value) -> &'a Value {
     node
 }
 
-/// One operation of the document.
-pub struct Operation<'a> {
+/// One operation object of a JSON document, with where it is (the model's
+/// `model::Operation` is what later stages read).
+pub struct OperationNode<'a> {
     pub path: &'a str,
     pub method: &'a str,
     pub value: &'a Value,
@@ -64,20 +65,20 @@ pub struct Operation<'a> {
     pub pointer: String,
 }
 
-impl Operation<'_> {
+impl OperationNode<'_> {
     pub fn id(&self) -> Option<&str> {
         self.value.get("operationId").and_then(Value::as_str)
     }
 }
 
 /// All operations in document order (sorted, once normalized).
-pub fn operations(spec: &Value) -> Vec<Operation<'_>> {
+pub fn operations(spec: &Value) -> Vec<OperationNode<'_>> {
     let mut out = Vec::new();
     if let Some(paths) = spec.get("paths").and_then(Value::as_object) {
         for (path, item) in paths {
             for method in METHODS {
                 if let Some(value) = item.get(method) {
-                    out.push(Operation {
+                    out.push(OperationNode {
                         path,
                         method,
                         value,
@@ -92,7 +93,7 @@ pub fn operations(spec: &Value) -> Vec<Operation<'_>> {
 
 /// The parameters of an operation, `$ref`s followed: its own, then those of
 /// its path item.
-pub fn parameters<'a>(spec: &'a Value, op: &Operation<'a>) -> impl Iterator<Item = &'a Value> {
+pub fn parameters<'a>(spec: &'a Value, op: &OperationNode<'a>) -> impl Iterator<Item = &'a Value> {
     let path_level = &spec["paths"][op.path]["parameters"];
     [&op.value["parameters"], path_level]
         .into_iter()
