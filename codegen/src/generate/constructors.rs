@@ -1,4 +1,4 @@
-//! Stage 5, constructors (after `patch` and `mock`, before the `names`
+//! Generation step 5 of 7, constructors (after `patch` and `mock`, before the `names`
 //! backstop): a value, a test's fixture above all, is one call with the
 //! fields that have no default.
 //!

@@ -1,4 +1,4 @@
-//! Stage 5b, docs: text from the spec stays text.
+//! Generation step 7 of 7, docs: text from the spec stays text.
 //!
 //! Descriptions, summaries and titles of the (untrusted) spec reach the
 //! generated code as `#[doc]` attributes, and rustdoc compiles and runs every

@@ -1,4 +1,4 @@
-//! Stage 5b, mock: typed mocks of every operation for downstream tests
+//! Generation step 4 of 7, mock: typed mocks of every operation for downstream tests
 //! (`oz_api::mock`, feature `mock`), added to the generated code as `mocks`.
 //!
 //! Each operation's mock is rendered from the model ([`crate::model`]) for

@@ -1,4 +1,4 @@
-//! Stage 5, generate: progenitor's builder-style client.
+//! Generation step 1 of 7, generate: progenitor's builder-style client.
 //!
 //! progenitor panics on some inputs. `validate` rejects every case we know of;
 //! as a last line of defence the panic is caught here, and the operation that

@@ -1,4 +1,5 @@
-//! Stage 5c, names: no name the spec brings may break the build.
+//! Generation step 6 of 7, names (the backstop; its renames run before the
+//! model): no name the spec brings may break the build.
 //!
 //! The generated code and the hand-written layer (`oz-api/src/*.rs` under the
 //! root regen is given) define names of their own: progenitor's `Client` has

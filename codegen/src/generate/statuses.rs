@@ -1,4 +1,4 @@
-//! Stage 5b, statuses: what each documented response status means, said where
+//! Generation step 3 of 7, statuses: what each documented response status means, said where
 //! users look.
 //!
 //! - every operation's method on `Client` gets a `# Responses` section: each

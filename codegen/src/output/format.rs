@@ -1,4 +1,4 @@
-//! Stage 6, format: prettyplease output under a "generated" header.
+//! Output step 1 of 2, format: prettyplease output under a "generated" header.
 //!
 //! prettyplease's output is the canonical form of generated code; rustfmt never
 //! touches it (`#[rustfmt::skip]` on the module).

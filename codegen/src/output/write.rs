@@ -1,4 +1,4 @@
-//! Stage 7, write: all files or none, and the `--check` comparison.
+//! Output step 2 of 2, write: all files or none, and the `--check` comparison.
 
 use std::path::{Path, PathBuf};
 

@@ -1,4 +1,4 @@
-//! Stage 2, fix: apply the declarative fixes in `spec/oz-api.fixes.yaml`.
+//! Spec stage 2 of 5, fix: apply the declarative fixes in `spec/oz-api.fixes.yaml`.
 //!
 //! Each fix names one node by JSON pointer and says what it does there: one
 //! [`Change`] (replace the value it expects to find, remove it, remove one

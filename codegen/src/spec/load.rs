@@ -1,4 +1,4 @@
-//! Stage 1, load: YAML text -> `serde_json::Value`, within bounds.
+//! Spec stage 1 of 5, load: YAML text -> `serde_json::Value`, within bounds.
 //!
 //! The spec comes from the internet, so loading is bounded before anything
 //! else runs: the file's size ([`Limits::max_spec_bytes`], checked before it is

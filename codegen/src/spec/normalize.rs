@@ -1,4 +1,4 @@
-//! Stage 3, normalize: one canonical text for one meaning.
+//! Spec stage 3 of 5, normalize: one canonical text for one meaning.
 //!
 //! Keys are sorted at every level and the JSON is pretty-printed with a final
 //! newline, so YAML formatting, key order and line endings never reach the

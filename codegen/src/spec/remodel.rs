@@ -1,4 +1,4 @@
-//! Stage 4b, remodel: deliberate changes to the spec the client is generated
+//! Spec stage 5 of 5, remodel: deliberate changes to the spec the client is generated
 //! from, kept apart from `fix` (upstream bugs). The normalized spec stays what
 //! Warp says; these change only what the generated code accepts, so the drift
 //! snapshots show them:

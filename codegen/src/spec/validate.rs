@@ -1,4 +1,4 @@
-//! Stage 4, validate: reject what progenitor cannot take, before it sees it.
+//! Spec stage 4 of 5, validate: reject what progenitor cannot take, before it sees it.
 //!
 //! progenitor 0.15 panics (`assert!`, `unwrap`, `todo!`) on several inputs that
 //! are valid OpenAPI or nearly so. Every such case we know of is checked here on

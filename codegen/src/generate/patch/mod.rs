@@ -1,4 +1,4 @@
-//! Stage 5b, patch: what progenitor and typify cannot express, added to their
+//! Generation step 2 of 7, patch: what progenitor and typify cannot express, added to their
 //! output. Each patch knows from the spec what it must change and fails with a
 //! generator error (naming the step) when progenitor's output lacks it, so a
 //! generator upgrade cannot silently drop one. Optimisations are different:
