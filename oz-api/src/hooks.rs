@@ -19,6 +19,10 @@ use crate::{Client, Policy, retry, trace};
 /// the first poll is done at the call, and the request is moved once, not kept
 /// in a future that the generated `send` then moves again (an `async fn` holds
 /// its arguments in its state).
+///
+/// `post` keeps progenitor's default, which does nothing, and a `send` that
+/// codegen's `patch` made direct does not call it (one `await` fewer per
+/// call): what a call does after its answer belongs in [`answered`].
 impl ClientHooks<Policy> for Client {
     fn pre<E>(
         &self,
@@ -131,19 +135,23 @@ pub(crate) fn exec_rebuilding<'a>(
 }
 
 /// What the call keeps of [`exec_rebuilding`]'s result, called by the
-/// generated code right after it (not a wrapper around its future, which
-/// would move the response once more). A transport error and an undeclared
-/// answer carry their URL into `oz_api::Error` themselves; an error answer's
-/// decoded body does not.
+/// generated code on it right after it (not a wrapper around its future, which
+/// would move the response once more), which then takes the result it returns.
+/// A transport error and an undeclared answer carry their URL into
+/// `oz_api::Error` themselves; an error answer's decoded body does not.
 #[inline]
-pub(crate) fn answered(call: &Call<'_>, result: &reqwest::Result<reqwest::Response>) {
-    if let Ok(response) = result {
+pub(crate) fn answered(
+    call: &Call<'_>,
+    result: reqwest::Result<reqwest::Response>,
+) -> reqwest::Result<reqwest::Response> {
+    if let Ok(response) = &result {
         let status = response.status();
         call.status.store(status.as_u16(), Ordering::Relaxed);
         if !status.is_success() {
             call.failed_at(response.url());
         }
     }
+    result
 }
 
 #[inline]
@@ -395,6 +403,49 @@ fn describes_the_message(name: &HeaderName) -> bool {
 /// (codegen's `patch` makes the generated code use this): no copy of the value.
 pub(crate) struct PathSegment<'a, T: ?Sized>(pub(crate) &'a T);
 
+/// [`PathSegment`] for a text parameter (codegen's `patch` uses it for a
+/// `String`): checked on its bytes and encoded straight into the URL, without
+/// formatting the value twice through `Display`. The same text and the same
+/// refusals as `PathSegment`.
+pub(crate) struct PathText<'a>(&'a str);
+
+impl<'a> PathText<'a> {
+    /// See [`PathSegment::checked`].
+    #[inline]
+    pub(crate) fn checked(
+        value: &'a str,
+        parameter: &'static str,
+        operation: &'static str,
+    ) -> Result<Self, InvalidSegment> {
+        if is_dot_segment(value.as_bytes()) {
+            return Err(InvalidSegment {
+                parameter,
+                operation,
+                value: value.to_string(),
+            });
+        }
+        Ok(PathText(value))
+    }
+}
+
+impl std::fmt::Display for PathText<'_> {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        percent_encoding::utf8_percent_encode(self.0, PATH_SET)
+            .try_for_each(|chunk| f.write_str(chunk))
+    }
+}
+
+/// Whether `text` is empty, `.` or `..` once percent-decoded (at most 6
+/// bytes: `%2e%2e`).
+#[inline]
+fn is_dot_segment(text: &[u8]) -> bool {
+    text.len() <= 6
+        && percent_encoding::percent_decode(text)
+            .enumerate()
+            .all(|(i, byte)| byte == b'.' && i < 2)
+}
+
 /// Everything but `A-Z a-z 0-9 - . _ ~` (RFC 3986, section 2.3).
 const PATH_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
@@ -402,6 +453,9 @@ const PATH_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERI
     .remove(b'_')
     .remove(b'~');
 
+// For a path parameter of another type than `String` (today's spec has none:
+// `PathText` writes those); a spec that adds one uses it.
+#[allow(dead_code)]
 impl<'a, T: std::fmt::Display + ?Sized> PathSegment<'a, T> {
     /// The segment for `value`, or an error if it would not be one segment of
     /// its own: empty, `.` or `..` (also as `%2e`), which the URL would
@@ -423,6 +477,7 @@ impl<'a, T: std::fmt::Display + ?Sized> PathSegment<'a, T> {
     }
 }
 
+#[allow(dead_code)]
 /// `value`'s text if it is empty, `.` or `..` once percent-decoded (at most
 /// 6 bytes: `%2e%2e`); longer text is not looked at past its 7th byte.
 fn dot_segment(value: &(impl std::fmt::Display + ?Sized)) -> Option<String> {
@@ -449,10 +504,7 @@ fn dot_segment(value: &(impl std::fmt::Display + ?Sized)) -> Option<String> {
     std::fmt::write(&mut start, format_args!("{value}")).ok()?;
     let text = &start.bytes[..start.len];
     // At most two bytes once decoded, and each a dot.
-    let only_dots = percent_encoding::percent_decode(text)
-        .enumerate()
-        .all(|(i, byte)| byte == b'.' && i < 2);
-    only_dots.then(|| String::from_utf8_lossy(text).into_owned())
+    is_dot_segment(text).then(|| String::from_utf8_lossy(text).into_owned())
 }
 
 /// A path parameter that would not stay in its segment; nothing was sent.
@@ -655,6 +707,41 @@ mod tests {
             assert_eq!(PathSegment(text).to_string(), encoded, "{text}");
         }
         assert_eq!(PathSegment(&42u64).to_string(), "42");
+    }
+
+    #[test]
+    fn path_text_is_path_segment_for_text() {
+        for text in [
+            "run-1",
+            "a b/c?d#e%f",
+            "..\\x",
+            "ü",
+            "",
+            ".",
+            "..",
+            "%2e",
+            "%2E",
+            "%2e%2E",
+            ".%2e",
+            "%2e.",
+            "...",
+            ".a",
+            "%2e%2e%2e",
+            "%252e",
+            "%2",
+            "run-1234567",
+            " ",
+        ] {
+            let segment = PathSegment::checked(text, "run_id", "get_run");
+            let path_text = PathText::checked(text, "run_id", "get_run");
+            match (segment, path_text) {
+                (Ok(segment), Ok(path_text)) => {
+                    assert_eq!(segment.to_string(), path_text.to_string(), "{text:?}")
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{text:?}"),
+                _ => panic!("{text:?}: PathSegment and PathText disagree"),
+            }
+        }
     }
 
     #[test]

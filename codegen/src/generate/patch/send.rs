@@ -141,12 +141,123 @@ pub(super) fn rebuilt_for_retries(block: &mut syn::Block) {
     block.stmts.splice(url_at..url_at, [build, first]);
     // `info` is now at `url_at + 2`; `pre` (in `__build`) and `exec` follow.
     block.stmts.remove(url_at + 3);
-    block.stmts[url_at + 3] = parse_quote! {
-        let result = #exec(&__call, #request, &__build).await;
+    let answer: syn::Expr =
+        parse_quote!(#answered(&__call, #exec(&__call, #request, &__build).await));
+    match answered_response(&block.stmts[url_at + 4..], &answer) {
+        // `info`, `result`, `post` and `response` become one `let response`.
+        Some(response) => {
+            block.stmts.splice(url_at + 2..url_at + 5, []);
+            block.stmts[url_at + 2] = response;
+        }
+        None => block.stmts[url_at + 3] = parse_quote!(let result = #answer;),
+    }
+}
+
+/// `stmts` (after `let result = client.exec(..).await;`) start with
+/// `client.post(&result, &info).await` (its error handled) then
+/// `let response = <result, its error handled>;`, and name neither `result`
+/// nor `info` again: that `let response` with `answer` for `result`. oz-api's
+/// `post` is progenitor's default, which does nothing (`hooks.rs`): a `send`
+/// without it has one `await` fewer, and the response is not moved through
+/// `result` first.
+pub(super) fn answered_response(stmts: &[syn::Stmt], answer: &syn::Expr) -> Option<syn::Stmt> {
+    let post: syn::Expr = parse_quote!(client.post(&result, &info).await);
+    let result: syn::Expr = parse_quote!(result);
+    let [
+        syn::Stmt::Expr(syn::Expr::Match(posted), Some(_)),
+        response,
+        rest @ ..,
+    ] = stmts
+    else {
+        return None;
     };
-    block
-        .stmts
-        .insert(url_at + 4, parse_quote!(#answered(&__call, &result);));
+    if !is_converted_try(posted) || *posted.expr != post {
+        return None;
+    }
+    let (name, syn::Expr::Match(taken)) = let_binding(response)? else {
+        return None;
+    };
+    if name != "response" || !is_converted_try(taken) || *taken.expr != result {
+        return None;
+    }
+    if rest
+        .iter()
+        .any(|stmt| names_variable(stmt, "result") || names_variable(stmt, "info"))
+    {
+        return None;
+    }
+    let mut response = response.clone();
+    if let syn::Stmt::Local(local) = &mut response
+        && let Some(init) = &mut local.init
+        && let syn::Expr::Match(taken) = &mut *init.expr
+    {
+        *taken.expr = answer.clone();
+    }
+    Some(response)
+}
+
+/// Whether `pat` is status literals and ranges only (`200u16`,
+/// `400u16..=499u16`, either of them): no guard, nothing bound.
+fn statuses_only(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::Lit(_) | syn::Pat::Range(_) => true,
+        syn::Pat::Or(or) => or.cases.iter().all(statuses_only),
+        _ => false,
+    }
+}
+
+/// Whether `stmt` reads the variable `name` (a path of that one name, in an
+/// expression or a macro's tokens; `::std::result::Result` is not `result`).
+fn names_variable(stmt: &syn::Stmt, name: &str) -> bool {
+    struct Finds<'a> {
+        name: &'a str,
+        found: bool,
+    }
+    impl VisitMut for Finds<'_> {
+        fn visit_expr_path_mut(&mut self, path: &mut syn::ExprPath) {
+            self.found |= path.qself.is_none() && path.path.is_ident(self.name);
+        }
+        fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+            self.found |= mentions(mac.tokens.clone(), self.name) > 0;
+        }
+    }
+    let mut finds = Finds { name, found: false };
+    finds.visit_stmt_mut(&mut stmt.clone());
+    finds.found
+}
+
+/// The arms of `send`'s last `match` (on the status) that are next to each
+/// other and do the same (`4XX` and `5XX` both decoding the problem body)
+/// become one arm with both patterns: the same code once, one `await` fewer.
+/// Only neighbours, and only patterns of statuses (no guard, nothing bound),
+/// so no value is matched differently.
+pub(super) fn merged_status_arms(block: &mut syn::Block) {
+    let Some(syn::Stmt::Expr(syn::Expr::Match(status), None)) = block.stmts.last_mut() else {
+        return;
+    };
+    let arms = std::mem::take(&mut status.arms);
+    for arm in arms {
+        if let Some(previous) = status.arms.last_mut()
+            && statuses_only(&previous.pat)
+            && statuses_only(&arm.pat)
+            && previous.body == arm.body
+        {
+            let mut cases = syn::punctuated::Punctuated::<syn::Pat, syn::Token![|]>::new();
+            for pat in [previous.pat.clone(), arm.pat] {
+                match pat {
+                    syn::Pat::Or(or) => cases.extend(or.cases),
+                    pat => cases.push(pat),
+                }
+            }
+            previous.pat = syn::Pat::Or(syn::PatOr {
+                attrs: Vec::new(),
+                leading_vert: None,
+                cases,
+            });
+            continue;
+        }
+        status.arms.push(arm);
+    }
 }
 
 /// Whether `expr` is `client.client.<method>(url)` followed only by request
