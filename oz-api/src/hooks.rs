@@ -214,7 +214,7 @@ pub(crate) fn body(
     mut response: reqwest::Response,
 ) -> impl Future<Output = reqwest::Result<Body>> + use<> {
     let status = response.status();
-    let headers = detached(std::mem::take(response.headers_mut()), status);
+    let headers = detached(response.headers(), status);
     let limit = client.inner.max_body_bytes;
     async move {
         let bytes = read_limited_from(&mut response, limit).await?;
@@ -324,9 +324,9 @@ fn value<T: DeserializeOwned, F>(
 }
 
 /// An empty response: `ResponseValue::empty`, taking the headers instead of copying them.
-pub(crate) fn empty(mut response: reqwest::Response) -> ResponseValue<()> {
+pub(crate) fn empty(response: reqwest::Response) -> ResponseValue<()> {
     let status = response.status();
-    let headers = detached(std::mem::take(response.headers_mut()), status);
+    let headers = detached(response.headers(), status);
     ResponseValue::new((), status, headers)
 }
 
@@ -341,36 +341,33 @@ pub(crate) fn empty(mut response: reqwest::Response) -> ResponseValue<()> {
 /// ([`describes_the_message`]); an answer that carries nothing else costs
 /// no copy and its result holds no more than its value. Other answers keep
 /// every header (an error's are its evidence; a 302's `location` is its point).
-fn detached(headers: HeaderMap, status: reqwest::StatusCode) -> HeaderMap {
+fn detached(headers: &HeaderMap, status: reqwest::StatusCode) -> HeaderMap {
     let keep = |name: &HeaderName| !status.is_success() || !describes_the_message(name);
-    let kept = || {
-        headers
-            .iter()
-            .filter(|(name, _)| keep(name))
-            .map(|(_, value)| value)
-    };
-    let count = kept().count();
+    let (mut count, mut len) = (0, 0);
+    for (name, value) in headers {
+        if keep(name) {
+            count += 1;
+            len += value.len();
+        }
+    }
     if count == 0 {
         return HeaderMap::new();
     }
-    let mut bytes = Vec::with_capacity(kept().map(HeaderValue::len).sum());
-    for value in kept() {
-        bytes.extend_from_slice(value.as_bytes());
+    let mut bytes = Vec::with_capacity(len);
+    for (name, value) in headers {
+        if keep(name) {
+            bytes.extend_from_slice(value.as_bytes());
+        }
     }
     let bytes = bytes::Bytes::from(bytes);
     let mut copy = HeaderMap::with_capacity(count);
     let mut at = 0;
-    let mut name = None;
-    for (key, value) in headers {
-        // `into_iter` names a header once, before all of its values. Names
-        // are hyper's own copies (standard ones static): only values point
-        // into the buffer.
-        if key.is_some() {
-            name = key;
-        }
-        let Some(name) = name.as_ref().filter(|name| keep(name)) else {
+    // Names are hyper's own copies (standard ones static): only values
+    // point into the buffer.
+    for (name, value) in headers {
+        if !keep(name) {
             continue;
-        };
+        }
         let end = at + value.len();
         let shared = HeaderValue::from_maybe_shared(bytes.slice(at..end));
         at = end;
@@ -790,11 +787,11 @@ mod tests {
         secret.set_sensitive(true);
         headers.insert("set-cookie", secret);
         let not_found = reqwest::StatusCode::NOT_FOUND;
-        let copy = detached(headers.clone(), not_found);
+        let copy = detached(&headers, not_found);
         assert_eq!(copy, headers, "an error keeps every header");
         assert!(copy["set-cookie"].is_sensitive());
 
-        let copy = detached(headers.clone(), reqwest::StatusCode::OK);
+        let copy = detached(&headers, reqwest::StatusCode::OK);
         let mut kept = headers.clone();
         kept.remove("content-type");
         kept.remove("date");
@@ -819,7 +816,7 @@ mod tests {
         ] {
             headers.insert(name, HeaderValue::from_static(value));
         }
-        let copy = detached(headers, reqwest::StatusCode::NO_CONTENT);
+        let copy = detached(&headers, reqwest::StatusCode::NO_CONTENT);
         assert!(copy.is_empty());
         assert_eq!(copy.capacity(), 0, "nothing allocated");
     }
