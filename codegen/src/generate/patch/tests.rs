@@ -671,3 +671,96 @@ fn tag_values_come_from_the_mapping_then_the_tag_constant_then_the_schema_name()
         "{text}"
     );
 }
+
+/// A builder's parameter errors become `Cow<'static, str>` (`new` allocates
+/// nothing); a builder that uses a field in a way the pass does not know
+/// stays as progenitor wrote it.
+#[test]
+fn parameter_errors_are_borrowed_text_unless_a_builder_is_of_another_shape() {
+    let builder = |name: proc_macro2::TokenStream, setter: proc_macro2::TokenStream| {
+        quote::quote! {
+            pub struct #name<'a> {
+                client: &'a super::Client,
+                id: Result<::std::string::String, String>,
+            }
+            impl<'a> #name<'a> {
+                pub fn new(client: &'a super::Client) -> Self {
+                    Self { client: client, id: Err("id was not initialized".to_string()) }
+                }
+                pub fn id<V>(mut self, value: V) -> Self
+                where
+                    V: std::convert::TryInto<::std::string::String>,
+                {
+                    #setter
+                    self
+                }
+                pub async fn send(self) -> Result<ResponseValue<()>, Error<()>> {
+                    let Self { client, id } = self;
+                    let id = id.map_err(Error::InvalidRequest)?;
+                    Ok(())
+                }
+            }
+        }
+    };
+    let known = builder(
+        quote::quote!(Known),
+        quote::quote!(self.id = value.try_into().map_err(|_| { "bad id".to_string() });),
+    );
+    let other = builder(
+        quote::quote!(Other),
+        quote::quote!(self.id = value.try_into().map_err(|_| "bad id".to_string()); log(&self.id);),
+    );
+    let mut items: Vec<Item> = file(quote::quote! { #known #other }).items;
+    let before = items.clone();
+    parameter_errors_without_allocation(&mut items);
+    let text = |items: &[Item]| {
+        let mut code = file(quote::quote!());
+        code.items = items.to_vec();
+        prettyplease::unparse(&code).replace(char::is_whitespace, "")
+    };
+    let after = text(&items);
+    let (known, other) = after.split_once("pubstructOther").unwrap();
+    for expected in [
+        "id:Result<::std::string::String,::std::borrow::Cow<'static,str>>",
+        "id:Err(::std::borrow::Cow::Borrowed(\"idwasnotinitialized\"))",
+        "map_err(|_|::std::borrow::Cow::Borrowed(\"badid\"))",
+        "letSelf{client,id}=self;letid=id.map_err(::std::borrow::Cow::into_owned);",
+    ] {
+        assert!(known.contains(expected), "{expected}\nin\n{known}");
+    }
+    let other_before = text(&before);
+    let other_before = other_before.split_once("pubstructOther").unwrap().1;
+    assert_eq!(
+        other, other_before,
+        "a builder of another shape is left as it was"
+    );
+}
+
+/// Neighbouring status arms that do the same become one; arms apart, or
+/// with a binding or guard, stay.
+#[test]
+fn neighbouring_status_arms_with_one_body_are_merged() {
+    let mut block: syn::Block = parse_quote!({
+        match response.status().as_u16() {
+            200u16 => ok(),
+            400u16..=499u16 => problem(response),
+            500u16..=599u16 => problem(response),
+            502u16 => other(),
+            503u16 => problem(response),
+            s if s > 600 => other(),
+            _ => other(),
+        }
+    });
+    merged_status_arms(&mut block);
+    let expected: syn::Block = parse_quote!({
+        match response.status().as_u16() {
+            200u16 => ok(),
+            400u16..=499u16 | 500u16..=599u16 => problem(response),
+            502u16 => other(),
+            503u16 => problem(response),
+            s if s > 600 => other(),
+            _ => other(),
+        }
+    });
+    assert_eq!(block, expected);
+}
