@@ -11,7 +11,9 @@ use super::*;
 /// - `ResponseValue::from_response` / `ResponseValue::empty` copy the
 ///   response's headers: oz-api's `hooks::json` / `hooks::empty` take them;
 /// - `encode_path(&p.to_string())` copies each path parameter twice:
-///   `hooks::PathSegment(&p)` writes it encoded into the URL (the same text);
+///   `hooks::PathSegment(&p)` writes it encoded into the URL (the same text),
+///   `hooks::PathText` for a parameter the builder holds as a `String` (its
+///   bytes checked and encoded, not formatted through `Display` twice);
 /// - `HeaderName::from_static("…")` / `HeaderValue::from_static("…")` check
 ///   their text on every call: `const { … }` checks it once, when compiling.
 ///

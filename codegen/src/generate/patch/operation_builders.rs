@@ -1,6 +1,7 @@
 //! Passes over progenitor's operation builders: optional parameters take
 //! plain values (`crate::Optional`), every parameter error reported at once,
-//! and `send` made direct ([`super::send`]).
+//! `send` made direct ([`super::send`]), and parameter errors that allocate
+//! nothing until one is made.
 
 use super::*;
 

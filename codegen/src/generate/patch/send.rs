@@ -64,7 +64,9 @@ pub(super) fn direct_send(send: &mut syn::ImplItemFn) -> bool {
 /// to `let mut request = ..;` (header map statements between), a request
 /// chain of methods that only borrow the parameters, then `let info = ..`,
 /// `client.pre(..)`, `let result = client.exec(request, &info).await`
-/// (which becomes `exec_rebuilding(..)` then `answered(&__call, &result)`).
+/// (which becomes `answered(&__call, exec_rebuilding(..).await)`, and with
+/// `client.post(..)` and `let response = result?` after it, one `let response`:
+/// [`answered_response`]).
 /// Anything else (a binary body, which moves its bytes) stays as it is: its
 /// retries send a copy made before the first attempt.
 pub(super) fn rebuilt_for_retries(block: &mut syn::Block) {
