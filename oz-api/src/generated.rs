@@ -18765,7 +18765,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -18779,7 +18779,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -18787,6 +18787,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -18901,7 +18902,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -18915,7 +18916,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -18923,6 +18924,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -19011,7 +19013,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -19025,7 +19027,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -19033,6 +19035,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -19152,7 +19155,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -19166,7 +19169,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -19174,6 +19177,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -19284,7 +19288,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -19298,7 +19302,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -19306,6 +19310,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -19389,7 +19394,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -19403,7 +19408,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -19411,6 +19416,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -19542,7 +19548,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -19556,7 +19562,7 @@ pub mod builder {
             match response.status().as_u16() {
                 201u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -19564,6 +19570,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -19672,7 +19679,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -19686,7 +19693,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -19694,6 +19701,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -19857,7 +19865,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -19871,7 +19879,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -19879,6 +19887,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -20080,7 +20089,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -20094,7 +20103,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -20102,6 +20111,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -20232,7 +20242,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -20246,7 +20256,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -20254,6 +20264,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -20958,7 +20969,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -20972,7 +20983,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -20980,6 +20991,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -21110,7 +21122,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -21124,7 +21136,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -21132,6 +21144,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -21240,7 +21253,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -21254,7 +21267,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -21262,6 +21275,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -21370,7 +21384,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -21384,7 +21398,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -21392,6 +21406,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -21504,7 +21519,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -21518,7 +21533,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -21526,6 +21541,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -21693,7 +21709,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -21707,7 +21723,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -21715,6 +21731,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -21826,7 +21843,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -21840,7 +21857,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -21848,6 +21865,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -22042,7 +22060,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -22056,7 +22074,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -22064,6 +22082,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -22202,7 +22221,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -22216,7 +22235,7 @@ pub mod builder {
             match response.status().as_u16() {
                 201u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -22224,6 +22243,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -22342,7 +22362,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -22356,7 +22376,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -22364,6 +22384,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -22537,7 +22558,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -22551,7 +22572,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -22559,6 +22580,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -22677,7 +22699,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -22691,7 +22713,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -22699,6 +22721,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -22817,7 +22840,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -22831,7 +22854,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -22839,6 +22862,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
@@ -22957,7 +22981,7 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let response = match crate::hooks::answered(
+            let mut response = match crate::hooks::answered(
                 &__call,
                 crate::hooks::exec_rebuilding(&__call, request, &__build).await,
             ) {
@@ -22971,7 +22995,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -22979,6 +23003,7 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }

@@ -190,7 +190,8 @@ pub(crate) async fn json<T: DeserializeOwned, E>(
     response: reqwest::Response,
     operation: &'static str,
 ) -> Result<ResponseValue<T>, Error<E>> {
-    let body = body(client, response)
+    let mut response = response;
+    let body = body(client, &mut response)
         .await
         .map_err(Error::ResponseBodyError)?;
     value(body, operation, Error::InvalidResponsePayload)
@@ -198,31 +199,31 @@ pub(crate) async fn json<T: DeserializeOwned, E>(
 
 /// A response's status, headers and body, read; [`decode`] makes its value.
 /// Apart so that the decoded value, which can be large, is made where the
-/// generated `send` returns it rather than moved out of another future.
+/// generated `send` returns it rather than moved out of another future. The
+/// response stays with the caller (read to its end), which keeps it for its
+/// URL, which a decode error names: neither this nor [`body`]'s future holds
+/// room for it.
 pub(crate) struct Body {
     status: reqwest::StatusCode,
     headers: HeaderMap,
     bytes: bytes::Bytes,
-    /// Read to its end; kept for its URL, which a decode error names.
-    response: reqwest::Response,
 }
 
 /// Reads a response within the client's body limit ([`read_limited`]).
 #[inline]
-pub(crate) fn body(
+pub(crate) fn body<'a>(
     client: &Client,
-    mut response: reqwest::Response,
-) -> impl Future<Output = reqwest::Result<Body>> + use<> {
+    response: &'a mut reqwest::Response,
+) -> impl Future<Output = reqwest::Result<Body>> + 'a {
     let status = response.status();
     let headers = detached(response.headers(), status);
     let limit = client.inner.max_body_bytes;
     async move {
-        let bytes = read_limited_from(&mut response, limit).await?;
+        let bytes = read_limited_from(response, limit).await?;
         Ok(Body {
             status,
             headers,
             bytes,
-            response,
         })
     }
 }
@@ -285,11 +286,12 @@ async fn read_limited_from(
 #[inline]
 pub(crate) fn decode<T: DeserializeOwned>(
     body: Body,
+    response: &reqwest::Response,
     call: &Call<'_>,
 ) -> Result<ResponseValue<T>, crate::Error> {
     match serde_json::from_slice(&body.bytes) {
         Ok(value) => Ok(ResponseValue::new(value, body.status, body.headers)),
-        Err(e) => Err(undecoded::<T>(body, call, e)),
+        Err(e) => Err(undecoded::<T>(body, response, call, e)),
     }
 }
 
@@ -298,10 +300,11 @@ pub(crate) fn decode<T: DeserializeOwned>(
 #[inline(never)]
 fn undecoded<T: DeserializeOwned>(
     body: Body,
+    response: &reqwest::Response,
     call: &Call<'_>,
     e: serde_json::Error,
 ) -> crate::Error {
-    call.failed_at(body.response.url());
+    call.failed_at(response.url());
     let e = decode_error::<T>(call.operation, &body.bytes, e);
     call.error(Error::<()>::InvalidResponsePayload(body.bytes, e))
 }

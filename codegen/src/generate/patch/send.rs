@@ -39,14 +39,42 @@ pub(super) fn direct_send(send: &mut syn::ImplItemFn) -> bool {
         return false;
     }
     let (value, error) = (value.clone(), error.clone());
+    // progenitor's `let response = result?;`: made `mut`, so that a JSON
+    // success's body is read from it in place (`hooks::body(client, &mut
+    // response)`), the response staying in `send` for a decode error's URL.
+    let response: syn::Ident = parse_quote!(response);
+    fn binds_response(stmt: &mut syn::Stmt) -> Option<&mut Option<syn::Token![mut]>> {
+        match stmt {
+            syn::Stmt::Local(local) => match &mut local.pat {
+                syn::Pat::Ident(p) if p.ident == "response" && p.by_ref.is_none() => {
+                    Some(&mut p.mutability)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    let mutable_response = send
+        .block
+        .stmts
+        .iter_mut()
+        .find_map(binds_response)
+        .map(|_| response.clone());
     let mut direct = DirectSend {
         error: error.clone(),
+        mutable_response,
+        reads_in_place: false,
     };
     if let Some(syn::Stmt::Expr(tail, None)) = send.block.stmts.last_mut() {
         direct.tail(tail);
     }
     for stmt in &mut send.block.stmts {
         direct.visit_stmt_mut(stmt);
+    }
+    if direct.reads_in_place
+        && let Some(mutability) = send.block.stmts.iter_mut().find_map(binds_response)
+    {
+        *mutability = Some(Default::default());
     }
     let call = hook("Call");
     let call: syn::Stmt = parse_quote!(let __call = #call::new(client, #operation););
@@ -306,12 +334,16 @@ pub(super) fn bound_names(pat: &syn::Pat, names: &mut Vec<syn::Ident>) {
 pub(super) struct DirectSend {
     /// progenitor's `Error<E>`.
     error: syn::Type,
+    /// The `send`'s `let response` (see [`direct_send`]), if it has one.
+    mutable_response: Option<syn::Ident>,
+    /// Whether a success reads its body from it in place (it becomes `mut`).
+    reads_in_place: bool,
 }
 
 impl DirectSend {
     /// An arm's (or the body's) value: `Result<T, progenitor's Error>` made
     /// `Result<T, crate::Error>`.
-    fn tail(&self, expr: &mut syn::Expr) {
+    fn tail(&mut self, expr: &mut syn::Expr) {
         match expr {
             syn::Expr::Match(m) => {
                 for arm in &mut m.arms {
@@ -333,15 +365,18 @@ impl DirectSend {
                 let inner = &call.args[0];
                 call.args[0] = parse_quote!(__fail(#inner));
             }
-            _ => match json_success(expr) {
-                Some(response) => {
+            _ => match json_success(expr).and_then(bare_name) {
+                Some(response) if self.mutable_response.as_ref() == Some(response) => {
                     let (decode, body) = (hook("decode"), hook("body"));
+                    let response = response.clone();
+                    self.reads_in_place = true;
                     *expr = parse_quote!(#decode(
-                        #body(client, #response).await?,
+                        #body(client, &mut #response).await?,
+                        &#response,
                         &__call,
                     ));
                 }
-                None => map_err(expr, parse_quote!(__fail)),
+                _ => map_err(expr, parse_quote!(__fail)),
             },
         }
     }

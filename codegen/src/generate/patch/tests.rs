@@ -53,7 +53,8 @@ fn passes_find_the_same_code_however_it_is_printed() {
         "crate::hooks::PathText::checked(",
         "run_id: Err(::std::borrow::Cow::Borrowed(\"run_id was not initialized\"))",
         "let run_id = run_id.map_err(::std::borrow::Cow::into_owned);",
-        "let response = match crate::hooks::answered(",
+        "let mut response = match crate::hooks::answered(",
+        "crate::hooks::body(client, &mut response).await",
         "400u16..=499u16 | 500u16..=599u16 =>",
         "crate::Optional<",
         "Error::InvalidRequest(__errors.join",
@@ -263,11 +264,13 @@ fn send_returns_the_crates_error_converting_every_exit() {
         // Every `?` (a `match` returning the converted error) and `return`.
         "letid=matchid.map_err(Error::InvalidRequest){::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}};",
         "returnErr(__fail(Error::InvalidRequest(\"empty\".into())));",
-        "matchclient.exec(request,&info).await{::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}};",
+        "client.exec(request,&info).await{::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}};",
         // A closure's `?` is its own.
         "Ok(x?)",
-        // A JSON success is decoded where `send` returns it.
-        "200u16=>{crate::hooks::decode(matchcrate::hooks::body(client,response).await{::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}},&__call,)}",
+        // A JSON success is decoded where `send` returns it, its body read
+        // from the response in place (which `send` keeps, for a decode error).
+        "letmutresponse=matchclient.exec(request,&info).await{",
+        "200u16=>{crate::hooks::decode(matchcrate::hooks::body(client,&mutresponse).await{::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}},&response,&__call,)}",
         // An arm of a shape it does not know: its result converted.
         "201u16=>ResponseValue::stream(response).map_err(__fail)",
         "204u16=>Ok(crate::hooks::empty(response))",
@@ -332,7 +335,7 @@ fn a_request_that_only_borrows_its_parameters_is_built_again_for_a_retry() {
         ".build(){::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}};\
          crate::hooks::prepare(client,&mutrequest);Ok(request)};\
          letrequest=__build()?;\
-         letresponse=matchcrate::hooks::answered(&__call,crate::hooks::exec_rebuilding(&__call,request,&__build).await,){\
+         letmutresponse=matchcrate::hooks::answered(&__call,crate::hooks::exec_rebuilding(&__call,request,&__build).await,){\
          ::std::result::Result::Ok(__v)=>__v,",
     ] {
         assert!(put.contains(expected), "{expected}\nin\n{put}");
