@@ -18599,10 +18599,13 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListAgents<'a> {
         client: &'a super::Client,
-        include_malformed_skills: Result<Option<bool>, String>,
-        refresh: Result<Option<bool>, String>,
-        repo: Result<Option<::std::string::String>, String>,
-        sort_by: Result<Option<types::ListAgentsSortBy>, String>,
+        include_malformed_skills: Result<Option<bool>, ::std::borrow::Cow<'static, str>>,
+        refresh: Result<Option<bool>, ::std::borrow::Cow<'static, str>>,
+        repo: Result<Option<::std::string::String>, ::std::borrow::Cow<'static, str>>,
+        sort_by: Result<
+            Option<types::ListAgentsSortBy>,
+            ::std::borrow::Cow<'static, str>,
+        >,
     }
     impl<'a> ListAgents<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -18620,7 +18623,9 @@ pub mod builder {
             V: crate::Optional<bool>,
         {
             self.include_malformed_skills = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "include_malformed_skills"));
+                .map_err(|e| ::std::borrow::Cow::Owned(
+                    format!("{}: {e}", "include_malformed_skills"),
+                ));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -18629,7 +18634,7 @@ pub mod builder {
             V: crate::Optional<bool>,
         {
             self.refresh = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "refresh"));
+                .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "refresh")));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -18638,7 +18643,7 @@ pub mod builder {
             V: crate::Optional<::std::string::String>,
         {
             self.repo = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "repo"));
+                .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "repo")));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -18647,7 +18652,7 @@ pub mod builder {
             V: crate::Optional<types::ListAgentsSortBy>,
         {
             self.sort_by = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "sort_by"));
+                .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "sort_by")));
             self
         }
         ///Sends a `GET` request to `/agent`
@@ -18658,6 +18663,11 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, include_malformed_skills, refresh, repo, sort_by } = self;
+            let include_malformed_skills = include_malformed_skills
+                .map_err(::std::borrow::Cow::into_owned);
+            let refresh = refresh.map_err(::std::borrow::Cow::into_owned);
+            let repo = repo.map_err(::std::borrow::Cow::into_owned);
+            let sort_by = sort_by.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "list_agents");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let __errors: ::std::vec::Vec<&str> = [
@@ -18755,20 +18765,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "list_agents",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -18779,7 +18779,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -18787,30 +18787,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "list_agents"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -18840,13 +18821,15 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetArtifact<'a> {
         client: &'a super::Client,
-        artifact_uid: Result<::std::string::String, String>,
+        artifact_uid: Result<::std::string::String, ::std::borrow::Cow<'static, str>>,
     }
     impl<'a> GetArtifact<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                artifact_uid: Err("artifact_uid was not initialized".to_string()),
+                artifact_uid: Err(
+                    ::std::borrow::Cow::Borrowed("artifact_uid was not initialized"),
+                ),
             }
         }
         pub fn artifact_uid<V>(mut self, value: V) -> Self
@@ -18855,10 +18838,9 @@ pub mod builder {
         {
             self.artifact_uid = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for artifact_uid failed"
-                        .to_string()
-                });
+                .map_err(|_| ::std::borrow::Cow::Borrowed(
+                    "conversion to `:: std :: string :: String` for artifact_uid failed",
+                ));
             self
         }
         ///Sends a `GET` request to `/agent/artifacts/{artifactUid}`
@@ -18869,6 +18851,7 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, artifact_uid } = self;
+            let artifact_uid = artifact_uid.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "get_artifact");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let artifact_uid = match artifact_uid.map_err(Error::InvalidRequest) {
@@ -18883,7 +18866,7 @@ pub mod builder {
                 let artifact_uid = &artifact_uid;
                 let url = format!(
                     "{}/agent/artifacts/{}", client.baseurl, crate
-                    ::hooks::PathSegment::checked(& artifact_uid, "artifact_uid",
+                    ::hooks::PathText::checked(& artifact_uid, "artifact_uid",
                     "get_artifact") ?,
                 );
                 #[allow(unused_mut)]
@@ -18919,20 +18902,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "get_artifact",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -18943,7 +18916,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -18951,30 +18924,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "get_artifact"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -19059,20 +19013,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "list_connected_self_hosted_workers",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -19083,7 +19027,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -19091,34 +19035,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(
-                                            client,
-                                            response,
-                                            "list_connected_self_hosted_workers",
-                                        ),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -19152,13 +19073,15 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetConversation<'a> {
         client: &'a super::Client,
-        conversation_id: Result<::std::string::String, String>,
+        conversation_id: Result<::std::string::String, ::std::borrow::Cow<'static, str>>,
     }
     impl<'a> GetConversation<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                conversation_id: Err("conversation_id was not initialized".to_string()),
+                conversation_id: Err(
+                    ::std::borrow::Cow::Borrowed("conversation_id was not initialized"),
+                ),
             }
         }
         pub fn conversation_id<V>(mut self, value: V) -> Self
@@ -19167,10 +19090,9 @@ pub mod builder {
         {
             self.conversation_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for conversation_id failed"
-                        .to_string()
-                });
+                .map_err(|_| ::std::borrow::Cow::Borrowed(
+                    "conversion to `:: std :: string :: String` for conversation_id failed",
+                ));
             self
         }
         ///Sends a `GET` request to `/agent/conversations/{conversation_id}`
@@ -19181,6 +19103,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, conversation_id } = self;
+            let conversation_id = conversation_id
+                .map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "get_conversation");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let conversation_id = match conversation_id.map_err(Error::InvalidRequest) {
@@ -19195,7 +19119,7 @@ pub mod builder {
                 let conversation_id = &conversation_id;
                 let url = format!(
                     "{}/agent/conversations/{}", client.baseurl, crate
-                    ::hooks::PathSegment::checked(& conversation_id, "conversation_id",
+                    ::hooks::PathText::checked(& conversation_id, "conversation_id",
                     "get_conversation") ?,
                 );
                 #[allow(unused_mut)]
@@ -19231,20 +19155,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "get_conversation",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -19255,7 +19169,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -19263,30 +19177,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "get_conversation"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -19316,7 +19211,10 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListEnvironments<'a> {
         client: &'a super::Client,
-        sort_by: Result<Option<types::ListEnvironmentsSortBy>, String>,
+        sort_by: Result<
+            Option<types::ListEnvironmentsSortBy>,
+            ::std::borrow::Cow<'static, str>,
+        >,
     }
     impl<'a> ListEnvironments<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -19331,7 +19229,7 @@ pub mod builder {
             V: crate::Optional<types::ListEnvironmentsSortBy>,
         {
             self.sort_by = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "sort_by"));
+                .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "sort_by")));
             self
         }
         ///Sends a `GET` request to `/agent/environments`
@@ -19342,6 +19240,7 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, sort_by } = self;
+            let sort_by = sort_by.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "list_environments");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let sort_by = match sort_by.map_err(Error::InvalidRequest) {
@@ -19389,20 +19288,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "list_environments",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -19413,7 +19302,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -19421,30 +19310,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "list_environments"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -19524,20 +19394,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "list_agent_identities",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -19548,7 +19408,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -19556,34 +19416,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(
-                                            client,
-                                            response,
-                                            "list_agent_identities",
-                                        ),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -19617,7 +19454,10 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CreateAgent<'a> {
         client: &'a super::Client,
-        body: Result<types::builder::CreateAgentRequestBuilder, String>,
+        body: Result<
+            types::builder::CreateAgentRequestBuilder,
+            ::std::borrow::Cow<'static, str>,
+        >,
     }
     impl<'a> CreateAgent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -19636,9 +19476,9 @@ pub mod builder {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `CreateAgentRequest` for body failed: {}", s)
-                });
+                .map_err(|s| ::std::borrow::Cow::Owned(
+                    format!("conversion to `CreateAgentRequest` for body failed: {}", s),
+                ));
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -19655,6 +19495,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<ResponseValue<types::AgentResponse>, crate::Error> {
             let Self { client, body } = self;
+            let body = body.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "create_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let body = match body
@@ -19707,20 +19548,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "create_agent",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -19731,7 +19562,7 @@ pub mod builder {
             match response.status().as_u16() {
                 201u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -19739,30 +19570,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "create_agent"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -19792,13 +19604,13 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetAgent<'a> {
         client: &'a super::Client,
-        uid: Result<::std::string::String, String>,
+        uid: Result<::std::string::String, ::std::borrow::Cow<'static, str>>,
     }
     impl<'a> GetAgent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                uid: Err("uid was not initialized".to_string()),
+                uid: Err(::std::borrow::Cow::Borrowed("uid was not initialized")),
             }
         }
         pub fn uid<V>(mut self, value: V) -> Self
@@ -19807,10 +19619,9 @@ pub mod builder {
         {
             self.uid = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for uid failed"
-                        .to_string()
-                });
+                .map_err(|_| ::std::borrow::Cow::Borrowed(
+                    "conversion to `:: std :: string :: String` for uid failed",
+                ));
             self
         }
         ///Sends a `GET` request to `/agent/identities/{uid}`
@@ -19818,6 +19629,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<ResponseValue<types::AgentResponse>, crate::Error> {
             let Self { client, uid } = self;
+            let uid = uid.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "get_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let uid = match uid.map_err(Error::InvalidRequest) {
@@ -19832,7 +19644,7 @@ pub mod builder {
                 let uid = &uid;
                 let url = format!(
                     "{}/agent/identities/{}", client.baseurl, crate
-                    ::hooks::PathSegment::checked(& uid, "uid", "get_agent") ?,
+                    ::hooks::PathText::checked(& uid, "uid", "get_agent") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = match client
@@ -19867,20 +19679,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "get_agent",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -19891,7 +19693,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -19899,30 +19701,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "get_agent"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -19952,14 +19735,17 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UpdateAgent<'a> {
         client: &'a super::Client,
-        uid: Result<::std::string::String, String>,
-        body: Result<types::builder::UpdateAgentRequestBuilder, String>,
+        uid: Result<::std::string::String, ::std::borrow::Cow<'static, str>>,
+        body: Result<
+            types::builder::UpdateAgentRequestBuilder,
+            ::std::borrow::Cow<'static, str>,
+        >,
     }
     impl<'a> UpdateAgent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                uid: Err("uid was not initialized".to_string()),
+                uid: Err(::std::borrow::Cow::Borrowed("uid was not initialized")),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -19969,10 +19755,9 @@ pub mod builder {
         {
             self.uid = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for uid failed"
-                        .to_string()
-                });
+                .map_err(|_| ::std::borrow::Cow::Borrowed(
+                    "conversion to `:: std :: string :: String` for uid failed",
+                ));
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -19985,9 +19770,9 @@ pub mod builder {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `UpdateAgentRequest` for body failed: {}", s)
-                });
+                .map_err(|s| ::std::borrow::Cow::Owned(
+                    format!("conversion to `UpdateAgentRequest` for body failed: {}", s),
+                ));
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -20004,6 +19789,8 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<ResponseValue<types::AgentResponse>, crate::Error> {
             let Self { client, uid, body } = self;
+            let uid = uid.map_err(::std::borrow::Cow::into_owned);
+            let body = body.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "update_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let body = body
@@ -20042,7 +19829,7 @@ pub mod builder {
                 let uid = &uid;
                 let url = format!(
                     "{}/agent/identities/{}", client.baseurl, crate
-                    ::hooks::PathSegment::checked(& uid, "uid", "update_agent") ?,
+                    ::hooks::PathText::checked(& uid, "uid", "update_agent") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = match client
@@ -20078,20 +19865,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "update_agent",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -20102,7 +19879,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -20110,30 +19887,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "update_agent"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -20163,13 +19921,13 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DeleteAgent<'a> {
         client: &'a super::Client,
-        uid: Result<::std::string::String, String>,
+        uid: Result<::std::string::String, ::std::borrow::Cow<'static, str>>,
     }
     impl<'a> DeleteAgent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                uid: Err("uid was not initialized".to_string()),
+                uid: Err(::std::borrow::Cow::Borrowed("uid was not initialized")),
             }
         }
         pub fn uid<V>(mut self, value: V) -> Self
@@ -20178,10 +19936,9 @@ pub mod builder {
         {
             self.uid = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for uid failed"
-                        .to_string()
-                });
+                .map_err(|_| ::std::borrow::Cow::Borrowed(
+                    "conversion to `:: std :: string :: String` for uid failed",
+                ));
             self
         }
         ///Sends a `DELETE` request to `/agent/identities/{uid}`
@@ -20189,6 +19946,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<ResponseValue<()>, crate::Error> {
             let Self { client, uid } = self;
+            let uid = uid.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "delete_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let uid = match uid.map_err(Error::InvalidRequest) {
@@ -20203,7 +19961,7 @@ pub mod builder {
                 let uid = &uid;
                 let url = format!(
                     "{}/agent/identities/{}", client.baseurl, crate
-                    ::hooks::PathSegment::checked(& uid, "uid", "delete_agent") ?,
+                    ::hooks::PathText::checked(& uid, "uid", "delete_agent") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = match client
@@ -20238,20 +19996,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "delete_agent",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -20261,27 +20009,7 @@ pub mod builder {
             };
             match response.status().as_u16() {
                 204u16 => Ok(crate::hooks::empty(response)),
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "delete_agent"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -20361,20 +20089,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "list_models",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -20385,7 +20103,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -20393,30 +20111,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "list_models"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -20446,7 +20145,10 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct RunAgent<'a> {
         client: &'a super::Client,
-        body: Result<types::builder::RunAgentRequestBuilder, String>,
+        body: Result<
+            types::builder::RunAgentRequestBuilder,
+            ::std::borrow::Cow<'static, str>,
+        >,
     }
     impl<'a> RunAgent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -20465,9 +20167,9 @@ pub mod builder {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `RunAgentRequest` for body failed: {}", s)
-                });
+                .map_err(|s| ::std::borrow::Cow::Owned(
+                    format!("conversion to `RunAgentRequest` for body failed: {}", s),
+                ));
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -20487,6 +20189,7 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, body } = self;
+            let body = body.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "run_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let body = match body
@@ -20539,20 +20242,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "run_agent",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -20563,7 +20256,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -20571,30 +20264,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "run_agent"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -20624,30 +20298,66 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ListRuns<'a> {
         client: &'a super::Client,
-        ancestor_run_id: Result<Option<::std::string::String>, String>,
-        artifact_type: Result<Option<types::ListRunsArtifactType>, String>,
-        created_after: Result<Option<::chrono::DateTime<::chrono::offset::Utc>>, String>,
+        ancestor_run_id: Result<
+            Option<::std::string::String>,
+            ::std::borrow::Cow<'static, str>,
+        >,
+        artifact_type: Result<
+            Option<types::ListRunsArtifactType>,
+            ::std::borrow::Cow<'static, str>,
+        >,
+        created_after: Result<
+            Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::borrow::Cow<'static, str>,
+        >,
         created_before: Result<
             Option<::chrono::DateTime<::chrono::offset::Utc>>,
-            String,
+            ::std::borrow::Cow<'static, str>,
         >,
-        creator: Result<Option<::std::string::String>, String>,
-        cursor: Result<Option<::std::string::String>, String>,
-        environment_id: Result<Option<::std::string::String>, String>,
-        execution_location: Result<Option<types::RunExecutionLocation>, String>,
-        executor: Result<Option<::std::string::String>, String>,
-        limit: Result<Option<::std::num::NonZeroU64>, String>,
-        model_id: Result<Option<::std::string::String>, String>,
-        name: Result<Option<::std::string::String>, String>,
-        q: Result<Option<::std::string::String>, String>,
-        schedule_id: Result<Option<::std::string::String>, String>,
-        skill: Result<Option<::std::string::String>, String>,
-        skill_spec: Result<Option<::std::string::String>, String>,
-        sort_by: Result<Option<types::ListRunsSortBy>, String>,
-        sort_order: Result<Option<types::ListRunsSortOrder>, String>,
-        source: Result<Option<types::RunSourceType>, String>,
-        state: Result<Option<::std::vec::Vec<types::RunState>>, String>,
-        updated_after: Result<Option<::chrono::DateTime<::chrono::offset::Utc>>, String>,
+        creator: Result<Option<::std::string::String>, ::std::borrow::Cow<'static, str>>,
+        cursor: Result<Option<::std::string::String>, ::std::borrow::Cow<'static, str>>,
+        environment_id: Result<
+            Option<::std::string::String>,
+            ::std::borrow::Cow<'static, str>,
+        >,
+        execution_location: Result<
+            Option<types::RunExecutionLocation>,
+            ::std::borrow::Cow<'static, str>,
+        >,
+        executor: Result<
+            Option<::std::string::String>,
+            ::std::borrow::Cow<'static, str>,
+        >,
+        limit: Result<Option<::std::num::NonZeroU64>, ::std::borrow::Cow<'static, str>>,
+        model_id: Result<
+            Option<::std::string::String>,
+            ::std::borrow::Cow<'static, str>,
+        >,
+        name: Result<Option<::std::string::String>, ::std::borrow::Cow<'static, str>>,
+        q: Result<Option<::std::string::String>, ::std::borrow::Cow<'static, str>>,
+        schedule_id: Result<
+            Option<::std::string::String>,
+            ::std::borrow::Cow<'static, str>,
+        >,
+        skill: Result<Option<::std::string::String>, ::std::borrow::Cow<'static, str>>,
+        skill_spec: Result<
+            Option<::std::string::String>,
+            ::std::borrow::Cow<'static, str>,
+        >,
+        sort_by: Result<Option<types::ListRunsSortBy>, ::std::borrow::Cow<'static, str>>,
+        sort_order: Result<
+            Option<types::ListRunsSortOrder>,
+            ::std::borrow::Cow<'static, str>,
+        >,
+        source: Result<Option<types::RunSourceType>, ::std::borrow::Cow<'static, str>>,
+        state: Result<
+            Option<::std::vec::Vec<types::RunState>>,
+            ::std::borrow::Cow<'static, str>,
+        >,
+        updated_after: Result<
+            Option<::chrono::DateTime<::chrono::offset::Utc>>,
+            ::std::borrow::Cow<'static, str>,
+        >,
     }
     impl<'a> ListRuns<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -20682,7 +20392,9 @@ pub mod builder {
             V: crate::Optional<::std::string::String>,
         {
             self.ancestor_run_id = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "ancestor_run_id"));
+                .map_err(|e| ::std::borrow::Cow::Owned(
+                    format!("{}: {e}", "ancestor_run_id"),
+                ));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20691,7 +20403,9 @@ pub mod builder {
             V: crate::Optional<types::ListRunsArtifactType>,
         {
             self.artifact_type = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "artifact_type"));
+                .map_err(|e| ::std::borrow::Cow::Owned(
+                    format!("{}: {e}", "artifact_type"),
+                ));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20700,7 +20414,9 @@ pub mod builder {
             V: crate::Optional<::chrono::DateTime<::chrono::offset::Utc>>,
         {
             self.created_after = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "created_after"));
+                .map_err(|e| ::std::borrow::Cow::Owned(
+                    format!("{}: {e}", "created_after"),
+                ));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20709,7 +20425,9 @@ pub mod builder {
             V: crate::Optional<::chrono::DateTime<::chrono::offset::Utc>>,
         {
             self.created_before = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "created_before"));
+                .map_err(|e| ::std::borrow::Cow::Owned(
+                    format!("{}: {e}", "created_before"),
+                ));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20718,7 +20436,7 @@ pub mod builder {
             V: crate::Optional<::std::string::String>,
         {
             self.creator = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "creator"));
+                .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "creator")));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20727,7 +20445,7 @@ pub mod builder {
             V: crate::Optional<::std::string::String>,
         {
             self.cursor = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "cursor"));
+                .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "cursor")));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20736,7 +20454,9 @@ pub mod builder {
             V: crate::Optional<::std::string::String>,
         {
             self.environment_id = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "environment_id"));
+                .map_err(|e| ::std::borrow::Cow::Owned(
+                    format!("{}: {e}", "environment_id"),
+                ));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20745,7 +20465,9 @@ pub mod builder {
             V: crate::Optional<types::RunExecutionLocation>,
         {
             self.execution_location = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "execution_location"));
+                .map_err(|e| ::std::borrow::Cow::Owned(
+                    format!("{}: {e}", "execution_location"),
+                ));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20754,7 +20476,7 @@ pub mod builder {
             V: crate::Optional<::std::string::String>,
         {
             self.executor = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "executor"));
+                .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "executor")));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20763,7 +20485,7 @@ pub mod builder {
             V: crate::Optional<::std::num::NonZeroU64>,
         {
             self.limit = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "limit"));
+                .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "limit")));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20772,7 +20494,7 @@ pub mod builder {
             V: crate::Optional<::std::string::String>,
         {
             self.model_id = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "model_id"));
+                .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "model_id")));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20781,7 +20503,7 @@ pub mod builder {
             V: crate::Optional<::std::string::String>,
         {
             self.name = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "name"));
+                .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "name")));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20790,7 +20512,7 @@ pub mod builder {
             V: crate::Optional<::std::string::String>,
         {
             self.q = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "q"));
+                .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "q")));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20799,7 +20521,9 @@ pub mod builder {
             V: crate::Optional<::std::string::String>,
         {
             self.schedule_id = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "schedule_id"));
+                .map_err(|e| ::std::borrow::Cow::Owned(
+                    format!("{}: {e}", "schedule_id"),
+                ));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20808,7 +20532,7 @@ pub mod builder {
             V: crate::Optional<::std::string::String>,
         {
             self.skill = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "skill"));
+                .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "skill")));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20817,7 +20541,9 @@ pub mod builder {
             V: crate::Optional<::std::string::String>,
         {
             self.skill_spec = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "skill_spec"));
+                .map_err(|e| ::std::borrow::Cow::Owned(
+                    format!("{}: {e}", "skill_spec"),
+                ));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20826,7 +20552,7 @@ pub mod builder {
             V: crate::Optional<types::ListRunsSortBy>,
         {
             self.sort_by = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "sort_by"));
+                .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "sort_by")));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20835,7 +20561,9 @@ pub mod builder {
             V: crate::Optional<types::ListRunsSortOrder>,
         {
             self.sort_order = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "sort_order"));
+                .map_err(|e| ::std::borrow::Cow::Owned(
+                    format!("{}: {e}", "sort_order"),
+                ));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20844,7 +20572,7 @@ pub mod builder {
             V: crate::Optional<types::RunSourceType>,
         {
             self.source = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "source"));
+                .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "source")));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20853,7 +20581,7 @@ pub mod builder {
             V: crate::Optional<::std::vec::Vec<types::RunState>>,
         {
             self.state = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "state"));
+                .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "state")));
             self
         }
         /// Takes the value, `Some(value)` or `None`; a `&str` for text, an integer for a `NonZero` number ([`crate::Optional`]).
@@ -20862,7 +20590,9 @@ pub mod builder {
             V: crate::Optional<::chrono::DateTime<::chrono::offset::Utc>>,
         {
             self.updated_after = crate::Optional::into_optional(value)
-                .map_err(|e| format!("{}: {e}", "updated_after"));
+                .map_err(|e| ::std::borrow::Cow::Owned(
+                    format!("{}: {e}", "updated_after"),
+                ));
             self
         }
         ///Sends a `GET` request to `/agent/runs`
@@ -20896,6 +20626,29 @@ pub mod builder {
                 state,
                 updated_after,
             } = self;
+            let ancestor_run_id = ancestor_run_id
+                .map_err(::std::borrow::Cow::into_owned);
+            let artifact_type = artifact_type.map_err(::std::borrow::Cow::into_owned);
+            let created_after = created_after.map_err(::std::borrow::Cow::into_owned);
+            let created_before = created_before.map_err(::std::borrow::Cow::into_owned);
+            let creator = creator.map_err(::std::borrow::Cow::into_owned);
+            let cursor = cursor.map_err(::std::borrow::Cow::into_owned);
+            let environment_id = environment_id.map_err(::std::borrow::Cow::into_owned);
+            let execution_location = execution_location
+                .map_err(::std::borrow::Cow::into_owned);
+            let executor = executor.map_err(::std::borrow::Cow::into_owned);
+            let limit = limit.map_err(::std::borrow::Cow::into_owned);
+            let model_id = model_id.map_err(::std::borrow::Cow::into_owned);
+            let name = name.map_err(::std::borrow::Cow::into_owned);
+            let q = q.map_err(::std::borrow::Cow::into_owned);
+            let schedule_id = schedule_id.map_err(::std::borrow::Cow::into_owned);
+            let skill = skill.map_err(::std::borrow::Cow::into_owned);
+            let skill_spec = skill_spec.map_err(::std::borrow::Cow::into_owned);
+            let sort_by = sort_by.map_err(::std::borrow::Cow::into_owned);
+            let sort_order = sort_order.map_err(::std::borrow::Cow::into_owned);
+            let source = source.map_err(::std::borrow::Cow::into_owned);
+            let state = state.map_err(::std::borrow::Cow::into_owned);
+            let updated_after = updated_after.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "list_runs");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let __errors: ::std::vec::Vec<&str> = [
@@ -21216,20 +20969,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "list_runs",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -21240,7 +20983,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -21248,30 +20991,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "list_runs"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -21301,7 +21025,10 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CreateRun<'a> {
         client: &'a super::Client,
-        body: Result<types::builder::RunAgentRequestBuilder, String>,
+        body: Result<
+            types::builder::RunAgentRequestBuilder,
+            ::std::borrow::Cow<'static, str>,
+        >,
     }
     impl<'a> CreateRun<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -21320,9 +21047,9 @@ pub mod builder {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `RunAgentRequest` for body failed: {}", s)
-                });
+                .map_err(|s| ::std::borrow::Cow::Owned(
+                    format!("conversion to `RunAgentRequest` for body failed: {}", s),
+                ));
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -21342,6 +21069,7 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, body } = self;
+            let body = body.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "create_run");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let body = match body
@@ -21394,20 +21122,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "create_run",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -21418,7 +21136,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -21426,30 +21144,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "create_run"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -21479,13 +21178,13 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetRun<'a> {
         client: &'a super::Client,
-        run_id: Result<::std::string::String, String>,
+        run_id: Result<::std::string::String, ::std::borrow::Cow<'static, str>>,
     }
     impl<'a> GetRun<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                run_id: Err("run_id was not initialized".to_string()),
+                run_id: Err(::std::borrow::Cow::Borrowed("run_id was not initialized")),
             }
         }
         pub fn run_id<V>(mut self, value: V) -> Self
@@ -21494,10 +21193,9 @@ pub mod builder {
         {
             self.run_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for run_id failed"
-                        .to_string()
-                });
+                .map_err(|_| ::std::borrow::Cow::Borrowed(
+                    "conversion to `:: std :: string :: String` for run_id failed",
+                ));
             self
         }
         ///Sends a `GET` request to `/agent/runs/{runId}`
@@ -21505,6 +21203,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<ResponseValue<types::RunItem>, crate::Error> {
             let Self { client, run_id } = self;
+            let run_id = run_id.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "get_run");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let run_id = match run_id.map_err(Error::InvalidRequest) {
@@ -21519,7 +21218,7 @@ pub mod builder {
                 let run_id = &run_id;
                 let url = format!(
                     "{}/agent/runs/{}", client.baseurl, crate
-                    ::hooks::PathSegment::checked(& run_id, "run_id", "get_run") ?,
+                    ::hooks::PathText::checked(& run_id, "run_id", "get_run") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = match client
@@ -21554,20 +21253,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "get_run",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -21578,7 +21267,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -21586,30 +21275,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "get_run"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -21639,13 +21309,13 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CancelRun<'a> {
         client: &'a super::Client,
-        run_id: Result<::std::string::String, String>,
+        run_id: Result<::std::string::String, ::std::borrow::Cow<'static, str>>,
     }
     impl<'a> CancelRun<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                run_id: Err("run_id was not initialized".to_string()),
+                run_id: Err(::std::borrow::Cow::Borrowed("run_id was not initialized")),
             }
         }
         pub fn run_id<V>(mut self, value: V) -> Self
@@ -21654,10 +21324,9 @@ pub mod builder {
         {
             self.run_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for run_id failed"
-                        .to_string()
-                });
+                .map_err(|_| ::std::borrow::Cow::Borrowed(
+                    "conversion to `:: std :: string :: String` for run_id failed",
+                ));
             self
         }
         ///Sends a `POST` request to `/agent/runs/{runId}/cancel`
@@ -21665,6 +21334,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<ResponseValue<::std::string::String>, crate::Error> {
             let Self { client, run_id } = self;
+            let run_id = run_id.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "cancel_run");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let run_id = match run_id.map_err(Error::InvalidRequest) {
@@ -21679,7 +21349,7 @@ pub mod builder {
                 let run_id = &run_id;
                 let url = format!(
                     "{}/agent/runs/{}/cancel", client.baseurl, crate
-                    ::hooks::PathSegment::checked(& run_id, "run_id", "cancel_run") ?,
+                    ::hooks::PathText::checked(& run_id, "run_id", "cancel_run") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = match client
@@ -21714,20 +21384,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "cancel_run",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -21738,7 +21398,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -21746,30 +21406,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "cancel_run"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -21799,13 +21440,13 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetRunConversation<'a> {
         client: &'a super::Client,
-        run_id: Result<::std::string::String, String>,
+        run_id: Result<::std::string::String, ::std::borrow::Cow<'static, str>>,
     }
     impl<'a> GetRunConversation<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                run_id: Err("run_id was not initialized".to_string()),
+                run_id: Err(::std::borrow::Cow::Borrowed("run_id was not initialized")),
             }
         }
         pub fn run_id<V>(mut self, value: V) -> Self
@@ -21814,10 +21455,9 @@ pub mod builder {
         {
             self.run_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for run_id failed"
-                        .to_string()
-                });
+                .map_err(|_| ::std::borrow::Cow::Borrowed(
+                    "conversion to `:: std :: string :: String` for run_id failed",
+                ));
             self
         }
         ///Sends a `GET` request to `/agent/runs/{runId}/conversation`
@@ -21828,6 +21468,7 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, run_id } = self;
+            let run_id = run_id.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "get_run_conversation");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let run_id = match run_id.map_err(Error::InvalidRequest) {
@@ -21842,7 +21483,7 @@ pub mod builder {
                 let run_id = &run_id;
                 let url = format!(
                     "{}/agent/runs/{}/conversation", client.baseurl, crate
-                    ::hooks::PathSegment::checked(& run_id, "run_id",
+                    ::hooks::PathText::checked(& run_id, "run_id",
                     "get_run_conversation") ?,
                 );
                 #[allow(unused_mut)]
@@ -21878,20 +21519,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "get_run_conversation",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -21902,7 +21533,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -21910,30 +21541,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "get_run_conversation"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -21963,14 +21575,17 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct SubmitRunFollowup<'a> {
         client: &'a super::Client,
-        run_id: Result<::std::string::String, String>,
-        body: Result<types::builder::RunFollowupRequestBuilder, String>,
+        run_id: Result<::std::string::String, ::std::borrow::Cow<'static, str>>,
+        body: Result<
+            types::builder::RunFollowupRequestBuilder,
+            ::std::borrow::Cow<'static, str>,
+        >,
     }
     impl<'a> SubmitRunFollowup<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                run_id: Err("run_id was not initialized".to_string()),
+                run_id: Err(::std::borrow::Cow::Borrowed("run_id was not initialized")),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -21980,10 +21595,9 @@ pub mod builder {
         {
             self.run_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for run_id failed"
-                        .to_string()
-                });
+                .map_err(|_| ::std::borrow::Cow::Borrowed(
+                    "conversion to `:: std :: string :: String` for run_id failed",
+                ));
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -21996,9 +21610,9 @@ pub mod builder {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| {
-                    format!("conversion to `RunFollowupRequest` for body failed: {}", s)
-                });
+                .map_err(|s| ::std::borrow::Cow::Owned(
+                    format!("conversion to `RunFollowupRequest` for body failed: {}", s),
+                ));
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -22018,6 +21632,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, run_id, body } = self;
+            let run_id = run_id.map_err(::std::borrow::Cow::into_owned);
+            let body = body.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "submit_run_followup");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let body = body
@@ -22056,8 +21672,8 @@ pub mod builder {
                 let run_id = &run_id;
                 let url = format!(
                     "{}/agent/runs/{}/followups", client.baseurl, crate
-                    ::hooks::PathSegment::checked(& run_id, "run_id",
-                    "submit_run_followup") ?,
+                    ::hooks::PathText::checked(& run_id, "run_id", "submit_run_followup")
+                    ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = match client
@@ -22093,20 +21709,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "submit_run_followup",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -22117,7 +21723,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -22125,30 +21731,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "submit_run_followup"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -22178,13 +21765,13 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetRunTimeline<'a> {
         client: &'a super::Client,
-        run_id: Result<::std::string::String, String>,
+        run_id: Result<::std::string::String, ::std::borrow::Cow<'static, str>>,
     }
     impl<'a> GetRunTimeline<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                run_id: Err("run_id was not initialized".to_string()),
+                run_id: Err(::std::borrow::Cow::Borrowed("run_id was not initialized")),
             }
         }
         pub fn run_id<V>(mut self, value: V) -> Self
@@ -22193,10 +21780,9 @@ pub mod builder {
         {
             self.run_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for run_id failed"
-                        .to_string()
-                });
+                .map_err(|_| ::std::borrow::Cow::Borrowed(
+                    "conversion to `:: std :: string :: String` for run_id failed",
+                ));
             self
         }
         ///Sends a `GET` request to `/agent/runs/{runId}/timeline`
@@ -22207,6 +21793,7 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, run_id } = self;
+            let run_id = run_id.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "get_run_timeline");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let run_id = match run_id.map_err(Error::InvalidRequest) {
@@ -22221,8 +21808,7 @@ pub mod builder {
                 let run_id = &run_id;
                 let url = format!(
                     "{}/agent/runs/{}/timeline", client.baseurl, crate
-                    ::hooks::PathSegment::checked(& run_id, "run_id", "get_run_timeline")
-                    ?,
+                    ::hooks::PathText::checked(& run_id, "run_id", "get_run_timeline") ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = match client
@@ -22257,20 +21843,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "get_run_timeline",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -22281,7 +21857,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -22289,30 +21865,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "get_run_timeline"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -22342,13 +21899,13 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetRunTranscript<'a> {
         client: &'a super::Client,
-        run_id: Result<::std::string::String, String>,
+        run_id: Result<::std::string::String, ::std::borrow::Cow<'static, str>>,
     }
     impl<'a> GetRunTranscript<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                run_id: Err("run_id was not initialized".to_string()),
+                run_id: Err(::std::borrow::Cow::Borrowed("run_id was not initialized")),
             }
         }
         pub fn run_id<V>(mut self, value: V) -> Self
@@ -22357,10 +21914,9 @@ pub mod builder {
         {
             self.run_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for run_id failed"
-                        .to_string()
-                });
+                .map_err(|_| ::std::borrow::Cow::Borrowed(
+                    "conversion to `:: std :: string :: String` for run_id failed",
+                ));
             self
         }
         ///Sends a `GET` request to `/agent/runs/{runId}/transcript`
@@ -22368,6 +21924,7 @@ pub mod builder {
             self,
         ) -> ::std::result::Result<ResponseValue<ByteStream>, crate::Error> {
             let Self { client, run_id } = self;
+            let run_id = run_id.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "get_run_transcript");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let run_id = match run_id.map_err(Error::InvalidRequest) {
@@ -22382,8 +21939,8 @@ pub mod builder {
                 let run_id = &run_id;
                 let url = format!(
                     "{}/agent/runs/{}/transcript", client.baseurl, crate
-                    ::hooks::PathSegment::checked(& run_id, "run_id",
-                    "get_run_transcript") ?,
+                    ::hooks::PathText::checked(& run_id, "run_id", "get_run_transcript")
+                    ?,
                 );
                 #[allow(unused_mut)]
                 let mut request = match client
@@ -22410,20 +21967,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "get_run_transcript",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -22433,27 +21980,7 @@ pub mod builder {
             };
             match response.status().as_u16() {
                 200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "get_run_transcript"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -22533,20 +22060,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "list_scheduled_agents",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -22557,7 +22074,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -22565,34 +22082,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(
-                                            client,
-                                            response,
-                                            "list_scheduled_agents",
-                                        ),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -22626,7 +22120,10 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct CreateScheduledAgent<'a> {
         client: &'a super::Client,
-        body: Result<types::builder::CreateScheduledAgentRequestBuilder, String>,
+        body: Result<
+            types::builder::CreateScheduledAgentRequestBuilder,
+            ::std::borrow::Cow<'static, str>,
+        >,
     }
     impl<'a> CreateScheduledAgent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
@@ -22645,12 +22142,12 @@ pub mod builder {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| {
+                .map_err(|s| ::std::borrow::Cow::Owned(
                     format!(
                         "conversion to `CreateScheduledAgentRequest` for body failed: {}",
                         s
-                    )
-                });
+                    ),
+                ));
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -22670,6 +22167,7 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, body } = self;
+            let body = body.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "create_scheduled_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let body = match body
@@ -22723,20 +22221,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "create_scheduled_agent",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -22747,7 +22235,7 @@ pub mod builder {
             match response.status().as_u16() {
                 201u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -22755,34 +22243,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(
-                                            client,
-                                            response,
-                                            "create_scheduled_agent",
-                                        ),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -22816,13 +22281,15 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct GetScheduledAgent<'a> {
         client: &'a super::Client,
-        schedule_id: Result<::std::string::String, String>,
+        schedule_id: Result<::std::string::String, ::std::borrow::Cow<'static, str>>,
     }
     impl<'a> GetScheduledAgent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                schedule_id: Err("schedule_id was not initialized".to_string()),
+                schedule_id: Err(
+                    ::std::borrow::Cow::Borrowed("schedule_id was not initialized"),
+                ),
             }
         }
         pub fn schedule_id<V>(mut self, value: V) -> Self
@@ -22831,10 +22298,9 @@ pub mod builder {
         {
             self.schedule_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for schedule_id failed"
-                        .to_string()
-                });
+                .map_err(|_| ::std::borrow::Cow::Borrowed(
+                    "conversion to `:: std :: string :: String` for schedule_id failed",
+                ));
             self
         }
         ///Sends a `GET` request to `/agent/schedules/{scheduleId}`
@@ -22845,6 +22311,7 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, schedule_id } = self;
+            let schedule_id = schedule_id.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "get_scheduled_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let schedule_id = match schedule_id.map_err(Error::InvalidRequest) {
@@ -22859,7 +22326,7 @@ pub mod builder {
                 let schedule_id = &schedule_id;
                 let url = format!(
                     "{}/agent/schedules/{}", client.baseurl, crate
-                    ::hooks::PathSegment::checked(& schedule_id, "schedule_id",
+                    ::hooks::PathText::checked(& schedule_id, "schedule_id",
                     "get_scheduled_agent") ?,
                 );
                 #[allow(unused_mut)]
@@ -22895,20 +22362,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "get_scheduled_agent",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -22919,7 +22376,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -22927,30 +22384,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(client, response, "get_scheduled_agent"),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -22980,14 +22418,19 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct UpdateScheduledAgent<'a> {
         client: &'a super::Client,
-        schedule_id: Result<::std::string::String, String>,
-        body: Result<types::builder::UpdateScheduledAgentRequestBuilder, String>,
+        schedule_id: Result<::std::string::String, ::std::borrow::Cow<'static, str>>,
+        body: Result<
+            types::builder::UpdateScheduledAgentRequestBuilder,
+            ::std::borrow::Cow<'static, str>,
+        >,
     }
     impl<'a> UpdateScheduledAgent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                schedule_id: Err("schedule_id was not initialized".to_string()),
+                schedule_id: Err(
+                    ::std::borrow::Cow::Borrowed("schedule_id was not initialized"),
+                ),
                 body: Ok(::std::default::Default::default()),
             }
         }
@@ -22997,10 +22440,9 @@ pub mod builder {
         {
             self.schedule_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for schedule_id failed"
-                        .to_string()
-                });
+                .map_err(|_| ::std::borrow::Cow::Borrowed(
+                    "conversion to `:: std :: string :: String` for schedule_id failed",
+                ));
             self
         }
         pub fn body<V>(mut self, value: V) -> Self
@@ -23013,12 +22455,12 @@ pub mod builder {
             self.body = value
                 .try_into()
                 .map(From::from)
-                .map_err(|s| {
+                .map_err(|s| ::std::borrow::Cow::Owned(
                     format!(
                         "conversion to `UpdateScheduledAgentRequest` for body failed: {}",
                         s
-                    )
-                });
+                    ),
+                ));
             self
         }
         pub fn body_map<F>(mut self, f: F) -> Self
@@ -23038,6 +22480,8 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, schedule_id, body } = self;
+            let schedule_id = schedule_id.map_err(::std::borrow::Cow::into_owned);
+            let body = body.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "update_scheduled_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let body = body
@@ -23077,7 +22521,7 @@ pub mod builder {
                 let schedule_id = &schedule_id;
                 let url = format!(
                     "{}/agent/schedules/{}", client.baseurl, crate
-                    ::hooks::PathSegment::checked(& schedule_id, "schedule_id",
+                    ::hooks::PathText::checked(& schedule_id, "schedule_id",
                     "update_scheduled_agent") ?,
                 );
                 #[allow(unused_mut)]
@@ -23114,20 +22558,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "update_scheduled_agent",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -23138,7 +22572,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -23146,34 +22580,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(
-                                            client,
-                                            response,
-                                            "update_scheduled_agent",
-                                        ),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -23207,13 +22618,15 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct DeleteScheduledAgent<'a> {
         client: &'a super::Client,
-        schedule_id: Result<::std::string::String, String>,
+        schedule_id: Result<::std::string::String, ::std::borrow::Cow<'static, str>>,
     }
     impl<'a> DeleteScheduledAgent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                schedule_id: Err("schedule_id was not initialized".to_string()),
+                schedule_id: Err(
+                    ::std::borrow::Cow::Borrowed("schedule_id was not initialized"),
+                ),
             }
         }
         pub fn schedule_id<V>(mut self, value: V) -> Self
@@ -23222,10 +22635,9 @@ pub mod builder {
         {
             self.schedule_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for schedule_id failed"
-                        .to_string()
-                });
+                .map_err(|_| ::std::borrow::Cow::Borrowed(
+                    "conversion to `:: std :: string :: String` for schedule_id failed",
+                ));
             self
         }
         ///Sends a `DELETE` request to `/agent/schedules/{scheduleId}`
@@ -23236,6 +22648,7 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, schedule_id } = self;
+            let schedule_id = schedule_id.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "delete_scheduled_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let schedule_id = match schedule_id.map_err(Error::InvalidRequest) {
@@ -23250,7 +22663,7 @@ pub mod builder {
                 let schedule_id = &schedule_id;
                 let url = format!(
                     "{}/agent/schedules/{}", client.baseurl, crate
-                    ::hooks::PathSegment::checked(& schedule_id, "schedule_id",
+                    ::hooks::PathText::checked(& schedule_id, "schedule_id",
                     "delete_scheduled_agent") ?,
                 );
                 #[allow(unused_mut)]
@@ -23286,20 +22699,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "delete_scheduled_agent",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -23310,7 +22713,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -23318,34 +22721,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(
-                                            client,
-                                            response,
-                                            "delete_scheduled_agent",
-                                        ),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -23379,13 +22759,15 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct PauseScheduledAgent<'a> {
         client: &'a super::Client,
-        schedule_id: Result<::std::string::String, String>,
+        schedule_id: Result<::std::string::String, ::std::borrow::Cow<'static, str>>,
     }
     impl<'a> PauseScheduledAgent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                schedule_id: Err("schedule_id was not initialized".to_string()),
+                schedule_id: Err(
+                    ::std::borrow::Cow::Borrowed("schedule_id was not initialized"),
+                ),
             }
         }
         pub fn schedule_id<V>(mut self, value: V) -> Self
@@ -23394,10 +22776,9 @@ pub mod builder {
         {
             self.schedule_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for schedule_id failed"
-                        .to_string()
-                });
+                .map_err(|_| ::std::borrow::Cow::Borrowed(
+                    "conversion to `:: std :: string :: String` for schedule_id failed",
+                ));
             self
         }
         ///Sends a `POST` request to `/agent/schedules/{scheduleId}/pause`
@@ -23408,6 +22789,7 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, schedule_id } = self;
+            let schedule_id = schedule_id.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "pause_scheduled_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let schedule_id = match schedule_id.map_err(Error::InvalidRequest) {
@@ -23422,7 +22804,7 @@ pub mod builder {
                 let schedule_id = &schedule_id;
                 let url = format!(
                     "{}/agent/schedules/{}/pause", client.baseurl, crate
-                    ::hooks::PathSegment::checked(& schedule_id, "schedule_id",
+                    ::hooks::PathText::checked(& schedule_id, "schedule_id",
                     "pause_scheduled_agent") ?,
                 );
                 #[allow(unused_mut)]
@@ -23458,20 +22840,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "pause_scheduled_agent",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -23482,7 +22854,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -23490,34 +22862,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(
-                                            client,
-                                            response,
-                                            "pause_scheduled_agent",
-                                        ),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -23551,13 +22900,15 @@ pub mod builder {
     #[derive(Debug, Clone)]
     pub struct ResumeScheduledAgent<'a> {
         client: &'a super::Client,
-        schedule_id: Result<::std::string::String, String>,
+        schedule_id: Result<::std::string::String, ::std::borrow::Cow<'static, str>>,
     }
     impl<'a> ResumeScheduledAgent<'a> {
         pub fn new(client: &'a super::Client) -> Self {
             Self {
                 client: client,
-                schedule_id: Err("schedule_id was not initialized".to_string()),
+                schedule_id: Err(
+                    ::std::borrow::Cow::Borrowed("schedule_id was not initialized"),
+                ),
             }
         }
         pub fn schedule_id<V>(mut self, value: V) -> Self
@@ -23566,10 +22917,9 @@ pub mod builder {
         {
             self.schedule_id = value
                 .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for schedule_id failed"
-                        .to_string()
-                });
+                .map_err(|_| ::std::borrow::Cow::Borrowed(
+                    "conversion to `:: std :: string :: String` for schedule_id failed",
+                ));
             self
         }
         ///Sends a `POST` request to `/agent/schedules/{scheduleId}/resume`
@@ -23580,6 +22930,7 @@ pub mod builder {
             crate::Error,
         > {
             let Self { client, schedule_id } = self;
+            let schedule_id = schedule_id.map_err(::std::borrow::Cow::into_owned);
             let __call = crate::hooks::Call::new(client, "resume_scheduled_agent");
             let __fail = |e: Error<types::ApiProblem>| __call.error(e);
             let schedule_id = match schedule_id.map_err(Error::InvalidRequest) {
@@ -23594,7 +22945,7 @@ pub mod builder {
                 let schedule_id = &schedule_id;
                 let url = format!(
                     "{}/agent/schedules/{}/resume", client.baseurl, crate
-                    ::hooks::PathSegment::checked(& schedule_id, "schedule_id",
+                    ::hooks::PathText::checked(& schedule_id, "schedule_id",
                     "resume_scheduled_agent") ?,
                 );
                 #[allow(unused_mut)]
@@ -23630,20 +22981,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "resume_scheduled_agent",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let mut response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -23654,7 +22995,7 @@ pub mod builder {
             match response.status().as_u16() {
                 200u16 => {
                     crate::hooks::decode(
-                        match crate::hooks::body(client, response).await {
+                        match crate::hooks::body(client, &mut response).await {
                             ::std::result::Result::Ok(__v) => __v,
                             ::std::result::Result::Err(__e) => {
                                 return ::std::result::Result::Err(
@@ -23662,34 +23003,11 @@ pub mod builder {
                                 );
                             }
                         },
+                        &response,
                         &__call,
                     )
                 }
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(
-                                            client,
-                                            response,
-                                            "resume_scheduled_agent",
-                                        ),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(
@@ -23762,20 +23080,10 @@ pub mod builder {
                 Ok(request)
             };
             let request = __build()?;
-            let info = OperationInfo {
-                operation_id: "get_transcript_download",
-            };
-            let result = crate::hooks::exec_rebuilding(&__call, request, &__build).await;
-            crate::hooks::answered(&__call, &result);
-            match client.post(&result, &info).await {
-                ::std::result::Result::Ok(__v) => __v,
-                ::std::result::Result::Err(__e) => {
-                    return ::std::result::Result::Err(
-                        __fail(<Error<types::ApiProblem>>::from(__e)),
-                    );
-                }
-            };
-            let response = match result {
+            let response = match crate::hooks::answered(
+                &__call,
+                crate::hooks::exec_rebuilding(&__call, request, &__build).await,
+            ) {
                 ::std::result::Result::Ok(__v) => __v,
                 ::std::result::Result::Err(__e) => {
                     return ::std::result::Result::Err(
@@ -23785,31 +23093,7 @@ pub mod builder {
             };
             match response.status().as_u16() {
                 200..=299 => Ok(ResponseValue::stream(response)),
-                400u16..=499u16 => {
-                    Err(
-                        __fail(
-                            Error::ErrorResponse(
-                                match ::std::boxed::Box::pin(
-                                        crate::hooks::json(
-                                            client,
-                                            response,
-                                            "get_transcript_download",
-                                        ),
-                                    )
-                                    .await
-                                {
-                                    ::std::result::Result::Ok(__v) => __v,
-                                    ::std::result::Result::Err(__e) => {
-                                        return ::std::result::Result::Err(
-                                            __fail(<Error<types::ApiProblem>>::from(__e)),
-                                        );
-                                    }
-                                },
-                            ),
-                        ),
-                    )
-                }
-                500u16..=599u16 => {
+                400u16..=499u16 | 500u16..=599u16 => {
                     Err(
                         __fail(
                             Error::ErrorResponse(

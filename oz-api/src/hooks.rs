@@ -19,6 +19,10 @@ use crate::{Client, Policy, retry, trace};
 /// the first poll is done at the call, and the request is moved once, not kept
 /// in a future that the generated `send` then moves again (an `async fn` holds
 /// its arguments in its state).
+///
+/// `post` keeps progenitor's default, which does nothing, and a `send` that
+/// codegen's `patch` made direct does not call it (one `await` fewer per
+/// call): what a call does after its answer belongs in [`answered`].
 impl ClientHooks<Policy> for Client {
     fn pre<E>(
         &self,
@@ -131,19 +135,23 @@ pub(crate) fn exec_rebuilding<'a>(
 }
 
 /// What the call keeps of [`exec_rebuilding`]'s result, called by the
-/// generated code right after it (not a wrapper around its future, which
-/// would move the response once more). A transport error and an undeclared
-/// answer carry their URL into `oz_api::Error` themselves; an error answer's
-/// decoded body does not.
+/// generated code on it right after it (not a wrapper around its future, which
+/// would move the response once more), which then takes the result it returns.
+/// A transport error and an undeclared answer carry their URL into
+/// `oz_api::Error` themselves; an error answer's decoded body does not.
 #[inline]
-pub(crate) fn answered(call: &Call<'_>, result: &reqwest::Result<reqwest::Response>) {
-    if let Ok(response) = result {
+pub(crate) fn answered(
+    call: &Call<'_>,
+    result: reqwest::Result<reqwest::Response>,
+) -> reqwest::Result<reqwest::Response> {
+    if let Ok(response) = &result {
         let status = response.status();
         call.status.store(status.as_u16(), Ordering::Relaxed);
         if !status.is_success() {
             call.failed_at(response.url());
         }
     }
+    result
 }
 
 #[inline]
@@ -182,7 +190,8 @@ pub(crate) async fn json<T: DeserializeOwned, E>(
     response: reqwest::Response,
     operation: &'static str,
 ) -> Result<ResponseValue<T>, Error<E>> {
-    let body = body(client, response)
+    let mut response = response;
+    let body = body(client, &mut response)
         .await
         .map_err(Error::ResponseBodyError)?;
     value(body, operation, Error::InvalidResponsePayload)
@@ -190,31 +199,31 @@ pub(crate) async fn json<T: DeserializeOwned, E>(
 
 /// A response's status, headers and body, read; [`decode`] makes its value.
 /// Apart so that the decoded value, which can be large, is made where the
-/// generated `send` returns it rather than moved out of another future.
+/// generated `send` returns it rather than moved out of another future. The
+/// response stays with the caller (read to its end), which keeps it for its
+/// URL, which a decode error names: neither this nor [`body`]'s future holds
+/// room for it.
 pub(crate) struct Body {
     status: reqwest::StatusCode,
     headers: HeaderMap,
     bytes: bytes::Bytes,
-    /// Read to its end; kept for its URL, which a decode error names.
-    response: reqwest::Response,
 }
 
 /// Reads a response within the client's body limit ([`read_limited`]).
 #[inline]
-pub(crate) fn body(
+pub(crate) fn body<'a>(
     client: &Client,
-    mut response: reqwest::Response,
-) -> impl Future<Output = reqwest::Result<Body>> + use<> {
+    response: &'a mut reqwest::Response,
+) -> impl Future<Output = reqwest::Result<Body>> + 'a {
     let status = response.status();
-    let headers = detached(std::mem::take(response.headers_mut()), status);
+    let headers = detached(response.headers(), status);
     let limit = client.inner.max_body_bytes;
     async move {
-        let bytes = read_limited_from(&mut response, limit).await?;
+        let bytes = read_limited_from(response, limit).await?;
         Ok(Body {
             status,
             headers,
             bytes,
-            response,
         })
     }
 }
@@ -277,11 +286,12 @@ async fn read_limited_from(
 #[inline]
 pub(crate) fn decode<T: DeserializeOwned>(
     body: Body,
+    response: &reqwest::Response,
     call: &Call<'_>,
 ) -> Result<ResponseValue<T>, crate::Error> {
     match serde_json::from_slice(&body.bytes) {
         Ok(value) => Ok(ResponseValue::new(value, body.status, body.headers)),
-        Err(e) => Err(undecoded::<T>(body, call, e)),
+        Err(e) => Err(undecoded::<T>(body, response, call, e)),
     }
 }
 
@@ -290,10 +300,11 @@ pub(crate) fn decode<T: DeserializeOwned>(
 #[inline(never)]
 fn undecoded<T: DeserializeOwned>(
     body: Body,
+    response: &reqwest::Response,
     call: &Call<'_>,
     e: serde_json::Error,
 ) -> crate::Error {
-    call.failed_at(body.response.url());
+    call.failed_at(response.url());
     let e = decode_error::<T>(call.operation, &body.bytes, e);
     call.error(Error::<()>::InvalidResponsePayload(body.bytes, e))
 }
@@ -316,9 +327,9 @@ fn value<T: DeserializeOwned, F>(
 }
 
 /// An empty response: `ResponseValue::empty`, taking the headers instead of copying them.
-pub(crate) fn empty(mut response: reqwest::Response) -> ResponseValue<()> {
+pub(crate) fn empty(response: reqwest::Response) -> ResponseValue<()> {
     let status = response.status();
-    let headers = detached(std::mem::take(response.headers_mut()), status);
+    let headers = detached(response.headers(), status);
     ResponseValue::new((), status, headers)
 }
 
@@ -333,36 +344,33 @@ pub(crate) fn empty(mut response: reqwest::Response) -> ResponseValue<()> {
 /// ([`describes_the_message`]); an answer that carries nothing else costs
 /// no copy and its result holds no more than its value. Other answers keep
 /// every header (an error's are its evidence; a 302's `location` is its point).
-fn detached(headers: HeaderMap, status: reqwest::StatusCode) -> HeaderMap {
+fn detached(headers: &HeaderMap, status: reqwest::StatusCode) -> HeaderMap {
     let keep = |name: &HeaderName| !status.is_success() || !describes_the_message(name);
-    let kept = || {
-        headers
-            .iter()
-            .filter(|(name, _)| keep(name))
-            .map(|(_, value)| value)
-    };
-    let count = kept().count();
+    let (mut count, mut len) = (0, 0);
+    for (name, value) in headers {
+        if keep(name) {
+            count += 1;
+            len += value.len();
+        }
+    }
     if count == 0 {
         return HeaderMap::new();
     }
-    let mut bytes = Vec::with_capacity(kept().map(HeaderValue::len).sum());
-    for value in kept() {
-        bytes.extend_from_slice(value.as_bytes());
+    let mut bytes = Vec::with_capacity(len);
+    for (name, value) in headers {
+        if keep(name) {
+            bytes.extend_from_slice(value.as_bytes());
+        }
     }
     let bytes = bytes::Bytes::from(bytes);
     let mut copy = HeaderMap::with_capacity(count);
     let mut at = 0;
-    let mut name = None;
-    for (key, value) in headers {
-        // `into_iter` names a header once, before all of its values. Names
-        // are hyper's own copies (standard ones static): only values point
-        // into the buffer.
-        if key.is_some() {
-            name = key;
-        }
-        let Some(name) = name.as_ref().filter(|name| keep(name)) else {
+    // Names are hyper's own copies (standard ones static): only values
+    // point into the buffer.
+    for (name, value) in headers {
+        if !keep(name) {
             continue;
-        };
+        }
         let end = at + value.len();
         let shared = HeaderValue::from_maybe_shared(bytes.slice(at..end));
         at = end;
@@ -395,6 +403,49 @@ fn describes_the_message(name: &HeaderName) -> bool {
 /// (codegen's `patch` makes the generated code use this): no copy of the value.
 pub(crate) struct PathSegment<'a, T: ?Sized>(pub(crate) &'a T);
 
+/// [`PathSegment`] for a text parameter (codegen's `patch` uses it for a
+/// `String`): checked on its bytes and encoded straight into the URL, without
+/// formatting the value twice through `Display`. The same text and the same
+/// refusals as `PathSegment`.
+pub(crate) struct PathText<'a>(&'a str);
+
+impl<'a> PathText<'a> {
+    /// See [`PathSegment::checked`].
+    #[inline]
+    pub(crate) fn checked(
+        value: &'a str,
+        parameter: &'static str,
+        operation: &'static str,
+    ) -> Result<Self, InvalidSegment> {
+        if is_dot_segment(value.as_bytes()) {
+            return Err(InvalidSegment {
+                parameter,
+                operation,
+                value: value.to_string(),
+            });
+        }
+        Ok(PathText(value))
+    }
+}
+
+impl std::fmt::Display for PathText<'_> {
+    #[inline]
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        percent_encoding::utf8_percent_encode(self.0, PATH_SET)
+            .try_for_each(|chunk| f.write_str(chunk))
+    }
+}
+
+/// Whether `text` is empty, `.` or `..` once percent-decoded (at most 6
+/// bytes: `%2e%2e`).
+#[inline]
+fn is_dot_segment(text: &[u8]) -> bool {
+    text.len() <= 6
+        && percent_encoding::percent_decode(text)
+            .enumerate()
+            .all(|(i, byte)| byte == b'.' && i < 2)
+}
+
 /// Everything but `A-Z a-z 0-9 - . _ ~` (RFC 3986, section 2.3).
 const PATH_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
@@ -402,6 +453,9 @@ const PATH_SET: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERI
     .remove(b'_')
     .remove(b'~');
 
+// For a path parameter of another type than `String` (today's spec has none:
+// `PathText` writes those); a spec that adds one uses it.
+#[allow(dead_code)]
 impl<'a, T: std::fmt::Display + ?Sized> PathSegment<'a, T> {
     /// The segment for `value`, or an error if it would not be one segment of
     /// its own: empty, `.` or `..` (also as `%2e`), which the URL would
@@ -423,6 +477,7 @@ impl<'a, T: std::fmt::Display + ?Sized> PathSegment<'a, T> {
     }
 }
 
+#[allow(dead_code)]
 /// `value`'s text if it is empty, `.` or `..` once percent-decoded (at most
 /// 6 bytes: `%2e%2e`); longer text is not looked at past its 7th byte.
 fn dot_segment(value: &(impl std::fmt::Display + ?Sized)) -> Option<String> {
@@ -449,10 +504,7 @@ fn dot_segment(value: &(impl std::fmt::Display + ?Sized)) -> Option<String> {
     std::fmt::write(&mut start, format_args!("{value}")).ok()?;
     let text = &start.bytes[..start.len];
     // At most two bytes once decoded, and each a dot.
-    let only_dots = percent_encoding::percent_decode(text)
-        .enumerate()
-        .all(|(i, byte)| byte == b'.' && i < 2);
-    only_dots.then(|| String::from_utf8_lossy(text).into_owned())
+    is_dot_segment(text).then(|| String::from_utf8_lossy(text).into_owned())
 }
 
 /// A path parameter that would not stay in its segment; nothing was sent.
@@ -658,6 +710,41 @@ mod tests {
     }
 
     #[test]
+    fn path_text_is_path_segment_for_text() {
+        for text in [
+            "run-1",
+            "a b/c?d#e%f",
+            "..\\x",
+            "ü",
+            "",
+            ".",
+            "..",
+            "%2e",
+            "%2E",
+            "%2e%2E",
+            ".%2e",
+            "%2e.",
+            "...",
+            ".a",
+            "%2e%2e%2e",
+            "%252e",
+            "%2",
+            "run-1234567",
+            " ",
+        ] {
+            let segment = PathSegment::checked(text, "run_id", "get_run");
+            let path_text = PathText::checked(text, "run_id", "get_run");
+            match (segment, path_text) {
+                (Ok(segment), Ok(path_text)) => {
+                    assert_eq!(segment.to_string(), path_text.to_string(), "{text:?}")
+                }
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{text:?}"),
+                _ => panic!("{text:?}: PathSegment and PathText disagree"),
+            }
+        }
+    }
+
+    #[test]
     fn dot_and_empty_segments_are_refused() {
         for text in ["", ".", "..", "%2e", "%2E", "%2e%2E", ".%2e", "%2e."] {
             let e = PathSegment::checked(text, "run_id", "get_run").err();
@@ -703,11 +790,11 @@ mod tests {
         secret.set_sensitive(true);
         headers.insert("set-cookie", secret);
         let not_found = reqwest::StatusCode::NOT_FOUND;
-        let copy = detached(headers.clone(), not_found);
+        let copy = detached(&headers, not_found);
         assert_eq!(copy, headers, "an error keeps every header");
         assert!(copy["set-cookie"].is_sensitive());
 
-        let copy = detached(headers.clone(), reqwest::StatusCode::OK);
+        let copy = detached(&headers, reqwest::StatusCode::OK);
         let mut kept = headers.clone();
         kept.remove("content-type");
         kept.remove("date");
@@ -732,7 +819,7 @@ mod tests {
         ] {
             headers.insert(name, HeaderValue::from_static(value));
         }
-        let copy = detached(headers, reqwest::StatusCode::NO_CONTENT);
+        let copy = detached(&headers, reqwest::StatusCode::NO_CONTENT);
         assert!(copy.is_empty());
         assert_eq!(copy.capacity(), 0, "nothing allocated");
     }

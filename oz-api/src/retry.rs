@@ -135,24 +135,28 @@ pub(crate) fn send<'a, A: Again + 'a>(
     }
     let first = client.execute(request);
     // An `async` block rather than `then`: its result is returned as it came,
-    // not moved through a second future (`Flatten`'s `Ready`).
+    // not moved through a second future (`Flatten`'s `Ready`). The first
+    // attempt's result is not kept across the retries' `await` (it moves into
+    // their future), so this future holds no room for a response.
     async move {
-        let first = first.await;
-        match again {
-            Some((method, again)) if !matches!(&first, Ok(response) if !is_error(response.status())) => {
-                Box::pin(retry(
-                    client,
-                    policy,
-                    budget,
-                    max_body_bytes,
-                    method,
-                    again,
-                    first,
-                ))
-                .await
+        let retries = {
+            let first = first.await;
+            match again {
+                Some((method, again)) if !matches!(&first, Ok(response) if !is_error(response.status())) => {
+                    Box::pin(retry(
+                        client,
+                        policy,
+                        budget,
+                        max_body_bytes,
+                        method,
+                        again,
+                        first,
+                    ))
+                }
+                _ => return first,
             }
-            _ => first,
-        }
+        };
+        retries.await
     }
 }
 

@@ -695,8 +695,11 @@ struct Setter {
     sig: syn::Signature,
     /// The right-hand side, an expression of `value` alone.
     conversion: syn::Expr,
-    /// The field's type within `Result<_, String>`.
+    /// The field's type within `Result<_, E>`.
     ty: syn::Type,
+    /// `E`: progenitor's `String`, or the `Cow<'static, str>` codegen's
+    /// `patch` makes it (`parameter_errors_without_allocation`).
+    error: syn::Type,
 }
 
 /// The setters of the builder the client's method `operation` returns, by
@@ -714,7 +717,7 @@ fn setters(code: &syn::File, operation: &str) -> BTreeMap<String, Setter> {
         return out;
     };
     let items = crate::code::module_items(code, "builder");
-    let fields: BTreeMap<String, &syn::Type> = items
+    let fields: BTreeMap<String, (&syn::Type, &syn::Type)> = items
         .iter()
         .filter_map(|item| match item {
             Item::Struct(s) if s.ident == builder => Some(&s.fields),
@@ -722,8 +725,10 @@ fn setters(code: &syn::File, operation: &str) -> BTreeMap<String, Setter> {
         })
         .flatten()
         .filter_map(|f| {
-            let ty = *crate::code::generic_arguments(&f.ty).first()?;
-            Some((f.ident.as_ref()?.to_string(), ty))
+            let [ty, error] = crate::code::generic_arguments(&f.ty)[..] else {
+                return None;
+            };
+            Some((f.ident.as_ref()?.to_string(), (ty, error)))
         })
         .collect();
     for f in methods_of(code, "builder", &builder) {
@@ -734,7 +739,10 @@ fn setters(code: &syn::File, operation: &str) -> BTreeMap<String, Setter> {
     out
 }
 
-fn read_setter(f: &ImplItemFn, fields: &BTreeMap<String, &syn::Type>) -> Option<(String, Setter)> {
+fn read_setter(
+    f: &ImplItemFn,
+    fields: &BTreeMap<String, (&syn::Type, &syn::Type)>,
+) -> Option<(String, Setter)> {
     let mut sig = f.sig.clone();
     let mut inputs = sig.inputs.iter_mut();
     let (Some(syn::FnArg::Receiver(receiver)), Some(syn::FnArg::Typed(value)), None) =
@@ -764,12 +772,13 @@ fn read_setter(f: &ImplItemFn, fields: &BTreeMap<String, &syn::Type>) -> Option<
     let returns_self = matches!(last, syn::Expr::Path(p) if p.path.is_ident("self"));
     let conversion = &*assign.right;
     let uses_self = crate::code::mentions(quote!(#conversion), "self") > 0;
-    let ty = fields.get(&field.to_string())?;
+    let (ty, error) = fields.get(&field.to_string())?;
     (returns_self && !uses_self && *field == f.sig.ident).then(|| {
         let setter = Setter {
             sig,
             conversion: conversion.clone(),
             ty: (*ty).clone(),
+            error: (*error).clone(),
         };
         (field.to_string(), setter)
     })
@@ -816,9 +825,18 @@ fn from_setter(setter: &Setter, matched: &Matched) -> Option<(TokenStream, Strin
         }
         _ => return None,
     };
-    let value = quote! {
-        let value: ::std::result::Result<#ty, ::std::string::String> = #conversion;
-        #rewrap
+    let error = &setter.error;
+    let value = if crate::code::is_type_path(error, &["String"]) {
+        quote! {
+            let value: ::std::result::Result<#ty, ::std::string::String> = #conversion;
+            #rewrap
+        }
+    } else {
+        quote! {
+            let value: ::std::result::Result<#ty, #error> = #conversion;
+            let value = value.map_err(::std::string::String::from);
+            #rewrap
+        }
     };
     let doc = format!(
         " Takes what the client's `.{}(..)` takes.",

@@ -11,9 +11,10 @@ use proc_macro2::Span;
 use syn::parse_quote;
 
 /// `crate::hooks`' items that generated code calls.
-pub(crate) const HOOKS: [&str; 10] = [
+pub(crate) const HOOKS: [&str; 11] = [
     "Call",
     "PathSegment",
+    "PathText",
     "prepare",
     "exec_rebuilding",
     "answered",

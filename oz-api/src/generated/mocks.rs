@@ -12,10 +12,14 @@ impl ListAgentsWhen {
     where
         V: crate::Optional<bool>,
     {
-        let value: ::std::result::Result<Option<bool>, ::std::string::String> = crate::Optional::into_optional(
-                value,
-            )
-            .map_err(|e| format!("{}: {e}", "include_malformed_skills"));
+        let value: ::std::result::Result<
+            Option<bool>,
+            ::std::borrow::Cow<'static, str>,
+        > = crate::Optional::into_optional(value)
+            .map_err(|e| ::std::borrow::Cow::Owned(
+                format!("{}: {e}", "include_malformed_skills"),
+            ));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("include_malformed_skills", value))
     }
     ///Query parameter `refresh` is `value` (`None`: absent). Takes what the client's `.refresh(..)` takes.
@@ -23,10 +27,12 @@ impl ListAgentsWhen {
     where
         V: crate::Optional<bool>,
     {
-        let value: ::std::result::Result<Option<bool>, ::std::string::String> = crate::Optional::into_optional(
-                value,
-            )
-            .map_err(|e| format!("{}: {e}", "refresh"));
+        let value: ::std::result::Result<
+            Option<bool>,
+            ::std::borrow::Cow<'static, str>,
+        > = crate::Optional::into_optional(value)
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "refresh")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("refresh", value))
     }
     ///Query parameter `repo` is `value` (`None`: absent). Takes what the client's `.repo(..)` takes.
@@ -36,9 +42,10 @@ impl ListAgentsWhen {
     {
         let value: ::std::result::Result<
             Option<::std::string::String>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "repo"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "repo")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("repo", value))
     }
     ///Query parameter `sort_by` is `value` (`None`: absent). Takes what the client's `.sort_by(..)` takes.
@@ -48,9 +55,10 @@ impl ListAgentsWhen {
     {
         let value: ::std::result::Result<
             Option<types::ListAgentsSortBy>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "sort_by"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "sort_by")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("sort_by", value))
     }
 }
@@ -126,12 +134,15 @@ impl GetArtifactWhen {
     where
         V: std::convert::TryInto<::std::string::String>,
     {
-        let value: ::std::result::Result<::std::string::String, ::std::string::String> = value
+        let value: ::std::result::Result<
+            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
+        > = value
             .try_into()
-            .map_err(|_| {
-                "conversion to `:: std :: string :: String` for artifact_uid failed"
-                    .to_string()
-            });
+            .map_err(|_| ::std::borrow::Cow::Borrowed(
+                "conversion to `:: std :: string :: String` for artifact_uid failed",
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value.map(|v| v.to_string());
         Self(self.0.path_param("artifact_uid", "^/agent/artifacts/", "$", value))
     }
@@ -289,12 +300,15 @@ impl GetConversationWhen {
     where
         V: std::convert::TryInto<::std::string::String>,
     {
-        let value: ::std::result::Result<::std::string::String, ::std::string::String> = value
+        let value: ::std::result::Result<
+            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
+        > = value
             .try_into()
-            .map_err(|_| {
-                "conversion to `:: std :: string :: String` for conversation_id failed"
-                    .to_string()
-            });
+            .map_err(|_| ::std::borrow::Cow::Borrowed(
+                "conversion to `:: std :: string :: String` for conversation_id failed",
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value.map(|v| v.to_string());
         Self(self.0.path_param("conversation_id", "^/agent/conversations/", "$", value))
     }
@@ -376,9 +390,10 @@ impl ListEnvironmentsWhen {
     {
         let value: ::std::result::Result<
             Option<types::ListEnvironmentsSortBy>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "sort_by"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "sort_by")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("sort_by", value))
     }
 }
@@ -529,13 +544,14 @@ impl CreateAgentWhen {
     {
         let value: ::std::result::Result<
             types::builder::CreateAgentRequestBuilder,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = value
             .try_into()
             .map(From::from)
-            .map_err(|s| {
-                format!("conversion to `CreateAgentRequest` for body failed: {}", s)
-            });
+            .map_err(|s| ::std::borrow::Cow::Owned(
+                format!("conversion to `CreateAgentRequest` for body failed: {}", s),
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value
             .and_then(|v| {
                 <types::CreateAgentRequest as ::std::convert::TryFrom<_>>::try_from(v)
@@ -616,11 +632,15 @@ impl GetAgentWhen {
     where
         V: std::convert::TryInto<::std::string::String>,
     {
-        let value: ::std::result::Result<::std::string::String, ::std::string::String> = value
+        let value: ::std::result::Result<
+            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
+        > = value
             .try_into()
-            .map_err(|_| {
-                "conversion to `:: std :: string :: String` for uid failed".to_string()
-            });
+            .map_err(|_| ::std::borrow::Cow::Borrowed(
+                "conversion to `:: std :: string :: String` for uid failed",
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value.map(|v| v.to_string());
         Self(self.0.path_param("uid", "^/agent/identities/", "$", value))
     }
@@ -700,11 +720,15 @@ impl UpdateAgentWhen {
     where
         V: std::convert::TryInto<::std::string::String>,
     {
-        let value: ::std::result::Result<::std::string::String, ::std::string::String> = value
+        let value: ::std::result::Result<
+            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
+        > = value
             .try_into()
-            .map_err(|_| {
-                "conversion to `:: std :: string :: String` for uid failed".to_string()
-            });
+            .map_err(|_| ::std::borrow::Cow::Borrowed(
+                "conversion to `:: std :: string :: String` for uid failed",
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value.map(|v| v.to_string());
         Self(self.0.path_param("uid", "^/agent/identities/", "$", value))
     }
@@ -718,13 +742,14 @@ impl UpdateAgentWhen {
     {
         let value: ::std::result::Result<
             types::builder::UpdateAgentRequestBuilder,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = value
             .try_into()
             .map(From::from)
-            .map_err(|s| {
-                format!("conversion to `UpdateAgentRequest` for body failed: {}", s)
-            });
+            .map_err(|s| ::std::borrow::Cow::Owned(
+                format!("conversion to `UpdateAgentRequest` for body failed: {}", s),
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value
             .and_then(|v| {
                 <types::UpdateAgentRequest as ::std::convert::TryFrom<_>>::try_from(v)
@@ -808,11 +833,15 @@ impl DeleteAgentWhen {
     where
         V: std::convert::TryInto<::std::string::String>,
     {
-        let value: ::std::result::Result<::std::string::String, ::std::string::String> = value
+        let value: ::std::result::Result<
+            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
+        > = value
             .try_into()
-            .map_err(|_| {
-                "conversion to `:: std :: string :: String` for uid failed".to_string()
-            });
+            .map_err(|_| ::std::borrow::Cow::Borrowed(
+                "conversion to `:: std :: string :: String` for uid failed",
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value.map(|v| v.to_string());
         Self(self.0.path_param("uid", "^/agent/identities/", "$", value))
     }
@@ -962,13 +991,14 @@ impl RunAgentWhen {
     {
         let value: ::std::result::Result<
             types::builder::RunAgentRequestBuilder,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = value
             .try_into()
             .map(From::from)
-            .map_err(|s| {
-                format!("conversion to `RunAgentRequest` for body failed: {}", s)
-            });
+            .map_err(|s| ::std::borrow::Cow::Owned(
+                format!("conversion to `RunAgentRequest` for body failed: {}", s),
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value
             .and_then(|v| {
                 <types::RunAgentRequest as ::std::convert::TryFrom<_>>::try_from(v)
@@ -1051,9 +1081,12 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<::std::string::String>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "ancestor_run_id"));
+            .map_err(|e| ::std::borrow::Cow::Owned(
+                format!("{}: {e}", "ancestor_run_id"),
+            ));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("ancestor_run_id", value))
     }
     ///Query parameter `artifact_type` is `value` (`None`: absent). Takes what the client's `.artifact_type(..)` takes.
@@ -1063,9 +1096,10 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<types::ListRunsArtifactType>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "artifact_type"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "artifact_type")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("artifact_type", value))
     }
     ///Query parameter `created_after` is `value` (`None`: absent). Takes what the client's `.created_after(..)` takes.
@@ -1075,9 +1109,10 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<::chrono::DateTime<::chrono::offset::Utc>>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "created_after"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "created_after")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("created_after", value))
     }
     ///Query parameter `created_before` is `value` (`None`: absent). Takes what the client's `.created_before(..)` takes.
@@ -1087,9 +1122,12 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<::chrono::DateTime<::chrono::offset::Utc>>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "created_before"));
+            .map_err(|e| ::std::borrow::Cow::Owned(
+                format!("{}: {e}", "created_before"),
+            ));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("created_before", value))
     }
     ///Query parameter `creator` is `value` (`None`: absent). Takes what the client's `.creator(..)` takes.
@@ -1099,9 +1137,10 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<::std::string::String>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "creator"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "creator")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("creator", value))
     }
     ///Query parameter `cursor` is `value` (`None`: absent). Takes what the client's `.cursor(..)` takes.
@@ -1111,9 +1150,10 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<::std::string::String>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "cursor"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "cursor")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("cursor", value))
     }
     ///Query parameter `environment_id` is `value` (`None`: absent). Takes what the client's `.environment_id(..)` takes.
@@ -1123,9 +1163,12 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<::std::string::String>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "environment_id"));
+            .map_err(|e| ::std::borrow::Cow::Owned(
+                format!("{}: {e}", "environment_id"),
+            ));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("environment_id", value))
     }
     ///Query parameter `execution_location` is `value` (`None`: absent). Takes what the client's `.execution_location(..)` takes.
@@ -1135,9 +1178,12 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<types::RunExecutionLocation>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "execution_location"));
+            .map_err(|e| ::std::borrow::Cow::Owned(
+                format!("{}: {e}", "execution_location"),
+            ));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("execution_location", value))
     }
     ///Query parameter `executor` is `value` (`None`: absent). Takes what the client's `.executor(..)` takes.
@@ -1147,9 +1193,10 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<::std::string::String>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "executor"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "executor")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("executor", value))
     }
     ///Query parameter `limit` is `value` (`None`: absent). Takes what the client's `.limit(..)` takes.
@@ -1159,9 +1206,10 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<::std::num::NonZeroU64>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "limit"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "limit")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("limit", value))
     }
     ///Query parameter `model_id` is `value` (`None`: absent). Takes what the client's `.model_id(..)` takes.
@@ -1171,9 +1219,10 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<::std::string::String>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "model_id"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "model_id")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("model_id", value))
     }
     ///Query parameter `name` is `value` (`None`: absent). Takes what the client's `.name(..)` takes.
@@ -1183,9 +1232,10 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<::std::string::String>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "name"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "name")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("name", value))
     }
     ///Query parameter `q` is `value` (`None`: absent). Takes what the client's `.q(..)` takes.
@@ -1195,8 +1245,10 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<::std::string::String>,
-            ::std::string::String,
-        > = crate::Optional::into_optional(value).map_err(|e| format!("{}: {e}", "q"));
+            ::std::borrow::Cow<'static, str>,
+        > = crate::Optional::into_optional(value)
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "q")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("q", value))
     }
     ///Query parameter `schedule_id` is `value` (`None`: absent). Takes what the client's `.schedule_id(..)` takes.
@@ -1206,9 +1258,10 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<::std::string::String>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "schedule_id"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "schedule_id")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("schedule_id", value))
     }
     ///Query parameter `skill` is `value` (`None`: absent). Takes what the client's `.skill(..)` takes.
@@ -1218,9 +1271,10 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<::std::string::String>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "skill"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "skill")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("skill", value))
     }
     ///Query parameter `skill_spec` is `value` (`None`: absent). Takes what the client's `.skill_spec(..)` takes.
@@ -1230,9 +1284,10 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<::std::string::String>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "skill_spec"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "skill_spec")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("skill_spec", value))
     }
     ///Query parameter `sort_by` is `value` (`None`: absent). Takes what the client's `.sort_by(..)` takes.
@@ -1242,9 +1297,10 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<types::ListRunsSortBy>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "sort_by"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "sort_by")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("sort_by", value))
     }
     ///Query parameter `sort_order` is `value` (`None`: absent). Takes what the client's `.sort_order(..)` takes.
@@ -1254,9 +1310,10 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<types::ListRunsSortOrder>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "sort_order"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "sort_order")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("sort_order", value))
     }
     ///Query parameter `source` is `value` (`None`: absent). Takes what the client's `.source(..)` takes.
@@ -1266,9 +1323,10 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<types::RunSourceType>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "source"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "source")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("source", value))
     }
     ///Query parameter `state` is `value` (`None`: absent). Takes what the client's `.state(..)` takes.
@@ -1278,9 +1336,10 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<::std::vec::Vec<types::RunState>>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "state"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "state")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("state", value))
     }
     ///Query parameter `updated_after` is `value` (`None`: absent). Takes what the client's `.updated_after(..)` takes.
@@ -1290,9 +1349,10 @@ impl ListRunsWhen {
     {
         let value: ::std::result::Result<
             Option<::chrono::DateTime<::chrono::offset::Utc>>,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = crate::Optional::into_optional(value)
-            .map_err(|e| format!("{}: {e}", "updated_after"));
+            .map_err(|e| ::std::borrow::Cow::Owned(format!("{}: {e}", "updated_after")));
+        let value = value.map_err(::std::string::String::from);
         Self(self.0.query_param("updated_after", value))
     }
 }
@@ -1371,13 +1431,14 @@ impl CreateRunWhen {
     {
         let value: ::std::result::Result<
             types::builder::RunAgentRequestBuilder,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = value
             .try_into()
             .map(From::from)
-            .map_err(|s| {
-                format!("conversion to `RunAgentRequest` for body failed: {}", s)
-            });
+            .map_err(|s| ::std::borrow::Cow::Owned(
+                format!("conversion to `RunAgentRequest` for body failed: {}", s),
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value
             .and_then(|v| {
                 <types::RunAgentRequest as ::std::convert::TryFrom<_>>::try_from(v)
@@ -1458,12 +1519,15 @@ impl GetRunWhen {
     where
         V: std::convert::TryInto<::std::string::String>,
     {
-        let value: ::std::result::Result<::std::string::String, ::std::string::String> = value
+        let value: ::std::result::Result<
+            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
+        > = value
             .try_into()
-            .map_err(|_| {
-                "conversion to `:: std :: string :: String` for run_id failed"
-                    .to_string()
-            });
+            .map_err(|_| ::std::borrow::Cow::Borrowed(
+                "conversion to `:: std :: string :: String` for run_id failed",
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value.map(|v| v.to_string());
         Self(self.0.path_param("run_id", "^/agent/runs/", "$", value))
     }
@@ -1540,12 +1604,15 @@ impl CancelRunWhen {
     where
         V: std::convert::TryInto<::std::string::String>,
     {
-        let value: ::std::result::Result<::std::string::String, ::std::string::String> = value
+        let value: ::std::result::Result<
+            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
+        > = value
             .try_into()
-            .map_err(|_| {
-                "conversion to `:: std :: string :: String` for run_id failed"
-                    .to_string()
-            });
+            .map_err(|_| ::std::borrow::Cow::Borrowed(
+                "conversion to `:: std :: string :: String` for run_id failed",
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value.map(|v| v.to_string());
         Self(self.0.path_param("run_id", "^/agent/runs/", "/cancel$", value))
     }
@@ -1625,12 +1692,15 @@ impl GetRunConversationWhen {
     where
         V: std::convert::TryInto<::std::string::String>,
     {
-        let value: ::std::result::Result<::std::string::String, ::std::string::String> = value
+        let value: ::std::result::Result<
+            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
+        > = value
             .try_into()
-            .map_err(|_| {
-                "conversion to `:: std :: string :: String` for run_id failed"
-                    .to_string()
-            });
+            .map_err(|_| ::std::borrow::Cow::Borrowed(
+                "conversion to `:: std :: string :: String` for run_id failed",
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value.map(|v| v.to_string());
         Self(self.0.path_param("run_id", "^/agent/runs/", "/conversation$", value))
     }
@@ -1713,12 +1783,15 @@ impl SubmitRunFollowupWhen {
     where
         V: std::convert::TryInto<::std::string::String>,
     {
-        let value: ::std::result::Result<::std::string::String, ::std::string::String> = value
+        let value: ::std::result::Result<
+            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
+        > = value
             .try_into()
-            .map_err(|_| {
-                "conversion to `:: std :: string :: String` for run_id failed"
-                    .to_string()
-            });
+            .map_err(|_| ::std::borrow::Cow::Borrowed(
+                "conversion to `:: std :: string :: String` for run_id failed",
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value.map(|v| v.to_string());
         Self(self.0.path_param("run_id", "^/agent/runs/", "/followups$", value))
     }
@@ -1732,13 +1805,14 @@ impl SubmitRunFollowupWhen {
     {
         let value: ::std::result::Result<
             types::builder::RunFollowupRequestBuilder,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = value
             .try_into()
             .map(From::from)
-            .map_err(|s| {
-                format!("conversion to `RunFollowupRequest` for body failed: {}", s)
-            });
+            .map_err(|s| ::std::borrow::Cow::Owned(
+                format!("conversion to `RunFollowupRequest` for body failed: {}", s),
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value
             .and_then(|v| {
                 <types::RunFollowupRequest as ::std::convert::TryFrom<_>>::try_from(v)
@@ -1825,12 +1899,15 @@ impl GetRunTimelineWhen {
     where
         V: std::convert::TryInto<::std::string::String>,
     {
-        let value: ::std::result::Result<::std::string::String, ::std::string::String> = value
+        let value: ::std::result::Result<
+            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
+        > = value
             .try_into()
-            .map_err(|_| {
-                "conversion to `:: std :: string :: String` for run_id failed"
-                    .to_string()
-            });
+            .map_err(|_| ::std::borrow::Cow::Borrowed(
+                "conversion to `:: std :: string :: String` for run_id failed",
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value.map(|v| v.to_string());
         Self(self.0.path_param("run_id", "^/agent/runs/", "/timeline$", value))
     }
@@ -1910,12 +1987,15 @@ impl GetRunTranscriptWhen {
     where
         V: std::convert::TryInto<::std::string::String>,
     {
-        let value: ::std::result::Result<::std::string::String, ::std::string::String> = value
+        let value: ::std::result::Result<
+            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
+        > = value
             .try_into()
-            .map_err(|_| {
-                "conversion to `:: std :: string :: String` for run_id failed"
-                    .to_string()
-            });
+            .map_err(|_| ::std::borrow::Cow::Borrowed(
+                "conversion to `:: std :: string :: String` for run_id failed",
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value.map(|v| v.to_string());
         Self(self.0.path_param("run_id", "^/agent/runs/", "/transcript$", value))
     }
@@ -2074,15 +2154,16 @@ impl CreateScheduledAgentWhen {
     {
         let value: ::std::result::Result<
             types::builder::CreateScheduledAgentRequestBuilder,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = value
             .try_into()
             .map(From::from)
-            .map_err(|s| {
+            .map_err(|s| ::std::borrow::Cow::Owned(
                 format!(
                     "conversion to `CreateScheduledAgentRequest` for body failed: {}", s
-                )
-            });
+                ),
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value
             .and_then(|v| {
                 <types::CreateScheduledAgentRequest as ::std::convert::TryFrom<
@@ -2168,12 +2249,15 @@ impl GetScheduledAgentWhen {
     where
         V: std::convert::TryInto<::std::string::String>,
     {
-        let value: ::std::result::Result<::std::string::String, ::std::string::String> = value
+        let value: ::std::result::Result<
+            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
+        > = value
             .try_into()
-            .map_err(|_| {
-                "conversion to `:: std :: string :: String` for schedule_id failed"
-                    .to_string()
-            });
+            .map_err(|_| ::std::borrow::Cow::Borrowed(
+                "conversion to `:: std :: string :: String` for schedule_id failed",
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value.map(|v| v.to_string());
         Self(self.0.path_param("schedule_id", "^/agent/schedules/", "$", value))
     }
@@ -2253,12 +2337,15 @@ impl UpdateScheduledAgentWhen {
     where
         V: std::convert::TryInto<::std::string::String>,
     {
-        let value: ::std::result::Result<::std::string::String, ::std::string::String> = value
+        let value: ::std::result::Result<
+            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
+        > = value
             .try_into()
-            .map_err(|_| {
-                "conversion to `:: std :: string :: String` for schedule_id failed"
-                    .to_string()
-            });
+            .map_err(|_| ::std::borrow::Cow::Borrowed(
+                "conversion to `:: std :: string :: String` for schedule_id failed",
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value.map(|v| v.to_string());
         Self(self.0.path_param("schedule_id", "^/agent/schedules/", "$", value))
     }
@@ -2272,15 +2359,16 @@ impl UpdateScheduledAgentWhen {
     {
         let value: ::std::result::Result<
             types::builder::UpdateScheduledAgentRequestBuilder,
-            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
         > = value
             .try_into()
             .map(From::from)
-            .map_err(|s| {
+            .map_err(|s| ::std::borrow::Cow::Owned(
                 format!(
                     "conversion to `UpdateScheduledAgentRequest` for body failed: {}", s
-                )
-            });
+                ),
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value
             .and_then(|v| {
                 <types::UpdateScheduledAgentRequest as ::std::convert::TryFrom<
@@ -2369,12 +2457,15 @@ impl DeleteScheduledAgentWhen {
     where
         V: std::convert::TryInto<::std::string::String>,
     {
-        let value: ::std::result::Result<::std::string::String, ::std::string::String> = value
+        let value: ::std::result::Result<
+            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
+        > = value
             .try_into()
-            .map_err(|_| {
-                "conversion to `:: std :: string :: String` for schedule_id failed"
-                    .to_string()
-            });
+            .map_err(|_| ::std::borrow::Cow::Borrowed(
+                "conversion to `:: std :: string :: String` for schedule_id failed",
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value.map(|v| v.to_string());
         Self(self.0.path_param("schedule_id", "^/agent/schedules/", "$", value))
     }
@@ -2457,12 +2548,15 @@ impl PauseScheduledAgentWhen {
     where
         V: std::convert::TryInto<::std::string::String>,
     {
-        let value: ::std::result::Result<::std::string::String, ::std::string::String> = value
+        let value: ::std::result::Result<
+            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
+        > = value
             .try_into()
-            .map_err(|_| {
-                "conversion to `:: std :: string :: String` for schedule_id failed"
-                    .to_string()
-            });
+            .map_err(|_| ::std::borrow::Cow::Borrowed(
+                "conversion to `:: std :: string :: String` for schedule_id failed",
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value.map(|v| v.to_string());
         Self(self.0.path_param("schedule_id", "^/agent/schedules/", "/pause$", value))
     }
@@ -2545,12 +2639,15 @@ impl ResumeScheduledAgentWhen {
     where
         V: std::convert::TryInto<::std::string::String>,
     {
-        let value: ::std::result::Result<::std::string::String, ::std::string::String> = value
+        let value: ::std::result::Result<
+            ::std::string::String,
+            ::std::borrow::Cow<'static, str>,
+        > = value
             .try_into()
-            .map_err(|_| {
-                "conversion to `:: std :: string :: String` for schedule_id failed"
-                    .to_string()
-            });
+            .map_err(|_| ::std::borrow::Cow::Borrowed(
+                "conversion to `:: std :: string :: String` for schedule_id failed",
+            ));
+        let value = value.map_err(::std::string::String::from);
         let value = value.map(|v| v.to_string());
         Self(self.0.path_param("schedule_id", "^/agent/schedules/", "/resume$", value))
     }

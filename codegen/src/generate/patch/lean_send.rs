@@ -11,7 +11,9 @@ use super::*;
 /// - `ResponseValue::from_response` / `ResponseValue::empty` copy the
 ///   response's headers: oz-api's `hooks::json` / `hooks::empty` take them;
 /// - `encode_path(&p.to_string())` copies each path parameter twice:
-///   `hooks::PathSegment(&p)` writes it encoded into the URL (the same text);
+///   `hooks::PathSegment(&p)` writes it encoded into the URL (the same text),
+///   `hooks::PathText` for a parameter the builder holds as a `String` (its
+///   bytes checked and encoded, not formatted through `Display` twice);
 /// - `HeaderName::from_static("…")` / `HeaderValue::from_static("…")` check
 ///   their text on every call: `const { … }` checks it once, when compiling.
 ///
@@ -25,6 +27,12 @@ pub(super) type Args = syn::punctuated::Punctuated<syn::Expr, syn::Token![,]>;
 
 #[derive(Default)]
 pub(super) struct LeanSend {
+    /// Per operation builder, its parameters held as `String`s (a field
+    /// `Result<::std::string::String, _>`): their path segments are written
+    /// by `hooks::PathText`.
+    text_fields: std::collections::BTreeMap<String, BTreeSet<String>>,
+    /// [`Self::text_fields`] of the builder whose impl is being visited.
+    text_parameters: BTreeSet<String>,
     /// The arguments of the `api-version` append whose header map was removed
     /// from the block being visited, until `.headers(header_map)` takes them.
     api_version: Option<Args>,
@@ -114,7 +122,41 @@ impl LeanSend {
     }
 }
 
+/// The fields of `item` typed `Result<::std::string::String, _>`.
+pub(super) fn text_fields(item: &syn::ItemStruct) -> BTreeSet<String> {
+    item.fields
+        .iter()
+        .filter(|field| {
+            is_type(&field.ty, "Result")
+                && generic_arguments(&field.ty)
+                    .first()
+                    .is_some_and(|ty| is_type_path(ty, &["std", "string", "String"]))
+        })
+        .filter_map(|field| Some(field.ident.as_ref()?.to_string()))
+        .collect()
+}
+
 impl VisitMut for LeanSend {
+    fn visit_item_struct_mut(&mut self, item: &mut syn::ItemStruct) {
+        self.text_fields
+            .insert(item.ident.to_string(), text_fields(item));
+    }
+
+    fn visit_item_impl_mut(&mut self, block: &mut syn::ItemImpl) {
+        let fields = match (&block.trait_, &*block.self_ty) {
+            (None, syn::Type::Path(ty)) => ty
+                .path
+                .segments
+                .last()
+                .and_then(|name| self.text_fields.get(&name.ident.to_string()))
+                .cloned(),
+            _ => None,
+        };
+        let outer = std::mem::replace(&mut self.text_parameters, fields.unwrap_or_default());
+        visit_mut::visit_item_impl_mut(self, block);
+        self.text_parameters = outer;
+    }
+
     /// `format!("{}/runs/{}", client.baseurl, encode_path(..))`: its arguments
     /// are tokens to syn; they are visited as expressions.
     fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
@@ -209,7 +251,13 @@ impl VisitMut for LeanSend {
                             return;
                         };
                         let operation = self.operation_name();
-                        let segment = hook("PathSegment");
+                        // A `String` is checked and encoded as text, without
+                        // going through `Display` twice.
+                        let segment = if self.text_parameters.contains(&parameter) {
+                            hook("PathText")
+                        } else {
+                            hook("PathSegment")
+                        };
                         *expr = parse_quote!(
                             #segment::checked(&#value, #parameter, #operation)?
                         );

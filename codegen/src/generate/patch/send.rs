@@ -39,14 +39,42 @@ pub(super) fn direct_send(send: &mut syn::ImplItemFn) -> bool {
         return false;
     }
     let (value, error) = (value.clone(), error.clone());
+    // progenitor's `let response = result?;`: made `mut`, so that a JSON
+    // success's body is read from it in place (`hooks::body(client, &mut
+    // response)`), the response staying in `send` for a decode error's URL.
+    let response: syn::Ident = parse_quote!(response);
+    fn binds_response(stmt: &mut syn::Stmt) -> Option<&mut Option<syn::Token![mut]>> {
+        match stmt {
+            syn::Stmt::Local(local) => match &mut local.pat {
+                syn::Pat::Ident(p) if p.ident == "response" && p.by_ref.is_none() => {
+                    Some(&mut p.mutability)
+                }
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    let mutable_response = send
+        .block
+        .stmts
+        .iter_mut()
+        .find_map(binds_response)
+        .map(|_| response.clone());
     let mut direct = DirectSend {
         error: error.clone(),
+        mutable_response,
+        reads_in_place: false,
     };
     if let Some(syn::Stmt::Expr(tail, None)) = send.block.stmts.last_mut() {
         direct.tail(tail);
     }
     for stmt in &mut send.block.stmts {
         direct.visit_stmt_mut(stmt);
+    }
+    if direct.reads_in_place
+        && let Some(mutability) = send.block.stmts.iter_mut().find_map(binds_response)
+    {
+        *mutability = Some(Default::default());
     }
     let call = hook("Call");
     let call: syn::Stmt = parse_quote!(let __call = #call::new(client, #operation););
@@ -64,7 +92,9 @@ pub(super) fn direct_send(send: &mut syn::ImplItemFn) -> bool {
 /// to `let mut request = ..;` (header map statements between), a request
 /// chain of methods that only borrow the parameters, then `let info = ..`,
 /// `client.pre(..)`, `let result = client.exec(request, &info).await`
-/// (which becomes `exec_rebuilding(..)` then `answered(&__call, &result)`).
+/// (which becomes `answered(&__call, exec_rebuilding(..).await)`, and with
+/// `client.post(..)` and `let response = result?` after it, one `let response`:
+/// [`answered_response`]).
 /// Anything else (a binary body, which moves its bytes) stays as it is: its
 /// retries send a copy made before the first attempt.
 pub(super) fn rebuilt_for_retries(block: &mut syn::Block) {
@@ -141,12 +171,123 @@ pub(super) fn rebuilt_for_retries(block: &mut syn::Block) {
     block.stmts.splice(url_at..url_at, [build, first]);
     // `info` is now at `url_at + 2`; `pre` (in `__build`) and `exec` follow.
     block.stmts.remove(url_at + 3);
-    block.stmts[url_at + 3] = parse_quote! {
-        let result = #exec(&__call, #request, &__build).await;
+    let answer: syn::Expr =
+        parse_quote!(#answered(&__call, #exec(&__call, #request, &__build).await));
+    match answered_response(&block.stmts[url_at + 4..], &answer) {
+        // `info`, `result`, `post` and `response` become one `let response`.
+        Some(response) => {
+            block.stmts.splice(url_at + 2..url_at + 5, []);
+            block.stmts[url_at + 2] = response;
+        }
+        None => block.stmts[url_at + 3] = parse_quote!(let result = #answer;),
+    }
+}
+
+/// `stmts` (after `let result = client.exec(..).await;`) start with
+/// `client.post(&result, &info).await` (its error handled) then
+/// `let response = <result, its error handled>;`, and name neither `result`
+/// nor `info` again: that `let response` with `answer` for `result`. oz-api's
+/// `post` is progenitor's default, which does nothing (`hooks.rs`): a `send`
+/// without it has one `await` fewer, and the response is not moved through
+/// `result` first.
+pub(super) fn answered_response(stmts: &[syn::Stmt], answer: &syn::Expr) -> Option<syn::Stmt> {
+    let post: syn::Expr = parse_quote!(client.post(&result, &info).await);
+    let result: syn::Expr = parse_quote!(result);
+    let [
+        syn::Stmt::Expr(syn::Expr::Match(posted), Some(_)),
+        response,
+        rest @ ..,
+    ] = stmts
+    else {
+        return None;
     };
-    block
-        .stmts
-        .insert(url_at + 4, parse_quote!(#answered(&__call, &result);));
+    if !is_converted_try(posted) || *posted.expr != post {
+        return None;
+    }
+    let (name, syn::Expr::Match(taken)) = let_binding(response)? else {
+        return None;
+    };
+    if name != "response" || !is_converted_try(taken) || *taken.expr != result {
+        return None;
+    }
+    if rest
+        .iter()
+        .any(|stmt| names_variable(stmt, "result") || names_variable(stmt, "info"))
+    {
+        return None;
+    }
+    let mut response = response.clone();
+    if let syn::Stmt::Local(local) = &mut response
+        && let Some(init) = &mut local.init
+        && let syn::Expr::Match(taken) = &mut *init.expr
+    {
+        *taken.expr = answer.clone();
+    }
+    Some(response)
+}
+
+/// Whether `pat` is status literals and ranges only (`200u16`,
+/// `400u16..=499u16`, either of them): no guard, nothing bound.
+fn statuses_only(pat: &syn::Pat) -> bool {
+    match pat {
+        syn::Pat::Lit(_) | syn::Pat::Range(_) => true,
+        syn::Pat::Or(or) => or.cases.iter().all(statuses_only),
+        _ => false,
+    }
+}
+
+/// Whether `stmt` reads the variable `name` (a path of that one name, in an
+/// expression or a macro's tokens; `::std::result::Result` is not `result`).
+fn names_variable(stmt: &syn::Stmt, name: &str) -> bool {
+    struct Finds<'a> {
+        name: &'a str,
+        found: bool,
+    }
+    impl VisitMut for Finds<'_> {
+        fn visit_expr_path_mut(&mut self, path: &mut syn::ExprPath) {
+            self.found |= path.qself.is_none() && path.path.is_ident(self.name);
+        }
+        fn visit_macro_mut(&mut self, mac: &mut syn::Macro) {
+            self.found |= mentions(mac.tokens.clone(), self.name) > 0;
+        }
+    }
+    let mut finds = Finds { name, found: false };
+    finds.visit_stmt_mut(&mut stmt.clone());
+    finds.found
+}
+
+/// The arms of `send`'s last `match` (on the status) that are next to each
+/// other and do the same (`4XX` and `5XX` both decoding the problem body)
+/// become one arm with both patterns: the same code once, one `await` fewer.
+/// Only neighbours, and only patterns of statuses (no guard, nothing bound),
+/// so no value is matched differently.
+pub(super) fn merged_status_arms(block: &mut syn::Block) {
+    let Some(syn::Stmt::Expr(syn::Expr::Match(status), None)) = block.stmts.last_mut() else {
+        return;
+    };
+    let arms = std::mem::take(&mut status.arms);
+    for arm in arms {
+        if let Some(previous) = status.arms.last_mut()
+            && statuses_only(&previous.pat)
+            && statuses_only(&arm.pat)
+            && previous.body == arm.body
+        {
+            let mut cases = syn::punctuated::Punctuated::<syn::Pat, syn::Token![|]>::new();
+            for pat in [previous.pat.clone(), arm.pat] {
+                match pat {
+                    syn::Pat::Or(or) => cases.extend(or.cases),
+                    pat => cases.push(pat),
+                }
+            }
+            previous.pat = syn::Pat::Or(syn::PatOr {
+                attrs: Vec::new(),
+                leading_vert: None,
+                cases,
+            });
+            continue;
+        }
+        status.arms.push(arm);
+    }
 }
 
 /// Whether `expr` is `client.client.<method>(url)` followed only by request
@@ -193,12 +334,16 @@ pub(super) fn bound_names(pat: &syn::Pat, names: &mut Vec<syn::Ident>) {
 pub(super) struct DirectSend {
     /// progenitor's `Error<E>`.
     error: syn::Type,
+    /// The `send`'s `let response` (see [`direct_send`]), if it has one.
+    mutable_response: Option<syn::Ident>,
+    /// Whether a success reads its body from it in place (it becomes `mut`).
+    reads_in_place: bool,
 }
 
 impl DirectSend {
     /// An arm's (or the body's) value: `Result<T, progenitor's Error>` made
     /// `Result<T, crate::Error>`.
-    fn tail(&self, expr: &mut syn::Expr) {
+    fn tail(&mut self, expr: &mut syn::Expr) {
         match expr {
             syn::Expr::Match(m) => {
                 for arm in &mut m.arms {
@@ -220,15 +365,18 @@ impl DirectSend {
                 let inner = &call.args[0];
                 call.args[0] = parse_quote!(__fail(#inner));
             }
-            _ => match json_success(expr) {
-                Some(response) => {
+            _ => match json_success(expr).and_then(bare_name) {
+                Some(response) if self.mutable_response.as_ref() == Some(response) => {
                     let (decode, body) = (hook("decode"), hook("body"));
+                    let response = response.clone();
+                    self.reads_in_place = true;
                     *expr = parse_quote!(#decode(
-                        #body(client, #response).await?,
+                        #body(client, &mut #response).await?,
+                        &#response,
                         &__call,
                     ));
                 }
-                None => map_err(expr, parse_quote!(__fail)),
+                _ => map_err(expr, parse_quote!(__fail)),
             },
         }
     }
@@ -363,11 +511,13 @@ mod tests {
             // Every `?` (a `match` returning the converted error) and `return`.
             "letid=matchid.map_err(Error::InvalidRequest){::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}};",
             "returnErr(__fail(Error::InvalidRequest(\"empty\".into())));",
-            "matchclient.exec(request,&info).await{::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}};",
+            "client.exec(request,&info).await{::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}};",
             // A closure's `?` is its own.
             "Ok(x?)",
-            // A JSON success is decoded where `send` returns it.
-            "200u16=>{crate::hooks::decode(matchcrate::hooks::body(client,response).await{::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}},&__call,)}",
+            // A JSON success is decoded where `send` returns it, its body read
+            // from the response in place (which `send` keeps, for a decode error).
+            "letmutresponse=matchclient.exec(request,&info).await{",
+            "200u16=>{crate::hooks::decode(matchcrate::hooks::body(client,&mutresponse).await{::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}},&response,&__call,)}",
             // An arm of a shape it does not know: its result converted.
             "201u16=>ResponseValue::stream(response).map_err(__fail)",
             "204u16=>Ok(crate::hooks::empty(response))",
@@ -431,15 +581,18 @@ mod tests {
             "ifletSome(value)=trace{",
             ".build(){::std::result::Result::Ok(__v)=>__v,::std::result::Result::Err(__e)=>{return::std::result::Result::Err(__fail(<Error<types::Error>>::from(__e)),);}};\
              crate::hooks::prepare(client,&mutrequest);Ok(request)};\
-             letrequest=__build()?;letinfo=OperationInfo{operation_id:\"put_thing\",};\
-             letresult=crate::hooks::exec_rebuilding(&__call,request,&__build).await;\
-             crate::hooks::answered(&__call,&result);\
-             matchclient.post(&result,&info)",
+             letrequest=__build()?;\
+             letmutresponse=matchcrate::hooks::answered(&__call,crate::hooks::exec_rebuilding(&__call,request,&__build).await,){\
+             ::std::result::Result::Ok(__v)=>__v,",
         ] {
             assert!(put.contains(expected), "{expected}\nin\n{put}");
         }
+        // `post` (progenitor's default: nothing) is not called, `info` not made.
         assert!(
-            !put.contains("client.pre(") && !put.contains("client.exec("),
+            !put.contains("client.pre(")
+                && !put.contains("client.exec(")
+                && !put.contains("client.post(")
+                && !put.contains("OperationInfo"),
             "{put}"
         );
         // A binary body moves its bytes into the request: sent as before,

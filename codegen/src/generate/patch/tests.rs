@@ -69,7 +69,12 @@ fn passes_find_the_same_code_however_it_is_printed() {
     let patched = patched_however_printed(generated, |code| patch(&api, code).unwrap());
     for changed in [
         "crate::hooks::exec_rebuilding(&__call",
-        "crate::hooks::PathSegment::checked(",
+        "crate::hooks::PathText::checked(",
+        "run_id: Err(::std::borrow::Cow::Borrowed(\"run_id was not initialized\"))",
+        "let run_id = run_id.map_err(::std::borrow::Cow::into_owned);",
+        "let mut response = match crate::hooks::answered(",
+        "crate::hooks::body(client, &mut response).await",
+        "400u16..=499u16 | 500u16..=599u16 =>",
         "crate::Optional<",
         "Error::InvalidRequest(__errors.join",
     ] {
