@@ -17675,6 +17675,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
     /// For a read-modify-write through `updateAgent` (a `PUT` replaces the whole resource): `AgentResponse` as read, less what only the server sets (`available`, `created_at`, `uid`, `updated_at`), with every member this client does not know kept, so a newer server's settings survive the update. A member kept that `UpdateAgentRequest` types otherwise fails the conversion, naming the member, its value and what is allowed.
     impl ::std::convert::TryFrom<AgentResponse> for UpdateAgentRequest {
         type Error = ::serde_json::Error;
+        #[inline]
         fn try_from(value: AgentResponse) -> ::std::result::Result<Self, Self::Error> {
             let mut members = match ::serde_json::to_value(value)? {
                 ::serde_json::Value::Object(members) => members,
@@ -17695,6 +17696,7 @@ Required unless agent_config.skill_spec or agent_config.skills is provided.
     /// For a read-modify-write through `updateScheduledAgent` (a `PUT` replaces the whole resource): `ScheduledAgentItem` as read, less what only the server sets (`created_at`, `created_by`, `environment`, `history`, `id`, `last_spawn_error`, `scope`, `updated_at`, `updated_by`), with every member this client does not know kept, so a newer server's settings survive the update. A member kept that `UpdateScheduledAgentRequest` types otherwise fails the conversion, naming the member, its value and what is allowed.
     impl ::std::convert::TryFrom<ScheduledAgentItem> for UpdateScheduledAgentRequest {
         type Error = ::serde_json::Error;
+        #[inline]
         fn try_from(
             value: ScheduledAgentItem,
         ) -> ::std::result::Result<Self, Self::Error> {

@@ -22,7 +22,7 @@ use crate::{Client, Policy, retry, trace};
 ///
 /// `post` keeps progenitor's default, which does nothing, and a `send` that
 /// codegen's `patch` made direct does not call it (one `await` fewer per
-/// call): what a call does after its answer belongs in [`answered`].
+/// call): what a call does after its answer belongs in `hooks::answered`.
 impl ClientHooks<Policy> for Client {
     fn pre<E>(
         &self,

@@ -47,6 +47,12 @@ pub(super) fn read_modify_write(api: &Api, types: &mut Vec<Item>) {
             #[doc = #doc]
             impl ::std::convert::TryFrom<#read_ident> for #update_ident {
                 type Error = ::serde_json::Error;
+                // Compiled where it is called, like generic code: the
+                // conversion instantiates the read type's serializers and
+                // the update request's deserializers a second time (through
+                // `serde_path_to_error`), which a crate that never calls it
+                // does not build (a third of oz-api's LLVM IR; BENCHMARKS.md).
+                #[inline]
                 fn try_from(value: #read_ident) -> ::std::result::Result<Self, Self::Error> {
                     let mut members = match ::serde_json::to_value(value)? {
                         ::serde_json::Value::Object(members) => members,
