@@ -831,9 +831,10 @@ fn operation_of(api: &Api, method: &str) -> Option<String> {
 /// that becomes `name` (one the operation lists itself first); else the operation.
 fn parameter_of(api: &Api, builder: &str, name: &str) -> Option<String> {
     let op = api.operations.iter().find(|op| op.builder == builder)?;
+    let own = format!("{}/parameters/", op.pointer);
     let parameter = (op.parameters.iter())
         .filter(|p| p.setter == name)
-        .min_by_key(|p| !p.pointer.starts_with(&format!("{}/", op.pointer)));
+        .min_by_key(|p| !p.pointer.starts_with(&own));
     Some(match parameter {
         Some(p) => p.pointer.clone(),
         None if op.body_media_type.is_some() => format!("{}/requestBody", op.pointer),

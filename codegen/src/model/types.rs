@@ -281,16 +281,18 @@ fn read_modify_write_pairs(operations: &[Operation], schemas: &[Schema]) -> Vec<
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use serde_json::json;
 
     use crate::model::Api;
 
     use super::*;
 
-    #[test]
-    fn tag_values_come_from_the_mapping_then_the_tag_constant_then_the_schema_name() {
-        let spec = json!({"components": {"schemas": {
+    /// A union whose tags come from each of the three places (the mapping,
+    /// a variant's tag constant, a variant's name), with a mapping entry
+    /// naming a schema that is no variant.
+    pub(crate) fn three_way_union_spec() -> serde_json::Value {
+        json!({"components": {"schemas": {
             "Shape": {
                 "oneOf": [
                     {"$ref": "#/components/schemas/Circle"},
@@ -305,7 +307,12 @@ mod tests {
             "Circle": {"properties": {"kind": {"enum": ["circle"]}}},
             "Square": {"properties": {"kind": {"enum": ["square"]}}},
             "Blob": {"properties": {"kind": {"type": "string"}}}
-        }}});
+        }}})
+    }
+
+    #[test]
+    fn tag_values_come_from_the_mapping_then_the_tag_constant_then_the_schema_name() {
+        let spec = three_way_union_spec();
         let api = Api::new(&spec, &spec);
         let unions: Vec<_> = api.types.unions().collect();
         let [(schema, union)] = unions[..] else {

@@ -213,19 +213,7 @@ mod tests {
 
     #[test]
     fn a_union_reads_its_tag_first_and_keeps_what_it_does_not_know() {
-        let spec = json!({"components": {"schemas": {
-            "Shape": {
-                "oneOf": [
-                    {"$ref": "#/components/schemas/Circle"},
-                    {"$ref": "#/components/schemas/Square"},
-                    {"$ref": "#/components/schemas/Blob"}
-                ],
-                "discriminator": {"propertyName": "kind", "mapping": {"round": "#/components/schemas/Circle"}}
-            },
-            "Circle": {"properties": {"kind": {"enum": ["circle"]}}},
-            "Square": {"properties": {"kind": {"enum": ["square"]}}},
-            "Blob": {"properties": {"kind": {"type": "string"}}}
-        }}});
+        let spec = crate::model::types::tests::three_way_union_spec();
         let code = file(quote::quote! { pub mod types {
             #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug)]
             #[serde(untagged)]
@@ -240,6 +228,8 @@ mod tests {
         for arm in ["Some(\"round\")", "Some(\"square\")", "Some(\"Blob\")"] {
             assert!(text.contains(arm), "{arm} in {text}");
         }
+        // A mapping entry naming no variant decodes as unknown: no arm.
+        assert!(!text.contains("Some(\"gone\")"), "{text}");
         assert!(
             text.contains("_ => ::std::result::Result::Ok(Self::Unknown(value))"),
             "{text}"
